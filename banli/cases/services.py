@@ -1,0 +1,365 @@
+"""Writes on proposals and assignments. Each action: permission, guard, write, audit — one transaction."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Iterable, Sequence
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from banli.audit.services import audit_record
+from banli.errors import Conflict, DomainError, NotFound
+from banli.orgs.models import BODY_KINDS, Org, OrgKind, Role
+
+from . import deadlines
+from .models import (
+    Assignment,
+    AssignmentRole,
+    AssignmentState,
+    Channel,
+    JointKind,
+    Proposal,
+    Proposer,
+    ProposerKind,
+    ReviewState,
+    Session,
+)
+from .selectors import assignment_scope_q, proposal_scope_q, user_body, user_unit
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+# --- permissions -------------------------------------------------------------------------------
+
+
+def is_body_staff_of(user, body: Org) -> bool:
+    return user.has_role(Role.BODY_STAFF) and user_body(user) is not None and user_body(user).pk == body.pk
+
+
+def _require_body_staff(user, session: Session) -> None:
+    if not is_body_staff_of(user, session.body):
+        raise NotFound()
+
+
+def _require_visible(user, proposal: Proposal) -> None:
+    if not Proposal.objects.filter(proposal_scope_q(user), pk=proposal.pk).exists():
+        raise NotFound()
+
+
+def _check_version(obj, version: int | None) -> None:
+    if version is not None and int(version) != obj.version:
+        raise Conflict("该记录已被他人修改，请刷新页面查看最新内容后再提交。您填写的内容未保存，请先复制备份。")
+
+
+# --- sessions and proposers --------------------------------------------------------------------
+
+
+def session_create(*, actor=None, code: str, name: str, body: Org, year: int, start_date=None, end_date=None) -> Session:
+    if body.kind not in BODY_KINDS:
+        raise DomainError(f"“{body.name}”不是人大或政协机构，不能设立届次会议。", field="body")
+    if Session.objects.filter(code=code).exists():
+        raise DomainError(f"届次代码“{code}”已存在。", field="code")
+    with transaction.atomic():
+        s = Session.objects.create(code=code, name=name, body=body, year=year, start_date=start_date, end_date=end_date)
+        audit_record(actor=actor, verb="session.create", obj=s, new={"code": code, "name": name, "body": body.name, "year": year})
+    return s
+
+
+def proposer_get_or_create(*, body: Org, name: str, kind: str | None = None, group: str = "") -> Proposer:
+    name = name.strip()
+    p = Proposer.objects.filter(body=body, name=name).first()
+    if p:
+        return p
+    if kind is None:
+        collective_words = ("委员会", "工会", "民盟", "民建", "民进", "农工", "致公", "九三", "台盟", "民革", "团", "联合会", "界", "小组", "代表团", "妇联", "侨联", "工商联", "科协")
+        kind = ProposerKind.COLLECTIVE if any(w in name for w in collective_words) and len(name) > 4 else ProposerKind.INDIVIDUAL
+    return Proposer.objects.create(body=body, name=name, kind=kind, group=group)
+
+
+# --- registration and review -------------------------------------------------------------------
+
+
+def next_number(session: Session) -> str:
+    prefix = str(session.year)
+    nums = Proposal.objects.filter(session=session, number__startswith=prefix).values_list("number", flat=True)
+    best = 0
+    for n in nums:
+        tail = n[len(prefix):]
+        if tail.isdigit():
+            best = max(best, int(tail))
+    return f"{prefix}{best + 1:04d}"
+
+
+PROPOSAL_FIELDS = ("number", "title", "content", "kind", "channel", "joint_kind", "group", "topic", "submitted_on")
+
+
+def proposal_snapshot(p: Proposal) -> dict:
+    d = {f: getattr(p, f) for f in PROPOSAL_FIELDS}
+    d.update(lead=p.lead.name, review_state=p.review_state, is_key=p.is_key, key_leader=p.key_leader)
+    return d
+
+
+def proposal_register(
+    *,
+    actor,
+    session: Session,
+    title: str,
+    lead: Proposer,
+    content: str = "",
+    number: str | None = None,
+    cosigners: Sequence[Proposer] = (),
+    channel: str = Channel.PLENARY,
+    joint_kind: str | None = None,
+    group: str = "",
+    topic: str = "",
+    submitted_on: dt.date | None = None,
+) -> Proposal:
+    """Register a proposal in a session (body staff). Starts at 待审查."""
+    _require_body_staff(actor, session)
+    title = (title or "").strip()
+    if not title:
+        raise DomainError("请填写标题。", field="title")
+    if lead.body_id != session.body_id:
+        raise DomainError("领衔人不属于本届会议所在的人大/政协。", field="lead")
+    number = (number or "").strip() or next_number(session)
+    if Proposal.objects.filter(session=session, number=number).exists():
+        raise DomainError(f"编号 {number} 在本届会议中已被使用。", field="number")
+    if joint_kind is None:
+        joint_kind = (
+            JointKind.COLLECTIVE if lead.kind == ProposerKind.COLLECTIVE else JointKind.JOINT if cosigners else JointKind.INDIVIDUAL
+        )
+    with transaction.atomic():
+        p = Proposal.objects.create(
+            session=session,
+            number=number,
+            title=title,
+            content=content,
+            kind=session.proposal_kind,
+            channel=channel,
+            lead=lead,
+            joint_kind=joint_kind,
+            group=group or lead.group,
+            topic=topic,
+            submitted_on=submitted_on or today(),
+            created_by=actor,
+        )
+        if cosigners:
+            p.cosigners.set([c for c in cosigners if c.pk != lead.pk])
+        audit_record(actor=actor, verb="proposal.register", obj=p, proposal_id=p.pk, summary=f"登记 {number}《{title}》", new=proposal_snapshot(p))
+    return p
+
+
+def proposal_update(*, actor, proposal: Proposal, version: int | None, **fields) -> Proposal:
+    """Edit a proposal's registration data (body staff), with an optimistic version check."""
+    _require_body_staff(actor, proposal.session)
+    with transaction.atomic():
+        p = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        _check_version(p, version)
+        old = proposal_snapshot(p)
+        cosigners = fields.pop("cosigners", None)
+        if "number" in fields and fields["number"] != p.number:
+            if Proposal.objects.filter(session=p.session, number=fields["number"]).exclude(pk=p.pk).exists():
+                raise DomainError(f"编号 {fields['number']} 在本届会议中已被使用。", field="number")
+        for k, v in fields.items():
+            if k not in PROPOSAL_FIELDS and k != "lead":
+                raise DomainError(f"不能修改字段 {k}。")
+            setattr(p, k, v)
+        p.version = F("version") + 1
+        p.save()
+        p.refresh_from_db()
+        if cosigners is not None:
+            p.cosigners.set([c for c in cosigners if c.pk != p.lead_id])
+        audit_record(actor=actor, verb="proposal.update", obj=p, proposal_id=p.pk, summary="修改登记信息", old=old, new=proposal_snapshot(p))
+    return p
+
+
+REVIEW_TRANSITIONS = {
+    ReviewState.SUBMITTED: {ReviewState.ACCEPTED, ReviewState.NOT_ACCEPTED, ReviewState.MERGED},
+    # A duplicate found after acceptance can still be merged while nobody handles it yet.
+    ReviewState.ACCEPTED: {ReviewState.MERGED, ReviewState.NOT_ACCEPTED},
+}
+
+
+def proposal_review(
+    *, actor, proposal: Proposal, decision: str, reason: str = "", merge_into: Proposal | None = None, version: int | None = None
+) -> Proposal:
+    """Review (立案审查): accept, not accept with a reason, or merge into another proposal of the session."""
+    _require_body_staff(actor, proposal.session)
+    with transaction.atomic():
+        p = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        _check_version(p, version)
+        if decision not in REVIEW_TRANSITIONS.get(p.review_state, set()):
+            raise DomainError(
+                f"当前为“{p.get_review_state_display()}”，不能改为“{ReviewState(decision).label if decision in ReviewState.values else decision}”。"
+            )
+        active = p.assignments.exclude(state=AssignmentState.WITHDRAWN)
+        if decision != ReviewState.ACCEPTED and active.exists():
+            raise DomainError("该件已交办，不能再改为不予立案或并案；请先撤回交办。")
+        old = {"review_state": p.review_state, "review_reason": p.review_reason}
+        if decision == ReviewState.NOT_ACCEPTED and not reason.strip():
+            raise DomainError("不予立案须填写理由（将告知提出人）。", field="reason")
+        if decision == ReviewState.MERGED:
+            if merge_into is None:
+                raise DomainError("请选择并入的建议/提案编号。", field="merge_into")
+            if merge_into.pk == p.pk or merge_into.session_id != p.session_id:
+                raise DomainError("只能并入本届会议的另一件建议/提案。", field="merge_into")
+            if merge_into.review_state in (ReviewState.MERGED, ReviewState.NOT_ACCEPTED):
+                raise DomainError(f"编号 {merge_into.number} 本身已{merge_into.get_review_state_display()}，不能作为并案主件。", field="merge_into")
+            p.merged_into = merge_into
+        p.review_state = decision
+        p.review_reason = reason.strip()
+        p.version = F("version") + 1
+        p.save()
+        p.refresh_from_db()
+        summary = {
+            ReviewState.ACCEPTED: "立案",
+            ReviewState.NOT_ACCEPTED: f"不予立案：{p.review_reason}",
+            ReviewState.MERGED: f"并入 {merge_into.number if merge_into else ''}",
+        }[decision]
+        audit_record(
+            actor=actor, verb="proposal.review", obj=p, proposal_id=p.pk, summary=summary, old=old,
+            new={"review_state": p.review_state, "review_reason": p.review_reason, "merged_into": merge_into.number if merge_into else None},
+        )
+        if merge_into is not None:
+            audit_record(actor=actor, verb="proposal.merge_received", obj=merge_into, proposal_id=merge_into.pk, summary=f"{p.number} 并入本件")
+    return p
+
+
+def proposal_set_key(*, actor, proposal: Proposal, is_key: bool, leader: str = "", plan: str = "", is_hard: bool | None = None, is_showcase: bool | None = None) -> Proposal:
+    """Mark or unmark a key proposal (重点), with the leader who leads or supervises it."""
+    _require_body_staff(actor, proposal.session)
+    if is_key and not leader.strip():
+        raise DomainError("重点建议/提案须填写领衔督办领导。", field="leader")
+    with transaction.atomic():
+        p = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        old = {"is_key": p.is_key, "key_leader": p.key_leader, "key_plan": p.key_plan, "is_hard": p.is_hard, "is_showcase": p.is_showcase}
+        p.is_key, p.key_leader, p.key_plan = is_key, leader.strip() if is_key else "", plan.strip() if is_key else ""
+        if is_hard is not None:
+            p.is_hard = is_hard
+        if is_showcase is not None:
+            p.is_showcase = is_showcase
+        p.version = F("version") + 1
+        p.save()
+        p.refresh_from_db()
+        new = {"is_key": p.is_key, "key_leader": p.key_leader, "key_plan": p.key_plan, "is_hard": p.is_hard, "is_showcase": p.is_showcase}
+        audit_record(actor=actor, verb="proposal.set_key", obj=p, proposal_id=p.pk, summary="设为重点" if is_key else "修改标记", old=old, new=new)
+    return p
+
+
+# --- assignment (交办) ---------------------------------------------------------------------------
+
+
+def check_roles(roles: Iterable[str]) -> None:
+    """SPEC §3: at most one lead; co only beside a lead; sole is alone."""
+    c = Counter(roles)
+    if c[AssignmentRole.LEAD] > 1:
+        raise DomainError("只能有一个主办单位。", field="units")
+    if c[AssignmentRole.CO] and not c[AssignmentRole.LEAD]:
+        raise DomainError("有会办单位时必须指定一个主办单位。", field="units")
+    if c[AssignmentRole.SOLE] and sum(c.values()) > 1:
+        raise DomainError("承办（单独承办）只能交给一个单位，不能与其他单位同时交办。", field="units")
+
+
+def assignable_units(actor, proposal: Proposal, parent: Assignment | None = None):
+    """The units `actor` may assign this proposal to (empty if they may not assign it at all)."""
+    units = Org.objects.filter(kind=OrgKind.UNIT, is_active=True)
+    if parent is not None:
+        # A district sub-assigns to its own units, one level down.
+        unit = user_unit(actor)
+        if not (actor.has_role(Role.UNIT_LIAISON) and unit and unit.pk == parent.unit_id):
+            return units.none()
+        return units.filter(path__startswith=parent.unit.path, depth=parent.unit.depth + 1)
+    if is_body_staff_of(actor, proposal.session.body):
+        return units
+    if actor.has_role(Role.COORDINATOR) and actor.org_id and Proposal.objects.filter(proposal_scope_q(actor), pk=proposal.pk).exists():
+        return units.filter(path__startswith=actor.org.path)
+    return units.none()
+
+
+def assignment_create(
+    *,
+    actor,
+    proposal: Proposal,
+    units: Sequence[tuple[Org, str]],
+    assigned_on: dt.date | None = None,
+    parent: Assignment | None = None,
+) -> list[Assignment]:
+    """Assign (交办) an accepted proposal to units, each with a role; or sub-assign under `parent`."""
+    if parent is None:
+        _require_visible(actor, proposal)
+    else:
+        if not Assignment.objects.filter(assignment_scope_q(actor), pk=parent.pk).exists():
+            raise NotFound()
+    allowed = assignable_units(actor, proposal, parent)
+    if not allowed.exists():
+        raise DomainError("您无权交办该件。")
+    if not units:
+        raise DomainError("请至少选择一个承办单位。", field="units")
+    with transaction.atomic():
+        p = Proposal.objects.select_for_update().get(pk=proposal.pk)
+        if p.review_state != ReviewState.ACCEPTED:
+            raise DomainError(f"该件为“{p.get_review_state_display()}”，立案后才能交办。")
+        if parent is not None and parent.state in (AssignmentState.WITHDRAWN, AssignmentState.CLOSED):
+            raise DomainError("上级交办已撤回或办结，不能再分解交办。")
+        siblings = p.assignments.exclude(state=AssignmentState.WITHDRAWN).filter(parent=parent)
+        existing_units = set(siblings.values_list("unit_id", flat=True))
+        allowed_ids = set(allowed.filter(pk__in=[u.pk for u, _ in units]).values_list("pk", flat=True))
+        seen = set()
+        for unit, role in units:
+            if role not in AssignmentRole.values:
+                raise DomainError(f"办理方式“{role}”无效，应为主办、会办、分办或承办。", field="units")
+            if unit.pk not in allowed_ids:
+                raise DomainError(f"不能交办给“{unit.name}”（不在您可交办的单位范围内）。", field="units")
+            if unit.pk in existing_units or unit.pk in seen:
+                raise DomainError(f"“{unit.name}”已在交办单位中。", field="units")
+            if parent is not None and unit.pk == parent.unit_id:
+                raise DomainError("不能分解交办给本单位自己。", field="units")
+            seen.add(unit.pk)
+        check_roles(list(siblings.values_list("role", flat=True)) + [r for _, r in units])
+        on = assigned_on or today()
+        assigning_org = parent.unit if parent is not None else (user_body(actor) if is_body_staff_of(actor, p.session.body) else actor.org)
+        created = []
+        for unit, role in units:
+            a = Assignment.objects.create(
+                proposal=p,
+                unit=unit,
+                role=role,
+                parent=parent,
+                assigned_by=assigning_org,
+                assigned_on=on,
+                sign_due=deadlines.sign_due(on),
+                reply_due=deadlines.reply_due(on),
+            )
+            created.append(a)
+            audit_record(
+                actor=actor, verb="assignment.create", obj=a, proposal_id=p.pk, assignment_id=a.pk,
+                summary=f"交办{unit.name}（{a.get_role_display()}）",
+                new={"unit": unit.name, "role": role, "assigned_on": on, "sign_due": a.sign_due, "reply_due": a.reply_due, "parent": parent.pk if parent else None},
+            )
+    return created
+
+
+def assignment_withdraw(*, actor, assignment: Assignment, reason: str) -> Assignment:
+    """Withdraw an assignment that has not been signed yet (nothing is deleted)."""
+    p = assignment.proposal
+    if not assignable_units(actor, p, assignment.parent).filter(pk=assignment.unit_id).exists():
+        raise NotFound()
+    if not reason.strip():
+        raise DomainError("撤回交办须填写理由。", field="reason")
+    with transaction.atomic():
+        a = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        if a.state not in (AssignmentState.PENDING_SIGN, AssignmentState.ADJUSTMENT_REQUESTED):
+            raise DomainError("单位已签收，不能撤回；请走调整流程。")
+        remaining = p.assignments.exclude(state=AssignmentState.WITHDRAWN).filter(parent=a.parent).exclude(pk=a.pk)
+        check_roles(remaining.values_list("role", flat=True))
+        old_state = a.state
+        a.state = AssignmentState.WITHDRAWN
+        a.version = F("version") + 1
+        a.save()
+        audit_record(actor=actor, verb="assignment.withdraw", obj=a, proposal_id=p.pk, assignment_id=a.pk, summary=f"撤回交办：{reason.strip()}", old={"state": old_state}, new={"state": "withdrawn"})
+    a.refresh_from_db()
+    return a
