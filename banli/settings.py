@@ -38,6 +38,12 @@ INSTALLED_APPS = [
     "banli.ledger",
     "banli.stats",
     "banli.web",
+    "banli.handling",
+    "banli.deadlines",
+    "banli.textintel",
+    "banli.security",
+    "banli.reports",
+    "banli.portal",
 ]
 
 MIDDLEWARE = [
