@@ -1,0 +1,113 @@
+"""Notifications: the in-app inbox, email and SMS (SPEC §5).
+
+`notify()` is the one entry point other apps call from their services. It writes inbox rows in
+the caller's transaction and sends email/SMS only after that transaction commits, so a refused
+action never tells anybody anything. With a `dedupe_key` it is idempotent per user.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Iterable
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.utils.module_loading import import_string
+
+from .models import Notification, NotificationPreference
+
+log = logging.getLogger("banli.notify")
+
+
+class SMSBackend:
+    """Interface of an SMS adapter: `send(phone, text)`; raise on failure."""
+
+    def send(self, phone: str, text: str) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class LogSMSBackend(SMSBackend):
+    """Default adapter: writes the message to the log (no SMS gateway configured)."""
+
+    def send(self, phone: str, text: str) -> None:
+        log.warning("SMS to %s: %s", phone, text)
+
+
+def sms_backend() -> SMSBackend:
+    path = getattr(settings, "BANLI_SMS_BACKEND", "banli.deadlines.notify.LogSMSBackend")
+    return import_string(path)()
+
+
+def _absolute(url: str) -> str:
+    base = getattr(settings, "BANLI_SITE_URL", "").rstrip("/")
+    return f"{base}{url}" if url.startswith("/") and base else url
+
+
+def _deliver(notification_ids: list[int]) -> None:
+    """Email and SMS for freshly written inbox rows, per each user's preference."""
+    rows = Notification.objects.filter(pk__in=notification_ids, emailed=False, texted=False).select_related("user")
+    prefs = {p.user_id: p for p in NotificationPreference.objects.filter(user__in=[n.user_id for n in rows])}
+    for n in rows:
+        pref = prefs.get(n.user_id) or NotificationPreference(user=n.user)
+        body = n.text + (f"\n\n{_absolute(n.url)}" if n.url else "")
+        if pref.email and n.user.email:
+            try:
+                send_mail(f"[建议提案办理] {n.text[:60]}", body, None, [n.user.email])
+                Notification.objects.filter(pk=n.pk).update(emailed=True)
+            except Exception:  # a mail server outage must not break the action that notified
+                log.exception("email to %s failed", n.user.email)
+        if pref.sms and n.user.phone:
+            try:
+                sms_backend().send(n.user.phone, n.text[:200])
+                Notification.objects.filter(pk=n.pk).update(texted=True)
+            except Exception:
+                log.exception("SMS to %s failed", n.user.phone)
+
+
+def notify(
+    *,
+    users: Iterable,
+    verb: str,
+    text: str,
+    url: str = "",
+    proposal=None,
+    assignment=None,
+    dedupe_key: str | None = None,
+) -> list[Notification]:
+    """Write one inbox row per active user (skipping those who already have `dedupe_key`).
+
+    Email and SMS go out after the surrounding transaction commits. Returns the rows written.
+    """
+    if assignment is not None and proposal is None:
+        proposal = assignment.proposal
+    if not url and proposal is not None:
+        url = proposal.get_absolute_url()
+    key = (dedupe_key or "")[:200]
+    seen: set[int] = set()
+    written: list[Notification] = []
+    for user in users:
+        if user is None or not getattr(user, "is_active", False) or user.pk in seen:
+            continue
+        seen.add(user.pk)
+        if key and Notification.objects.filter(user=user, dedupe_key=key).exists():
+            continue
+        try:
+            # A savepoint, so that a concurrent writer winning the unique constraint only skips this row.
+            with transaction.atomic():
+                n = Notification.objects.create(
+                    user=user, verb=verb[:40], text=text[:500], url=url[:300], proposal=proposal,
+                    assignment=assignment, dedupe_key=key,
+                )
+        except IntegrityError:
+            continue
+        written.append(n)
+    if written:
+        ids = [n.pk for n in written]
+        transaction.on_commit(lambda: _deliver(ids))
+    return written
+
+
+def unread_count(user) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
