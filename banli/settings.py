@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "banli.security",
     "banli.reports",
     "banli.portal",
+    "banli.demo",
 ]
 
 MIDDLEWARE = [
