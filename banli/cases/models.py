@@ -256,6 +256,13 @@ class Reply(models.Model):
     sent_on = models.DateField("答复日期", null=True, blank=True)
     correction_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections")
     correction_reason = models.TextField("更正理由", blank=True)
+    missing_opinion_reason = models.TextField("缺少会办意见的说明", blank=True)
+    return_comment = models.TextField("退回意见", blank=True)
+    submitted_at = models.DateTimeField("提交审核时间", null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="签发领导", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    approved_at = models.DateTimeField("签发时间", null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -307,6 +314,7 @@ class Contact(models.Model):
     face_to_face = models.BooleanField("见面", default=False)
     participants = models.CharField("参加人员", max_length=300, blank=True)
     summary = models.TextField("情况摘要", blank=True)
+    leader = models.CharField("带队领导", max_length=50, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
