@@ -331,8 +331,7 @@ def assignment_create(
                 parent=parent,
                 assigned_by=assigning_org,
                 assigned_on=on,
-                sign_due=deadlines.sign_due(on),
-                reply_due=deadlines.reply_due(on),
+                **deadlines.assignment_due_dates(on, role=role, body=p.session.body, proposal=p, parent=parent),
             )
             created.append(a)
             audit_record(
