@@ -1,0 +1,119 @@
+"""Reads behind the documents that SPEC §9's selector does not give: contacts by method,
+showcases, leader-led cases and B-class commitments of a scope (sessions × org subtree).
+
+The scope is the one of `banli.stats.selectors.stats_for` (`scoped_assignments`), so these
+sentences count the same assignments as the figures next to them.
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+from django.db.models import Count, QuerySet
+
+from banli.cases.models import (
+    DUE_ROLES,
+    Assignment,
+    AssignmentState,
+    Contact,
+    ContactMethod,
+    Proposal,
+    Reply,
+    ReplyState,
+    ReviewState,
+)
+from banli.orgs.models import Org
+
+
+def scope_assignments(*, sessions, org: Org | None) -> QuerySet[Assignment]:
+    from banli.stats.selectors import scoped_assignments
+
+    return scoped_assignments(sessions=sessions, org=org)
+
+
+def contacts_by_method(*, sessions, org: Org | None) -> tuple[list[tuple[str, str, int]], int, int]:
+    """[(method, label, count)] in ContactMethod order (non-zero only), total, face-to-face count."""
+    rows = (
+        Contact.objects.filter(assignment__in=scope_assignments(sessions=sessions, org=org))
+        .values("method", "face_to_face")
+        .annotate(n=Count("id"))
+    )
+    by_method: Counter = Counter()
+    f2f = 0
+    for r in rows:
+        by_method[r["method"]] += r["n"]
+        if r["face_to_face"]:
+            f2f += r["n"]
+    ordered = [(m.value, m.label, by_method[m.value]) for m in ContactMethod if by_method[m.value]]
+    return ordered, sum(by_method.values()), f2f
+
+
+def leader_led(*, sessions, org: Org | None) -> tuple[int, int]:
+    """(key proposals led or supervised by a named leader, contacts a leader took part in)."""
+    a = scope_assignments(sessions=sessions, org=org)
+    key = Proposal.objects.filter(pk__in=a.values("proposal_id"), is_key=True).exclude(key_leader="").count()
+    led_contacts = Contact.objects.filter(assignment__in=a).exclude(leader="").count()
+    return key, led_contacts
+
+
+def showcases(*, sessions, org: Org | None) -> list[dict]:
+    """Proposals marked as showcases (典型案例) in scope, with their units by role."""
+    a = scope_assignments(sessions=sessions, org=org)
+    props = (
+        Proposal.objects.filter(pk__in=a.values("proposal_id"), is_showcase=True, review_state=ReviewState.ACCEPTED)
+        .select_related("lead")
+        .prefetch_related("cosigners")
+        .order_by("number")
+    )
+    out = []
+    for p in props:
+        units = (
+            Assignment.objects.filter(proposal=p, parent__isnull=True)
+            .exclude(state=AssignmentState.WITHDRAWN)
+            .select_related("unit")
+            .order_by("id")
+        )
+        out.append(
+            {
+                "proposal": p,
+                "title": p.title,
+                "number": p.number,
+                "lead": p.lead.name,
+                "cosigners": len(p.cosigners.all()),
+                "by_role": {r: [x.unit.name for x in units if x.role == r] for r in ("lead", "co", "separate", "sole")},
+            }
+        )
+    return out
+
+
+def b_class_replies(*, sessions, org: Org | None) -> list[dict]:
+    """Sent first-class-B replies of the scope (due roles), with follow-up state and commitments."""
+    from banli.handling.models import Commitment, FollowUp
+
+    a = scope_assignments(sessions=sessions, org=org).filter(role__in=DUE_ROLES)
+    fus = (
+        FollowUp.objects.filter(assignment__in=a)
+        .select_related("assignment__proposal", "assignment__unit", "reply")
+        .order_by("assignment__proposal__number", "id")
+    )
+    out = []
+    for fu in fus:
+        commitments = list(Commitment.objects.filter(reply=fu.reply).order_by("seq", "id"))
+        out.append({"followup": fu, "proposal": fu.assignment.proposal, "unit": fu.assignment.unit, "commitments": commitments})
+    seen = {row["followup"].reply_id for row in out}
+    # B replies sent without a follow-up row (e.g. imported from a ledger) are listed too.
+    for r in (
+        Reply.objects.filter(assignment__in=a, state=ReplyState.SENT, result_class="B")
+        .exclude(pk__in=seen)
+        .select_related("assignment__proposal", "assignment__unit")
+    ):
+        out.append({"followup": None, "proposal": r.assignment.proposal, "unit": r.assignment.unit, "commitments": []})
+    if not out:
+        # Ledger imports may carry only the assignment's current class.
+        for x in a.filter(result_class="B").exclude(replies__state=ReplyState.SENT).select_related("proposal", "unit"):
+            out.append({"followup": None, "proposal": x.proposal, "unit": x.unit, "commitments": []})
+    return out
+
+
+def dropped_commitments(rows: list[dict]) -> list:
+    return [c for row in rows for c in row["commitments"] if c.state == "dropped"]
+

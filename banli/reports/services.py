@@ -1,0 +1,287 @@
+"""Actions of the reports app: documents, saved summary texts, assessment weights, archives.
+
+Every generated file of a case is scope-checked and audited (SPEC §8: downloads of non-public
+files). `actor=None` is the command line run by the server's operator (no scope limit), never
+a web request.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.db.models import F, Max
+from django.utils import timezone
+
+from banli.audit.services import audit_record
+from banli.cases.models import Assignment, ProposerKind, Reply, ReplyState, Session
+from banli.cases.selectors import assignment_scope_q, can_see_internal
+from banli.errors import Conflict, DomainError, NotFound
+from banli.orgs.models import Org, OrgKind, Role
+
+from . import scope as report_scope
+from .letters import LetterData, addressee_line, build_reply_letter, reply_title
+from .models import ASSESSMENT_METRICS, AssessmentWeights, LetterNumber, SummaryText, UnitDocSettings
+from .summary import Texts, build_summary, render_docx
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+# --- reply letter ------------------------------------------------------------------------------
+
+
+def reply_get(actor, pk) -> Reply:
+    """A reply whose letter `actor` may generate: sent ones for anyone who sees the case,
+    unsent ones (previews) only for those who see the unit's internal work."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound()
+    qs = Reply.objects.select_related("assignment__proposal__session__body", "assignment__proposal__lead", "assignment__unit", "approved_by")
+    if actor is not None:
+        qs = qs.filter(assignment__in=Assignment.objects.filter(assignment_scope_q(actor)))
+    reply = qs.filter(pk=pk).first()
+    if reply is None:
+        raise NotFound()
+    if actor is not None and reply.state != ReplyState.SENT and not can_see_internal(actor, reply.assignment):
+        raise NotFound()
+    return reply
+
+
+def latest_reply(assignment: Assignment) -> Reply | None:
+    sent = assignment.replies.filter(state=ReplyState.SENT).order_by("-seq", "-id").first()
+    return sent or assignment.replies.order_by("-seq", "-id").first()
+
+
+def default_prefix(unit: Org) -> str:
+    base = unit.short_name or unit.name
+    for word in ("人民政府", "委员会"):
+        base = base.replace(word, "")
+    return (base[:4] or "答复") + "函"
+
+
+def _doc_settings(unit: Org) -> UnitDocSettings:
+    return UnitDocSettings.objects.filter(unit=unit).first() or UnitDocSettings(unit=unit)
+
+
+def _letter_number(reply: Reply, unit: Org, actor=None) -> str:
+    """The reply's 发文字号, given once on the first letter of a sent reply (never renumbered)."""
+    if reply.state != ReplyState.SENT:
+        return "（发文字号待签发后生成）"
+    existing = LetterNumber.objects.filter(reply=reply).first()
+    if existing:
+        return str(existing)
+    settings = _doc_settings(unit)
+    prefix = settings.letter_prefix or default_prefix(unit)
+    year = (reply.sent_on or today()).year
+    with transaction.atomic():
+        last = LetterNumber.objects.select_for_update().filter(unit=unit, prefix=prefix, year=year).aggregate(m=Max("seq"))["m"] or 0
+        number = LetterNumber.objects.create(reply=reply, unit=unit, prefix=prefix, year=year, seq=last + 1)
+        audit_record(
+            actor=actor, verb="reply.letter_number", obj=reply, proposal_id=reply.assignment.proposal_id,
+            assignment_id=reply.assignment_id, summary=f"答复函发文字号 {number}", new={"number": str(number)},
+        )
+    return str(number)
+
+
+def letter_cc(assignment: Assignment) -> list[str]:
+    settings = _doc_settings(assignment.unit)
+    if settings.cc.strip():
+        return [x.strip() for x in settings.cc.replace(",", "，").replace("、", "，").split("，") if x.strip()]
+    cc = [assignment.proposal.session.body.name]
+    coord = assignment.unit.nearest(OrgKind.COORDINATOR)
+    if coord is not None:
+        cc.append(coord.name)
+    if assignment.parent_id and assignment.parent.unit.name not in cc:
+        cc.append(assignment.parent.unit.name)
+    return cc
+
+
+def letter_data(reply: Reply, *, number: str) -> LetterData:
+    a = reply.assignment
+    p = a.proposal
+    session = p.session
+    unit = a.unit
+    settings = _doc_settings(unit)
+    signer = reply.signer or (reply.approved_by.display_name if reply.approved_by_id else "")
+    return LetterData(
+        issuer=settings.issuer or unit.name,
+        number=number,
+        signer=signer,
+        title=reply_title(session.name, p.number, "建议" if session.is_npc else "提案"),
+        addressee=addressee_line(p.lead.name, is_npc=session.is_npc, collective=p.lead.kind == ProposerKind.COLLECTIVE),
+        proposal_title=p.title,
+        body=reply.text,
+        unit_name=unit.name,
+        date=reply.sent_on or today(),
+        contact_name=reply.contact_name,
+        contact_phone=reply.contact_phone,
+        result_class=reply.result_class,
+        cc=letter_cc(a),
+        is_suggestion=session.is_npc,
+    )
+
+
+def letter_filename(reply: Reply) -> str:
+    p = reply.assignment.proposal
+    return f"答复函_{p.number}_{reply.assignment.unit.name}_{reply.seq}.docx"
+
+
+def reply_letter_render(*, actor, reply: Reply, audit: bool = True) -> tuple[bytes, str]:
+    """The reply letter .docx of `reply` (SPEC §7) and its file name; audited as a download."""
+    reply = reply_get(actor, reply.pk)
+    number = _letter_number(reply, reply.assignment.unit, actor)
+    content = build_reply_letter(letter_data(reply, number=number))
+    if audit:
+        audit_record(
+            actor=actor, verb="reply.letter_download", obj=reply, proposal_id=reply.assignment.proposal_id,
+            assignment_id=reply.assignment_id, summary=f"下载答复函 {number}",
+        )
+    return content, letter_filename(reply)
+
+
+def unit_doc_settings_save(*, actor, unit: Org, issuer: str = "", letter_prefix: str = "", cc: str = "") -> UnitDocSettings:
+    """A unit's liaison or leader sets its 发文机关标志, 发文字号 prefix and 抄送."""
+    if actor is not None:
+        report_scope.check(actor, sessions=[], org=unit)
+        if not actor.has_role(Role.UNIT_LIAISON, Role.UNIT_LEADER):
+            raise DomainError("只有单位联络员或单位领导可以修改本单位的公文设置。")
+    if unit.kind != OrgKind.UNIT:
+        raise DomainError("公文设置只能针对承办单位。")
+    prefix = letter_prefix.strip()
+    if prefix and ("〔" in prefix or any(ch.isdigit() for ch in prefix)):
+        raise DomainError("发文字号代字只填机关代字，如“深工信函”，年份和序号由系统生成。", field="letter_prefix")
+    with transaction.atomic():
+        obj = UnitDocSettings.objects.select_for_update().filter(unit=unit).first() or UnitDocSettings(unit=unit)
+        old = {"issuer": obj.issuer, "letter_prefix": obj.letter_prefix, "cc": obj.cc}
+        obj.issuer, obj.letter_prefix, obj.cc = issuer.strip(), prefix, cc.strip()
+        obj.save()
+        audit_record(actor=actor, verb="reports.doc_settings", obj=obj, summary=f"{unit.name} 公文设置", old=old,
+                     new={"issuer": obj.issuer, "letter_prefix": obj.letter_prefix, "cc": obj.cc})
+    return obj
+
+
+# --- annual work summary -----------------------------------------------------------------------
+
+
+TEXT_FIELDS = ("title", "intro", "practices", "showcases", "problems", "other")
+
+
+def summary_texts(*, org: Org | None, session: Session) -> SummaryText | None:
+    if org is None:
+        org = session.body
+    return SummaryText.objects.filter(org=org, session=session).first()
+
+
+def _require_summary_writer(actor, session: Session, org: Org | None) -> None:
+    if actor is None:
+        return
+    report_scope.check(actor, sessions=[session], org=org)
+
+
+def summary_text_save(*, actor, session: Session, org: Org | None, version: int | None = None, **fields) -> SummaryText:
+    """Save the editable parts of a summary for (org, session); optimistic version check."""
+    _require_summary_writer(actor, session, org)
+    if actor is not None and not actor.has_role(Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER):
+        raise NotFound()
+    unknown = set(fields) - set(TEXT_FIELDS)
+    if unknown:
+        raise DomainError(f"不能修改字段 {'、'.join(sorted(unknown))}。")
+    for k, v in fields.items():
+        if len(v or "") > 20000:
+            raise DomainError("每部分文字不能超过20000字。", field=k)
+    owner = org if org is not None else session.body
+    with transaction.atomic():
+        obj = SummaryText.objects.select_for_update().filter(org=owner, session=session).first()
+        if obj is None:
+            if version not in (None, 0, "0", ""):
+                raise Conflict("该总结已被他人修改，请刷新页面查看最新内容后再提交。")
+            obj = SummaryText(org=owner, session=session)
+            old = {}
+        else:
+            if version not in (None, "") and int(version) != obj.version:
+                raise Conflict("该总结已被他人修改，请刷新页面查看最新内容后再提交。您填写的内容未保存，请先复制备份。")
+            old = {k: getattr(obj, k) for k in TEXT_FIELDS}
+            obj.version = F("version") + 1
+        for k, v in fields.items():
+            setattr(obj, k, (v or "").strip())
+        obj.updated_by = actor if getattr(actor, "pk", None) else None
+        obj.save()
+        obj.refresh_from_db()
+        audit_record(actor=actor, verb="summary.save", obj=obj, summary=f"保存工作总结文字：{owner.name} {session.name}",
+                     old=old, new={k: getattr(obj, k) for k in TEXT_FIELDS})
+    return obj
+
+
+def summary_build(*, actor, session: Session, org: Org | None, on: dt.date | None = None):
+    """The Summary (all sections as text) for (org, session), scope-checked."""
+    from banli.stats.selectors import stats_for
+
+    _require_summary_writer(actor, session, org)
+    saved = summary_texts(org=org, session=session)
+    texts = Texts(**{k: getattr(saved, k) for k in TEXT_FIELDS}) if saved else Texts()
+    stats = stats_for(sessions=[session], org=org, today=on)
+    return build_summary(session=session, org=org, stats=stats, texts=texts, today=on or today())
+
+
+def summary_render(*, actor, session: Session, org: Org | None, on: dt.date | None = None) -> tuple[bytes, str]:
+    summary = summary_build(actor=actor, session=session, org=org, on=on)
+    content = render_docx(summary)
+    audit_record(actor=actor, verb="summary.download", object_type="session", object_id=session.pk,
+                 summary=f"生成工作总结：{summary.org_name} {session.name}")
+    return content, f"办理工作总结_{summary.org_name}_{session.code}.docx"
+
+
+# --- assessment weights ------------------------------------------------------------------------
+
+
+def assessment_owner(actor) -> Org:
+    """The org whose weights `actor` uses: their body office or their coordinating office."""
+    sc = report_scope.scope_of(actor)
+    if sc.body is not None:
+        return sc.body
+    for root in sc.roots:
+        if root.kind == OrgKind.COORDINATOR:
+            return root
+    coord = sc.roots[0].nearest(OrgKind.COORDINATOR, OrgKind.NPC, OrgKind.CPPCC)
+    return coord or sc.roots[0]
+
+
+def weights_for(owner: Org) -> AssessmentWeights:
+    return AssessmentWeights.objects.filter(owner=owner).first() or AssessmentWeights(owner=owner)
+
+
+def assessment_weights_save(*, actor, weights: dict, overdue_penalty) -> AssessmentWeights:
+    """Body staff or a coordinator sets the weights of the unit assessment for their scope."""
+    if actor is None or not actor.has_role(Role.BODY_STAFF, Role.COORDINATOR):
+        raise DomainError("只有人大/政协工作人员或督查协调人员可以设置考核权重。")
+    owner = assessment_owner(actor)
+    clean = {}
+    for key, label, _ in ASSESSMENT_METRICS:
+        raw = weights.get(key, 0)
+        try:
+            value = int(str(raw).strip() or 0)
+        except ValueError:
+            raise DomainError(f"“{label}”的权重须为0到100之间的整数。", field=key)
+        if not 0 <= value <= 100:
+            raise DomainError(f"“{label}”的权重须为0到100之间的整数。", field=key)
+        clean[key] = value
+    if sum(clean.values()) == 0:
+        raise DomainError("至少一项权重须大于0。")
+    try:
+        penalty = Decimal(str(overdue_penalty).strip() or "0")
+    except InvalidOperation:
+        raise DomainError("每件逾期扣分须为数字。", field="overdue_penalty")
+    if penalty < 0 or penalty > 100:
+        raise DomainError("每件逾期扣分须在0到100之间。", field="overdue_penalty")
+    with transaction.atomic():
+        obj = AssessmentWeights.objects.select_for_update().filter(owner=owner).first()
+        old = {"weights": obj.weights, "overdue_penalty": str(obj.overdue_penalty)} if obj else {}
+        obj = obj or AssessmentWeights(owner=owner)
+        obj.weights, obj.overdue_penalty, obj.updated_by = clean, penalty, actor
+        obj.save()
+        audit_record(actor=actor, verb="assessment.weights", obj=obj, summary=f"设置考核权重：{owner.name}", old=old,
+                     new={"weights": clean, "overdue_penalty": str(penalty)})
+    return obj

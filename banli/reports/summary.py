@@ -1,0 +1,296 @@
+"""The annual work summary (办理工作总结) of a unit or an org subtree for one session (SPEC §7).
+
+Structure and phrasing follow the seeds (000 / 001 / 002 / 003): 一、基本情况 is written entirely
+from `stats_for` (the same numbers as the dashboards and the ledger); 二 and 四 are the saved
+editable texts plus data-backed sentences; 三 lists the showcase proposals as 《title》（number）;
+五 states the B-class replies and commitments, or the seeds' sentence that there are none.
+Rates follow `formatting.pct` (two decimals; exact 100% as “100%”).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+from banli.cases.models import Session
+from banli.orgs.models import BODY_KINDS, Org, OrgKind
+
+from . import data as d
+from . import gbt9704 as g
+from .formatting import cn_date, pct
+
+CLASS_PHRASES = {
+    "A": "所提问题已经解决或者基本解决的（A类）",
+    "B": "所提问题正在解决或者已列入计划逐步解决的（B类）",
+    "C": "所提问题因条件限制或者其他原因暂时不能解决的（C类）",
+    "D": "所提建议留作参考的（D类）",
+}
+ROLE_PHRASES = (("lead", "主办件"), ("separate", "分办件"), ("co", "会办件"), ("sole", "承办件"))
+NUMERALS = "一二三四五六七八九十"
+
+
+@dataclass
+class Texts:
+    title: str = ""
+    intro: str = ""
+    practices: str = ""
+    showcases: str = ""
+    problems: str = ""
+    other: str = ""
+
+
+@dataclass
+class Summary:
+    title: str
+    org_name: str
+    date: dt.date
+    sections: list[tuple[str, list[str]]] = field(default_factory=list)  # (heading, paragraphs)
+    intro: list[str] = field(default_factory=list)
+
+    def all_text(self) -> str:
+        parts = [self.title, *self.intro]
+        for heading, paras in self.sections:
+            parts.append(heading)
+            parts.extend(paras)
+        return "\n".join(parts)
+
+
+def subject_name(org: Org | None, session: Session) -> str:
+    """How the summary names the handling side: 市工业和信息化局, 市政府系统, 各承办单位."""
+    if org is None:
+        return "各承办单位"
+    if org.kind == OrgKind.COORDINATOR:
+        for suffix in ("办公厅", "办公室"):
+            if org.name.endswith(suffix):
+                return org.name[: -len(suffix)] + "系统"
+    return org.name
+
+
+def _is_system(org: Org | None) -> bool:
+    return org is None or org.kind in (OrgKind.COORDINATOR, *BODY_KINDS)
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def basic_paragraphs(s: dict, *, session: Session, org: Org | None) -> list[str]:
+    kind = "建议" if session.is_npc else "提案"
+    who = "代表" if session.is_npc else "委员"
+    subject = subject_name(org, session)
+    paras: list[str] = []
+
+    if _is_system(org):
+        ch = s["by_channel"]
+        review = f"经审查立案{s['accepted']}件"
+        if s["not_accepted"]:
+            review += f"，不予立案{s['not_accepted']}件"
+        if s["merged"]:
+            review += f"，并案{s['merged']}件"
+        paras.append(
+            f"据统计，{session.name}共收到{kind}{s['received']}件，其中大会{kind}{ch['plenary']}件，"
+            f"平时{kind}{ch['interim']}件，{review}，交付{subject}办理{s['assigned']}件，"
+            f"占立案{kind}总数的{pct(s['assigned_share'])}。"
+        )
+
+    roles = s["by_role"]
+    role_text = "、".join(f"{label}{roles[key]}件" for key, label in ROLE_PHRASES if roles.get(key))
+    role_total = sum(roles.get(key, 0) for key, _ in ROLE_PHRASES)
+    handled = f"{session.year}年，{subject}共承办{session.name}{kind}{s['assigned']}件"
+    if role_text:
+        handled += f"，其中{role_text}" if role_total == s["assigned"] else f"，共{role_total}件次，其中{role_text}"
+    handled += "。"
+    due, sent = s["replies_due"], s["replies_sent"]
+    split_note = f"（部分{kind}需多个单位分办）" if due > s["assigned"] else ""
+    if due and sent == due:
+        reply = f"{subject}办理的{s['assigned']}件{kind}应有答复{due}件{split_note}，已全部答复完毕，办复率{pct(s['reply_rate'])}。"
+    else:
+        reply = f"{subject}办理的{s['assigned']}件{kind}应有答复{due}件{split_note}，已答复{sent}件，办复率{pct(s['reply_rate'])}。"
+    paras.append(handled + reply)
+
+    classes = [
+        f"{CLASS_PHRASES[c]}{s['class_counts'][c]}件，占{pct(s['class_rates'][c])}"
+        for c in "ABCD"
+        if s["class_counts"].get(c)
+    ]
+    timing = f"按时签收率{pct(s['on_time_sign_rate'])}，按时答复率{pct(s['on_time_reply_rate'])}"
+    if s["overdue"]:
+        timing += f"，目前尚有{s['overdue']}件逾期未办"
+    cls = ("其中，" + "；".join(classes) + "。") if classes else ""
+    paras.append(cls + timing + "。")
+
+    if s["evaluated"]:
+        parts = [f"满意件{s['satisfied']}件"]
+        if s["basically_satisfied"]:
+            parts.append(f"基本满意件{s['basically_satisfied']}件")
+        if s["unsatisfied"]:
+            parts.append(f"不满意件{s['unsatisfied']}件")
+        ev = f"{who}已评价的有{s['evaluated']}件，其中{'、'.join(parts)}，满意率为{pct(s['satisfaction_rate'])}"
+        if s["basically_satisfied"]:
+            ev += f"（其中满意{pct(s['full_satisfaction_rate'])}）"
+        ev += "。"
+    else:
+        ev = f"目前尚无{who}评价。"
+    ev += (
+        f"全年实现沟通率{pct(s['contact_rate'])}、见面率{pct(s['face_to_face_rate'])}、"
+        f"办复率{pct(s['reply_rate'])}、满意率{pct(s['satisfaction_rate'])}。"
+    )
+    if s.get("adoption_rate") is not None:
+        ev += f"所提建议条目的采纳率为{pct(s['adoption_rate'])}。"
+    paras.append(ev)
+    return paras
+
+
+def practice_paragraphs(texts: Texts, *, sessions, session: Session, org: Org | None, s: dict) -> list[str]:
+    who = "代表" if session.is_npc else "委员"
+    kind = "建议" if session.is_npc else "提案"
+    subject = subject_name(org, session)
+    paras = _lines(texts.practices)
+    methods, total, f2f = d.contacts_by_method(sessions=sessions, org=org)
+    if total:
+        by = "、".join(f"{label}{n}次" for _, label, n in methods)
+        paras.append(
+            f"办理过程中，{subject}共与{who}沟通联系{total}次，其中{by}；面对面沟通{f2f}次，"
+            f"办前沟通率{pct(s['contact_rate'])}、见面率{pct(s['face_to_face_rate'])}。"
+        )
+    else:
+        paras.append(f"本届{kind}办理中尚未登记与{who}的沟通记录。")
+    key, led_contacts = d.leader_led(sessions=sessions, org=org)
+    if key or led_contacts:
+        bits = []
+        if key:
+            bits.append(f"{key}件重点{kind}由领导领衔督办或领办")
+        if led_contacts:
+            bits.append(f"领导带队沟通{led_contacts}次")
+        paras.append("，".join(bits) + "。")
+    return paras
+
+
+def showcase_paragraphs(texts: Texts, *, sessions, session: Session, org: Org | None) -> list[str]:
+    kind = "建议" if session.is_npc else "提案"
+    who = "代表" if session.is_npc else "委员"
+    rows = d.showcases(sessions=sessions, org=org)
+    paras = []
+    for i, row in enumerate(rows):
+        n = NUMERALS[i] if i < len(NUMERALS) else str(i + 1)
+        proposer = row["lead"] + (f"等{row['cosigners'] + 1}位{who}" if row["cosigners"] else "")
+        line = f"（{n}）{proposer}提出的《{row['title']}》（{row['number']}）"
+        roles = row["by_role"]
+        handled = []
+        for key, word in (("lead", "主办"), ("sole", "承办"), ("separate", "分办"), ("co", "会办")):
+            if roles[key]:
+                handled.append(f"{'、'.join(roles[key])}{word}")
+        if handled:
+            line += "，由" + "；".join(handled)
+        paras.append(line + "。")
+    if not rows:
+        paras.append(f"本届暂无标记为典型案例的{kind}。")
+    paras.extend(_lines(texts.showcases))
+    return paras
+
+
+def problem_paragraphs(texts: Texts, *, session: Session, s: dict) -> list[str]:
+    paras = _lines(texts.problems)
+    if paras:
+        return paras
+    kind = "建议" if session.is_npc else "提案"
+    who = "代表" if session.is_npc else "委员"
+    found = []
+    if s["contact_rate"] is not None and s["contact_rate"] < 1:
+        found.append(f"部分{kind}答复前与{who}沟通不够充分（沟通率{pct(s['contact_rate'])}）")
+    if s["face_to_face_rate"] is not None and s["face_to_face_rate"] < 1:
+        found.append(f"面对面沟通仍需加强（见面率{pct(s['face_to_face_rate'])}）")
+    if s["overdue"]:
+        found.append(f"尚有{s['overdue']}件逾期未办")
+    if s["unsatisfied"]:
+        found.append(f"{s['unsatisfied']}件答复{who}评价为不满意")
+    if found:
+        return ["从办理数据看，" + "；".join(found) + "。", "（改进措施待填写。）"]
+    return ["（存在问题和改进措施待填写。）"]
+
+
+def other_paragraphs(texts: Texts, *, sessions, session: Session, org: Org | None) -> list[str]:
+    subject = subject_name(org, session)
+    rows = d.b_class_replies(sessions=sessions, org=org)
+    if not rows:
+        paras = [
+            f"{session.year}年度{subject}无办理结果类型列为“B类”的答复，也无承诺的事项因客观条件发生较大变化"
+            f"致使承诺事项不能落实或者需要调整实施的情况。"
+        ]
+    else:
+        states = [row["followup"].state if row["followup"] else "open" for row in rows]
+        head = f"{session.year}年度{subject}办理结果类型列为“B类”的答复共{len(rows)}件"
+        bits = []
+        if states.count("converted"):
+            bits.append(f"已解决并转为A类{states.count('converted')}件")
+        if states.count("open"):
+            bits.append(f"正在跟踪落实{states.count('open')}件")
+        if states.count("explained"):
+            bits.append(f"已作出说明{states.count('explained')}件")
+        paras = [head + ("，其中" + "、".join(bits) if bits else "") + "："]
+        for row in rows:
+            p = row["proposal"]
+            line = f"《{p.title}》（{p.number}，{row['unit'].name}）"
+            if row["commitments"]:
+                line += "，承诺事项：" + "；".join(
+                    f"{c.text}（{cn_date(c.due)}前，{c.get_state_display()}）" for c in row["commitments"]
+                )
+            paras.append(line + "。")
+        dropped = d.dropped_commitments(rows)
+        if dropped:
+            paras.append(f"承诺的事项因客观条件发生较大变化致使不能落实或者需要调整实施的有{len(dropped)}项，已向{('代表' if session.is_npc else '委员')}作出说明。")
+        else:
+            paras.append("无承诺的事项因客观条件发生较大变化致使承诺事项不能落实或者需要调整实施的情况。")
+    paras.extend(_lines(texts.other))
+    return paras
+
+
+def build_summary(*, session: Session, org: Org | None, stats: dict, texts: Texts, today: dt.date) -> Summary:
+    kind = "建议" if session.is_npc else "提案"
+    org_name = org.name if org is not None else session.body.name
+    title = texts.title.strip() or f"{org_name}关于{session.name}{kind}办理工作的总结"
+    intro = _lines(texts.intro) or [f"现将{org_name}办理{session.name}{kind}工作情况总结如下："]
+    sessions = [session]
+    summary = Summary(title=title, org_name=org_name, date=today, intro=intro)
+    summary.sections = [
+        ("一、基本情况", basic_paragraphs(stats, session=session, org=org)),
+        ("二、主要做法", practice_paragraphs(texts, sessions=sessions, session=session, org=org, s=stats)),
+        ("三、典型案例", showcase_paragraphs(texts, sessions=sessions, session=session, org=org)),
+        ("四、存在问题和改进措施", problem_paragraphs(texts, session=session, s=stats)),
+        ("五、其他说明事项", other_paragraphs(texts, sessions=sessions, session=session, org=org)),
+    ]
+    return summary
+
+
+def _is_subheading(line: str) -> bool:
+    return line.startswith("（") and len(line) < 40 and line[1:2] in NUMERALS and "）" in line[:5] and not line.endswith("。") or (
+        line[:2] in {f"{n}、" for n in NUMERALS} and len(line) < 40
+    )
+
+
+def render_docx(summary: Summary) -> bytes:
+    doc = g.new_document()
+    g.paragraph(doc)
+    g.paragraph(doc, summary.title, font=g.XIAOBIAOSONG, size=g.SIZE_2, align=WD_ALIGN_PARAGRAPH.CENTER, exact_pt=35)
+    g.paragraph(doc)
+    for line in summary.intro:
+        g.paragraph(doc, line, first_indent_chars=2)
+    for heading, paras in summary.sections:
+        # 第一层 黑体, 第二层 楷体 (GB/T 9704 §7.3.3).
+        g.paragraph(doc, heading, font=g.HEITI, first_indent_chars=2)
+        for line in paras:
+            if _is_subheading(line):
+                g.paragraph(doc, line, font=g.KAITI, first_indent_chars=2)
+            else:
+                g.paragraph(doc, line, first_indent_chars=2)
+    g.paragraph(doc)
+    g.paragraph(doc)
+    g.paragraph(doc, summary.org_name, align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=2)
+    date_text = cn_date(summary.date)
+    right = max(2, 2 + g.text_width(summary.org_name) - 2 - g.text_width(date_text))
+    g.paragraph(doc, date_text, align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=right)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
