@@ -198,3 +198,41 @@ def test_cli_writes_the_summary(cast, tmp_path):
     out = tmp_path / "s.docx"
     call_command("report", "summary", "--session", session.code, "--org", "市工业和信息化局", "-o", str(out))
     assert "共承办市七届人大四次会议建议110件" in docx_text(out.read_bytes())
+
+
+def test_summary_from_the_imported_seed_002_ledger(tmp_path, db):
+    """Through the ledger of the foundation issue: `banli import-ledger`, then `banli report summary`."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from .seed_ledgers import build_seed002
+
+    path, session = build_seed002(tmp_path)
+    call_command("import-ledger", str(path), "--session", session.code, stdout=StringIO())
+    out = tmp_path / "gov.docx"
+    call_command("report", "summary", "--session", session.code, "--org", "市人民政府", "-o", str(out), stdout=StringIO())
+    text = docx_text(out.read_bytes())
+    assert "共收到提案739件，其中大会提案714件，平时提案25件，经审查立案579件" in text
+    assert "交付市政府系统办理567件，占立案提案总数的97.93%" in text
+    assert "应有答复616件（部分提案需多个单位分办），已全部答复完毕" in text
+    assert "（A类）461件，占74.84%；" in text
+    assert "（B类）119件，占19.32%；" in text
+    assert "（C类）32件，占5.19%；" in text
+    assert "（D类）4件，占0.65%。" in text
+
+
+def test_summary_from_the_imported_seed_000_ledger(tmp_path, db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from .seed_ledgers import build_seed000
+
+    path, session = build_seed000(tmp_path)
+    call_command("import-ledger", str(path), "--session", session.code, stdout=StringIO())
+    out = tmp_path / "gx.docx"
+    call_command("report", "summary", "--session", session.code, "--org", "市工业和信息化局", "-o", str(out), stdout=StringIO())
+    text = docx_text(out.read_bytes())
+    assert "其中主办件34件、分办件15件、会办件59件、承办件2件。" in text
+    assert "已评价的有41件，其中满意件41件，满意率为100%" in text

@@ -65,6 +65,8 @@ def subject_name(org: Org | None, session: Session) -> str:
         for suffix in ("办公厅", "办公室"):
             if org.name.endswith(suffix):
                 return org.name[: -len(suffix)] + "系统"
+        if org.name.endswith("人民政府"):
+            return org.name[: -len("人民政府")] + "政府系统"
     return org.name
 
 
