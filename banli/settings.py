@@ -47,8 +47,12 @@ INSTALLED_APPS = [
     "banli.demo",
 ]
 
+# Order matters (banli/security/middleware.py): headers wrap everything; the session control runs
+# right after authentication; the 2FA gate, the password gate and the permission matrix act in
+# process_view, in that order, once the route is resolved.
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "banli.security.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -56,9 +60,13 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "banli.security.middleware.SessionControlMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "banli.audit.middleware.RequestContextMiddleware",
+    "banli.security.middleware.TwoFactorGateMiddleware",
+    "banli.security.middleware.PasswordGateMiddleware",
+    "banli.security.middleware.PermissionMatrixMiddleware",
 ]
 
 ROOT_URLCONF = "banli.urls"
@@ -103,10 +111,15 @@ AUTH_USER_MODEL = "orgs.User"
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
+# 等保2.0 §8.1.4.1 password rules: ≥ 8 characters, 3 of 4 character classes, not the username,
+# not a common password, none of the last 5.
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "banli.security.validators.CharacterClassesValidator", "OPTIONS": {"min_classes": 3}},
+    {"NAME": "banli.security.validators.NotUsernameValidator"},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "banli.security.validators.PasswordHistoryValidator", "OPTIONS": {"count": 5}},
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -133,11 +146,27 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 25 * 1024 * 1024
 
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+
+# --- Security baseline (banli/security; README “Security and deviations”) ---------------------
+# Sessions are server-side (database); idle and absolute timeouts are enforced by
+# SessionControlMiddleware, the cookie itself dies with the browser.
 SESSION_COOKIE_AGE = 12 * 3600
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+if PRODUCTION:
+    # __Host- cookies: HTTPS only, this host only, path /.
+    SESSION_COOKIE_NAME = "__Host-banli_session"
+    CSRF_COOKIE_NAME = "__Host-banli_csrf"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
@@ -145,6 +174,33 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# No inline scripts or event handlers anywhere: all JS is in static files. Inline style
+# attributes are tolerated (style-src-attr) because they cannot run code.
+BANLI_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+# Policy values; defaults are the 等保 level 3 ones. The general test suite relaxes the first three
+# (tests/conftest.py); demo and development setups may too, through the environment.
+BANLI_2FA_REQUIRED_ROLES = env.list(
+    "BANLI_2FA_REQUIRED_ROLES", default=["sysadmin", "secadmin", "auditor", "body_staff", "coordinator"]
+)
+BANLI_PASSWORD_MAX_AGE_DAYS = env.int("BANLI_PASSWORD_MAX_AGE_DAYS", default=90)
+BANLI_FORCE_PASSWORD_CHANGE = env.bool("BANLI_FORCE_PASSWORD_CHANGE", default=True)
+BANLI_PASSWORD_HISTORY = 5
+BANLI_LOGIN_MAX_FAILURES = env.int("BANLI_LOGIN_MAX_FAILURES", default=5)
+BANLI_LOGIN_FAILURE_WINDOW_MINUTES = 15
+BANLI_LOCKOUT_MINUTES = env.int("BANLI_LOCKOUT_MINUTES", default=30)
+BANLI_IP_MAX_FAILURES = env.int("BANLI_IP_MAX_FAILURES", default=50)
+BANLI_SESSION_IDLE_MINUTES = env.int("BANLI_SESSION_IDLE_MINUTES", default=30)
+BANLI_ADMIN_SESSION_IDLE_MINUTES = env.int("BANLI_ADMIN_SESSION_IDLE_MINUTES", default=15)
+BANLI_SESSION_ABSOLUTE_HOURS = env.int("BANLI_SESSION_ABSOLUTE_HOURS", default=12)
+BANLI_AUDIT_MIN_RETENTION_DAYS = 180
+BANLI_UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+BANLI_TOTP_ISSUER = "建议提案办理平台"
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

@@ -19,9 +19,20 @@ def _canonical(value: Any) -> Any:
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder, ensure_ascii=False, default=str))
 
 
-def _digest(prev_hash: str, fields: dict) -> str:
+# The chain is hashed with SM3 (GB/T 32905-2016). Entries written before the switch used SHA-256;
+# verification accepts either for an entry, so old development databases still verify.
+CHAIN_ALGORITHM = "sm3"
+LEGACY_ALGORITHMS = ("sha256",)
+
+
+def _digest(prev_hash: str, fields: dict, algorithm: str = CHAIN_ALGORITHM) -> str:
     payload = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256((prev_hash + payload).encode("utf-8")).hexdigest()
+    return hashlib.new(algorithm, (prev_hash + payload).encode("utf-8")).hexdigest()
+
+
+def _hash_ok(prev_hash: str, e: "AuditEvent") -> bool:
+    fields = _hashed_fields(e)
+    return any(_digest(prev_hash, fields, a) == e.hash for a in (CHAIN_ALGORITHM, *LEGACY_ALGORITHMS))
 
 
 def _hashed_fields(e: AuditEvent) -> dict:
@@ -83,18 +94,43 @@ def audit_record(
     return event
 
 
+def _chain_start() -> tuple[int, str, str]:
+    """(first expected seq, its prev hash, description) — after the latest purge, if any.
+
+    A purge (auditor's retention policy) removes a prefix of the chain and leaves an anchor: the
+    seq and hash of the last removed entry. The purge itself is an entry of the chain, so a forged
+    or altered anchor is caught below.
+    """
+    from banli.security.models import AuditPurge  # the retention policy lives with the auditor's tools
+
+    anchor = AuditPurge.objects.order_by("-up_to_seq").first()
+    if anchor is None:
+        return 1, "0" * 64, ""
+    return anchor.up_to_seq + 1, anchor.anchor_hash, f"（#{anchor.up_to_seq} 及之前已按保留策略清理）"
+
+
 def audit_verify() -> tuple[bool, str]:
     """Walk the chain; return (ok, message naming the first altered or missing entry)."""
-    prev = "0" * 64
-    expected_seq = 1
+    from banli.security.models import AuditPurge
+
+    start, prev, note = _chain_start()
+    expected_seq = start
+    purge_confirmed = start == 1
     for e in AuditEvent.objects.order_by("seq").iterator(chunk_size=2000):
+        if e.seq < start:
+            return False, f"审计记录 #{e.seq} 应已清理却仍存在，清理记录与日志不一致"
         if e.seq != expected_seq:
             return False, f"审计记录 #{expected_seq} 缺失（下一条为 #{e.seq}）"
-        if e.prev_hash != prev or _digest(prev, _hashed_fields(e)) != e.hash:
+        if e.prev_hash != prev or not _hash_ok(prev, e):
             return False, f"审计记录 #{e.seq} 被篡改（{e.verb} {e.object_type}:{e.object_id}）"
+        if not purge_confirmed and e.verb == "audit.purge" and isinstance(e.new, dict):
+            anchor = AuditPurge.objects.filter(up_to_seq=start - 1).first()
+            purge_confirmed = e.new.get("up_to_seq") == start - 1 and e.new.get("anchor_hash") == (anchor.anchor_hash if anchor else None)
         prev = e.hash
         expected_seq += 1
     head = AuditChainHead.objects.filter(pk=1).first()
     if head and head.seq != expected_seq - 1:
         return False, f"审计记录 #{expected_seq} 及之后缺失（链头为 #{head.seq}）"
-    return True, f"审计链完整，共 {expected_seq - 1} 条"
+    if not purge_confirmed:
+        return False, f"清理锚点 #{start - 1} 没有对应的清理审计记录，日志开头可能被删除"
+    return True, f"审计链完整，共 {expected_seq - start} 条{note}"

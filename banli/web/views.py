@@ -1,32 +1,61 @@
-from django.contrib.auth import views as auth_views
+from django.contrib import messages
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 
+from banli.audit.middleware import client_ip
 from banli.audit.services import audit_record
+from banli.errors import DomainError
 from banli.orgs.models import Role
+from banli.security import services as security
 
 
-class LoginForm(AuthenticationForm):
-    error_messages = {
-        "invalid_login": "用户名或密码错误。",
-        "inactive": "用户名或密码错误。",
-    }
+def _next_url(request) -> str:
+    nxt = request.POST.get("next") or request.GET.get("next") or ""
+    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return nxt
+    return ""
 
 
-class LoginView(auth_views.LoginView):
-    template_name = "web/login.html"
-    form_class = LoginForm
-    redirect_authenticated_user = True
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+def login_view(request):
+    """Password step of the login. Lockout, throttling and the audit trail live in the service;
+    the second factor and forced password changes are enforced by the security middleware."""
+    if request.user.is_authenticated and request.method == "GET":
+        return redirect(_next_url(request) or "web:home")
+    error = ""
+    username = ""
+    if request.method == "POST":
+        username = (request.POST.get("username") or "").strip()
+        try:
+            user = security.login_authenticate(
+                username=username, password=request.POST.get("password") or "", ip=client_ip(request), request=request
+            )
+        except DomainError as e:
+            error = e.message
+        else:
+            login(request, user)
+            return redirect(_next_url(request) or "web:home")
+    return render(request, "web/login.html", {"error": error, "username": username, "next": _next_url(request)}, status=200)
 
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        audit_record(actor=form.get_user(), verb="auth.login", obj=form.get_user(), summary="登录")
-        return response
 
-    def form_invalid(self, form):
-        audit_record(actor=None, verb="auth.login_failed", object_type="user", object_id=(form.data.get("username") or "")[:50], summary="登录失败")
-        return super().form_invalid(form)
+@require_POST
+def logout_view(request):
+    """Signing out ends every session of the user, on every device."""
+    user = request.user
+    if user.is_authenticated:
+        audit_record(actor=user, verb="auth.logout", obj=user, summary="退出登录")
+        security.sessions_end_all(user=user, reason="logout")
+    logout(request)
+    messages.info(request, "您已安全退出。")
+    return redirect("web:login")
 
 
 @login_required
@@ -34,4 +63,11 @@ def home(request):
     user = request.user
     if user.has_role(Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER, Role.PROPOSER):
         return redirect("cases:list")
-    return render(request, "web/home.html", {})
+    links = []
+    if user.has_role(Role.SYSADMIN):
+        links += [("security:users", "用户管理"), ("security:orgs", "组织管理")]
+    if user.has_role(Role.SECADMIN):
+        links += [("security:grants", "角色授权与账户安全")]
+    if user.has_role(Role.AUDITOR):
+        links += [("security:audit_log", "审计日志")]
+    return render(request, "web/home.html", {"admin_links": links})
