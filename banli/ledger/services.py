@@ -25,7 +25,6 @@ import datetime as dt
 import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import IO, Callable
 
@@ -602,11 +601,6 @@ def ledger_import(
     return plan
 
 
-@lru_cache(maxsize=4096)
-def _dues(on: dt.date) -> tuple[dt.date, dt.date]:
-    return deadlines.sign_due(on), deadlines.reply_due(on)
-
-
 def _assignment_state(ra: RowAssignment) -> tuple[str, dt.date | None]:
     """The state the ledger's history puts the assignment in, and its closing date."""
     if ra.role == AssignmentRole.CO:
@@ -704,26 +698,41 @@ def _write(plan: LedgerPlan, actor, org_parent: Org | None, progress: ProgressFn
     # Assignments with the history the ledger records.
     touched = [rp for rp in plan.proposals.values() if rp.existing is None or rp.new_assignments]
     a_objs: list[tuple[RowAssignment, Assignment]] = []
+    # Due dates as assignment_create computes them (body policy; a key proposal's own dates),
+    # memoised: a ledger has few distinct (date, role) pairs.
+    memo: dict = {}
+
+    def dues(on, role, proposal):
+        key = (on, role, proposal.pk if proposal is not None and proposal.is_key else None)
+        if key not in memo:
+            memo[key] = deadlines.assignment_due_dates(on, role=role, body=body, proposal=proposal if key[2] else None)
+        return memo[key]
+
+    def after_reply(fn, on):
+        key = (fn.__name__, on)
+        if key not in memo:
+            memo[key] = fn(on, body=body)
+        return memo[key]
+
     for rp in touched:
-        proposal_id = rp._obj.pk if rp.existing is None else rp.existing.pk
+        proposal = rp._obj if rp.existing is None else rp.existing
         for ra in rp.new_assignments:
-            sign_due, reply_due = _dues(ra.assigned_on)
             state, closed_on = _assignment_state(ra)
             replied = bool(ra.replied_on and ra.result_class)
             a = Assignment(
-                proposal_id=proposal_id,
+                proposal_id=proposal.pk,
                 unit=ra.unit,
                 role=ra.role,
                 state=state,
                 assigned_by=body,
                 assigned_on=ra.assigned_on,
-                sign_due=sign_due,
-                reply_due=reply_due,
+                **dues(ra.assigned_on, ra.role, proposal),
                 signed_on=ra.signed_on,
                 first_reply_on=ra.replied_on if replied else None,
                 result_class=ra.result_class if replied else "",
-                eval_due=ra.replied_on + dt.timedelta(days=30) if replied else None,
-                rehandling_due=deadlines.add_months(ra.replied_on, 1) if state == AssignmentState.REHANDLING else None,
+                eval_due=after_reply(deadlines.eval_due, ra.replied_on) if replied else None,
+                # The ledger dates an evaluation on its reply day (it has no evaluation date).
+                rehandling_due=after_reply(deadlines.rehandling_due, ra.replied_on) if state == AssignmentState.REHANDLING else None,
                 closed_on=closed_on,
             )
             a_objs.append((ra, a))
