@@ -1,8 +1,19 @@
-"""Route permissions of the cases app (see banli/web/permissions.py for the format)."""
+"""Route permissions of the cases app (see banli/web/permissions.py for the format).
+
+Object scope (which proposal, which assignment) is applied by the selectors and services on top.
+"""
 CASE_ROLES = {"body_staff", "coordinator", "unit_liaison", "unit_leader", "handler", "proposer"}
+# Who may 交办: body staff, the coordinating office within its subtree, a district's liaison one level down.
+ASSIGNING_ROLES = {"body_staff", "coordinator", "unit_liaison"}
 
 ROUTES = {
     "cases:list": {"GET": CASE_ROLES},
     "cases:detail": {"GET": CASE_ROLES},
     "cases:register": {"GET": {"body_staff"}, "POST": {"body_staff"}},
+    "cases:review": {"POST": {"body_staff"}},
+    "cases:set_key": {"POST": {"body_staff"}},
+    "cases:assign": {"POST": ASSIGNING_ROLES},
+    "cases:withdraw": {"POST": ASSIGNING_ROLES},
+    "cases:attachment_add": {"POST": {"body_staff"}},
+    "cases:attachment": {"GET": CASE_ROLES},
 }

@@ -5,7 +5,7 @@ or `assignments_visible_to`; "does not exist" and "not yours" raise the same Not
 """
 from __future__ import annotations
 
-from django.db.models import Case, CharField, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, CharField, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 
 from banli.errors import NotFound
 from banli.orgs.models import BODY_KINDS, Org, OrgKind, Role
@@ -160,3 +160,214 @@ def can_see_internal(user, assignment: Assignment) -> bool:
         return Assignment.objects.filter(assignment_scope_q(user), pk=assignment.pk).exists()
     unit = _scope_cache(user).get("unit")
     return bool(unit) and assignment.unit.path.startswith(unit.path)
+
+
+# --- the proposal list -------------------------------------------------------------------------
+
+
+def _top_assignments():
+    return Assignment.objects.filter(proposal=OuterRef("pk"), parent__isnull=True).exclude(state=AssignmentState.WITHDRAWN)
+
+
+def status_q(status: str) -> Q:
+    """Q over Proposal equivalent to `with_status(...).filter(status=status)`.
+
+    Filtering on the annotation would evaluate the CASE for every row in scope; this form lets
+    the database use the review-state index and probe assignments only where needed.
+    """
+    top = _top_assignments()
+    due = top.filter(role__in=DUE_ROLES)
+    unreplied = Exists(due.filter(first_reply_on__isnull=True))
+    open_due = Exists(due.exclude(state=AssignmentState.CLOSED))
+    accepted = Q(review_state=ReviewState.ACCEPTED)
+    return {
+        ProposalStatus.SUBMITTED: Q(review_state=ReviewState.SUBMITTED),
+        ProposalStatus.NOT_ACCEPTED: Q(review_state=ReviewState.NOT_ACCEPTED),
+        ProposalStatus.MERGED: Q(review_state=ReviewState.MERGED),
+        ProposalStatus.TO_ASSIGN: accepted & ~Exists(top),
+        ProposalStatus.IN_HANDLING: accepted & Exists(top) & unreplied,
+        ProposalStatus.REPLIED: accepted & Exists(top) & ~unreplied & open_due,
+        ProposalStatus.CLOSED: accepted & Exists(top) & ~unreplied & ~open_due,
+    }.get(status, Q(pk__in=[]))
+
+
+# sort key → order_by fields (ascending); descending reverses every field. pk keeps pages stable.
+PROPOSAL_SORTS = {
+    "number": ("number", "pk"),
+    "title": ("title", "pk"),
+    "submitted": ("submitted_on", "number", "pk"),
+    "session": ("session__year", "session_id", "number", "pk"),
+}
+DEFAULT_SORT = "-session"
+
+
+def _order_fields(sort: str) -> list[str]:
+    key = sort.lstrip("-")
+    fields = PROPOSAL_SORTS.get(key) or PROPOSAL_SORTS["session"]
+    if sort.startswith("-"):
+        # Newest session first, but numbers inside a session still ascend (how clerks read it).
+        if key == "session":
+            return ["-session__year", "-session_id", "number", "pk"]
+        return [f"-{f}" for f in fields]
+    return list(fields)
+
+
+def proposals_filtered(
+    user,
+    *,
+    session: Session | None = None,
+    review_state: str = "",
+    status: str = "",
+    unit: Org | None = None,
+    role: str = "",
+    key: bool | None = None,
+    text: str = "",
+    sort: str = DEFAULT_SORT,
+) -> QuerySet[Proposal]:
+    """The proposals `user` may see, filtered and ordered; not annotated (count and page ids stay cheap)."""
+    qs = proposals_visible_to(user)
+    if session is not None:
+        qs = qs.filter(session=session)
+    if review_state:
+        qs = qs.filter(review_state=review_state)
+    if status:
+        qs = qs.filter(status_q(status))
+    if unit is not None or role:
+        active = Assignment.objects.filter(proposal=OuterRef("pk")).exclude(state=AssignmentState.WITHDRAWN)
+        if unit is not None:
+            active = active.filter(unit=unit)
+        if role:
+            active = active.filter(role=role)
+        qs = qs.filter(Exists(active))
+    if key is not None:
+        qs = qs.filter(is_key=key)
+    text = (text or "").strip()
+    if text:
+        qs = qs.filter(Q(number__icontains=text) | Q(title__icontains=text))
+    return qs.order_by(*_order_fields(sort or DEFAULT_SORT))
+
+
+def proposal_rows(ids: list[int]) -> list[Proposal]:
+    """The proposals with these ids, in this order, with everything a list row shows (fixed query count)."""
+    active = (
+        Assignment.objects.exclude(state=AssignmentState.WITHDRAWN)
+        .select_related("unit")
+        .order_by("parent_id", "id")
+    )
+    rows = (
+        with_status(Proposal.objects.filter(pk__in=ids))
+        .select_related("session", "lead")
+        .prefetch_related(Prefetch("assignments", queryset=active, to_attr="active_assignments"))
+    )
+    by_id = {}
+    for p in rows:
+        p.status_label = ProposalStatus(p.status).label
+        by_id[p.pk] = p
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def filter_units_for(user) -> QuerySet[Org]:
+    """Units offered in the list's “承办单位” filter."""
+    units = Org.objects.filter(kind=OrgKind.UNIT)
+    if user.has_role(Role.BODY_STAFF):
+        return units.order_by("path")
+    q = Q(pk__in=[])
+    if user.has_role(Role.COORDINATOR) and user.org_id:
+        q |= Q(path__startswith=user.org.path)
+    unit = _scope_cache(user).get("unit")
+    if unit is not None:
+        q |= Q(path__startswith=unit.path)
+    if user.has_role(Role.PROPOSER):
+        q |= Q(pk__in=Assignment.objects.filter(proposal__in=proposals_visible_to(user)).values("unit_id"))
+    return units.filter(q).order_by("path")
+
+
+def proposal_by_number(user, session: Session, number: str) -> Proposal:
+    """A proposal of `session` by its number, within the user's scope."""
+    p = proposals_visible_to(user).filter(session=session, number=(number or "").strip()).first()
+    if p is None:
+        raise NotFound(f"本届会议中没有编号为“{(number or '').strip()}”的建议/提案。")
+    return p
+
+
+# --- the case page -----------------------------------------------------------------------------
+
+
+# Verbs a proposer sees in the history of their own proposal: milestones addressed to them,
+# never internal steps (drafts, internal review, distribution to departments, withdrawals).
+PROPOSER_HISTORY_VERBS = frozenset(
+    {
+        "proposal.register",
+        "proposal.review",
+        "proposal.merge_received",
+        "assignment.create",
+        "assignment.sign",
+        "reply.send",
+        "reply.sent",
+        "evaluation.create",
+        "evaluation.submit",
+        "assignment.close",
+    }
+)
+
+
+def proposal_assignments(user, proposal: Proposal) -> list[Assignment]:
+    """Assignments shown on the case page: all active ones of a visible proposal (the 交办 notice
+    names every unit and its role); withdrawn ones only to the assigning offices."""
+    qs = proposal.assignments.select_related("unit", "parent", "assigned_by").order_by("parent_id", "id")
+    if not user.has_role(Role.BODY_STAFF, Role.COORDINATOR):
+        qs = qs.exclude(state=AssignmentState.WITHDRAWN)
+    return list(qs)
+
+
+def proposal_history(user, proposal: Proposal) -> list:
+    """Audit events of this proposal the user may read, newest first.
+
+    A proposer sees only PROPOSER_HISTORY_VERBS. Others see every proposal-level event and the
+    internal events of the assignments whose internal work they may see; of other units'
+    assignments only the milestones.
+    """
+    from banli.audit.models import AuditEvent
+
+    events = AuditEvent.objects.filter(proposal_id=proposal.pk).order_by("-seq")
+    staff_roles = (Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER)
+    if not user.has_role(*staff_roles):
+        return list(events.filter(verb__in=PROPOSER_HISTORY_VERBS)[:500])
+    if user.has_role(Role.BODY_STAFF) and _scope_cache(user).get("body") and proposal.session.body_id == _scope_cache(user)["body"].pk:
+        return list(events[:500])
+    internal = [a.pk for a in proposal.assignments.select_related("unit") if can_see_internal(user, a)]
+    return list(
+        events.filter(
+            Q(assignment_id__isnull=True) | Q(assignment_id__in=internal) | Q(verb__in=PROPOSER_HISTORY_VERBS)
+        )[:500]
+    )
+
+
+def attachment_get(user, pk):
+    """An attachment the user may download; NotFound for missing and foreign alike.
+
+    Proposal attachments follow the proposal's scope. Attachments of an assignment's work
+    (contacts, reply drafts) need its internal scope, except the files of a sent reply, which
+    go to everyone who sees the proposal.
+    """
+    from .models import Attachment, ReplyState
+
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound()
+    att = (
+        Attachment.objects.filter(pk=pk, proposal__in=proposals_visible_to(user))
+        .select_related("proposal", "assignment__unit", "reply__assignment__unit", "contact__assignment__unit")
+        .first()
+    )
+    if att is None:
+        raise NotFound()
+    owner = att.assignment or (att.reply.assignment if att.reply_id else None) or (att.contact.assignment if att.contact_id else None)
+    if owner is None:
+        return att
+    if att.reply_id and att.reply.state == ReplyState.SENT:
+        return att
+    if can_see_internal(user, owner):
+        return att
+    raise NotFound()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter
 from typing import Iterable, Sequence
 
@@ -17,6 +18,7 @@ from . import deadlines
 from .models import (
     Assignment,
     AssignmentRole,
+    Attachment,
     AssignmentState,
     Channel,
     JointKind,
@@ -362,3 +364,145 @@ def assignment_withdraw(*, actor, assignment: Assignment, reason: str) -> Assign
         audit_record(actor=actor, verb="assignment.withdraw", obj=a, proposal_id=p.pk, assignment_id=a.pk, summary=f"撤回交办：{reason.strip()}", old={"state": old_state}, new={"state": "withdrawn"})
     a.refresh_from_db()
     return a
+
+
+# --- registration from the form ----------------------------------------------------------------
+
+NAME_SEPARATORS = re.compile(r"[、，,；;\s]+")
+
+
+def split_names(text: str) -> list[str]:
+    """Co-signer names as typed: separated by 、 ， , ； or spaces; duplicates dropped, order kept."""
+    seen: dict[str, None] = {}
+    for n in NAME_SEPARATORS.split(text or ""):
+        n = n.strip()
+        if n:
+            seen.setdefault(n, None)
+    return list(seen)
+
+
+def proposal_intake(
+    *,
+    actor,
+    session: Session,
+    title: str,
+    lead_name: str,
+    cosigner_names: Sequence[str] = (),
+    files: Sequence = (),
+    **fields,
+) -> Proposal:
+    """Register a proposal as typed on the registration form, all or nothing.
+
+    Proposers named but not yet known to the body are created; attachments are stored. Any
+    refusal (duplicate number, oversize file …) leaves no proposal, proposer or attachment row.
+    """
+    _require_body_staff(actor, session)
+    lead_name = (lead_name or "").strip()
+    if not lead_name:
+        raise DomainError("请填写领衔人。", field="lead")
+    for f in files:
+        _check_upload(f)
+    try:
+        with transaction.atomic():
+            lead = proposer_get_or_create(body=session.body, name=lead_name)
+            cosigners = [proposer_get_or_create(body=session.body, name=n) for n in cosigner_names if n != lead_name]
+            p = proposal_register(actor=actor, session=session, title=title, lead=lead, cosigners=cosigners, **fields)
+            for f in files:
+                attachment_add(actor=actor, proposal=p, file=f)
+    except IntegrityError:
+        # Two clerks took the same number at the same moment.
+        raise DomainError("编号已被同时登记的另一件占用，请重新提交。", field="number")
+    return p
+
+
+# --- attachments -------------------------------------------------------------------------------
+
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+
+
+def _check_upload(file) -> None:
+    size = getattr(file, "size", None) or 0
+    name = getattr(file, "name", "") or ""
+    if size <= 0:
+        raise DomainError(f"附件“{name}”是空文件。", field="attachments")
+    if size > MAX_ATTACHMENT_BYTES:
+        raise DomainError(f"附件“{name}”超过 20 MB，请压缩或拆分后上传。", field="attachments")
+
+
+def _clean_filename(name: str) -> str:
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip().replace("\x00", "")
+    if len(name) > 200:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[: 190 - len(ext)] + dot + ext) if dot and len(ext) <= 10 else name[:200]
+    return name or "附件"
+
+
+def can_add_attachment(actor, proposal: Proposal, assignment: Assignment | None = None) -> bool:
+    if assignment is None:
+        return is_body_staff_of(actor, proposal.session.body)
+    from .selectors import can_see_internal
+
+    return can_see_internal(actor, assignment)
+
+
+def attachment_add(*, actor, proposal: Proposal, file, assignment: Assignment | None = None, reply=None, contact=None) -> Attachment:
+    """Store an uploaded file with a case (20 MB at most). Proposal-level files: body staff;
+    files of an assignment's work: those who see its internal work."""
+    _require_visible(actor, proposal)
+    owner = assignment or (reply.assignment if reply is not None else None) or (contact.assignment if contact is not None else None)
+    if owner is not None and owner.proposal_id != proposal.pk:
+        raise NotFound()
+    if not can_add_attachment(actor, proposal, owner):
+        raise DomainError("您无权为该件上传附件。")
+    _check_upload(file)
+    name = _clean_filename(getattr(file, "name", ""))
+    with transaction.atomic():
+        att = Attachment(
+            proposal=proposal,
+            assignment=assignment,
+            reply=reply,
+            contact=contact,
+            name=name,
+            size=file.size,
+            content_type=(getattr(file, "content_type", "") or "")[:100],
+            uploaded_by=actor,
+        )
+        att.file.save(name, file, save=False)
+        att.save()
+        audit_record(
+            actor=actor, verb="attachment.add", obj=att, proposal_id=proposal.pk, assignment_id=owner.pk if owner else None,
+            summary=f"上传附件“{name}”", new={"name": name, "size": att.size},
+        )
+    return att
+
+
+def attachment_download(*, actor, attachment_id) -> Attachment:
+    """The attachment if `actor` may download it (NotFound otherwise), with the download audited."""
+    from .selectors import attachment_get
+
+    att = attachment_get(actor, attachment_id)
+    with transaction.atomic():
+        audit_record(
+            actor=actor, verb="attachment.download", obj=att, proposal_id=att.proposal_id, assignment_id=att.assignment_id,
+            summary=f"下载附件“{att.name}”",
+        )
+    return att
+
+
+# --- what the case page offers -----------------------------------------------------------------
+
+
+def review_choices(actor, proposal: Proposal) -> set[str]:
+    """Review decisions `actor` may take on this proposal now (empty: show no review form)."""
+    if not is_body_staff_of(actor, proposal.session.body):
+        return set()
+    choices = set(REVIEW_TRANSITIONS.get(proposal.review_state, set()))
+    if proposal.review_state == ReviewState.ACCEPTED and proposal.assignments.exclude(state=AssignmentState.WITHDRAWN).exists():
+        choices -= {ReviewState.MERGED, ReviewState.NOT_ACCEPTED}
+    return choices
+
+
+def can_withdraw(actor, assignment: Assignment) -> bool:
+    if assignment.state not in (AssignmentState.PENDING_SIGN, AssignmentState.ADJUSTMENT_REQUESTED):
+        return False
+    return assignable_units(actor, assignment.proposal, assignment.parent).filter(pk=assignment.unit_id).exists()

@@ -1,27 +1,432 @@
+"""The case UI: proposal list, registration, case page and its actions. Thin: parse, call, render."""
+from __future__ import annotations
+
+import json
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
-from django.shortcuts import render
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
-from banli.errors import NotFound
+from banli.errors import DomainError, NotFound
+from banli.orgs.models import Role
 
-from .selectors import proposal_get, proposals_visible_to, with_status
+from .forms import AssignForm, AttachmentForm, KeyForm, ProposalFilterForm, ProposalRegisterForm, ReviewForm, WithdrawForm
+from .models import AssignmentRole, AssignmentState, ProposalStatus, Proposer, ReviewState, Session
+from .selectors import (
+    CASE_ROLES,
+    DEFAULT_SORT,
+    PROPOSAL_SORTS,
+    assignment_get,
+    filter_units_for,
+    proposal_assignments,
+    proposal_by_number,
+    proposal_get,
+    proposal_history,
+    proposal_rows,
+    proposals_filtered,
+    proposals_visible_to,
+    sessions_visible_to,
+    user_body,
+)
+from .services import (
+    assignable_units,
+    assignment_create,
+    assignment_withdraw,
+    attachment_add,
+    attachment_download,
+    can_withdraw,
+    is_body_staff_of,
+    next_number,
+    proposal_intake,
+    proposal_review,
+    proposal_set_key,
+    review_choices,
+)
+
+
+def _case(user, pk):
+    try:
+        return proposal_get(user, pk)
+    except NotFound:
+        raise Http404
+
+
+def _form_error(form, err: DomainError) -> None:
+    """Show a refused action's message beside the field it names, or above the form."""
+    field = err.field if err.field in form.fields else None
+    form.add_error(field, err.message)
+
+
+# --- the proposal list -------------------------------------------------------------------------
+
+SORT_LABELS = {"number": "编号", "title": "标题", "submitted": "提交日期", "session": "届次"}
+
+
+def _page_numbers(page) -> list[int | None]:
+    """Page links around the current page, with the first and last; None marks a gap."""
+    last, cur = page.paginator.num_pages, page.number
+    wanted = sorted({1, last, *range(max(1, cur - 2), min(last, cur + 2) + 1)})
+    out: list[int | None] = []
+    for n in wanted:
+        if out and n - (out[-1] or 0) > 1:
+            out.append(None)
+        out.append(n)
+    return out
 
 
 @login_required
 def proposal_list(request):
-    qs = with_status(proposals_visible_to(request.user)).select_related("session", "lead").order_by("-session__year", "number")[:50]
-    return render(request, "cases/list.html", {"proposals": qs})
+    user = request.user
+    if not user.has_role(*CASE_ROLES):
+        raise PermissionDenied("您的角色不能查看建议提案。")
+    form = ProposalFilterForm(request.GET, sessions=sessions_visible_to(user), units=filter_units_for(user))
+    filters = form.filters()
+    sort = request.GET.get("sort") or DEFAULT_SORT
+    if sort.lstrip("-") not in PROPOSAL_SORTS:
+        sort = DEFAULT_SORT
+    qs = proposals_filtered(user, sort=sort, **filters)
+    paginator = Paginator(qs.values_list("pk", flat=True), settings.BANLI_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    rows = proposal_rows(list(page.object_list))
+
+    base = request.GET.copy()
+    base.pop("page", None)
+    sort_links = {}
+    for key, label in SORT_LABELS.items():
+        q = base.copy()
+        q["sort"] = f"-{key}" if sort == key else key
+        direction = "asc" if sort == key else "desc" if sort == f"-{key}" else ""
+        sort_links[key] = {"url": "?" + q.urlencode(), "label": label, "dir": direction}
+    base_qs = base.urlencode()
+    return render(
+        request,
+        "cases/list.html",
+        {
+            "form": form,
+            "rows": rows,
+            "page": page,
+            "page_numbers": _page_numbers(page),
+            "page_qs": base_qs + ("&" if base_qs else ""),
+            "sort": sort,
+            "sort_links": sort_links,
+            "filtered": bool(filters),
+            "can_register": user.has_role(Role.BODY_STAFF),
+        },
+    )
 
 
-@login_required
-def proposal_detail(request, pk):
-    try:
-        p = proposal_get(request.user, pk)
-    except NotFound:
-        raise Http404
-    return render(request, "cases/detail.html", {"p": p})
+# --- registration ------------------------------------------------------------------------------
 
 
 @login_required
 def proposal_register_view(request):
-    raise Http404
+    user = request.user
+    body = user_body(user) if user.has_role(Role.BODY_STAFF) else None
+    if body is None:
+        raise PermissionDenied("只有人大/政协工作人员可以登记建议提案。")
+    sessions = Session.objects.filter(body=body).order_by("-year", "-id")
+    if request.method == "POST":
+        form = ProposalRegisterForm(request.POST, request.FILES, sessions=sessions)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                p = proposal_intake(
+                    actor=user,
+                    session=d["session"],
+                    title=d["title"],
+                    lead_name=d["lead"],
+                    cosigner_names=d["cosigners"],
+                    files=d["attachments"],
+                    number=d["number"] or None,
+                    content=d["content"],
+                    channel=d["channel"],
+                    group=d["group"],
+                    topic=d["topic"],
+                    submitted_on=d["submitted_on"],
+                )
+            except DomainError as e:
+                _form_error(form, e)
+            else:
+                messages.success(request, f"已登记 {p.number}《{p.title}》。")
+                return redirect(p)
+        status = 400
+    else:
+        form = ProposalRegisterForm(sessions=sessions)
+        status = 200
+    next_numbers = {str(s.pk): next_number(s) for s in sessions[:20]}
+    selected = form["session"].value() or (str(sessions[0].pk) if sessions else "")
+    return render(
+        request,
+        "cases/register.html",
+        {
+            "form": form,
+            "session": sessions.filter(pk=selected).first() if str(selected).isdigit() else None,
+            "next_numbers_json": json.dumps(next_numbers),
+            "next_number": next_numbers.get(str(selected), ""),
+            "proposers": Proposer.objects.filter(body=body).only("name", "group").order_by("name")[:3000],
+            "topics": proposals_visible_to(user).exclude(topic="").values_list("topic", flat=True).distinct().order_by("topic")[:200],
+        },
+        status=status,
+    )
+
+
+# --- the case page -----------------------------------------------------------------------------
+
+STAFF_ROLES = (Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER)
+
+VERB_LABELS = {
+    "proposal.register": "登记",
+    "proposal.update": "修改登记信息",
+    "proposal.review": "立案审查",
+    "proposal.merge_received": "并案",
+    "proposal.set_key": "修改重点标记",
+    "assignment.create": "交办",
+    "assignment.withdraw": "撤回交办",
+    "attachment.add": "上传附件",
+    "attachment.download": "下载附件",
+}
+FIELD_LABELS = {
+    "number": "编号", "title": "标题", "content": "内容", "channel": "来源", "group": "代表团/界别", "topic": "类别",
+    "submitted_on": "提交日期", "lead": "领衔人", "review_state": "立案状态", "review_reason": "审查意见",
+    "merged_into": "并入", "is_key": "重点", "key_leader": "领衔督办领导", "key_plan": "重点办理计划",
+    "is_hard": "重难特件", "is_showcase": "典型案例", "state": "状态", "unit": "承办单位", "role": "办理方式",
+    "reply_due": "答复期限", "sign_due": "签收期限",
+}
+VALUE_LABELS = {
+    "review_state": dict(ReviewState.choices),
+    "state": dict(AssignmentState.choices),
+    "role": dict(AssignmentRole.choices),
+}
+
+
+def _value_text(key, value) -> str:
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    text = str(VALUE_LABELS.get(key, {}).get(value, value))
+    return text if len(text) <= 60 else text[:60] + "…"
+
+
+def _history_rows(events, *, proposer_view: bool) -> list:
+    """Audit events with a readable label and, for staff, what changed (old → new)."""
+    for e in events:
+        e.label = e.summary or VERB_LABELS.get(e.verb, e.verb)
+        e.changes = []
+        if not proposer_view and isinstance(e.old, dict) and isinstance(e.new, dict):
+            for k, new in e.new.items():
+                old = e.old.get(k)
+                if k in e.old and old != new and k != "content":
+                    e.changes.append((FIELD_LABELS.get(k, k), _value_text(k, old), _value_text(k, new)))
+    return events
+
+
+def _render_detail(request, p, *, status=200, review_form=None, key_form=None, assign_form=None, sub_forms=None, attach_form=None, withdraw_errors=None):
+    user = request.user
+    assignments = proposal_assignments(user, p)
+    tops = [a for a in assignments if a.parent_id is None]
+    ordered = []
+    for a in tops:
+        ordered.append(a)
+        ordered += [s for s in assignments if s.parent_id == a.pk]
+    ordered += [a for a in assignments if a not in ordered]
+    withdraw_errors = withdraw_errors or {}
+    for a in ordered:
+        a.proposal = p
+        a.can_withdraw = can_withdraw(user, a)
+        a.withdraw_error = withdraw_errors.get(a.pk, "")
+        a.is_sub = a.parent_id is not None
+
+    staff = is_body_staff_of(user, p.session.body)
+    choices = review_choices(user, p)
+    if choices and review_form is None:
+        review_form = ReviewForm(choices=choices, initial={"version": p.version})
+    if staff and key_form is None and p.review_state not in (ReviewState.NOT_ACCEPTED, ReviewState.MERGED):
+        key_form = KeyForm(initial={"is_key": p.is_key, "leader": p.key_leader, "plan": p.key_plan, "is_hard": p.is_hard, "is_showcase": p.is_showcase})
+
+    if assign_form is None and p.review_state == ReviewState.ACCEPTED:
+        units = assignable_units(user, p)
+        if units.exists():
+            assign_form = AssignForm(units=units.order_by("path"))
+    # A district that was assigned the case may sub-assign it one level down.
+    sub_forms = dict(sub_forms or {})
+    if p.review_state == ReviewState.ACCEPTED and user.has_role(Role.UNIT_LIAISON):
+        for a in ordered:
+            if a.pk in sub_forms or a.state in (AssignmentState.WITHDRAWN, AssignmentState.CLOSED):
+                continue
+            units = assignable_units(user, p, parent=a)
+            if units.exists():
+                sub_forms[a.pk] = AssignForm(units=units.order_by("path"), initial={"parent": a.pk})
+    for a in ordered:
+        a.sub_form = sub_forms.get(a.pk)
+
+    visible_ids = set(proposals_visible_to(user).filter(Q(merged_into=p) | Q(pk=p.merged_into_id or 0)).values_list("pk", flat=True))
+    ctx = {
+        "p": p,
+        "proposal": p,
+        "cosigners": list(p.cosigners.all()),
+        "merged_from": list(p.merged_from.all().order_by("number")),
+        "visible_ids": visible_ids,
+        "assignments": ordered,
+        "attachments": list(p.attachments.filter(assignment__isnull=True, reply__isnull=True, contact__isnull=True)),
+        "history": _history_rows(proposal_history(user, p), proposer_view=not user.has_role(*STAFF_ROLES)),
+        "status_label": ProposalStatus(p.status).label,
+        "is_proposer_view": not user.has_role(*STAFF_ROLES),
+        "review_form": review_form,
+        "key_form": key_form,
+        "assign_form": assign_form,
+        "attach_form": attach_form or (AttachmentForm() if staff else None),
+    }
+    return render(request, "cases/detail.html", ctx, status=status)
+
+
+@login_required
+def proposal_detail(request, pk):
+    return _render_detail(request, _case(request.user, pk))
+
+
+@login_required
+@require_POST
+def proposal_review_view(request, pk):
+    user = request.user
+    p = _case(user, pk)
+    if not is_body_staff_of(user, p.session.body):
+        raise Http404
+    form = ReviewForm(request.POST, choices=review_choices(user, p))
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            target = proposal_by_number(user, p.session, d["merge_number"]) if d["decision"] == ReviewState.MERGED else None
+            proposal_review(actor=user, proposal=p, decision=d["decision"], reason=d["reason"], merge_into=target, version=d["version"])
+        except NotFound as e:
+            form.add_error("merge_number", e.message)
+        except DomainError as e:
+            _form_error(form, e)
+        else:
+            messages.success(request, f"审查结果已保存：{ReviewState(d['decision']).label}。")
+            return redirect(p)
+    return _render_detail(request, p, status=400, review_form=form)
+
+
+@login_required
+@require_POST
+def proposal_key_view(request, pk):
+    user = request.user
+    p = _case(user, pk)
+    if not is_body_staff_of(user, p.session.body):
+        raise Http404
+    form = KeyForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            proposal_set_key(actor=user, proposal=p, is_key=d["is_key"], leader=d["leader"], plan=d["plan"], is_hard=d["is_hard"], is_showcase=d["is_showcase"])
+        except DomainError as e:
+            _form_error(form, e)
+        else:
+            messages.success(request, "重点及标记已保存。")
+            return redirect(p)
+    return _render_detail(request, p, status=400, key_form=form)
+
+
+@login_required
+@require_POST
+def proposal_assign_view(request, pk):
+    user = request.user
+    p = _case(user, pk)
+    parent = None
+    parent_id = request.POST.get("parent") or ""
+    if parent_id:
+        try:
+            parent = assignment_get(user, parent_id)
+        except NotFound:
+            raise Http404
+        if parent.proposal_id != p.pk:
+            raise Http404
+    units = assignable_units(user, p, parent)
+    if not units.exists():
+        raise Http404
+    form = AssignForm(request.POST, units=units.order_by("path"))
+    if form.is_valid():
+        try:
+            made = assignment_create(actor=user, proposal=p, units=form.units_with_roles(), assigned_on=form.cleaned_data["assigned_on"], parent=parent)
+        except DomainError as e:
+            _form_error(form, e)
+        else:
+            names = "、".join(f"{a.unit.name}（{a.get_role_display()}）" for a in made)
+            messages.success(request, f"已交办：{names}。")
+            return redirect(p)
+    if parent is not None:
+        return _render_detail(request, p, status=400, sub_forms={parent.pk: form})
+    return _render_detail(request, p, status=400, assign_form=form)
+
+
+@login_required
+@require_POST
+def assignment_withdraw_view(request, pk):
+    user = request.user
+    try:
+        a = assignment_get(user, pk)
+    except NotFound:
+        raise Http404
+    if not can_withdraw(user, a):
+        raise Http404
+    p = _case(user, a.proposal_id)
+    form = WithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            assignment_withdraw(actor=user, assignment=a, reason=form.cleaned_data["reason"])
+        except NotFound:
+            raise Http404
+        except DomainError as e:
+            error = e.message
+        else:
+            messages.success(request, f"已撤回对“{a.unit.name}”的交办。")
+            return redirect(p)
+    else:
+        error = form.errors["reason"][0]
+    return _render_detail(request, p, status=400, withdraw_errors={a.pk: error})
+
+
+# --- attachments -------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def attachment_upload_view(request, pk):
+    user = request.user
+    p = _case(user, pk)
+    if not is_body_staff_of(user, p.session.body):
+        raise Http404
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            for f in form.cleaned_data["files"]:
+                attachment_add(actor=user, proposal=p, file=f)
+        except DomainError as e:
+            _form_error(form, e)
+        else:
+            messages.success(request, f"已上传 {len(form.cleaned_data['files'])} 个附件。")
+            return redirect(p)
+    return _render_detail(request, p, status=400, attach_form=form)
+
+
+@login_required
+def attachment_view(request, pk):
+    try:
+        att = attachment_download(actor=request.user, attachment_id=pk)
+    except NotFound:
+        raise Http404
+    try:
+        fh = att.file.open("rb")
+    except (FileNotFoundError, OSError):
+        raise Http404
+    response = FileResponse(fh, as_attachment=True, filename=att.name, content_type="application/octet-stream")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

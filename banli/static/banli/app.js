@@ -10,8 +10,31 @@ document.addEventListener("DOMContentLoaded", () => {
     form.dataset.submitting = "1";
     form.querySelectorAll("button[type=submit], button:not([type])").forEach((b) => { b.disabled = true; });
   }, true);
+  // A page restored from the back/forward cache gets its buttons back.
+  window.addEventListener("pageshow", () => {
+    document.querySelectorAll("form[data-submitting]").forEach((f) => {
+      delete f.dataset.submitting;
+      f.querySelectorAll("button").forEach((b) => { b.disabled = false; });
+    });
+  });
   // Filter selects submit their form on change: <select data-autosubmit>
   document.querySelectorAll("[data-autosubmit]").forEach((el) => {
     el.addEventListener("change", () => el.form && el.form.requestSubmit());
+  });
+  // Registration: the auto-number hint follows the chosen session.
+  // <input data-next-numbers='{"sessionId": "20240001"}' data-session-field="id_session">
+  document.querySelectorAll("[data-next-numbers]").forEach((input) => {
+    let map = {};
+    try { map = JSON.parse(input.dataset.nextNumbers || "{}"); } catch (e) { return; }
+    const select = document.getElementById(input.dataset.sessionField);
+    const hint = document.getElementById(input.dataset.hint);
+    if (!select) return;
+    const update = () => {
+      const next = map[select.value] || "";
+      input.placeholder = next;
+      const strong = hint && hint.querySelector("[data-next-number]");
+      if (strong) strong.textContent = next || "—";
+    };
+    select.addEventListener("change", update);
   });
 });
