@@ -1,0 +1,98 @@
+"""Text intelligence: user dictionary, search documents, stored recommender, recommendation log (SPEC §10)."""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class DictTerm(models.Model):
+    """A local term (place, programme, policy name) the segmenter must keep whole."""
+
+    word = models.CharField("词语", max_length=30, unique=True)
+    note = models.CharField("说明", max_length=100, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["word"]
+        verbose_name = "自定义词"
+
+    def __str__(self) -> str:
+        return self.word
+
+
+class DocKind(models.TextChoices):
+    PROPOSAL = "proposal", "建议提案"
+    REPLY = "reply", "答复"
+    CONTACT = "contact", "沟通记录"
+
+
+class SearchDoc(models.Model):
+    """The segmented, normalised text of one proposal, reply or contact.
+
+    `tokens` feeds an FTS5 table on SQLite and a tsvector column (GIN) on PostgreSQL, both
+    created by migration 0002 per database vendor. `title`/`body` keep the text as written.
+    """
+
+    kind = models.CharField(max_length=10, choices=DocKind.choices)
+    object_id = models.BigIntegerField()
+    proposal = models.ForeignKey("cases.Proposal", on_delete=models.CASCADE, related_name="+")
+    assignment = models.ForeignKey("cases.Assignment", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    session = models.ForeignKey("cases.Session", on_delete=models.CASCADE, related_name="+")
+    body_org = models.ForeignKey("orgs.Org", on_delete=models.CASCADE, related_name="+")
+    # Reply state (only sent replies are searchable outside the unit); "" for other kinds.
+    state = models.CharField(max_length=20, blank=True)
+    title = models.CharField(max_length=300)
+    body = models.TextField(blank=True)
+    tokens = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "object_id"], name="uniq_searchdoc_kind_object")]
+        indexes = [models.Index(fields=["body_org", "kind", "session"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.object_id}"
+
+
+class RecommenderModel(models.Model):
+    """A trained unit recommender, stored in the database so every app process serves the same one."""
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    blob = models.BinaryField()
+    n_samples = models.PositiveIntegerField(default=0)
+    n_units = models.PositiveIntegerField(default=0)
+    seconds = models.FloatField(default=0)
+    metrics = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "交办推荐模型"
+
+    def __str__(self) -> str:
+        return f"模型 #{self.pk}（{self.n_samples} 件）"
+
+
+class Recommendation(models.Model):
+    """A recommendation shown to staff, and whether the assignment that followed agreed with it."""
+
+    proposal = models.ForeignKey("cases.Proposal", on_delete=models.CASCADE, related_name="+")
+    model = models.ForeignKey(RecommenderModel, null=True, on_delete=models.SET_NULL, related_name="+")
+    shown_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    shown_at = models.DateTimeField(auto_now_add=True)
+    # [[unit_id, score], ...] best first
+    leads = models.JSONField(default=list)
+    cos = models.JSONField(default=list)
+    # Filled when the proposal is assigned: the unit actually chosen as lead (or sole/separate).
+    chosen_lead = models.ForeignKey("orgs.Org", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    followed = models.BooleanField(null=True)  # chosen lead == top-1
+    in_top3 = models.BooleanField(null=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["proposal", "decided_at"])]
+
+    def __str__(self) -> str:
+        return f"推荐 {self.proposal_id}"

@@ -1,0 +1,21 @@
+"""Route permissions of the text intelligence app (see banli/web/permissions.py for the format).
+
+Object scope (which proposals, replies, contacts, sessions) is applied by textintel.selectors.
+"""
+CASE_ROLES = {"body_staff", "coordinator", "unit_liaison", "unit_leader", "handler", "proposer"}
+STAFF_ROLES = {"body_staff", "coordinator", "unit_liaison", "unit_leader", "handler"}
+CLUSTER_ROLES = {"body_staff", "coordinator", "unit_leader", "unit_liaison"}
+
+ROUTES = {
+    "textintel:search": {"GET": CASE_ROLES},
+    "textintel:similar_text": {"GET": {"body_staff"}},
+    "textintel:similar_proposal": {"GET": STAFF_ROLES},
+    "textintel:merge": {"POST": {"body_staff"}},
+    "textintel:merge_suggestions": {"GET": {"body_staff"}},
+    "textintel:clusters": {"GET": CLUSTER_ROLES},
+    "textintel:clusters_export": {"GET": CLUSTER_ROLES},
+    "textintel:recommend": {"GET": {"body_staff", "coordinator"}},
+    "textintel:accuracy": {"GET": {"body_staff", "coordinator"}, "POST": {"body_staff", "coordinator"}},
+    "textintel:dictionary": {"GET": {"body_staff"}, "POST": {"body_staff"}},
+    "textintel:dictionary_delete": {"POST": {"body_staff"}},
+}

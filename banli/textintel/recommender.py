@@ -1,0 +1,206 @@
+"""Unit recommendation (智能交办): which unit should lead, and which should co-handle.
+
+A linear model over the same TF-IDF features as similarity: a multinomial logistic head
+(SGD, log loss) for the lead unit and a one-vs-rest logistic head for co units (multi-label).
+Trained from past assignments by `banli train-recommender` (or the button on the accuracy page)
+and stored as a blob in the database, so every app process serves the same model and serving
+never retrains. A process keeps the model it loaded until a newer row appears.
+"""
+from __future__ import annotations
+
+import io
+import threading
+import time
+from dataclasses import dataclass
+
+import joblib
+import numpy as np
+from sklearn.linear_model import SGDClassifier
+from sklearn.multiclass import OneVsRestClassifier
+from sklearn.preprocessing import MultiLabelBinarizer
+
+from .similarity import Vectors
+from .text import doc_tokens
+
+CO_MIN_EXAMPLES = 3
+CO_SHOW_MIN = 0.3
+
+
+def _py(x):
+    return x.item() if hasattr(x, "item") else x
+
+
+@dataclass
+class Sample:
+    tokens: str
+    lead: int | str
+    cos: tuple = ()
+    group: object = None  # session, for splits
+
+
+@dataclass
+class Model:
+    vectors: Vectors
+    lead_clf: SGDClassifier | None
+    only_lead: object  # when every sample had the same lead
+    co_clf: OneVsRestClassifier | None
+    co_labels: MultiLabelBinarizer | None
+
+    def predict(self, token_strings: list[str], top: int = 3):
+        """For each text, ([(lead, p), …] best first, [(co, p), …] best first)."""
+        X = self.vectors.transform(token_strings)
+        if self.lead_clf is None:
+            leads = [[(self.only_lead, 1.0)] for _ in token_strings]
+        else:
+            P = self.lead_clf.predict_proba(X)
+            classes = self.lead_clf.classes_
+            leads = []
+            for row in P:
+                idx = np.argsort(-row)[:top]
+                leads.append([(_py(classes[i]), float(row[i])) for i in idx])
+        cos = [[] for _ in token_strings]
+        if self.co_clf is not None:
+            C = self.co_clf.predict_proba(X)
+            for k, row in enumerate(C):
+                idx = np.argsort(-row)[: top + 1]
+                cos[k] = [(_py(self.co_labels.classes_[i]), float(row[i])) for i in idx]
+        return list(zip(leads, cos))
+
+
+def train(samples: list[Sample]) -> Model:
+    if not samples:
+        raise ValueError("no samples")
+    vectors = Vectors.fit([s.tokens for s in samples])
+    X = vectors.X
+    y = np.array([s.lead for s in samples])
+    lead_clf, only = None, None
+    if len(set(y.tolist())) < 2:
+        only = _py(y[0])
+    else:
+        lead_clf = SGDClassifier(loss="log_loss", alpha=2e-5, max_iter=20, tol=None, random_state=0)
+        lead_clf.fit(X, y)
+    co_clf, mlb = None, None
+    counts: dict = {}
+    for s in samples:
+        for c in s.cos:
+            counts[c] = counts.get(c, 0) + 1
+    frequent = sorted((c for c, n in counts.items() if n >= CO_MIN_EXAMPLES), key=str)
+    if len(frequent) >= 2:
+        keep = set(frequent)
+        mlb = MultiLabelBinarizer(classes=frequent)
+        Y = mlb.fit_transform([[c for c in s.cos if c in keep] for s in samples])
+        co_clf = OneVsRestClassifier(SGDClassifier(loss="log_loss", alpha=5e-5, max_iter=15, tol=None, random_state=0))
+        co_clf.fit(X, Y)
+    return Model(vectors=vectors, lead_clf=lead_clf, only_lead=only, co_clf=co_clf, co_labels=mlb)
+
+
+def evaluate(train_samples: list[Sample], test_samples: list[Sample]) -> dict:
+    """Top-1 / top-3 accuracy of the lead unit on `test_samples` (and co-unit recall@3)."""
+    t0 = time.perf_counter()
+    model = train(train_samples)
+    seconds = time.perf_counter() - t0
+    preds = model.predict([s.tokens for s in test_samples], top=3)
+    top1 = top3 = 0
+    co_hit = co_total = 0
+    for s, (leads, cos) in zip(test_samples, preds):
+        names = [u for u, _ in leads]
+        top1 += bool(names) and names[0] == s.lead
+        top3 += s.lead in names[:3]
+        guessed = {u for u, p in cos[:3] if u != (names[0] if names else None)}
+        co_total += len(s.cos)
+        co_hit += len(guessed & set(s.cos))
+    n = len(test_samples)
+    return {
+        "train": len(train_samples),
+        "test": n,
+        "top1": top1 / n if n else None,
+        "top3": top3 / n if n else None,
+        "co_recall_at3": co_hit / co_total if co_total else None,
+        "train_seconds": round(seconds, 3),
+    }
+
+
+def dumps(model: Model) -> bytes:
+    buf = io.BytesIO()
+    joblib.dump(model, buf, compress=3)
+    return buf.getvalue()
+
+
+def loads(blob: bytes) -> Model:
+    return joblib.load(io.BytesIO(bytes(blob)))
+
+
+# --- samples from the database ---------------------------------------------------------------------
+
+
+def samples_from_db(*, sessions=None) -> list[Sample]:
+    """One sample per assigned proposal: its lead (or sole / first separate) unit and its co units."""
+    from banli.cases.models import Assignment, AssignmentRole, AssignmentState
+
+    from .models import DocKind, SearchDoc
+
+    qs = Assignment.objects.filter(parent__isnull=True).exclude(state=AssignmentState.WITHDRAWN)
+    if sessions is not None:
+        qs = qs.filter(proposal__session__in=sessions)
+    rows = qs.order_by("proposal_id", "id").values_list("proposal_id", "unit_id", "role", "proposal__session_id")
+    by_p: dict[int, dict] = {}
+    for pid, unit, role, sess in rows:
+        d = by_p.setdefault(pid, {"lead": None, "sep": [], "cos": [], "session": sess})
+        if role in (AssignmentRole.LEAD, AssignmentRole.SOLE):
+            d["lead"] = unit
+        elif role == AssignmentRole.SEPARATE:
+            d["sep"].append(unit)
+        else:
+            d["cos"].append(unit)
+    tokens = dict(
+        SearchDoc.objects.filter(kind=DocKind.PROPOSAL, object_id__in=list(by_p)).values_list("object_id", "tokens")
+    )
+    missing = [pid for pid in by_p if pid not in tokens]
+    if missing:
+        from banli.cases.models import Proposal
+
+        for pid, title, content in Proposal.objects.filter(pk__in=missing).values_list("pk", "title", "content"):
+            tokens[pid] = doc_tokens(title, content)
+    out = []
+    for pid, d in by_p.items():
+        lead = d["lead"] if d["lead"] is not None else (d["sep"][0] if d["sep"] else None)
+        if lead is None:
+            continue
+        cos = tuple(u for u in d["cos"] + d["sep"] if u != lead)
+        out.append(Sample(tokens=tokens.get(pid, ""), lead=lead, cos=cos, group=d["session"]))
+    return out
+
+
+class _Loaded:
+    """The newest stored model, loaded once per process (checked every few seconds)."""
+
+    CHECK_EVERY = 5.0
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._id = None
+        self._model = None
+        self._checked = 0.0
+
+    def get(self):
+        from .models import RecommenderModel
+
+        now = time.monotonic()
+        if self._model is not None and now - self._checked < self.CHECK_EVERY:
+            return self._id, self._model
+        with self._lock:
+            latest = RecommenderModel.objects.order_by("-id").values_list("id", flat=True).first()
+            self._checked = now
+            if latest is None:
+                self._id, self._model = None, None
+            elif latest != self._id:
+                row = RecommenderModel.objects.get(pk=latest)
+                self._id, self._model = latest, loads(row.blob)
+        return self._id, self._model
+
+    def clear(self):
+        with self._lock:
+            self._id, self._model, self._checked = None, None, 0.0
+
+
+loaded = _Loaded()

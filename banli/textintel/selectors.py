@@ -1,0 +1,427 @@
+"""Reads of text intelligence, always within the user's scope (SPEC §2, §10)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+from banli.cases.models import (
+    Assignment,
+    AssignmentRole,
+    AssignmentState,
+    Proposal,
+    ReviewState,
+    Session,
+)
+from banli.cases.selectors import assignment_scope_q, proposal_scope_q, user_body, user_unit
+from banli.cases.services import is_body_staff_of
+from banli.errors import NotFound
+from banli.orgs.models import Org, Role
+
+from . import recommender, similarity
+from .models import DocKind, Recommendation, SearchDoc
+from .text import doc_tokens, query_terms
+
+STAFF_ROLES = (Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER)
+UNIT_ROLES = (Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER)
+MERGEABLE = (ReviewState.SUBMITTED, ReviewState.ACCEPTED)
+
+
+# --- search ---------------------------------------------------------------------------------------
+
+
+def doc_scope_q(user) -> Q:
+    """Q over SearchDoc: proposals in scope; sent replies (any reply for the unit's own people);
+    contacts only for those who may see the assignment's internal work."""
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    props = Proposal.objects.filter(proposal_scope_q(user)).values("pk")
+    assigns = Assignment.objects.filter(assignment_scope_q(user)).values("pk")
+    own_unit = Q(pk__in=[])
+    if user.has_role(*UNIT_ROLES):
+        unit = user_unit(user)
+        if unit is not None:
+            own_unit = Q(assignment__unit__path__startswith=unit.path)
+    internal = own_unit
+    if user.has_role(Role.BODY_STAFF):
+        body = user_body(user)
+        if body is not None:
+            internal |= Q(body_org=body)
+    if user.has_role(Role.COORDINATOR) and user.org_id:
+        internal |= Q(assignment__unit__path__startswith=user.org.path)
+    return (
+        (Q(kind=DocKind.PROPOSAL) & Q(proposal__in=props))
+        | (Q(kind=DocKind.REPLY) & Q(assignment__in=assigns) & (Q(state="sent") | own_unit))
+        | (Q(kind=DocKind.CONTACT) & Q(assignment__in=assigns) & internal)
+    )
+
+
+def _fts_filter(qs: QuerySet, terms: list[str], op: str) -> QuerySet:
+    if connection.vendor == "postgresql":
+        tsq = f" {'&' if op == 'AND' else '|'} ".join("'" + t.replace("\\", "").replace("'", "''") + "'" for t in terms)
+        return qs.extra(
+            where=["textintel_searchdoc.tsv @@ to_tsquery('simple', %s)"], params=[tsq]
+        ).annotate(rank=RawSQL("-ts_rank(textintel_searchdoc.tsv, to_tsquery('simple', %s))", [tsq]))
+    match = f" {op} ".join('"' + t.replace('"', '""') + '"' for t in terms)
+    fts = "textintel_searchdoc_fts"
+    return qs.filter(
+        id__in=RawSQL(f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", [match])
+    ).annotate(
+        rank=RawSQL(f"(SELECT bm25({fts}) FROM {fts} WHERE {fts} MATCH %s AND rowid = textintel_searchdoc.id)", [match])
+    )
+
+
+@dataclass
+class SearchResult:
+    terms: list[str]
+    docs: QuerySet
+    any_term: bool = False  # no document had every term; these have some
+
+
+def search(user, q: str, *, kind: str = "", session: Session | None = None) -> SearchResult:
+    """Ranked documents matching every term of `q` (or, failing that, any term), in scope."""
+    terms = query_terms(q or "")[:12]
+    base = SearchDoc.objects.filter(doc_scope_q(user))
+    if kind in DocKind.values:
+        base = base.filter(kind=kind)
+    if session is not None:
+        base = base.filter(session=session)
+    if not terms:
+        return SearchResult(terms=[], docs=base.none())
+    docs = _fts_filter(base, terms, "AND")
+    any_term = False
+    if len(terms) > 1 and not docs.exists():
+        docs, any_term = _fts_filter(base, terms, "OR"), True
+    docs = docs.select_related("proposal", "session").order_by("rank", "-id")
+    return SearchResult(terms=terms, docs=docs, any_term=any_term)
+
+
+# --- similar proposals ------------------------------------------------------------------------------
+
+
+def can_see_similar(user) -> bool:
+    return user.is_authenticated and user.has_role(*STAFF_ROLES)
+
+
+@dataclass
+class SimilarItem:
+    proposal: Proposal
+    score: float
+    terms: list[str]
+    same_session: bool
+    visible: bool
+    handled: list[dict] = field(default_factory=list)
+    can_merge: bool = False
+
+    @property
+    def percent(self) -> int:
+        return round(self.score * 100)
+
+
+def _handled(pids: list[int]) -> dict[int, list[dict]]:
+    out: dict[int, list[dict]] = {}
+    rows = (
+        Assignment.objects.filter(proposal_id__in=pids, parent__isnull=True)
+        .exclude(state=AssignmentState.WITHDRAWN)
+        .select_related("unit")
+        .order_by("proposal_id", "role", "id")
+    )
+    for a in rows:
+        out.setdefault(a.proposal_id, []).append(
+            {"unit": a.unit.name, "role": a.get_role_display(), "result_class": a.result_class, "replied": a.first_reply_on is not None}
+        )
+    return out
+
+
+def _items(user, hits, *, session_id: int | None, source: Proposal | None = None) -> list[SimilarItem]:
+    pids = [h.proposal_id for h in hits]
+    props = Proposal.objects.filter(pk__in=pids).select_related("session")
+    by_id = {p.pk: p for p in props}
+    visible = set(Proposal.objects.filter(proposal_scope_q(user), pk__in=pids).values_list("pk", flat=True))
+    handled = _handled(pids)
+    staff_here = source is not None and is_body_staff_of(user, source.session.body)
+    source_mergeable = (
+        staff_here
+        and source.review_state in MERGEABLE
+        and not source.assignments.exclude(state=AssignmentState.WITHDRAWN).exists()
+    )
+    items = []
+    for h in hits:
+        p = by_id.get(h.proposal_id)
+        if p is None:
+            continue
+        same = session_id is not None and p.session_id == session_id
+        vis = p.pk in visible
+        items.append(
+            SimilarItem(
+                proposal=p, score=h.score, terms=h.terms, same_session=same, visible=vis,
+                handled=handled.get(p.pk, []) if vis else [],
+                can_merge=bool(source_mergeable and same and p.review_state in MERGEABLE),
+            )
+        )
+    return items
+
+
+def similar_for_proposal(user, proposal: Proposal, *, top: int = 5) -> dict:
+    """Top similar proposals of the same session and of past sessions of the proposal's body."""
+    if not can_see_similar(user):
+        return {"same": [], "past": []}
+    index = similarity.cache.get(proposal.session.body_id)
+    q = similarity.query_vector(index, proposal_id=proposal.pk, title=proposal.title, content=proposal.content)
+    same_mask = index.sessions == proposal.session_id
+    exclude = {proposal.pk}
+    same = similarity.neighbours(index, q, top=top, exclude=exclude, mask=same_mask)
+    past = similarity.neighbours(index, q, top=top, exclude=exclude, mask=~same_mask)
+    return {
+        "same": _items(user, same, session_id=proposal.session_id, source=proposal),
+        "past": _items(user, past, session_id=proposal.session_id),
+    }
+
+
+def similar_for_text(user, *, body: Org, session: Session | None, title: str, content: str, top: int = 5) -> dict:
+    if not can_see_similar(user) or not (title.strip() or content.strip()):
+        return {"same": [], "past": []}
+    index = similarity.cache.get(body.pk)
+    q = similarity.query_vector(index, title=title, content=content)
+    if session is None:
+        hits = similarity.neighbours(index, q, top=top)
+        return {"same": [], "past": _items(user, hits, session_id=None)}
+    same_mask = index.sessions == session.pk
+    same = similarity.neighbours(index, q, top=top, mask=same_mask)
+    past = similarity.neighbours(index, q, top=top, mask=~same_mask)
+    return {"same": _items(user, same, session_id=session.pk), "past": _items(user, past, session_id=session.pk)}
+
+
+def similar_cli(*, body_id: int, title: str = "", content: str = "", proposal_id: int | None = None,
+                top: int = 5, session_id: int | None = None) -> list[similarity.Hit]:
+    """Unscoped neighbours for the command line (an operator's tool)."""
+    index = similarity.cache.get(body_id)
+    q = similarity.query_vector(index, proposal_id=proposal_id, title=title, content=content)
+    mask = None if session_id is None else index.sessions == session_id
+    return similarity.neighbours(index, q, top=top, exclude={proposal_id} if proposal_id else set(), mask=mask)
+
+
+# --- merge suggestions ------------------------------------------------------------------------------
+
+
+def session_for_staff(user, session_id) -> Session:
+    s = Session.objects.select_related("body").filter(pk=session_id).first() if str(session_id).isdigit() else None
+    if s is None or not is_body_staff_of(user, s.body):
+        raise NotFound()
+    return s
+
+
+@dataclass
+class MergePair:
+    main: Proposal
+    other: Proposal
+    score: float
+    terms: list[str]
+
+    @property
+    def percent(self) -> int:
+        return round(self.score * 100)
+
+
+def merge_suggestions(session: Session, *, threshold: float = similarity.DUPLICATE_SCORE) -> list[MergePair]:
+    """Near-duplicate pairs among the session's proposals still open to merging, closest first.
+
+    The earlier-numbered proposal is suggested as the main one (主件).
+    """
+    index = similarity.cache.get(session.body_id)
+    open_ids = set(
+        Proposal.objects.filter(session=session, review_state__in=MERGEABLE)
+        .exclude(assignments__state__in=[s for s in AssignmentState.values if s != AssignmentState.WITHDRAWN])
+        .values_list("pk", flat=True)
+    )
+    rows = np.array([r for r, pid in enumerate(index.ids) if int(pid) in open_ids], dtype=np.int64)
+    if rows.size < 2:
+        return []
+    X = index.vectors.X[rows]
+    pairs = similarity.pairs_above(X, threshold)
+    need = {int(index.ids[rows[i]]) for i, j, _ in pairs} | {int(index.ids[rows[j]]) for i, j, _ in pairs}
+    props = {p.pk: p for p in Proposal.objects.filter(pk__in=need)}
+    out = []
+    for i, j, s in pairs:
+        a, b = props.get(int(index.ids[rows[i]])), props.get(int(index.ids[rows[j]]))
+        if a is None or b is None:
+            continue
+        main, other = (a, b) if (a.number, a.pk) <= (b.number, b.pk) else (b, a)
+        out.append(MergePair(main, other, s, index.vectors.shared_terms(X[i], X[j])))
+    return out
+
+
+# --- clusters ---------------------------------------------------------------------------------------
+
+
+def sessions_for_clusters(user) -> QuerySet[Session]:
+    from banli.cases.selectors import sessions_visible_to
+
+    return sessions_visible_to(user).select_related("body")
+
+
+def session_for_clusters(user, session_id) -> Session:
+    if not user.has_role(Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LEADER, Role.UNIT_LIAISON):
+        raise NotFound()
+    s = sessions_for_clusters(user).filter(pk=session_id).first() if str(session_id).isdigit() else None
+    if s is None:
+        raise NotFound()
+    return s
+
+
+@dataclass
+class Cluster:
+    label: int
+    terms: list[str]
+    proposals: list[Proposal]
+
+    @property
+    def name(self) -> str:
+        return "、".join(self.terms) if self.terms else "未归类"
+
+    @property
+    def size(self) -> int:
+        return len(self.proposals)
+
+
+def session_clusters(user, session: Session) -> list[Cluster]:
+    """Topic clusters of the session's proposals visible to `user` (a unit sees its own share).
+
+    Merged and not-accepted proposals are left out; singletons and proposals that fit no topic
+    are gathered last as “未归类”.
+    """
+    ids = set(
+        Proposal.objects.filter(proposal_scope_q(user), session=session)
+        .exclude(review_state__in=[ReviewState.MERGED, ReviewState.NOT_ACCEPTED])
+        .values_list("pk", flat=True)
+    )
+    return clusters_for_ids(session.body_id, ids)
+
+
+def clusters_for_ids(body_id: int, ids: set[int]) -> list[Cluster]:
+    index = similarity.cache.get(body_id)
+    rows = np.array([r for r, pid in enumerate(index.ids) if int(pid) in ids], dtype=np.int64)
+    if rows.size == 0:
+        return []
+    X = index.vectors.X[rows]
+    labels, centroids = similarity.cluster_rows(X)
+    props = {p.pk: p for p in Proposal.objects.filter(pk__in=[int(index.ids[r]) for r in rows]).prefetch_related("assignments__unit")}
+    groups: dict[int, list[int]] = {}
+    for i, lab in enumerate(labels):
+        groups.setdefault(int(lab), []).append(i)
+    clusters, rest = [], []
+    for lab, members in groups.items():
+        ps = [props[int(index.ids[rows[i]])] for i in members if int(index.ids[rows[i]]) in props]
+        if lab < 0 or len(ps) < 2:
+            rest.extend(ps)
+            continue
+        ps.sort(key=lambda p: p.number)
+        clusters.append(Cluster(lab, index.vectors.top_terms(centroids[lab]), ps))
+    clusters.sort(key=lambda c: (-c.size, c.name))
+    for i, c in enumerate(clusters, 1):
+        c.label = i
+    if rest:
+        rest.sort(key=lambda p: p.number)
+        clusters.append(Cluster(0, [], rest))
+    return clusters
+
+
+# --- unit recommendation ----------------------------------------------------------------------------
+
+
+@dataclass
+class UnitScore:
+    unit: Org
+    score: float
+    evidence: list[SimilarItem] = field(default_factory=list)
+
+    @property
+    def percent(self) -> int:
+        return round(self.score * 100)
+
+
+def recommend_for_text(*, tokens: str, top: int = 3, allowed_units=None):
+    """([(unit_id, p)…], [(unit_id, p)…], model_id) from the stored model; None if none is trained."""
+    model_id, model = recommender.loaded.get()
+    if model is None:
+        return None
+    leads, cos = model.predict([tokens], top=max(top, 10))[0]
+    if allowed_units is not None:
+        allowed = set(allowed_units)
+        leads = [x for x in leads if x[0] in allowed]
+        cos = [x for x in cos if x[0] in allowed]
+    return leads[:top], cos, model_id
+
+
+def recommendation_view(user, proposal: Proposal, *, top: int = 3):
+    """Recommended lead and co units for a proposal with the past proposals that explain them."""
+    from banli.cases.services import assignable_units
+
+    allowed = set(assignable_units(user, proposal).values_list("pk", flat=True))
+    if not allowed:
+        return None
+    doc = SearchDoc.objects.filter(kind=DocKind.PROPOSAL, object_id=proposal.pk).values_list("tokens", flat=True).first()
+    res = recommend_for_text(tokens=doc or doc_tokens(proposal.title, proposal.content), top=top, allowed_units=allowed)
+    if res is None:
+        return {"model_id": None, "leads": [], "cos": []}
+    leads, cos, model_id = res
+    lead_ids = [u for u, _ in leads]
+    cos = [(u, p) for u, p in cos if p >= recommender.CO_SHOW_MIN and (not lead_ids or u != lead_ids[0])][:top]
+    units = {o.pk: o for o in Org.objects.filter(pk__in=lead_ids + [u for u, _ in cos])}
+    evidence = _evidence(user, proposal, [u for u in lead_ids[:1] + [u for u, _ in cos]])
+    return {
+        "model_id": model_id,
+        "leads": [UnitScore(units[u], p, evidence.get(u, [])) for u, p in leads if u in units],
+        "cos": [UnitScore(units[u], p, evidence.get(u, [])) for u, p in cos if u in units],
+    }
+
+
+def _evidence(user, proposal: Proposal, unit_ids: list[int], per_unit: int = 3) -> dict[int, list[SimilarItem]]:
+    """Past proposals most like this one that were assigned to each unit."""
+    if not unit_ids:
+        return {}
+    index = similarity.cache.get(proposal.session.body_id)
+    q = similarity.query_vector(index, proposal_id=proposal.pk, title=proposal.title, content=proposal.content)
+    hits = similarity.neighbours(index, q, top=60, exclude={proposal.pk}, min_score=0.1)
+    if not hits:
+        return {}
+    rows = (
+        Assignment.objects.filter(proposal_id__in=[h.proposal_id for h in hits], unit_id__in=unit_ids, parent__isnull=True)
+        .exclude(state=AssignmentState.WITHDRAWN)
+        .values_list("proposal_id", "unit_id")
+    )
+    units_of: dict[int, set] = {}
+    for pid, uid in rows:
+        units_of.setdefault(pid, set()).add(uid)
+    chosen: dict[int, list] = {}
+    for h in hits:
+        for uid in units_of.get(h.proposal_id, ()):
+            if len(chosen.setdefault(uid, [])) < per_unit:
+                chosen[uid].append(h)
+    out = {}
+    for uid, hs in chosen.items():
+        out[uid] = _items(user, hs, session_id=proposal.session_id)
+    return out
+
+
+def recommendation_accuracy() -> dict:
+    """Running record of recommendations: how often staff's chosen lead was the top-1 / in the top 3."""
+    from banli.textintel.models import RecommenderModel
+
+    decided = Recommendation.objects.filter(decided_at__isnull=False)
+    n = decided.count()
+    top1 = decided.filter(followed=True).count()
+    top3 = decided.filter(in_top3=True).count()
+    return {
+        "shown": Recommendation.objects.count(),
+        "decided": n,
+        "followed": top1,
+        "in_top3": top3,
+        "top1_rate": top1 / n if n else None,
+        "top3_rate": top3 / n if n else None,
+        "recent": list(decided.select_related("proposal", "chosen_lead").order_by("-decided_at")[:20]),
+        "model": RecommenderModel.objects.defer("blob").order_by("-id").first(),
+    }

@@ -1,0 +1,26 @@
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def similar_allowed(user) -> bool:
+    """Whether the similar-proposals panel is shown to this user (staff roles, not proposers)."""
+    from banli.textintel.selectors import can_see_similar
+
+    return bool(user) and can_see_similar(user)
+
+
+@register.filter
+def recommend_allowed(user) -> bool:
+    from banli.orgs.models import Role
+
+    return bool(user) and user.is_authenticated and user.has_role(Role.BODY_STAFF, Role.COORDINATOR)
+
+
+@register.filter
+def pct(value) -> str:
+    """A rate in [0, 1] as a percentage with two decimals; “—” for no denominator (SPEC §9)."""
+    if value is None:
+        return "—"
+    return f"{value * 100:.2f}%"

@@ -1,0 +1,203 @@
+"""The Chinese text pipeline: normalise, segment, weight (SPEC §10).
+
+* Matching works on a normalised form: traditional → simplified (zhconv), full-width → half-width
+  (NFKC), lower case, and pinyin glosses such as “協(xié)” (seen in seed 004) removed. What users
+  see is always the text as written.
+* Segmentation is rjieba (jieba-rs) in search mode, with the user dictionary of local terms
+  (`DictTerm`, editable by body staff) so that 工业上楼 or 免申即享 stay one term.
+* Words every proposal uses (关于, 建议, 推动, 加快 …) are weighted down, not removed, so a
+  title made only of them still matches itself.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import time
+import unicodedata
+
+import rjieba
+import zhconv
+
+# Genre words: frequent in every proposal title, carrying little about its subject.
+STOP_WORDS = frozenset(
+    """
+    关于 建议 提案 议案 意见 推动 推进 加快 加强 进一步 完善 提升 促进 强化 深化 优化 做好 切实 积极 有效
+    大力 全面 持续 不断 着力 健全 落实 实施 开展 建立 建设 构建 打造 支持 鼓励 保障 解决 问题 工作 情况
+    相关 有关 方面 我市 本市 我区 全市 全区 市 区 的 了 和 与 及 以及 或 等 在 对 为 是 将 把 让 从 由 向
+    中 上 下 进行 实现 提高 增强 发展 一 二 三 四 五 六 七 八 九 十 一是 二是 三是 四是 五是 一些 部分
+    目前 当前 现在 近年来 近年 存在 需要 应当 应该 要 可以 能够 通过 根据 按照 并 也 都 还 又 其 该 此
+    这 这些 那些 我们 我 你 您 他们 其中 同时 此外 另外 因此 所以 但是 但 而 且 如 若 如果 得到 给予
+    """.split()
+)
+STOP_WEIGHT = 0.15
+SINGLE_CHAR_WEIGHT = 0.5
+
+# Local terms known before any staff edit (seeded into DictTerm by a data migration).
+BUILTIN_TERMS = (
+    "双区", "工业上楼", "免申即享", "先行示范区", "粤港澳大湾区", "大湾区", "前海", "河套", "深港合作",
+    "龙华区", "南山区", "福田区", "罗湖区", "宝安区", "龙岗区", "光明区", "坪山区", "盐田区", "大鹏新区",
+    "专精特新", "城中村", "一网通办", "秒批", "智慧城市", "产业用房", "人才房", "保障性住房", "学位",
+    "充电桩", "老旧小区", "适老化", "托育", "营商环境", "招商引资", "鹭湖片区", "民生微实事", "河长制",
+    "垃圾分类", "新能源汽车", "低空经济", "跨境电商", "数字政府", "首贷", "中小微企业", "双随机一公开",
+)
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_WORDCHAR = re.compile(r"[\w\u3400-\u9fff\uf900-\ufaff]")
+_PINYIN_GLOSS = re.compile(
+    r"\((?=[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ])[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,8}\)"
+)
+
+
+def normalize(text: str) -> str:
+    """The matching form of `text`: simplified, half-width, lower case, no pinyin glosses."""
+    if not text:
+        return ""
+    text = _PINYIN_GLOSS.sub("", text)
+    text = unicodedata.normalize("NFKC", text)
+    return zhconv.convert(text, "zh-cn").lower()
+
+
+def normalize_chars(text: str) -> str:
+    """Character-by-character normalisation that keeps positions (for highlighting)."""
+    out = []
+    for ch in text:
+        n = zhconv.convert(unicodedata.normalize("NFKC", ch), "zh-cn").lower()
+        out.append(n if len(n) == 1 else ch)
+    return "".join(out)
+
+
+class _Segmenter:
+    """One rjieba instance per process, rebuilt when the user dictionary changes.
+
+    The dictionary version is re-read at most every few seconds, so every app process picks
+    up staff edits without a restart (there is no shared memory between processes).
+    """
+
+    CHECK_EVERY = 5.0
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._jieba = None
+        self._version = None
+        self._checked = 0.0
+
+    def _current_version(self):
+        try:
+            from .models import DictTerm
+
+            from django.db.models import Count, Max
+
+            agg = DictTerm.objects.aggregate(n=Count("id"), m=Max("updated_at"))
+            return (agg["n"], agg["m"])
+        except Exception:  # tables not migrated yet (e.g. during migrate itself)
+            return None
+
+    def _terms(self) -> list[str]:
+        try:
+            from .models import DictTerm
+
+            return list(DictTerm.objects.values_list("word", flat=True))
+        except Exception:
+            return list(BUILTIN_TERMS)
+
+    def get(self):
+        now = time.monotonic()
+        if self._jieba is not None and now - self._checked < self.CHECK_EVERY:
+            return self._jieba
+        with self._lock:
+            version = self._current_version()
+            self._checked = now
+            if self._jieba is None or version != self._version:
+                j = rjieba.Jieba()
+                for w in set(self._terms()) | set(BUILTIN_TERMS if version is None else ()):
+                    w = normalize(w).strip()
+                    if w:
+                        j.add_word(w, None, None)
+                self._jieba, self._version = j, version
+        return self._jieba
+
+    def invalidate(self):
+        self._checked = 0.0
+
+
+segmenter = _Segmenter()
+
+
+def is_word(token: str) -> bool:
+    return bool(_WORDCHAR.search(token))
+
+
+def tokens(text: str) -> list[str]:
+    """Search-mode tokens of the normalised text (a long word also yields its parts)."""
+    norm = normalize(text)
+    return [t for t in segmenter.get().cut_for_search(norm) if not t.isspace() and is_word(t)]
+
+
+def query_terms(text: str) -> list[str]:
+    """The distinct terms of a search query, genre stop words dropped unless nothing else is left."""
+    norm = normalize(text)
+    words = [t for t in segmenter.get().cut(norm) if not t.isspace() and is_word(t)]
+    seen, out = set(), []
+    for w in words:
+        if w not in seen:
+            seen.add(w)
+            out.append(w)
+    content = [w for w in out if w not in STOP_WORDS]
+    return content or out
+
+
+def term_weight(term: str) -> float:
+    """Multiplier of a term's TF-IDF weight: genre words and single characters count less."""
+    if term in STOP_WORDS:
+        return STOP_WEIGHT
+    if len(term) == 1 and _CJK.match(term):
+        return SINGLE_CHAR_WEIGHT
+    return 1.0
+
+
+def doc_tokens(title: str, content: str = "") -> str:
+    """The stored, space-separated token string of a document (title counted twice)."""
+    t = tokens(title)
+    return " ".join(t + t + tokens(content))
+
+
+def highlight(text: str, terms, *, width: int | None = None) -> str:
+    """HTML of `text` (escaped) with `terms` (normalised) wrapped in <mark>.
+
+    With `width`, a window of about that many characters around the first match.
+    """
+    from django.utils.html import escape
+
+    if not text:
+        return ""
+    norm = normalize_chars(text)
+    spans = []
+    for term in sorted({t for t in terms if t}, key=len, reverse=True):
+        start = 0
+        while True:
+            i = norm.find(term, start)
+            if i < 0:
+                break
+            if not any(s < i + len(term) and i < e for s, e in spans):
+                spans.append((i, i + len(term)))
+            start = i + len(term)
+    spans.sort()
+    lo, hi = 0, len(text)
+    if width is not None and len(text) > width:
+        first = spans[0][0] if spans else 0
+        lo = max(0, first - width // 4)
+        hi = min(len(text), lo + width)
+    out, pos = [], lo
+    for s, e in spans:
+        if s < lo or e > hi:
+            continue
+        out.append(escape(text[pos:s]))
+        out.append(f"<mark>{escape(text[s:e])}</mark>")
+        pos = e
+    out.append(escape(text[pos:hi]))
+    html = "".join(out)
+    if lo > 0:
+        html = "…" + html
+    if hi < len(text):
+        html += "…"
+    return html

@@ -1,0 +1,313 @@
+"""Thin views over textintel selectors and services."""
+from __future__ import annotations
+
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from banli.audit.services import audit_record
+from banli.cases.models import Proposal, Session
+from banli.cases.selectors import proposal_get, proposals_visible_to, sessions_visible_to, user_body
+from banli.errors import DomainError, NotFound
+from banli.orgs.models import Role
+
+from . import selectors, services
+from .models import DictTerm, DocKind, SearchDoc
+from .text import highlight
+
+
+def _next_url(request, default: str) -> str:
+    nxt = request.POST.get("next") or request.GET.get("next") or ""
+    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return nxt
+    return default
+
+
+def _page(request, items, per_page: int = 20):
+    return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+def _page_qs(request) -> str:
+    """The current query string without `page`, ready for “…&page=N”."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    enc = params.urlencode()
+    return enc + "&" if enc else ""
+
+
+# --- search ---------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def search_view(request):
+    user = request.user
+    q = (request.GET.get("q") or "").strip()[:200]
+    kind = request.GET.get("kind") or ""
+    sessions = sessions_visible_to(user).select_related("body")
+    session = None
+    sid = request.GET.get("session") or ""
+    if sid.isdigit():
+        session = sessions.filter(pk=sid).first()
+    result = selectors.search(user, q, kind=kind, session=session) if q else None
+    page = None
+    rows = []
+    if result is not None:
+        page = _page(request, result.docs)
+        for d in page.object_list:
+            rows.append({
+                "doc": d,
+                "title": highlight(d.title, result.terms),
+                "snippet": highlight(d.body, result.terms, width=140),
+            })
+    return render(request, "textintel/search.html", {
+        "q": q, "kind": kind, "kinds": DocKind.choices, "sessions": sessions, "session": session,
+        "result": result, "page": page, "rows": rows, "page_qs": _page_qs(request),
+    })
+
+
+# --- similar proposals ----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def similar_proposal_view(request, pk):
+    try:
+        p = proposal_get(request.user, pk)
+    except NotFound:
+        raise Http404
+    data = selectors.similar_for_proposal(request.user, p) if selectors.can_see_similar(request.user) else {"same": [], "past": []}
+    return render(request, "textintel/_similar_panel.html", {"proposal": p, "data": data, "mode": "case",
+                                                            "allowed": selectors.can_see_similar(request.user)})
+
+
+@login_required
+@require_GET
+def similar_text_view(request):
+    """The registration form's panel: re-queried as the clerk types the title and content."""
+    user = request.user
+    body = user_body(user) if user.has_role(Role.BODY_STAFF) else None
+    if body is None:
+        raise Http404
+    session = None
+    sid = request.GET.get("session") or ""
+    if sid.isdigit():
+        session = Session.objects.filter(pk=sid, body=body).first()
+    title = (request.GET.get("title") or "")[:300]
+    content = (request.GET.get("content") or "")[:5000]
+    data = selectors.similar_for_text(user, body=body, session=session, title=title, content=content)
+    return render(request, "textintel/_similar_panel.html", {
+        "data": data, "mode": "form", "allowed": True, "typed": bool(title.strip() or content.strip()),
+    })
+
+
+@login_required
+@require_POST
+def merge_view(request):
+    """Merge one proposal into a similar one of its session (并案), via proposal_review."""
+    user = request.user
+    try:
+        p = proposal_get(user, request.POST.get("proposal"))
+        into = proposal_get(user, request.POST.get("into"))
+    except NotFound:
+        raise Http404
+    score = None
+    try:
+        score = float(request.POST.get("score") or "")
+    except ValueError:
+        pass
+    try:
+        services.proposal_merge_duplicate(actor=user, proposal=p, into=into, score=score)
+    except NotFound:
+        raise Http404
+    except DomainError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, f"已将第{p.number}号并入第{into.number}号，合并办理。")
+    return redirect(_next_url(request, into.get_absolute_url()))
+
+
+def _staff_session(request):
+    user = request.user
+    body = user_body(user) if user.has_role(Role.BODY_STAFF) else None
+    if body is None:
+        raise Http404
+    sessions = Session.objects.filter(body=body).order_by("-year", "-id")
+    sid = request.GET.get("session") or ""
+    session = sessions.filter(pk=sid).first() if sid.isdigit() else sessions.first()
+    if sid and session is None:
+        raise Http404
+    return sessions, session
+
+
+@login_required
+@require_GET
+def merge_suggestions_view(request):
+    sessions, session = _staff_session(request)
+    pairs = selectors.merge_suggestions(session) if session else []
+    return render(request, "textintel/merge_suggestions.html", {
+        "sessions": sessions, "session": session, "page": _page(request, pairs), "total": len(pairs),
+        "page_qs": _page_qs(request),
+    })
+
+
+# --- clusters -------------------------------------------------------------------------------------
+
+
+CLUSTER_ROLES = (Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LEADER, Role.UNIT_LIAISON)
+
+
+def _cluster_session(request):
+    user = request.user
+    if not user.has_role(*CLUSTER_ROLES):
+        raise Http404
+    sessions = selectors.sessions_for_clusters(user).order_by("-year", "-id")
+    sid = request.GET.get("session") or ""
+    session = sessions.filter(pk=sid).first() if sid.isdigit() else sessions.first()
+    if sid and session is None:
+        raise Http404
+    return sessions, session
+
+
+@login_required
+@require_GET
+def clusters_view(request):
+    sessions, session = _cluster_session(request)
+    clusters = selectors.session_clusters(request.user, session) if session else []
+    return render(request, "textintel/clusters.html", {
+        "sessions": sessions, "session": session, "clusters": clusters,
+        "n": sum(c.size for c in clusters), "own_share": not request.user.has_role(Role.BODY_STAFF),
+    })
+
+
+@login_required
+@require_GET
+def clusters_export_view(request):
+    from openpyxl import Workbook
+
+    sessions, session = _cluster_session(request)
+    if session is None:
+        raise Http404
+    clusters = selectors.session_clusters(request.user, session)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "主题类案"
+    ws.append(["类号", "主题（关键词）", "件数", "编号"])
+    for c in clusters:
+        ws.append([c.label or "—", c.name, c.size, "、".join(p.number for p in c.proposals)])
+    ws2 = wb.create_sheet("类案明细")
+    ws2.append(["类号", "主题（关键词）", "编号", "标题", "承办单位"])
+    for c in clusters:
+        for p in c.proposals:
+            units = "、".join(
+                f"{a.unit.name}（{a.get_role_display()}）" for a in p.assignments.all() if a.state != "withdrawn" and a.parent_id is None
+            )
+            ws2.append([c.label or "—", c.name, p.number, p.title, units])
+    for sheet, widths in ((ws, (8, 40, 8, 80)), (ws2, (8, 30, 14, 60, 50))):
+        for col, w in zip("ABCDE", widths):
+            sheet.column_dimensions[col].width = w
+    buf = io.BytesIO()
+    wb.save(buf)
+    audit_record(actor=request.user, verb="clusters.export", obj=session,
+                 summary=f"导出{session.name}主题类案（{len(clusters)} 类）", new={"clusters": len(clusters)})
+    resp = HttpResponse(buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    fname = f"clusters-{session.code}-{timezone.localdate():%Y%m%d}.xlsx"
+    resp["Content-Disposition"] = f'attachment; filename="{fname}"'
+    return resp
+
+
+# --- unit recommendation --------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def recommend_view(request, pk):
+    user = request.user
+    if not user.has_role(Role.BODY_STAFF, Role.COORDINATOR):
+        raise Http404
+    try:
+        p = proposal_get(user, pk)
+    except NotFound:
+        raise Http404
+    rec = selectors.recommendation_view(user, p)
+    if rec and rec["leads"]:
+        services.recommendation_log(
+            actor=user, proposal=p, model_id=rec["model_id"],
+            leads=[[u.unit.pk, round(u.score, 4)] for u in rec["leads"]],
+            cos=[[u.unit.pk, round(u.score, 4)] for u in rec["cos"]],
+        )
+    return render(request, "textintel/_recommend_panel.html", {"proposal": p, "rec": rec})
+
+
+@login_required
+def accuracy_view(request):
+    user = request.user
+    if not user.has_role(Role.BODY_STAFF, Role.COORDINATOR):
+        raise Http404
+    if request.method == "POST":
+        try:
+            row = services.recommender_train(actor=user)
+        except DomainError as e:
+            messages.error(request, e.message)
+        else:
+            messages.success(request, f"已重新训练交办推荐模型（{row.n_samples} 件，{row.n_units} 个主办单位，用时 {row.seconds:.1f} 秒）。")
+        return redirect("textintel:accuracy")
+    data = selectors.recommendation_accuracy()
+    from banli.orgs.models import Org
+
+    unit_ids = {r.leads[0][0] for r in data["recent"] if r.leads}
+    names = dict(Org.objects.filter(pk__in=unit_ids).values_list("pk", "name"))
+    for r in data["recent"]:
+        r.top_name = names.get(r.leads[0][0], "—") if r.leads else "—"
+    return render(request, "textintel/accuracy.html", {"d": data, "can_train": True})
+
+
+# --- user dictionary ------------------------------------------------------------------------------
+
+
+@login_required
+def dictionary_view(request):
+    user = request.user
+    if not (user.has_role(Role.BODY_STAFF) and user_body(user)):
+        raise Http404
+    error, word, note = "", "", ""
+    if request.method == "POST":
+        word, note = request.POST.get("word", ""), request.POST.get("note", "")
+        try:
+            t = services.dictterm_add(actor=user, word=word, note=note)
+        except DomainError as e:
+            error = e.message
+        else:
+            messages.success(request, f"已添加“{t.word}”，含该词的文本已重新分词。")
+            return redirect("textintel:dictionary")
+    q = (request.GET.get("q") or "").strip()
+    terms = DictTerm.objects.select_related("created_by").order_by("word")
+    if q:
+        terms = terms.filter(word__contains=q)
+    return render(request, "textintel/dictionary.html", {
+        "page": _page(request, terms, 50), "error": error, "word": word, "note": note, "q": q,
+        "page_qs": _page_qs(request),
+    }, status=400 if error else 200)
+
+
+@login_required
+@require_POST
+def dictionary_delete_view(request, pk):
+    term = DictTerm.objects.filter(pk=pk).first()
+    if term is None:
+        raise Http404
+    try:
+        services.dictterm_delete(actor=request.user, term=term)
+    except DomainError as e:
+        messages.error(request, e.message)
+    else:
+        messages.success(request, f"已删除“{term.word}”。")
+    return redirect("textintel:dictionary")
