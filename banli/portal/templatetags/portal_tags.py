@@ -1,0 +1,55 @@
+"""Formatting for portal and public pages: rates as percentages, dates as 2024年10月10日."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def pct(rate) -> str:
+    """A §9 rate (fraction or None) as “74.84%” (None → “—”)."""
+    try:
+        from banli.reports.formatting import pct as _pct
+    except ImportError:  # pragma: no cover
+        return "—" if rate is None else f"{rate * 100:.2f}%"
+    return _pct(rate)
+
+
+@register.filter
+def cndate(day) -> str:
+    if not isinstance(day, dt.date):
+        return ""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+@register.filter
+def get(mapping, key):
+    if isinstance(mapping, dict):
+        return mapping.get(key)
+    return None
+
+
+@register.simple_tag
+def due_state(day, today=None) -> str:
+    """'overdue', 'soon' (≤ 3 days) or '' for a due date."""
+    if not isinstance(day, dt.date):
+        return ""
+    today = today or dt.date.today()
+    if day < today:
+        return "overdue"
+    if (day - today).days <= 3:
+        return "soon"
+    return ""
+
+
+@register.filter
+def status_label(status: str) -> str:
+    from banli.cases.models import ProposalStatus
+
+    try:
+        return ProposalStatus(status).label
+    except ValueError:
+        return ""
