@@ -1,0 +1,33 @@
+"""Route permissions of the handling workflow (see banli/web/permissions.py for the format).
+
+Object-level rules (which unit, which department, which proposer) are enforced by the services
+and scope selectors; these declarations only say which roles may reach each route at all.
+"""
+UNIT = {"unit_liaison", "unit_leader", "handler"}
+UNIT_SIDE = {"unit_liaison", "handler"}
+OFFICE = {"body_staff", "coordinator", "unit_liaison"}  # unit_liaison: a district deciding on a sub-assignment
+
+ROUTES = {
+    "handling:sign": {"POST": {"unit_liaison"}},
+    "handling:adjust": {"POST": {"unit_liaison"}},
+    "handling:adjust_decide": {"POST": OFFICE},
+    "handling:plan": {"GET": {"unit_liaison"}, "POST": {"unit_liaison"}},
+    "handling:distribute": {"POST": {"unit_liaison"}},
+    "handling:contact": {"GET": UNIT_SIDE, "POST": UNIT_SIDE},
+    "handling:co_opinion": {"GET": UNIT_SIDE, "POST": UNIT_SIDE},
+    "handling:points": {"GET": UNIT_SIDE | {"body_staff"}, "POST": UNIT_SIDE | {"body_staff"}},
+    "handling:reply": {"GET": UNIT_SIDE, "POST": UNIT_SIDE},
+    "handling:evaluate": {"GET": {"proposer", "body_staff"}, "POST": {"proposer", "body_staff"}},
+    "handling:reply_submit": {"POST": {"unit_liaison"}},
+    "handling:reply_approve": {"POST": {"unit_leader"}},
+    "handling:reply_return": {"POST": {"unit_leader"}},
+    "handling:reply_send": {"POST": {"unit_liaison", "unit_leader"}},
+    "handling:reply_correct": {"GET": {"unit_leader"}, "POST": {"unit_leader"}},
+    "handling:progress": {"POST": UNIT_SIDE},
+    "handling:explain": {"POST": {"unit_liaison"}},
+    "handling:convert": {"POST": {"unit_liaison"}},
+    "handling:b_ledger": {"GET": {"body_staff", "coordinator"} | UNIT},
+    "handling:handover": {"GET": {"unit_liaison", "unit_leader"}, "POST": {"unit_liaison", "unit_leader"}},
+    "handling:policy": {"GET": {"body_staff"}, "POST": {"body_staff"}},
+    "handling:attachment": {"GET": {"body_staff", "coordinator", "proposer"} | UNIT},
+}

@@ -1,0 +1,433 @@
+"""Reads for the handling workflow: who is what on an assignment, the panel's data, the B ledger.
+
+Every read of cases starts from the scope in banli.cases.selectors.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+
+from banli.audit.models import AuditEvent
+from banli.cases.models import (
+    Assignment,
+    AssignmentRole,
+    AssignmentState,
+    Contact,
+    ContactMethod,
+    ContactStage,
+    DeptTask,
+    Evaluation,
+    Proposal,
+    Proposer,
+    Reply,
+    ReplyState,
+    Verdict,
+)
+from banli.cases.selectors import assignment_scope_q, user_body, user_unit
+from banli.errors import NotFound
+from banli.orgs.models import Role
+
+from .models import (
+    AdjustmentRequest,
+    AdjustmentState,
+    Commitment,
+    CoOpinion,
+    FollowUp,
+    FollowUpState,
+    HandlingPlan,
+    HandlingPolicy,
+    SuggestionPoint,
+)
+
+# --- who is what on an assignment --------------------------------------------------------------
+
+
+def unit_of(user):
+    """The handling unit of a liaison/leader/handler (cached on the user object)."""
+    if not hasattr(user, "_handling_unit"):
+        user._handling_unit = user_unit(user) if getattr(user, "org_id", None) else None
+    return user._handling_unit
+
+
+def body_of(user):
+    if not hasattr(user, "_handling_body"):
+        user._handling_body = user_body(user) if user.has_role(Role.BODY_STAFF) else None
+    return user._handling_body
+
+
+def is_liaison(user, a: Assignment) -> bool:
+    u = unit_of(user) if user.has_role(Role.UNIT_LIAISON) else None
+    return bool(u) and u.pk == a.unit_id
+
+
+def is_leader(user, a: Assignment) -> bool:
+    u = unit_of(user) if user.has_role(Role.UNIT_LEADER) else None
+    return bool(u) and u.pk == a.unit_id
+
+
+def is_handler(user, a: Assignment, tasks: list[DeptTask] | None = None) -> bool:
+    """A handler whose department (or who personally) was given this assignment."""
+    if not user.has_role(Role.HANDLER):
+        return False
+    u = unit_of(user)
+    if not u or u.pk != a.unit_id:
+        return False
+    if tasks is None:
+        return DeptTask.objects.filter(Q(dept_id=user.org_id) | Q(handler=user), assignment=a).exists()
+    return any(t.dept_id == user.org_id or t.handler_id == user.pk for t in tasks)
+
+
+def is_unit_member(user, a: Assignment) -> bool:
+    u = unit_of(user)
+    return bool(u) and u.pk == a.unit_id and user.has_role(Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER)
+
+
+def is_assigning_office(user, a: Assignment) -> bool:
+    """Body staff of the session's body, the coordinator whose org assigned it, or (sub-assignment) the parent unit's liaison."""
+    if a.parent_id:
+        u = unit_of(user) if user.has_role(Role.UNIT_LIAISON) else None
+        return bool(u) and u.pk == a.parent.unit_id
+    if user.has_role(Role.BODY_STAFF):
+        b = body_of(user)
+        if b and b.pk == a.proposal.session.body_id:
+            return True
+    if user.has_role(Role.COORDINATOR) and user.org_id and a.assigned_by_id:
+        return a.assigned_by_id == user.org_id
+    return False
+
+
+def eligible_proposers_q(proposal: Proposal) -> Q:
+    """Lead, co-signers, and the proposers of proposals merged into this one (SPEC §3)."""
+    return (
+        Q(led_proposals=proposal)
+        | Q(cosigned_proposals=proposal)
+        | Q(led_proposals__merged_into=proposal)
+        | Q(cosigned_proposals__merged_into=proposal)
+    )
+
+
+def eligible_proposers(proposal: Proposal) -> QuerySet[Proposer]:
+    return Proposer.objects.filter(eligible_proposers_q(proposal)).distinct()
+
+
+def proposer_for(user, proposal: Proposal) -> Proposer | None:
+    """The user's own Proposer if they may evaluate replies to this proposal."""
+    if not user.has_role(Role.PROPOSER):
+        return None
+    return eligible_proposers(proposal).filter(user=user).first()
+
+
+def can_reach(user, a: Assignment) -> bool:
+    """Whether `user` may see this assignment at all (scope, or an eligible proposer)."""
+    if Assignment.objects.filter(assignment_scope_q(user), pk=a.pk).exists():
+        return True
+    return proposer_for(user, a.proposal) is not None
+
+
+def assignment_get_for(user, pk) -> Assignment:
+    """The assignment if `user` may reach it; NotFound for missing and foreign alike."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        raise NotFound()
+    a = Assignment.objects.filter(pk=pk).select_related("proposal", "proposal__session", "proposal__lead", "unit", "parent").first()
+    if a is None or not can_reach(user, a):
+        raise NotFound()
+    return a
+
+
+def policy_for(body) -> HandlingPolicy:
+    return HandlingPolicy.objects.filter(body=body).first() or HandlingPolicy(body=body)
+
+
+# --- facts about an assignment -----------------------------------------------------------------
+
+
+def open_reply(a: Assignment) -> Reply | None:
+    """The reply being drafted, reviewed or awaiting dispatch (at most one)."""
+    return a.replies.filter(state__in=[ReplyState.DRAFT, ReplyState.IN_REVIEW, ReplyState.APPROVED]).order_by("-id").first()
+
+
+def current_reply(a: Assignment) -> Reply | None:
+    """The latest sent reply (a correction supersedes what it corrects)."""
+    return a.replies.filter(state=ReplyState.SENT).order_by("-seq", "-id").first()
+
+
+def co_siblings(a: Assignment) -> QuerySet[Assignment]:
+    """The co units working beside this lead assignment."""
+    return Assignment.objects.filter(proposal_id=a.proposal_id, parent_id=a.parent_id, role=AssignmentRole.CO).exclude(
+        state=AssignmentState.WITHDRAWN
+    )
+
+
+def lead_sibling(a: Assignment) -> Assignment | None:
+    return (
+        Assignment.objects.filter(proposal_id=a.proposal_id, parent_id=a.parent_id, role=AssignmentRole.LEAD)
+        .exclude(state=AssignmentState.WITHDRAWN)
+        .first()
+    )
+
+
+def missing_co_opinions(a: Assignment) -> list[Assignment]:
+    if a.role != AssignmentRole.LEAD:
+        return []
+    return list(co_siblings(a).filter(co_opinion__isnull=True).select_related("unit"))
+
+
+def lead_unsatisfied_count(a: Assignment) -> int:
+    return Evaluation.objects.filter(assignment=a, proposer_id=a.proposal.lead_id, verdict=Verdict.UNSATISFIED).count()
+
+
+def needs_face_talk(a: Assignment) -> bool:
+    """After a second 不满意, the next reply waits for a 面商 led by the unit's leader."""
+    unsat = Evaluation.objects.filter(assignment=a, proposer_id=a.proposal.lead_id, verdict=Verdict.UNSATISFIED).order_by("-on", "-id")
+    if unsat.count() < 2:
+        return False
+    last = unsat.first()
+    return not Contact.objects.filter(assignment=a, method=ContactMethod.FACE_TALK, on__gte=last.on).exclude(leader="").exists()
+
+
+def has_before_contact(a: Assignment) -> bool:
+    return Contact.objects.filter(assignment=a, stage=ContactStage.BEFORE).exists()
+
+
+def open_followups(a: Assignment) -> QuerySet[FollowUp]:
+    return FollowUp.objects.filter(assignment=a, state=FollowUpState.OPEN)
+
+
+# --- the B-class ledger ------------------------------------------------------------------------
+
+
+def followups_visible_to(user) -> QuerySet[FollowUp]:
+    ids = Assignment.objects.filter(assignment_scope_q(user)).values("pk")
+    return (
+        FollowUp.objects.filter(assignment_id__in=ids)
+        .select_related("assignment", "assignment__unit", "assignment__proposal", "assignment__proposal__session", "reply")
+        .order_by("-opened_on", "-id")
+    )
+
+
+def b_followup_summary(qs: QuerySet[FollowUp]) -> dict:
+    """Figures for the annual report's B-class sections (seed 000 §五, seed 001 §二).
+
+    `by_year`: {year of the B reply: {"total", "open", "converted", "explained"}};
+    `commitments_changed`: commitments whose terms were changed or dropped with an explanation.
+    """
+    by_year: dict[int, dict[str, int]] = defaultdict(lambda: {"total": 0, "open": 0, "converted": 0, "explained": 0})
+    ids = []
+    for f in qs.only("opened_on", "state", "reply_id"):
+        row = by_year[f.opened_on.year]
+        row["total"] += 1
+        row[f.state] += 1
+        ids.append(f.reply_id)
+    changed = (
+        Commitment.objects.filter(reply_id__in=ids, progress__kind__in=["change", "drop"]).distinct().count() if ids else 0
+    )
+    return {"by_year": dict(sorted(by_year.items())), "commitments_changed": changed}
+
+
+# --- the per-assignment panel ------------------------------------------------------------------
+
+# Events a proposer may see on the timeline (never drafts, reviews or internal plans).
+PUBLIC_VERBS = {
+    "assignment.create",
+    "assignment.sign",
+    "contact.add",
+    "co_opinion.submit",
+    "reply.send",
+    "reply.correct",
+    "evaluation.submit",
+    "assignment.close",
+    "followup.progress",
+    "followup.convert",
+    "followup.explain",
+}
+
+
+@dataclass
+class PanelData:
+    assignment: Assignment
+    internal: bool = False  # may see drafts, plans, opinions
+    events: list = field(default_factory=list)
+    replies: list = field(default_factory=list)
+    contacts: list = field(default_factory=list)
+    tasks: list = field(default_factory=list)
+    plan: HandlingPlan | None = None
+    adjustments: list = field(default_factory=list)
+    opinions_received: list = field(default_factory=list)
+    own_opinion: CoOpinion | None = None
+    evaluations: list = field(default_factory=list)
+    followups: list = field(default_factory=list)
+    co_units: list = field(default_factory=list)
+    roles: set = field(default_factory=set)
+    actions: list = field(default_factory=list)
+    proposer: Proposer | None = None
+
+    @property
+    def open_reply(self):
+        return next((r for r in self.replies if r.state != ReplyState.SENT), None)
+
+    @property
+    def sent_replies(self):
+        return [r for r in self.replies if r.state == ReplyState.SENT]
+
+    @property
+    def current_reply(self):
+        sent = self.sent_replies
+        return max(sent, key=lambda r: (r.seq, r.id)) if sent else None
+
+    @property
+    def pending_adjustment(self):
+        return next((x for x in self.adjustments if x.state == AdjustmentState.PENDING), None)
+
+    @property
+    def missing_units(self):
+        got = {o.assignment_id for o in self.opinions_received}
+        return [c for c in self.co_units if c.pk not in got]
+
+
+def panel_data_for(user, proposal_id: int, cache: dict | None = None) -> dict[int, PanelData]:
+    """Everything every assignment panel of one proposal needs, in a fixed number of queries.
+
+    Only assignments the user may see are returned; `internal` says whether they may see the
+    unit's internal work (the proposer sees sent replies, contacts and the public timeline).
+    """
+    if cache is not None and proposal_id in cache:
+        return cache[proposal_id]
+    proposal = Proposal.objects.select_related("session", "lead").filter(pk=proposal_id).first()
+    proposer = proposer_for(user, proposal) if proposal else None
+    qs = Assignment.objects.filter(proposal_id=proposal_id)
+    if proposer is None:
+        qs = qs.filter(assignment_scope_q(user)).distinct()
+    assignments = list(qs.select_related("unit", "parent", "parent__unit", "proposal", "proposal__session", "proposal__lead"))
+    data = {a.pk: PanelData(assignment=a) for a in assignments}
+    ids = list(data)
+    if not ids:
+        if cache is not None:
+            cache[proposal_id] = data
+        return data
+    all_of_proposal = {a.pk: a for a in Assignment.objects.filter(proposal_id=proposal_id).select_related("unit")}
+
+    tasks = defaultdict(list)
+    for t in DeptTask.objects.filter(assignment_id__in=ids).select_related("dept", "handler"):
+        tasks[t.assignment_id].append(t)
+    for pd in data.values():
+        a = pd.assignment
+        pd.tasks = tasks[a.pk]
+        pd.proposer = proposer if a.answers_proposer else None
+        r = pd.roles
+        if is_liaison(user, a):
+            r.add("liaison")
+        if is_leader(user, a):
+            r.add("leader")
+        if is_handler(user, a, pd.tasks):
+            r.add("handler")
+        if is_assigning_office(user, a):
+            r.add("office")
+        if pd.proposer:
+            r.add("proposer")
+        if user.has_role(Role.BODY_STAFF, Role.COORDINATOR) and not r & {"office"}:
+            r.add("supervisor")
+        if body_of(user) and body_of(user).pk == proposal.session.body_id:
+            r.add("body_staff")
+        pd.internal = bool(r & {"liaison", "leader", "handler", "office", "supervisor"}) or is_unit_member(user, a)
+        if a.role == AssignmentRole.LEAD:
+            pd.co_units = [
+                x for x in all_of_proposal.values()
+                if x.role == AssignmentRole.CO and x.parent_id == a.parent_id and x.state != AssignmentState.WITHDRAWN
+            ]
+
+    replies = defaultdict(list)
+    reply_qs = Reply.objects.filter(assignment_id__in=ids).select_related("approved_by", "created_by").prefetch_related(
+        "commitments", "commitments__progress", "point_decisions", "point_decisions__point", "attachments"
+    ).order_by("seq", "id")
+    for rep in reply_qs:
+        replies[rep.assignment_id].append(rep)
+    contacts = defaultdict(list)
+    for c in Contact.objects.filter(assignment_id__in=ids).select_related("created_by").prefetch_related("attachments"):
+        contacts[c.assignment_id].append(c)
+    plans = {p.assignment_id: p for p in HandlingPlan.objects.filter(assignment_id__in=ids).select_related(
+        "lead_dept", "responsible_leader", "responsible_person").prefetch_related("assist_depts")}
+    adjustments = defaultdict(list)
+    for x in AdjustmentRequest.objects.filter(assignment_id__in=ids).select_related("suggested_unit", "requested_by", "new_assignment__unit"):
+        adjustments[x.assignment_id].append(x)
+    opinions_received = defaultdict(list)
+    own_opinion = {}
+    for o in CoOpinion.objects.filter(Q(assignment_id__in=ids) | Q(lead_assignment_id__in=ids)).select_related("assignment__unit", "submitted_by"):
+        own_opinion[o.assignment_id] = o
+        if o.lead_assignment_id:
+            opinions_received[o.lead_assignment_id].append(o)
+    evaluations = defaultdict(list)
+    for e in Evaluation.objects.filter(assignment_id__in=ids).select_related("proposer", "reply"):
+        evaluations[e.assignment_id].append(e)
+    followups = defaultdict(list)
+    for f in FollowUp.objects.filter(assignment_id__in=ids).select_related("reply"):
+        followups[f.assignment_id].append(f)
+    events = defaultdict(list)
+    for ev in AuditEvent.objects.filter(assignment_id__in=ids).exclude(verb="attachment.download").order_by("seq").only(
+        "seq", "at", "actor_name", "verb", "summary", "assignment_id"
+    ):
+        events[ev.assignment_id].append(ev)
+
+    for pk, pd in data.items():
+        pd.replies = replies[pk]
+        pd.contacts = contacts[pk]
+        pd.plan = plans.get(pk)
+        pd.adjustments = adjustments[pk]
+        pd.opinions_received = opinions_received[pk]
+        pd.own_opinion = own_opinion.get(pk)
+        pd.evaluations = evaluations[pk]
+        pd.followups = followups[pk]
+        if pd.internal:
+            pd.events = events[pk]
+        else:
+            pd.events = [e for e in events[pk] if e.verb in PUBLIC_VERBS]
+            pd.replies = [r for r in pd.replies if r.state == ReplyState.SENT]
+            pd.evaluations = [e for e in pd.evaluations if pd.proposer and e.proposer_id == pd.proposer.pk]
+        pd.actions = _actions(user, pd)
+    if cache is not None:
+        cache[proposal_id] = data
+    return data
+
+
+def _actions(user, pd: PanelData) -> list[str]:
+    """The actions the user may take now, by name (the template shows one control per name)."""
+    a, r, S = pd.assignment, pd.roles, AssignmentState
+    acts = []
+    unit_side = r & {"liaison", "handler"}
+    if "liaison" in r and a.state == S.PENDING_SIGN:
+        acts += ["sign", "adjust"]
+    if "office" in r and a.state == S.ADJUSTMENT_REQUESTED:
+        acts.append("adjust_decide")
+    active = a.state in (S.HANDLING, S.REHANDLING, S.IN_REVIEW, S.REPLIED, S.FOLLOW_UP, S.OPINION_SENT)
+    if "liaison" in r and active:
+        acts.append("plan")
+    if unit_side and (active or a.state == S.CLOSED):
+        acts.append("contact")
+    if a.role == AssignmentRole.CO and unit_side and a.state == S.HANDLING and pd.own_opinion is None:
+        acts.append("co_opinion")
+    rep = pd.open_reply
+    if a.answers_proposer and unit_side and a.state in (S.HANDLING, S.REHANDLING) and (rep is None or rep.state == ReplyState.DRAFT):
+        acts.append("draft")
+        if "liaison" in r and rep is not None:
+            acts.append("submit")
+    if rep is not None and rep.state == ReplyState.IN_REVIEW and "leader" in r:
+        acts += ["approve", "return"]
+    if rep is not None and rep.state == ReplyState.APPROVED:
+        if "leader" in r:
+            acts.append("return")
+        if r & {"liaison", "leader"}:
+            acts.append("send")
+    if "leader" in r and pd.current_reply is not None and rep is None:
+        acts.append("correct")
+    if pd.proposer is not None or ("body_staff" in r and a.answers_proposer):
+        cur = pd.current_reply
+        if cur is not None and a.state in (S.REPLIED, S.FOLLOW_UP, S.CLOSED):
+            acts.append("evaluate")
+    if unit_side and any(f.state == FollowUpState.OPEN for f in pd.followups):
+        acts.append("followup")
+    if a.answers_proposer and (unit_side or "body_staff" in r) and active and a.state in (S.HANDLING, S.REHANDLING):
+        acts.append("points")
+    return acts

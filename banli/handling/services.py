@@ -1,0 +1,984 @@
+"""The handling workflow from 签收 to 办结 (SPEC §4).
+
+Every action: permission check, transition guard, write, audit event (with proposal_id and
+assignment_id, so the case page's timeline shows it) and notifications — in one transaction.
+A refused action raises DomainError and writes nothing.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Iterable, Sequence
+
+from django.db import transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from banli.audit.services import audit_record
+from banli.cases import deadlines
+from banli.cases.models import (
+    FACE_TO_FACE_METHODS,
+    Assignment,
+    AssignmentRole,
+    AssignmentState,
+    Attachment,
+    Contact,
+    ContactMethod,
+    ContactStage,
+    DeptTask,
+    Disclosure,
+    Evaluation,
+    Proposal,
+    Proposer,
+    Reply,
+    ReplyState,
+    ResultClass,
+    Verdict,
+)
+from banli.cases.selectors import assignment_scope_q
+from banli.errors import Conflict, DomainError, NotFound
+from banli.orgs.models import Org, OrgKind, Role, User
+
+from . import selectors as sel
+from .models import (
+    AdjustmentRequest,
+    AdjustmentState,
+    Commitment,
+    CommitmentProgress,
+    CommitmentState,
+    CoOpinion,
+    FollowUp,
+    FollowUpState,
+    HandlingPlan,
+    HandlingPolicy,
+    Handover,
+    PointDecision,
+    PointDecisionKind,
+    ProgressKind,
+    SuggestionPoint,
+)
+
+S = AssignmentState
+
+# --- the assignment lifecycle: one map, one guard ----------------------------------------------
+
+TRANSITIONS: dict[str, set[str]] = {
+    S.PENDING_SIGN: {S.HANDLING, S.ADJUSTMENT_REQUESTED, S.WITHDRAWN},
+    S.ADJUSTMENT_REQUESTED: {S.PENDING_SIGN, S.WITHDRAWN},
+    S.HANDLING: {S.OPINION_SENT, S.IN_REVIEW},
+    S.OPINION_SENT: {S.CLOSED},
+    S.IN_REVIEW: {S.HANDLING, S.REHANDLING, S.REPLIED},
+    S.REPLIED: {S.REHANDLING, S.FOLLOW_UP, S.CLOSED},
+    S.REHANDLING: {S.IN_REVIEW},
+    S.FOLLOW_UP: {S.CLOSED},
+    S.CLOSED: set(),
+    S.WITHDRAWN: set(),
+}
+
+
+def guard(a: Assignment, to: str, action: str) -> None:
+    """Refuse a transition the lifecycle does not allow, naming the current state."""
+    if to not in TRANSITIONS.get(a.state, set()):
+        raise DomainError(f"该件当前为“{a.get_state_display()}”，不能{action}。")
+
+
+def _move(a: Assignment, to: str) -> str:
+    old = a.state
+    a.state = to
+    if to == S.CLOSED:
+        a.closed_on = today()
+    return old
+
+
+def _save(a: Assignment) -> None:
+    a.version = F("version") + 1
+    a.save()
+    a.refresh_from_db()
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _locked(assignment: Assignment, actor) -> Assignment:
+    """Re-read the assignment under lock, within the actor's scope (NotFound otherwise).
+
+    Proposers of proposals merged into this one reach it too (SPEC §3: they evaluate the reply)."""
+    a = Assignment.objects.select_for_update().filter(pk=assignment.pk).first()
+    if a is None or not sel.can_reach(actor, a):
+        raise NotFound()
+    return a
+
+
+def _audit(actor, verb: str, a: Assignment, summary: str, obj=None, old=None, new=None) -> None:
+    audit_record(
+        actor=actor, verb=verb, obj=obj or a, proposal_id=a.proposal_id, assignment_id=a.pk, summary=summary, old=old, new=new
+    )
+
+
+def _case_url(a: Assignment) -> str:
+    return reverse("cases:detail", args=[a.proposal_id]) + f"#a{a.pk}"
+
+
+def _notify(users: Iterable, verb: str, text: str, a: Assignment) -> None:
+    users = [u for u in users if u is not None]
+    if not users:
+        return
+    from banli.deadlines.notify import notify
+
+    notify(users=users, verb=verb, text=text, url=_case_url(a), proposal=a.proposal, assignment=a)
+
+
+def _unit_people(a: Assignment, *roles: str) -> list:
+    # Users of this unit and its departments, not of its sub-units (a district's bureaus).
+    out = []
+    for u in User.objects.filter(is_active=True, org__path__startswith=a.unit.path, role_grants__role__in=roles).select_related("org").distinct():
+        if sel.user_unit(u) and sel.user_unit(u).pk == a.unit_id:
+            out.append(u)
+    return out
+
+
+def _proposer_users(a: Assignment) -> list:
+    return [p.user for p in sel.eligible_proposers(a.proposal).select_related("user") if p.user_id and p.user.is_active]
+
+
+def _require(cond: bool, message: str) -> None:
+    if not cond:
+        raise DomainError(message)
+
+
+# --- signing and adjustment --------------------------------------------------------------------
+
+
+def assignment_sign(*, actor, assignment: Assignment) -> Assignment:
+    """签收: the unit's liaison accepts the assignment; it moves to 办理中."""
+    with transaction.atomic():
+        a = _locked(assignment, actor)
+        _require(sel.is_liaison(actor, a), "只有本单位联络员可以签收。")
+        guard(a, S.HANDLING, "签收")
+        old = _move(a, S.HANDLING)
+        a.signed_on = today()
+        _save(a)
+        late = a.sign_due and a.signed_on > a.sign_due
+        _audit(actor, "assignment.sign", a, f"签收{'（逾期）' if late else ''}", old={"state": old}, new={"state": a.state, "signed_on": a.signed_on})
+    return a
+
+
+def adjustment_request(*, actor, assignment: Assignment, reason: str, suggested_unit: Org | None = None) -> AdjustmentRequest:
+    """申请调整: the liaison asks the assigning office to re-assign, with a reason, within the window."""
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        a = _locked(assignment, actor)
+        _require(sel.is_liaison(actor, a), "只有本单位联络员可以申请调整。")
+        guard(a, S.ADJUSTMENT_REQUESTED, "申请调整")
+        if not reason:
+            raise DomainError("请填写申请调整的理由（如职责不符、建议改交的单位）。", field="reason")
+        due = a.adjust_due or deadlines.adjust_due(a.assigned_on, body=a.proposal.session.body)
+        if today() > due:
+            raise DomainError(f"申请调整期限为{due:%Y年%m月%d日}，已过期；请先签收办理，或与交办机关联系。")
+        if suggested_unit is not None and suggested_unit.pk == a.unit_id:
+            raise DomainError("建议改交的单位不能是本单位。", field="suggested_unit")
+        old = _move(a, S.ADJUSTMENT_REQUESTED)
+        _save(a)
+        req = AdjustmentRequest.objects.create(assignment=a, reason=reason, suggested_unit=suggested_unit, requested_by=actor)
+        hint = f"，建议改交{suggested_unit.name}" if suggested_unit else ""
+        _audit(actor, "adjustment.request", a, f"申请调整：{reason}{hint}", obj=req, old={"state": old}, new={"state": a.state})
+    return req
+
+
+def adjustment_decide(*, actor, request: AdjustmentRequest, approve: bool, unit: Org | None = None, note: str = "") -> AdjustmentRequest:
+    """The assigning office approves (re-assigns to `unit`, same role) or rejects (back to 待签收)."""
+    from banli.cases.services import assignable_units
+
+    note = (note or "").strip()
+    with transaction.atomic():
+        a = _locked(request.assignment, actor)
+        _require(sel.is_assigning_office(actor, a), "只有交办机关可以审批调整申请。")
+        req = AdjustmentRequest.objects.select_for_update().get(pk=request.pk)
+        if req.state != AdjustmentState.PENDING:
+            raise DomainError("该调整申请已处理。")
+        req.decided_by, req.decided_at, req.decision_note = actor, timezone.now(), note
+        if approve:
+            guard(a, S.WITHDRAWN, "改交")
+            if unit is None:
+                raise DomainError("同意调整须选择改交的承办单位。", field="unit")
+            if not assignable_units(actor, a.proposal, a.parent).filter(pk=unit.pk).exists():
+                raise DomainError(f"不能改交给“{unit.name}”（不在您可交办的单位范围内）。", field="unit")
+            if unit.pk == a.unit_id:
+                raise DomainError("改交单位不能是原单位。", field="unit")
+            if Assignment.objects.filter(proposal=a.proposal, unit=unit).exclude(state=S.WITHDRAWN).exists():
+                raise DomainError(f"“{unit.name}”已在该件的交办单位中。", field="unit")
+            old = _move(a, S.WITHDRAWN)
+            _save(a)
+            on = today()
+            new = Assignment.objects.create(
+                proposal=a.proposal, unit=unit, role=a.role, parent=a.parent, assigned_by=a.assigned_by, assigned_on=on,
+                **deadlines.assignment_due_dates(on, role=a.role, body=a.proposal.session.body, proposal=a.proposal, parent=a.parent),
+            )
+            req.state, req.new_assignment = AdjustmentState.APPROVED, new
+            req.save()
+            _audit(actor, "adjustment.approve", a, f"同意调整，改交{unit.name}" + (f"：{note}" if note else ""), obj=req,
+                   old={"state": old}, new={"state": a.state, "new_unit": unit.name})
+            audit_record(
+                actor=actor, verb="assignment.create", obj=new, proposal_id=new.proposal_id, assignment_id=new.pk,
+                summary=f"交办{unit.name}（{new.get_role_display()}，由{a.unit.name}调整）",
+                new={"unit": unit.name, "role": new.role, "assigned_on": on, "sign_due": new.sign_due, "reply_due": new.reply_due},
+            )
+            _notify(_unit_people(new, Role.UNIT_LIAISON), "assignment.create", f"新交办：{a.proposal.number}《{a.proposal.title}》", new)
+        else:
+            guard(a, S.PENDING_SIGN, "退回待签收")
+            if not note:
+                raise DomainError("不同意调整须填写理由，以便承办单位办理。", field="note")
+            old = _move(a, S.PENDING_SIGN)
+            _save(a)
+            req.state = AdjustmentState.REJECTED
+            req.save()
+            _audit(actor, "adjustment.reject", a, f"不同意调整：{note}", obj=req, old={"state": old}, new={"state": a.state})
+        _notify([req.requested_by], "adjustment.decide", f"调整申请{'已同意' if approve else '未同意'}：{a.proposal.number}", a)
+    return req
+
+
+# --- plan and distribution ---------------------------------------------------------------------
+
+PLAN_STATES = (S.HANDLING, S.OPINION_SENT, S.IN_REVIEW, S.REPLIED, S.REHANDLING, S.FOLLOW_UP)
+
+
+def _unit_depts(a: Assignment):
+    return Org.objects.filter(kind=OrgKind.DEPT, path__startswith=a.unit.path, depth=a.unit.depth + 1)
+
+
+def plan_save(
+    *,
+    actor,
+    assignment: Assignment,
+    version: int | None,
+    lead_dept: Org | None,
+    assist_depts: Sequence[Org] = (),
+    responsible_leader: User | None = None,
+    responsible_person: User | None = None,
+    internal_due: dt.date | None = None,
+    text: str = "",
+) -> HandlingPlan:
+    """Save the 办理方案/责任清单 (liaison), with a version check against concurrent edits."""
+    with transaction.atomic():
+        a = _locked(assignment, actor)
+        _require(sel.is_liaison(actor, a), "只有本单位联络员可以制定办理方案。")
+        if a.state not in PLAN_STATES:
+            raise DomainError(f"该件当前为“{a.get_state_display()}”，签收后才能制定办理方案。")
+        depts = set(_unit_depts(a).values_list("pk", flat=True))
+        if lead_dept is None:
+            raise DomainError("请选择牵头处室。", field="lead_dept")
+        if lead_dept.pk not in depts or any(d.pk not in depts for d in assist_depts):
+            raise DomainError("牵头处室和协办处室须为本单位的处室。", field="lead_dept")
+        people = {u.pk for u in _unit_people(a, Role.UNIT_LEADER, Role.UNIT_LIAISON, Role.HANDLER)}
+        if responsible_leader is not None and (responsible_leader.pk not in people or not responsible_leader.has_role(Role.UNIT_LEADER)):
+            raise DomainError("责任领导须为本单位领导。", field="responsible_leader")
+        if responsible_person is not None and responsible_person.pk not in people:
+            raise DomainError("责任人须为本单位人员。", field="responsible_person")
+        if internal_due and a.reply_due and internal_due > (a.rehandling_due or a.reply_due):
+            raise DomainError(f"内部期限不能晚于答复期限（{(a.rehandling_due or a.reply_due):%Y年%m月%d日}）。", field="internal_due")
+        plan = HandlingPlan.objects.select_for_update().filter(assignment=a).first()
+        if plan is None:
+            if version not in (None, 0, "", "0"):
+                raise Conflict("办理方案已被他人删除或重建，请刷新页面。")
+            plan = HandlingPlan(assignment=a)
+            old = None
+        else:
+            if version is not None and str(version) != str(plan.version):
+                raise Conflict("办理方案已被他人修改，请刷新页面查看最新内容；您填写的内容已保留在下方，请核对后再保存。")
+            old = _plan_snapshot(plan)
+            plan.version = plan.version + 1
+        plan.lead_dept, plan.responsible_leader, plan.responsible_person = lead_dept, responsible_leader, responsible_person
+        plan.internal_due, plan.text, plan.updated_by = internal_due, (text or "").strip(), actor
+        plan.save()
+        plan.assist_depts.set([d for d in assist_depts if d.pk != lead_dept.pk])
+        _audit(actor, "plan.save", a, "制定办理方案" if old is None else "修改办理方案", obj=plan, old=old, new=_plan_snapshot(plan))
+    return plan
+
+
+def _plan_snapshot(plan: HandlingPlan) -> dict:
+    return {
+        "lead_dept": plan.lead_dept.name if plan.lead_dept_id else None,
+        "assist_depts": sorted(d.name for d in plan.assist_depts.all()) if plan.pk else [],
+        "responsible_leader": str(plan.responsible_leader) if plan.responsible_leader_id else None,
+        "responsible_person": str(plan.responsible_person) if plan.responsible_person_id else None,
+        "internal_due": plan.internal_due,
+        "text": plan.text,
+    }
+
+
+def plan_distribute(*, actor, assignment: Assignment) -> list[DeptTask]:
+    """分办: create a task for the lead and each assisting department; their handlers then see the case."""
+    with transaction.atomic():
+        a = _locked(assignment, actor)
+        _require(sel.is_liaison(actor, a), "只有本单位联络员可以分办。")
+        if a.state not in PLAN_STATES:
+            raise DomainError(f"该件当前为“{a.get_state_display()}”，不能分办。")
+        plan = HandlingPlan.objects.filter(assignment=a).select_related("lead_dept", "responsible_person").first()
+        if plan is None or plan.lead_dept_id is None:
+            raise DomainError("请先制定办理方案并确定牵头处室，再分办。")
+        made = []
+        depts = [(plan.lead_dept, True)] + [(d, False) for d in plan.assist_depts.all()]
+        handlers = {}
+        for u in _unit_people(a, Role.HANDLER):
+            handlers.setdefault(u.org_id, []).append(u)
+        for dept, is_lead in depts:
+            rp = plan.responsible_person
+            handler = rp if rp is not None and rp.org_id == dept.pk else (handlers.get(dept.pk, [None])[0] if len(handlers.get(dept.pk, [])) == 1 else None)
+            task, created = DeptTask.objects.get_or_create(
+                assignment=a, dept=dept, defaults={"is_lead": is_lead, "handler": handler, "due": plan.internal_due}
+            )
+            if not created:
+                task.is_lead, task.due = is_lead, plan.internal_due
+                if task.handler_id is None:
+                    task.handler = handler
+                task.save()
+            made.append(task)
+        DeptTask.objects.filter(assignment=a).exclude(dept=plan.lead_dept).update(is_lead=False)
+        plan.distributed_at = timezone.now()
+        plan.save(update_fields=["distributed_at", "updated_at"])
+        names = "、".join(f"{t.dept.name}{'（牵头）' if t.is_lead else ''}" for t in made)
+        _audit(actor, "plan.distribute", a, f"分办至{names}", new={"depts": [t.dept.name for t in made]})
+        notify_users = [u for t in made for u in ([t.handler] if t.handler else handlers.get(t.dept_id, []))]
+        _notify(notify_users, "plan.distribute", f"分办任务：{a.proposal.number}《{a.proposal.title}》", a)
+    return made
+
+
+# --- contacts ----------------------------------------------------------------------------------
+
+CONTACT_STATES = PLAN_STATES + (S.CLOSED,)
+ALLOWED_UPLOAD_EXT = {".pdf", ".doc", ".docx", ".ofd", ".jpg", ".jpeg", ".png", ".xls", ".xlsx", ".txt"}
+MAX_UPLOAD = 20 * 1024 * 1024
+
+
+def _check_upload(f) -> None:
+    import os
+
+    ext = os.path.splitext(f.name or "")[1].lower()
+    if ext not in ALLOWED_UPLOAD_EXT:
+        raise DomainError(f"附件“{f.name}”的类型不允许，请上传 PDF、Word、OFD、图片或表格文件。", field="files")
+    if f.size > MAX_UPLOAD:
+        raise DomainError(f"附件“{f.name}”超过 20MB。", field="files")
+
+
+def _attach(files, *, a: Assignment, actor, reply=None, contact=None) -> list[Attachment]:
+    out = []
+    for f in files or ():
+        out.append(
+            Attachment.objects.create(
+                proposal_id=a.proposal_id, assignment=a, reply=reply, contact=contact, file=f, name=(f.name or "附件")[:200],
+                size=f.size or 0, content_type=(getattr(f, "content_type", "") or "")[:100], uploaded_by=actor,
+            )
+        )
+    return out
+
+
+def contact_add(
+    *,
+    actor,
+    assignment: Assignment,
+    on: dt.date,
+    stage: str,
+    method: str,
+    face_to_face: bool | None = None,
+    participants: str = "",
+    summary: str = "",
+    leader: str = "",
+    files: Sequence = (),
+) -> Contact:
+    """Record a communication (沟通) with the proposer at any stage (liaison, or a handler of the case)."""
+    for f in files or ():
+        _check_upload(f)
+    with transaction.atomic():
+        a = _locked(assignment, actor)
+        _require(sel.is_liaison(actor, a) or sel.is_handler(actor, a), "只有本单位联络员或分办到的承办人可以记录沟通情况。")
+        if a.state not in CONTACT_STATES:
+            raise DomainError(f"该件当前为“{a.get_state_display()}”，签收后才能记录沟通情况。")
+        if stage not in ContactStage.values:
+            raise DomainError("请选择沟通阶段（办前、办中或办后）。", field="stage")
+        if method not in ContactMethod.values:
+            raise DomainError("请选择沟通方式。", field="method")
+        if on is None or on > today():
+            raise DomainError("沟通日期不能晚于今天。", field="on")
+        if not (summary or "").strip():
+            raise DomainError("请填写沟通情况摘要。", field="summary")
+        if method == ContactMethod.FACE_TALK and not leader.strip() and sel.lead_unsatisfied_count(a) >= 2:
+            raise DomainError("二次不满意后的面商须由单位领导带队，请填写带队领导。", field="leader")
+        if method in FACE_TO_FACE_METHODS:
+            f2f = True
+        elif method == ContactMethod.OTHER:
+            f2f = bool(face_to_face)
+        else:
+            f2f = False
+        c = Contact.objects.create(
+            assignment=a, on=on, stage=stage, method=method, face_to_face=f2f, participants=participants.strip()[:300],
+            summary=summary.strip(), leader=leader.strip()[:50], created_by=actor,
+        )
+        _attach(files, a=a, actor=actor, contact=c)
+        _audit(
+            actor, "contact.add", a, f"{c.get_stage_display()}沟通（{c.get_method_display()}{'，见面' if f2f else ''}）：{c.summary[:80]}",
+            obj=c, new={"on": on, "stage": stage, "method": method, "face_to_face": f2f, "participants": c.participants},
+        )
+    return c
+
+
+# --- co-handling opinions ----------------------------------------------------------------------
+
+
+def co_opinion_submit(*, actor, assignment: Assignment, text: str) -> CoOpinion:
+    """A co unit sends its 会办意见 to the lead unit; the co assignment is done once the lead has replied."""
+    text = (text or "").strip()
+    with transaction.atomic():
+        a = _locked(assignment, actor)
+        _require(a.role == AssignmentRole.CO, "只有会办单位提交会办意见。")
+        _require(sel.is_liaison(actor, a) or sel.is_handler(actor, a), "只有本单位联络员或分办到的承办人可以提交会办意见。")
+        guard(a, S.OPINION_SENT, "提交会办意见")
+        if not text:
+            raise DomainError("请填写会办意见。", field="text")
+        lead = sel.lead_sibling(a)
+        o = CoOpinion.objects.create(assignment=a, lead_assignment=lead, text=text, submitted_by=actor, submitted_on=today())
+        old = _move(a, S.OPINION_SENT)
+        _save(a)
+        late = a.opinion_due and o.submitted_on > a.opinion_due
+        _audit(actor, "co_opinion.submit", a, f"向主办单位{lead.unit.name if lead else ''}提交会办意见{'（逾期）' if late else ''}", obj=o,
+               old={"state": old}, new={"state": a.state})
+        if lead is not None:
+            _audit(actor, "co_opinion.receive", lead, f"收到会办单位{a.unit.name}的会办意见", obj=o)
+            _notify(_unit_people(lead, Role.UNIT_LIAISON), "co_opinion.submit", f"{a.unit.name}提交了会办意见：{a.proposal.number}", lead)
+            if lead.first_reply_on:
+                _close(actor, a, "主办单位已答复，会办办结")
+    return o
+
+
+def _close(actor, a: Assignment, why: str) -> None:
+    guard(a, S.CLOSED, "办结")
+    old = _move(a, S.CLOSED)
+    _save(a)
+    _audit(actor, "assignment.close", a, f"办结（{why}）", old={"state": old}, new={"state": a.state, "closed_on": a.closed_on})
+
+
+# --- suggestion points -------------------------------------------------------------------------
+
+
+def points_save(*, actor, assignment: Assignment, texts: Sequence[str]) -> list[SuggestionPoint]:
+    """Split the proposal into its points (建议条目); refused once a reply has decided on them."""
+    texts = [t.strip() for t in texts if t and t.strip()]
+    with transaction.atomic():
+        a = _locked(assignment, actor)
+        _require(
+            sel.is_liaison(actor, a) or sel.is_handler(actor, a) or (sel.body_of(actor) and sel.body_of(actor).pk == a.proposal.session.body_id),
+            "只有本单位联络员、承办人或人大/政协工作人员可以拆分建议条目。",
+        )
+        p = Proposal.objects.select_for_update().get(pk=a.proposal_id)
+        existing = list(SuggestionPoint.objects.filter(proposal=p))
+        if PointDecision.objects.filter(point__proposal=p).exists():
+            raise DomainError("已有答复对建议条目作出采纳意见，不能再修改条目。")
+        old = [x.text for x in existing]
+        SuggestionPoint.objects.filter(proposal=p).delete()
+        made = [SuggestionPoint.objects.create(proposal=p, seq=i, text=t) for i, t in enumerate(texts, 1)]
+        _audit(actor, "points.save", a, f"拆分建议条目 {len(made)} 条", old=old, new=texts)
+    return made
+
+
+# --- replies -----------------------------------------------------------------------------------
+
+REPLY_FIELDS = ("result_class", "text", "signer", "contact_name", "contact_phone", "disclosure", "disclosure_reason")
+
+
+def _reply_snapshot(r: Reply) -> dict:
+    d = {f: getattr(r, f) for f in REPLY_FIELDS}
+    d["commitments"] = [(c.text, c.due) for c in r.commitments.all()] if r.pk else []
+    return d
+
+
+def reply_save_draft(
+    *,
+    actor,
+    assignment: Assignment,
+    version: int | None,
+    result_class: str = "",
+    text: str = "",
+    signer: str = "",
+    contact_name: str = "",
+    contact_phone: str = "",
+    disclosure: str = "",
+    disclosure_reason: str = "",
+    commitments: Sequence[tuple[str, dt.date | None]] | None = None,
+    decisions: dict | None = None,
+    files: Sequence = (),
+) -> Reply:
+    """Create or update the reply draft. `version` is the draft version the editor loaded (0 = new):
+    if someone saved in between, Conflict is raised and nothing is written."""
+    for f in files or ():
+        _check_upload(f)
+    with transaction.atomic():
+        a = _locked(assignment, actor)
+        _require(a.answers_proposer, "会办单位不直接答复代表委员，请提交会办意见。")
+        _require(sel.is_liaison(actor, a) or sel.is_handler(actor, a), "只有本单位联络员或分办到的承办人可以起草答复。")
+        if a.state not in (S.HANDLING, S.REHANDLING):
+            raise DomainError(f"该件当前为“{a.get_state_display()}”，不能修改答复稿。")
+        r = (
+            Reply.objects.select_for_update()
+            .filter(assignment=a, state__in=[ReplyState.DRAFT, ReplyState.IN_REVIEW, ReplyState.APPROVED])
+            .order_by("-id")
+            .first()
+        )
+        loaded = int(version or 0)
+        if r is not None and r.state != ReplyState.DRAFT:
+            raise DomainError("答复稿已提交审核，不能修改；如需修改请由领导退回。")
+        if (r is None and loaded != 0) or (r is not None and loaded != r.version):
+            who = f"（{r.created_by}等）" if r is not None and r.created_by else ""
+            raise Conflict(
+                f"答复稿已被他人{who}修改并保存，您看到的是旧版本。您的内容未保存，已保留在下方；请对照最新稿合并后再保存。"
+            )
+        if result_class and result_class not in ResultClass.values:
+            raise DomainError("答复类别应为 A、B、C 或 D。", field="result_class")
+        if disclosure and disclosure not in (Disclosure.PUBLIC, Disclosure.PRIVATE):
+            raise DomainError("公开属性应为公开或不公开。", field="disclosure")
+        old = _reply_snapshot(r) if r is not None else None
+        if r is None:
+            seq = Reply.objects.filter(assignment=a, state=ReplyState.SENT, correction_of__isnull=True).count() + 1
+            r = Reply(assignment=a, seq=seq, created_by=actor)
+        else:
+            r.version = r.version + 1
+        r.result_class, r.text, r.signer = result_class, (text or "").strip(), (signer or "").strip()
+        r.contact_name, r.contact_phone = (contact_name or "").strip(), (contact_phone or "").strip()
+        r.disclosure, r.disclosure_reason = disclosure, (disclosure_reason or "").strip()
+        r.save()
+        if commitments is not None:
+            r.commitments.all().delete()
+            for i, (ctext, due) in enumerate([c for c in commitments if (c[0] or "").strip()], 1):
+                if due is None:
+                    raise DomainError(f"第{i}项承诺事项须填写完成时间。", field="commitments")
+                Commitment.objects.create(reply=r, seq=i, text=ctext.strip(), due=due)
+        if decisions is not None:
+            points = {p.pk: p for p in SuggestionPoint.objects.filter(proposal_id=a.proposal_id)}
+            r.point_decisions.all().delete()
+            for pid, (decision, measure) in decisions.items():
+                if not decision:
+                    continue
+                if int(pid) not in points or decision not in PointDecisionKind.values:
+                    raise DomainError("建议条目的采纳情况无效。", field="decisions")
+                PointDecision.objects.create(reply=r, point=points[int(pid)], decision=decision, measure=(measure or "").strip())
+        _attach(files, a=a, actor=actor, reply=r)
+        _audit(actor, "reply.save_draft", a, f"{'保存' if old else '起草'}第{r.seq}次答复稿（第{r.version}稿）", obj=r, old=old, new=_reply_snapshot(r))
+    return r
+
+
+def _check_reply_complete(a: Assignment, r: Reply) -> None:
+    problems = []
+    if not r.text:
+        problems.append("答复内容")
+    if not r.result_class:
+        problems.append("答复类别")
+    if not r.contact_name or not r.contact_phone:
+        problems.append("联系人及电话")
+    if not r.disclosure:
+        problems.append("公开属性")
+    if problems:
+        raise DomainError(f"答复稿还缺少：{'、'.join(problems)}。请补充后再提交。")
+    if r.disclosure == Disclosure.PRIVATE and not r.disclosure_reason:
+        raise DomainError("不公开须说明理由（国家秘密、工作秘密、敏感信息、个人隐私或其他）。", field="disclosure_reason")
+    if r.result_class == ResultClass.B and not r.commitments.exists():
+        raise DomainError("B类答复须列明承诺事项及完成时间。", field="commitments")
+    points = SuggestionPoint.objects.filter(proposal_id=a.proposal_id).count()
+    if points and r.point_decisions.count() < points:
+        raise DomainError(f"该件已拆分为 {points} 条建议，请对每一条标明采纳、部分采纳或未采纳。", field="decisions")
+    policy = sel.policy_for(a.proposal.session.body)
+    if policy.contact_before_reply and not sel.has_before_contact(a):
+        raise DomainError("本届会议实行“先沟通再办件”：提交答复前须至少记录一次办前沟通。")
+    if a.state == S.REHANDLING and sel.needs_face_talk(a):
+        raise DomainError("代表/委员第二次评价不满意：须先由单位领导带队面商，并记录面商情况（沟通方式选“面商”，填写带队领导），再提交答复。")
+
+
+def reply_submit(*, actor, reply: Reply) -> Reply:
+    """The liaison submits the compiled draft for the unit leader's sign-off (送审)."""
+    with transaction.atomic():
+        a = _locked(reply.assignment, actor)
+        _require(sel.is_liaison(actor, a), "只有本单位联络员可以提交领导签发。")
+        r = Reply.objects.select_for_update().get(pk=reply.pk, assignment=a)
+        if r.state != ReplyState.DRAFT:
+            raise DomainError(f"答复稿当前为“{r.get_state_display()}”，不能再次提交。")
+        guard(a, S.IN_REVIEW, "提交答复审核")
+        _check_reply_complete(a, r)
+        old = _move(a, S.IN_REVIEW)
+        _save(a)
+        r.state, r.submitted_at, r.return_comment = ReplyState.IN_REVIEW, timezone.now(), ""
+        r.save()
+        _audit(actor, "reply.submit", a, f"第{r.seq}次答复稿提交领导签发", obj=r, old={"state": old}, new={"state": a.state})
+        _notify(_unit_people(a, Role.UNIT_LEADER), "reply.submit", f"待签发答复：{a.proposal.number}《{a.proposal.title}》", a)
+    return r
+
+
+def reply_approve(*, actor, reply: Reply) -> Reply:
+    """签发: a unit leader approves the reply for dispatch."""
+    with transaction.atomic():
+        a = _locked(reply.assignment, actor)
+        _require(sel.is_leader(actor, a), "只有本单位领导可以签发答复。")
+        r = Reply.objects.select_for_update().get(pk=reply.pk, assignment=a)
+        if r.state != ReplyState.IN_REVIEW:
+            raise DomainError(f"答复稿当前为“{r.get_state_display()}”，不能签发。")
+        r.state, r.approved_by, r.approved_at = ReplyState.APPROVED, actor, timezone.now()
+        if not r.signer:
+            r.signer = actor.display_name
+        r.save()
+        _audit(actor, "reply.approve", a, f"签发第{r.seq}次答复（签发人：{r.signer}）", obj=r, new={"state": r.state, "signer": r.signer})
+        _notify(_unit_people(a, Role.UNIT_LIAISON), "reply.approve", f"答复已签发，可以正式答复：{a.proposal.number}", a)
+    return r
+
+
+def reply_return(*, actor, reply: Reply, comment: str) -> Reply:
+    """The leader returns the draft with comments; the unit revises it."""
+    comment = (comment or "").strip()
+    with transaction.atomic():
+        a = _locked(reply.assignment, actor)
+        _require(sel.is_leader(actor, a), "只有本单位领导可以退回答复稿。")
+        r = Reply.objects.select_for_update().get(pk=reply.pk, assignment=a)
+        if r.state not in (ReplyState.IN_REVIEW, ReplyState.APPROVED):
+            raise DomainError(f"答复稿当前为“{r.get_state_display()}”，不能退回。")
+        if not comment:
+            raise DomainError("退回须填写修改意见。", field="comment")
+        back = S.REHANDLING if Reply.objects.filter(assignment=a, state=ReplyState.SENT).exists() else S.HANDLING
+        guard(a, back, "退回修改")
+        old = _move(a, back)
+        _save(a)
+        r.state, r.return_comment, r.approved_by, r.approved_at = ReplyState.DRAFT, comment, None, None
+        r.version = r.version + 1
+        r.save()
+        _audit(actor, "reply.return", a, f"退回第{r.seq}次答复稿：{comment}", obj=r, old={"state": old}, new={"state": a.state, "comment": comment})
+        _notify([r.created_by] + _unit_people(a, Role.UNIT_LIAISON), "reply.return", f"答复稿被退回修改：{a.proposal.number}", a)
+    return r
+
+
+def reply_send(*, actor, reply: Reply, missing_opinion_reason: str = "") -> Reply:
+    """Send the signed-off reply to the proposer. From now on it is immutable."""
+    missing_opinion_reason = (missing_opinion_reason or "").strip()
+    with transaction.atomic():
+        a = _locked(reply.assignment, actor)
+        _require(sel.is_liaison(actor, a) or sel.is_leader(actor, a), "只有本单位联络员或领导可以正式答复。")
+        r = Reply.objects.select_for_update().get(pk=reply.pk, assignment=a)
+        if r.state != ReplyState.APPROVED:
+            raise DomainError(f"答复稿当前为“{r.get_state_display()}”，须经领导签发后才能正式答复。")
+        guard(a, S.REPLIED, "正式答复")
+        missing = sel.missing_co_opinions(a)
+        if missing and not missing_opinion_reason:
+            names = "、".join(m.unit.name for m in missing)
+            raise DomainError(f"尚未收到会办单位（{names}）的会办意见。如确需先行答复，请填写原因。", field="missing_opinion_reason")
+        on = today()
+        old = {"state": a.state, "result_class": a.result_class}
+        _move(a, S.REPLIED)
+        if a.first_reply_on is None:
+            a.first_reply_on = on
+        a.result_class = r.result_class
+        a.eval_due = _eval_due(on, a)
+        _save(a)
+        r.state, r.sent_on = ReplyState.SENT, on
+        r.missing_opinion_reason = missing_opinion_reason if missing else ""
+        r.save()
+        extra = f"；未收到{'、'.join(m.unit.name for m in missing)}会办意见，原因：{missing_opinion_reason}" if missing else ""
+        _audit(actor, "reply.send", a, f"正式答复（第{r.seq}次，{r.result_class}类）{extra}", obj=r, old=old,
+               new={"state": a.state, "result_class": a.result_class, "sent_on": on, "eval_due": a.eval_due})
+        if r.result_class == ResultClass.B:
+            f = FollowUp.objects.create(assignment=a, reply=r, original_class=ResultClass.B, opened_on=on)
+            _audit(actor, "followup.open", a, f"B类答复纳入跟踪落实（{r.commitments.count()}项承诺）", obj=f)
+        if a.role == AssignmentRole.LEAD:
+            for co in sel.co_siblings(a).filter(state=S.OPINION_SENT).select_for_update():
+                _close(actor, co, "主办单位已答复，会办办结")
+        _notify(_proposer_users(a), "reply.send", f"{a.unit.name}已答复您的{a.proposal.kind_word}{a.proposal.number}，请评价", a)
+    return r
+
+
+def _eval_due(on: dt.date, a: Assignment) -> dt.date:
+    return deadlines.eval_due(on, body=a.proposal.session.body)
+
+
+def _rehandling_due(on: dt.date, a: Assignment) -> dt.date:
+    return deadlines.rehandling_due(on, body=a.proposal.session.body)
+
+
+def reply_correct(*, actor, reply: Reply, text: str, reason: str) -> Reply:
+    """A sent reply is never changed: a correction is a new sent version that keeps its reason."""
+    text, reason = (text or "").strip(), (reason or "").strip()
+    with transaction.atomic():
+        a = _locked(reply.assignment, actor)
+        _require(sel.is_leader(actor, a), "只有本单位领导可以签发更正后的答复。")
+        r = Reply.objects.select_for_update().get(pk=reply.pk, assignment=a)
+        if r.state != ReplyState.SENT:
+            raise DomainError("只能更正已正式答复的答复。")
+        if r.corrections.exists():
+            raise DomainError("该答复已有更正版本，请更正最新版本。")
+        if not reason:
+            raise DomainError("请填写更正理由。", field="reason")
+        if not text or text == r.text:
+            raise DomainError("请填写更正后的答复内容。", field="text")
+        new = Reply.objects.create(
+            assignment=a, seq=r.seq, state=ReplyState.SENT, result_class=r.result_class, text=text, signer=actor.display_name,
+            contact_name=r.contact_name, contact_phone=r.contact_phone, disclosure=r.disclosure, disclosure_reason=r.disclosure_reason,
+            sent_on=today(), correction_of=r, correction_reason=reason, created_by=actor, approved_by=actor, approved_at=timezone.now(),
+        )
+        _audit(actor, "reply.correct", a, f"更正第{r.seq}次答复：{reason}", obj=new, old={"text": r.text}, new={"text": text})
+        _notify(_proposer_users(a), "reply.correct", f"{a.unit.name}更正了对{a.proposal.number}的答复", a)
+    return new
+
+
+# --- evaluation --------------------------------------------------------------------------------
+
+
+def evaluation_submit(
+    *,
+    actor,
+    assignment: Assignment,
+    verdict: str,
+    attitude: str = "",
+    result: str = "",
+    visited: bool | None = None,
+    heard_via: str = "",
+    addresses: str = "",
+    leader_replied: bool | None = None,
+    comment: str = "",
+    proposer: Proposer | None = None,
+) -> Evaluation:
+    """The proposer evaluates one unit's current reply (SPEC §4). Body staff may enter a paper
+    evaluation form on behalf of a named proposer. The lead proposer's verdict moves the case:
+    不满意 → 重新办理 (1 month); otherwise 办结, or B类跟踪 while commitments are open."""
+    with transaction.atomic():
+        a = _locked(assignment, actor)
+        _require(a.answers_proposer, "会办单位不直接答复，无需评价。")
+        body = sel.body_of(actor)
+        if proposer is not None and body is not None and body.pk == a.proposal.session.body_id:
+            if not sel.eligible_proposers(a.proposal).filter(pk=proposer.pk).exists():
+                raise DomainError("所选代表/委员不是该件的提出人。", field="proposer")
+            who = proposer
+        else:
+            who = sel.proposer_for(actor, a.proposal)
+            _require(who is not None, "只有该件的领衔人、联名人或并案提出人可以评价。")
+        cur = sel.current_reply(a)
+        if cur is None:
+            raise DomainError("该单位尚未答复，答复后才能评价。")
+        if a.state not in (S.REPLIED, S.FOLLOW_UP, S.CLOSED):
+            raise DomainError(f"该件当前为“{a.get_state_display()}”，不能评价。")
+        root = cur.correction_of or cur
+        if Evaluation.objects.filter(assignment=a, proposer=who, reply__in=[root, cur] + list(root.corrections.all())).exists():
+            raise DomainError(f"{who.name}已评价过本次答复。")
+        on = today()
+        if a.eval_due and on > a.eval_due:
+            raise DomainError(f"评价期限（{a.eval_due:%Y年%m月%d日}）已过。")
+        if verdict not in Verdict.values:
+            raise DomainError("请选择总体评价：满意、基本满意或不满意。", field="verdict")
+        for v, name in ((attitude, "attitude"), (result, "result")):
+            if v and v not in Verdict.values:
+                raise DomainError("评价选项无效。", field=name)
+        is_lead = who.pk == a.proposal.lead_id
+        if is_lead and a.state != S.REPLIED:
+            raise DomainError(f"该件当前为“{a.get_state_display()}”，不能评价。")
+        e = Evaluation.objects.create(
+            assignment=a, reply=cur, proposer=who, attitude=attitude, result=result, visited=visited, heard_via=heard_via[:20],
+            addresses=addresses[:20], leader_replied=leader_replied, verdict=verdict, comment=(comment or "").strip(), on=on,
+            created_by=actor,
+        )
+        by = "" if who.user_id == actor.pk else f"（{actor.display_name}代录）"
+        _audit(actor, "evaluation.submit", a, f"{who.name}评价：{e.get_verdict_display()}{by}" + (f"；{e.comment[:60]}" if e.comment else ""),
+               obj=e, new={"verdict": verdict, "attitude": attitude, "result": result, "proposer": who.name})
+        if is_lead:
+            if verdict == Verdict.UNSATISFIED:
+                old = _move(a, S.REHANDLING)
+                a.rehandling_due = _rehandling_due(on, a)
+                _save(a)
+                n = sel.lead_unsatisfied_count(a)
+                extra = "；第二次不满意，须由单位领导带队面商" if n >= 2 else ""
+                _audit(actor, "assignment.rehandle", a, f"评价不满意，重新办理，期限{a.rehandling_due:%Y年%m月%d日}{extra}",
+                       old={"state": old}, new={"state": a.state, "rehandling_due": a.rehandling_due})
+                _notify(_unit_people(a, Role.UNIT_LIAISON, Role.UNIT_LEADER), "evaluation.unsatisfied",
+                        f"{who.name}对{a.proposal.number}的答复不满意，请重新办理", a)
+            else:
+                _after_evaluation(actor, a, "已评价")
+                _notify(_unit_people(a, Role.UNIT_LIAISON), "evaluation.submit", f"{who.name}评价{a.proposal.number}：{e.get_verdict_display()}", a)
+        else:
+            _notify(_unit_people(a, Role.UNIT_LIAISON), "evaluation.submit", f"{who.name}评价{a.proposal.number}：{e.get_verdict_display()}", a)
+    return e
+
+
+def _after_evaluation(actor, a: Assignment, why: str) -> None:
+    """Evaluated (or the window passed): close, unless a B-class follow-up is still open."""
+    if sel.open_followups(a).exists():
+        old = _move(a, S.FOLLOW_UP)
+        _save(a)
+        _audit(actor, "assignment.follow_up", a, f"{why}，B类承诺事项跟踪落实中", old={"state": old}, new={"state": a.state})
+    else:
+        _close(actor, a, why)
+
+
+def assignment_close_due(*, on: dt.date | None = None, actor=None) -> list[Assignment]:
+    """Close replied assignments whose evaluation window passed with no evaluation by the lead
+    proposer: recorded as 未评价, never guessed. Safe to run repeatedly (cron / worker)."""
+    on = on or today()
+    done = []
+    ids = list(
+        Assignment.objects.filter(state=S.REPLIED, eval_due__lt=on).values_list("pk", flat=True)
+    )
+    for pk in ids:
+        with transaction.atomic():
+            a = Assignment.objects.select_for_update().filter(pk=pk, state=S.REPLIED, eval_due__lt=on).first()
+            if a is None:
+                continue
+            _audit(actor, "evaluation.none", a, f"评价期限（{a.eval_due:%Y年%m月%d日}）已过，记为未评价")
+            _after_evaluation(actor, a, "未评价")
+            done.append(a)
+    return done
+
+
+# --- B-class follow-up -------------------------------------------------------------------------
+
+
+def _locked_commitment(commitment: Commitment, actor) -> tuple[Assignment, Commitment, FollowUp]:
+    a = _locked(commitment.reply.assignment, actor)
+    c = Commitment.objects.select_for_update().get(pk=commitment.pk)
+    f = FollowUp.objects.select_for_update().filter(reply_id=c.reply_id).first()
+    if f is None:
+        raise DomainError("该承诺所在答复未纳入B类跟踪。")
+    return a, c, f
+
+
+def commitment_progress_add(*, actor, commitment: Commitment, text: str, done: bool = False) -> CommitmentProgress:
+    """Record progress on a commitment (at least yearly); `done` marks it kept."""
+    text = (text or "").strip()
+    with transaction.atomic():
+        a, c, f = _locked_commitment(commitment, actor)
+        _require(sel.is_liaison(actor, a) or sel.is_handler(actor, a), "只有本单位联络员或承办人可以报送落实进展。")
+        if f.state != FollowUpState.OPEN or c.state != CommitmentState.OPEN:
+            raise DomainError("该承诺事项已结束跟踪。")
+        if not text:
+            raise DomainError("请填写落实进展。", field="text")
+        on = today()
+        p = CommitmentProgress.objects.create(commitment=c, kind=ProgressKind.DONE if done else ProgressKind.PROGRESS, on=on, text=text, created_by=actor)
+        if done:
+            c.state, c.closed_on = CommitmentState.DONE, on
+            c.save()
+        _audit(actor, "followup.progress", a, f"承诺事项“{c.text[:30]}”{'已落实' if done else '进展'}：{text[:80]}", obj=p)
+    return p
+
+
+def followup_convert_to_a(*, actor, followup: FollowUp, note: str) -> FollowUp:
+    """The problem is solved: the case becomes class A (the B reply keeps its class in history)."""
+    note = (note or "").strip()
+    with transaction.atomic():
+        a = _locked(followup.assignment, actor)
+        _require(sel.is_liaison(actor, a), "只有本单位联络员可以申报B类转A类。")
+        f = FollowUp.objects.select_for_update().get(pk=followup.pk)
+        if f.state != FollowUpState.OPEN:
+            raise DomainError(f"该B类跟踪已{f.get_state_display()}。")
+        if not note:
+            raise DomainError("请说明问题已解决的情况。", field="note")
+        on = today()
+        for c in Commitment.objects.filter(reply_id=f.reply_id, state=CommitmentState.OPEN):
+            c.state, c.closed_on = CommitmentState.DONE, on
+            c.save()
+            CommitmentProgress.objects.create(commitment=c, kind=ProgressKind.DONE, on=on, text=note, created_by=actor)
+        f.state, f.closed_on, f.note = FollowUpState.CONVERTED, on, note
+        f.save()
+        old = {"result_class": a.result_class, "state": a.state}
+        a.result_class = ResultClass.A
+        _save(a)
+        _audit(actor, "followup.convert", a, f"B类转A类：{note[:100]}", obj=f, old=old, new={"result_class": "A", "original_class": f.original_class})
+        if a.state == S.FOLLOW_UP and not sel.open_followups(a).exists():
+            _close(actor, a, "B类已转A类")
+        _notify(_proposer_users(a), "followup.convert", f"{a.unit.name}：{a.proposal.number}所提问题已解决（B类转A类）", a)
+    return f
+
+
+def followup_explain(*, actor, commitment: Commitment, explanation: str, new_due: dt.date | None = None) -> Commitment:
+    """A commitment that cannot be kept as promised is explained: either re-dated (stays open) or
+    dropped. When no commitment is left open, the follow-up ends as 已说明."""
+    explanation = (explanation or "").strip()
+    with transaction.atomic():
+        a, c, f = _locked_commitment(commitment, actor)
+        _require(sel.is_liaison(actor, a), "只有本单位联络员可以报送承诺事项调整说明。")
+        if f.state != FollowUpState.OPEN or c.state != CommitmentState.OPEN:
+            raise DomainError("该承诺事项已结束跟踪。")
+        if not explanation:
+            raise DomainError("请说明承诺事项不能按期落实或需要调整的原因。", field="explanation")
+        on = today()
+        if new_due is not None:
+            if new_due <= on:
+                raise DomainError("调整后的完成时间须晚于今天。", field="new_due")
+            CommitmentProgress.objects.create(commitment=c, kind=ProgressKind.CHANGE, on=on, text=explanation, old_due=c.due, new_due=new_due, created_by=actor)
+            old_due, c.due = c.due, new_due
+            c.save()
+            _audit(actor, "followup.explain", a, f"承诺事项“{c.text[:30]}”调整完成时间至{new_due:%Y年%m月%d日}：{explanation[:80]}",
+                   obj=c, old={"due": old_due}, new={"due": new_due})
+        else:
+            CommitmentProgress.objects.create(commitment=c, kind=ProgressKind.DROP, on=on, text=explanation, created_by=actor)
+            c.state, c.closed_on = CommitmentState.DROPPED, on
+            c.save()
+            _audit(actor, "followup.explain", a, f"承诺事项“{c.text[:30]}”不能落实：{explanation[:80]}", obj=c, new={"state": c.state})
+            if not Commitment.objects.filter(reply_id=f.reply_id, state=CommitmentState.OPEN).exists():
+                f.state, f.closed_on, f.note = FollowUpState.EXPLAINED, on, explanation
+                f.save()
+                _audit(actor, "followup.close", a, "B类跟踪结束（已说明）", obj=f)
+                if a.state == S.FOLLOW_UP and not sel.open_followups(a).exists():
+                    _close(actor, a, "B类承诺已说明")
+    return c
+
+
+# --- handover and policy -----------------------------------------------------------------------
+
+
+def cases_handover(*, actor, from_user: User, to_user: User, note: str = "") -> Handover:
+    """Hand all open cases of one person to another person of the same org, in one step.
+    The receiver sees the whole history: nothing is copied, the case keeps it."""
+    with transaction.atomic():
+        unit = sel.unit_of(actor)
+        _require(actor.has_role(Role.UNIT_LIAISON, Role.UNIT_LEADER) and unit is not None, "只有单位联络员或领导可以办理工作移交。")
+        if from_user.pk == to_user.pk:
+            raise DomainError("移交人和接收人不能是同一人。", field="to_user")
+        if from_user.org_id is None or from_user.org_id != to_user.org_id:
+            raise DomainError("只能移交给同一处室（科室）的人员。", field="to_user")
+        if sel.user_unit(from_user) is None or sel.user_unit(from_user).pk != unit.pk:
+            raise NotFound()
+        if not to_user.is_active:
+            raise DomainError(f"{to_user}的账号已停用，不能接收移交。", field="to_user")
+        closed = (S.CLOSED, S.WITHDRAWN)
+        tasks = list(DeptTask.objects.select_for_update().filter(handler=from_user).exclude(assignment__state__in=closed).select_related("assignment"))
+        plans = list(HandlingPlan.objects.select_for_update().filter(
+            Q(responsible_person=from_user) | Q(responsible_leader=from_user)).exclude(assignment__state__in=closed).select_related("assignment"))
+        touched = {}
+        for t in tasks:
+            t.handler = to_user
+            t.save(update_fields=["handler"])
+            touched[t.assignment_id] = t.assignment
+        for p in plans:
+            if p.responsible_person_id == from_user.pk:
+                p.responsible_person = to_user
+            if p.responsible_leader_id == from_user.pk:
+                if not to_user.has_role(Role.UNIT_LEADER):
+                    raise DomainError(f"{from_user}是部分件的责任领导，接收人须为单位领导。", field="to_user")
+                p.responsible_leader = to_user
+            p.save()
+            touched[p.assignment_id] = p.assignment
+        h = Handover.objects.create(from_user=from_user, to_user=to_user, org=from_user.org, by=actor, assignment_count=len(touched), note=(note or "").strip())
+        audit_record(actor=actor, verb="handover", obj=h, summary=f"{from_user}的 {len(touched)} 件在办件移交给{to_user}",
+                     new={"from": from_user.username, "to": to_user.username, "assignments": sorted(touched)})
+        for a in touched.values():
+            _audit(actor, "assignment.handover", a, f"工作移交：{from_user} → {to_user}" + (f"（{h.note}）" if h.note else ""), obj=h)
+        if touched:
+            from banli.deadlines.notify import notify
+
+            notify(users=[to_user], verb="handover", text=f"{from_user}的 {len(touched)} 件在办件已移交给您", url=reverse("cases:list"))
+    return h
+
+
+def policy_set(*, actor, body: Org, contact_before_reply: bool) -> HandlingPolicy:
+    """Body staff set their body's handling policy (先沟通再办件)."""
+    b = sel.body_of(actor)
+    _require(b is not None and b.pk == body.pk, "只有本人大/政协的工作人员可以设置办理规则。")
+    with transaction.atomic():
+        pol, _ = HandlingPolicy.objects.select_for_update().get_or_create(body=body)
+        old = {"contact_before_reply": pol.contact_before_reply}
+        pol.contact_before_reply, pol.updated_by = bool(contact_before_reply), actor
+        pol.save()
+        audit_record(actor=actor, verb="handling.policy", obj=pol, summary=f"先沟通再办件：{'开启' if pol.contact_before_reply else '关闭'}",
+                     old=old, new={"contact_before_reply": pol.contact_before_reply})
+    return pol
