@@ -31,12 +31,14 @@ def _digest(prev_hash: str, fields: dict, algorithm: str = CHAIN_ALGORITHM) -> s
 
 
 def _hash_ok(prev_hash: str, e: "AuditEvent") -> bool:
-    fields = _hashed_fields(e)
-    return any(_digest(prev_hash, fields, a) == e.hash for a in (CHAIN_ALGORITHM, *LEGACY_ALGORITHMS))
+    if _digest(prev_hash, _hashed_fields(e), CHAIN_ALGORITHM) == e.hash:
+        return True
+    legacy = _hashed_fields(e, legacy=True)
+    return any(_digest(prev_hash, legacy, a) == e.hash for a in LEGACY_ALGORITHMS)
 
 
-def _hashed_fields(e: AuditEvent) -> dict:
-    return {
+def _hashed_fields(e: AuditEvent, *, legacy: bool = False) -> dict:
+    fields = {
         "seq": e.seq,
         "at": e.at.astimezone(dt.timezone.utc).isoformat(timespec="microseconds"),
         "actor": e.actor_id,
@@ -50,6 +52,10 @@ def _hashed_fields(e: AuditEvent) -> dict:
         "old": e.old,
         "new": e.new,
     }
+    if not legacy:
+        # The displayed name is covered too (SHA-256 entries from before the switch did not cover it).
+        fields["actor_name"] = e.actor_name
+    return fields
 
 
 def audit_record(
