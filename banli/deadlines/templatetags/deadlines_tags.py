@@ -1,17 +1,56 @@
 """Traffic lights and the inbox badge (owned by the deadlines app)."""
+import datetime as dt
+
 from django import template
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
+from .. import lights
 from ..notify import unread_count
 
 register = template.Library()
 
 
+def _day(today):
+    """`today` as given to a tag: a date, an ISO string, or None for the real today."""
+    if isinstance(today, str) and today:
+        return dt.date.fromisoformat(today)
+    return today or None
+
+
+@register.simple_tag(takes_context=True)
+def light(context, assignment, today=None):
+    """The traffic light of an assignment: a coloured dot and a one-word label, linking to its
+    deadlines page (due dates, extensions, reminders, supervision); details in the tooltip.
+
+    `{% light a %}`; pass `today` to show the light as of another day.
+    """
+    if assignment is None:
+        return ""
+    lt = lights.light(assignment, _day(today))
+    title = "；".join([lt.text, *lt.history] + (["期限为暂定（节假日安排未公布）"] if lt.provisional else []))
+    return format_html(
+        '<a class="light-link text-nowrap text-reset text-decoration-none" href="{}" title="{}"><span class="light {}" aria-hidden="true"></span> <span class="small">{}</span></a>',
+        reverse("deadlines:assignment", args=[assignment.pk]), title, lt.css, lt.label,
+    )
+
+
 @register.simple_tag
-def light(assignment):
-    """Render the traffic light of an assignment (green / yellow / red); empty until implemented."""
-    return ""
+def light_full(assignment, today=None):
+    """The light with its open due dates spelled out and its history (late, extended, provisional)."""
+    lt = lights.light(assignment, _day(today))
+    history = format_html_join("", ' <span class="badge text-bg-light border">{}</span>', ((h,) for h in lt.history))
+    prov = format_html(' <span class="badge text-bg-warning" title="节假日安排尚未公布，按周一至周五计算">暂定</span>') if lt.provisional else ""
+    return format_html(
+        '<span><span class="light {}" aria-hidden="true"></span> <strong>{}</strong> <span class="small">{}</span>{}{}</span>',
+        lt.css, lt.label, lt.text, history, prov,
+    )
+
+
+@register.simple_tag
+def light_info(assignment, today=None):
+    """The Light object, for templates that lay the due dates out themselves."""
+    return lights.light(assignment, _day(today))
 
 
 @register.simple_tag(takes_context=True)
@@ -26,3 +65,9 @@ def inbox_badge(context):
         n = unread_count(user)
     badge = format_html(' <span class="badge rounded-pill bg-warning text-dark" aria-label="未读消息">{}</span>', n) if n else ""
     return format_html('<a class="nav-link text-white" href="{}">消息{}</a>', reverse("deadlines:inbox"), badge)
+
+
+@register.filter
+def has_role(user, roles: str) -> bool:
+    """`user|has_role:"body_staff,coordinator"`."""
+    return bool(getattr(user, "is_authenticated", False)) and user.has_role(*[r.strip() for r in roles.split(",")])

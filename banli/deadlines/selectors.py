@@ -1,0 +1,141 @@
+"""Reads for deadlines and supervision, always through the case scope selectors."""
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q, QuerySet
+
+from banli.cases.models import Assignment, AssignmentState, Proposal
+from banli.cases.selectors import assignment_scope_q, assignments_visible_to, proposals_visible_to, user_body
+from banli.orgs.models import Org, OrgKind, Role, User
+
+from . import lights
+from .models import Extension, ExtensionState, SupervisionPlan
+
+SUPERVISOR_ROLES = (Role.BODY_STAFF, Role.COORDINATOR)
+DASHBOARD_ROLES = (Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER)
+
+
+def unit_people(unit: Org, *roles: str) -> QuerySet[User]:
+    """Active users holding `roles` whose own unit is `unit` (not a sub-unit of a district)."""
+    qs = User.objects.filter(is_active=True, org__path__startswith=unit.path, role_grants__role__in=roles)
+    for sub in Org.objects.filter(kind=OrgKind.UNIT, path__startswith=unit.path, depth__gt=unit.depth):
+        qs = qs.exclude(org__path__startswith=sub.path)
+    return qs.distinct()
+
+
+def office_people(org: Org | None) -> QuerySet[User]:
+    """The users who act for an assigning office: body staff of a body, coordinators of a
+    coordinating office, the liaisons of a district unit that sub-assigned."""
+    if org is None:
+        return User.objects.none()
+    if org.kind in (OrgKind.NPC, OrgKind.CPPCC):
+        return User.objects.filter(is_active=True, org__path__startswith=org.path, role_grants__role=Role.BODY_STAFF).distinct()
+    if org.kind == OrgKind.COORDINATOR:
+        return User.objects.filter(is_active=True, org=org, role_grants__role=Role.COORDINATOR).distinct()
+    return unit_people(org, Role.UNIT_LIAISON)
+
+
+def acts_for_office(user, org: Org | None) -> bool:
+    """Whether `user` may decide for the assigning office `org` (extensions)."""
+    if org is None or not user.is_authenticated or not user.org_id:
+        return False
+    if org.kind in (OrgKind.NPC, OrgKind.CPPCC):
+        body = user_body(user) if user.has_role(Role.BODY_STAFF) else None
+        return body is not None and body.pk == org.pk
+    if org.kind == OrgKind.COORDINATOR:
+        return user.has_role(Role.COORDINATOR) and user.org.path.startswith(org.path)
+    return user.has_role(Role.UNIT_LIAISON) and unit_people(org, Role.UNIT_LIAISON).filter(pk=user.pk).exists()
+
+
+def can_supervise(user, assignment: Assignment) -> bool:
+    """Body staff and coordinators may remind and supervise the assignments in their scope."""
+    if not user.has_role(*SUPERVISOR_ROLES):
+        return False
+    q = Q(pk__in=[])
+    if user.has_role(Role.BODY_STAFF):
+        body = user_body(user)
+        if body is not None:
+            q |= Q(proposal__session__body=body)
+    if user.has_role(Role.COORDINATOR) and user.org_id:
+        q |= Q(unit__path__startswith=user.org.path)
+    return Assignment.objects.filter(q, pk=assignment.pk).exists()
+
+
+def is_unit_staff(user, assignment: Assignment) -> bool:
+    """The assigned unit's liaison or leader (who request extensions)."""
+    if not user.has_role(Role.UNIT_LIAISON, Role.UNIT_LEADER):
+        return False
+    return unit_people(assignment.unit, Role.UNIT_LIAISON, Role.UNIT_LEADER).filter(pk=user.pk).exists()
+
+
+def dashboard_assignments(user, *, today: dt.date, status: str = "risk", session=None, unit=None, due_kind: str = "", key_only: bool = False) -> QuerySet[Assignment]:
+    """Assignments in `user`'s scope filtered by light status (SQL over the stored due dates).
+
+    status: "red" overdue, "yellow" at risk only, "risk" (red + yellow), "late" did something
+    late in the past, "open" every open assignment.
+    """
+    qs = assignments_visible_to(user).exclude(state=AssignmentState.WITHDRAWN)
+    if status == "red":
+        qs = qs.filter(lights.red_q(today))
+    elif status == "yellow":
+        qs = qs.filter(lights.yellow_q(today))
+    elif status == "late":
+        qs = qs.filter(lights.late_history_q())
+    elif status == "open":
+        qs = qs.exclude(state=AssignmentState.CLOSED)
+    else:
+        qs = qs.filter(lights.at_risk_q(today))
+    if due_kind in lights.DUE_FIELDS:
+        oq = lights.open_q()[due_kind]
+        qs = qs.filter(oq)
+    if session is not None:
+        qs = qs.filter(proposal__session=session)
+    if unit is not None:
+        qs = qs.filter(unit__path__startswith=unit.path)
+    if key_only:
+        qs = qs.filter(proposal__is_key=True)
+    return qs.select_related("proposal", "proposal__session", "unit", "assigned_by").order_by("reply_due", "proposal__number", "id")
+
+
+def dashboard_units(user) -> QuerySet[Org]:
+    ids = assignments_visible_to(user).values("unit_id")
+    return Org.objects.filter(pk__in=ids).order_by("path")
+
+
+def extensions_to_decide(user) -> QuerySet[Extension]:
+    """Pending extension requests whose assigning office `user` acts for."""
+    pending = Extension.objects.filter(state=ExtensionState.PENDING).select_related(
+        "assignment", "assignment__proposal", "assignment__unit", "assignment__assigned_by", "requested_by"
+    )
+    pending = pending.filter(assignment__in=assignments_visible_to(user).values("pk"))
+    return pending
+
+
+def key_proposals(user, session=None) -> QuerySet[Proposal]:
+    qs = proposals_visible_to(user).filter(is_key=True)
+    if session is not None:
+        qs = qs.filter(session=session)
+    return qs.select_related("session", "lead").order_by("-session__year", "number")
+
+
+def plans_visible_to(user) -> QuerySet[SupervisionPlan]:
+    if not user.has_role(*SUPERVISOR_ROLES) or not user.org_id:
+        return SupervisionPlan.objects.none()
+    q = Q(pk__in=[])
+    if user.has_role(Role.BODY_STAFF) and user_body(user):
+        q |= Q(org=user_body(user))
+    if user.has_role(Role.COORDINATOR):
+        q |= Q(org__path__startswith=user.org.path)
+    return SupervisionPlan.objects.filter(q).select_related("session", "org")
+
+
+def plan_assignments(plan: SupervisionPlan) -> QuerySet[Assignment]:
+    """The open assignments a plan supervises: its session, within its office's reach."""
+    qs = Assignment.objects.filter(proposal__session=plan.session).exclude(state__in=lights.FINISHED)
+    if plan.org.kind == OrgKind.COORDINATOR:
+        qs = qs.filter(unit__path__startswith=plan.org.path)
+    return qs.select_related("proposal", "unit")
+
+
+__all__ = ["assignment_scope_q"]
