@@ -4,7 +4,7 @@ from __future__ import annotations
 from django import forms
 from django.utils import timezone
 
-from banli.orgs.models import Org
+from banli.orgs.models import Org, OrgKind
 
 from .models import AssignmentRole, Channel, ProposalStatus, ReviewState, Session
 from .services import MAX_ATTACHMENT_BYTES, split_names
@@ -76,8 +76,14 @@ class ProposalFilterForm(forms.Form):
     def __init__(self, *args, sessions=None, units=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["session"].queryset = sessions if sessions is not None else Session.objects.none()
-        self.fields["unit"].queryset = units if units is not None else Org.objects.none()
-        self.fields["unit"].label_from_instance = lambda o: o.short_name or o.name
+        # Any unit is a valid filter (a shared link stays meaningful; scope still limits the rows),
+        # but the menu offers only the units that matter to this user.
+        self.fields["unit"].queryset = Org.objects.filter(kind=OrgKind.UNIT)
+        offered = list(units) if units is not None else []
+        selected = self.data.get("unit") if self.is_bound else None
+        if selected and str(selected).isdigit() and all(str(u.pk) != str(selected) for u in offered):
+            offered += list(Org.objects.filter(kind=OrgKind.UNIT, pk=selected))
+        self.fields["unit"].widget.choices = [("", "全部单位")] + [(u.pk, u.short_name or u.name) for u in offered]
         self.fields["q"].widget.attrs.update(placeholder="编号或标题关键词", type="search")
         for name in ("session", "status", "review", "unit", "role", "key"):
             self.fields[name].widget.attrs["data-autosubmit"] = ""

@@ -297,15 +297,17 @@ def proposal_by_number(user, session: Session, number: str) -> Proposal:
 # never internal steps (drafts, internal review, distribution to departments, withdrawals).
 PROPOSER_HISTORY_VERBS = frozenset(
     {
+        "proposal.submitted",  # submitted by the proposer through the portal
         "proposal.register",
         "proposal.review",
         "proposal.merge_received",
         "assignment.create",
         "assignment.sign",
         "reply.send",
-        "reply.sent",
-        "evaluation.create",
+        "reply.correct",  # a sent reply's correction is addressed to the proposer too
         "evaluation.submit",
+        "assignment.rehandle",
+        "followup.convert",
         "assignment.close",
     }
 )

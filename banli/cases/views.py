@@ -374,7 +374,8 @@ def assignment_withdraw_view(request, pk):
         a = assignment_get(user, pk)
     except NotFound:
         raise Http404
-    if not can_withdraw(user, a):
+    # Only the office that assigned it may withdraw; a signed assignment gets the service's message.
+    if not assignable_units(user, a.proposal, a.parent).filter(pk=a.unit_id).exists():
         raise Http404
     p = _case(user, a.proposal_id)
     form = WithdrawForm(request.POST)

@@ -1,36 +1,80 @@
-"""Navigation shown to the signed-in user, by role."""
+"""Navigation shown to the signed-in user, by role.
+
+An entry is shown when its route exists and the route's own declaration (`<app>/permissions.py`
+ROUTES, GET) admits one of the user's roles — so the menu never offers a page that would be refused.
+"""
+from importlib import import_module
+
 from django.urls import NoReverseMatch, reverse
 
 from banli.orgs.models import Role
 
-CASE_ROLES = (Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER)
-
-# (url name, label, roles that see it). Entries whose route does not exist (yet) are skipped.
+# (url name, label, roles to show it to; None = as the route's GET declaration says)
 NAV = (
-    ("cases:list", "建议提案", CASE_ROLES),
+    ("cases:list", "建议提案", (Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER)),
     ("cases:list", "我的建议提案", (Role.PROPOSER,)),
-    ("cases:register", "登记", (Role.BODY_STAFF,)),
-    ("ledger:import", "台账导入", (Role.BODY_STAFF,)),
-    ("stats:overview", "统计", (Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LEADER, Role.UNIT_LIAISON)),
+    ("cases:register", "登记", None),
+    ("deadlines:dashboard", "督办", None),
+    ("textintel:search", "检索", None),
+    ("handling:b_ledger", "B类跟踪", None),
+    ("ledger:import", "台账", (Role.BODY_STAFF,)),
+    ("stats:overview", "统计", None),
+    ("portal:home", "代表委员服务", (Role.PROPOSER,)),
+    ("security:users", "用户管理", None),
+    ("security:grants", "角色授权", None),
+    ("security:audit_log", "审计日志", None),
 )
+
+
+def _declared_get_roles(url_name: str) -> set[str] | None:
+    app = url_name.split(":", 1)[0]
+    module = {"public": "portal"}.get(app, app)
+    try:
+        routes = import_module(f"banli.{module}.permissions").ROUTES
+    except (ImportError, AttributeError):
+        return None
+    return set(routes.get(url_name, {}).get("GET", set()))
 
 
 def nav(request):
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
         return {"nav_items": [], "nav_links": []}
+    roles = set(user.roles)
+    match = getattr(request, "resolver_match", None)
+    current = match.view_name if match else ""
     links, seen = [], set()
-    for url_name, label, roles in NAV:
-        if url_name in seen or not user.has_role(*roles):
+    for url_name, label, wanted in NAV:
+        if url_name in seen:
+            continue
+        allowed = _declared_get_roles(url_name)
+        if allowed is not None and "authenticated" not in allowed and not roles & allowed:
+            continue
+        if wanted is not None and not roles & set(wanted):
+            continue
+        if allowed is None and wanted is None:
             continue
         try:
             href = reverse(url_name)
         except NoReverseMatch:
             continue
         seen.add(url_name)
-        links.append({"name": url_name, "label": label, "href": href})
+        app = url_name.split(":", 1)[0]
+        links.append({"name": url_name, "label": label, "href": href, "app": app, "active": current == url_name})
+    # Pages without a menu entry of their own (a case page) light up their app's entry.
+    if current and not any(link["active"] for link in links):
+        for link in links:
+            if link["app"] == current.split(":", 1)[0]:
+                link["active"] = True
+                break
+    try:
+        reverse("deadlines:inbox")
+        inbox = True
+    except NoReverseMatch:
+        inbox = False
     return {
+        "nav_inbox": inbox,
         "nav_items": [(link["name"], link["label"]) for link in links],
         "nav_links": links,
-        "user_roles": [Role(r).label for r in sorted(user.roles)],
+        "user_roles": [Role(r).label for r in sorted(roles) if r in Role.values],
     }
