@@ -1,11 +1,13 @@
-from django.http import Http404
 from django.urls import path
+
+from . import views
 
 app_name = "ledger"
 
-
-def _todo(request):
-    raise Http404
-
-
-urlpatterns = [path("import/", _todo, name="import")]
+urlpatterns = [
+    path("import/", views.ledger_import_view, name="import"),
+    path("import/<int:pk>/", views.job_detail, name="job"),
+    path("import/<int:pk>/run/", views.job_confirm, name="job_run"),
+    path("import/<int:pk>/progress/", views.job_progress, name="job_progress"),
+    path("export/", views.ledger_export_view, name="export"),
+]
