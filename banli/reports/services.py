@@ -285,3 +285,61 @@ def assessment_weights_save(*, actor, weights: dict, overdue_penalty) -> Assessm
         audit_record(actor=actor, verb="assessment.weights", obj=obj, summary=f"设置考核权重：{owner.name}", old=old,
                      new={"weights": clean, "overdue_penalty": str(penalty)})
     return obj
+
+
+# --- spreadsheets and archive ------------------------------------------------------------------
+
+
+def _require_scope(actor, sessions, org) -> None:
+    if actor is not None:
+        report_scope.check(actor, sessions=sessions, org=org)
+
+
+def responsibility_export(*, actor, sessions, org: Org | None) -> bytes:
+    from .exports import responsibility_rows, xlsx
+
+    _require_scope(actor, sessions, org)
+    rows = responsibility_rows(sessions=sessions, org=org)
+    audit_record(actor=actor, verb="reports.responsibility_export", object_type="session", object_id=",".join(str(s.pk) for s in sessions),
+                 summary=f"导出责任清单：{len(rows) - 1} 行" + (f"（{org.name}）" if org else ""))
+    return xlsx([("责任清单", rows)])
+
+
+def b_ledger_export(*, actor, sessions, org: Org | None) -> bytes:
+    from .exports import b_ledger_rows, xlsx
+
+    _require_scope(actor, sessions, org)
+    rows = b_ledger_rows(sessions=sessions, org=org)
+    audit_record(actor=actor, verb="reports.b_ledger_export", object_type="session", object_id=",".join(str(s.pk) for s in sessions),
+                 summary=f"导出B类跟踪台账：{len(rows) - 1} 行" + (f"（{org.name}）" if org else ""))
+    return xlsx([("B类跟踪台账", rows)])
+
+
+def _archive_ledger_rows(session: Session, org: Org | None) -> list[list]:
+    from banli.ledger.services import ledger_rows
+
+    rows = ledger_rows(actor=None, session=session)
+    if org is None:
+        return rows
+    names = set(Org.objects.filter(path__startswith=org.path).values_list("name", flat=True))
+    col = rows[0].index("承办单位")
+    return [rows[0]] + [r for r in rows[1:] if r[col] in names]
+
+
+def archive_export(*, actor, session: Session, org: Org | None) -> tuple[bytes, str]:
+    """The archive .zip of a session, or of an org's part of it (SPEC §7), scope-checked and audited."""
+    from .exports import archive_zip
+
+    _require_scope(actor, [session], org)
+    if actor is not None and not actor.has_role(Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER):
+        raise NotFound()
+
+    def letter_for(reply):
+        number = _letter_number(reply, reply.assignment.unit, actor)
+        return build_reply_letter(letter_data(reply, number=number)), letter_filename(reply)
+
+    content, files = archive_zip(session=session, org=org, ledger_rows=_archive_ledger_rows(session, org), letter_for=letter_for)
+    audit_record(actor=actor, verb="reports.archive_export", obj=session,
+                 summary=f"导出档案：{session.name}" + (f"（{org.name}）" if org else "") + f"，{files} 个文件",
+                 new={"org": org.name if org else None, "files": files})
+    return content, f"档案_{session.code}" + (f"_{org.name}" if org else "") + ".zip"

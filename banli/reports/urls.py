@@ -1,2 +1,13 @@
+from django.urls import path
+
+from . import views
+
 app_name = "reports"
-urlpatterns: list = []
+urlpatterns = [
+    path("summary/", views.summary, name="summary"),
+    path("summary.docx", views.summary_docx, name="summary_docx"),
+    path("replies/<int:pk>/letter.docx", views.reply_letter, name="reply_letter"),
+    path("responsibility.xlsx", views.responsibility, name="responsibility"),
+    path("b-ledger.xlsx", views.b_ledger, name="b_ledger"),
+    path("archive.zip", views.archive, name="archive"),
+]

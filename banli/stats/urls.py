@@ -1,11 +1,10 @@
-from django.http import Http404
 from django.urls import path
 
+from . import views
+
 app_name = "stats"
-
-
-def _todo(request):
-    raise Http404
-
-
-urlpatterns = [path("", _todo, name="overview")]
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("cases/", views.cases, name="cases"),
+    path("assessment/", views.assessment, name="assessment"),
+]

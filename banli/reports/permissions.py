@@ -1,0 +1,13 @@
+"""Route permissions of official documents and exports (format: banli/web/permissions.py).
+Object scope (which sessions/orgs/replies) is checked by banli.reports.services."""
+STATS_ROLES = {"body_staff", "coordinator", "unit_leader", "unit_liaison"}
+CASE_ROLES = {"body_staff", "coordinator", "unit_liaison", "unit_leader", "handler", "proposer"}
+
+ROUTES = {
+    "reports:summary": {"GET": STATS_ROLES, "POST": STATS_ROLES},
+    "reports:summary_docx": {"GET": STATS_ROLES},
+    "reports:reply_letter": {"GET": CASE_ROLES},
+    "reports:responsibility": {"GET": STATS_ROLES},
+    "reports:b_ledger": {"GET": STATS_ROLES},
+    "reports:archive": {"GET": STATS_ROLES},
+}

@@ -1,0 +1,123 @@
+"""Views of official documents, exports and the archive; thin over banli.reports.services."""
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from banli.errors import DomainError, NotFound
+from banli.orgs.models import Role
+
+from . import scope as report_scope
+from . import services
+from .services import TEXT_FIELDS
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ZIP = "application/zip"
+TEXT_LABELS = {"title": "标题", "intro": "开篇", "practices": "二、主要做法", "showcases": "三、典型案例（补充说明）", "problems": "四、存在问题和改进措施", "other": "五、其他说明事项（补充）"}
+
+
+def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
+    resp = HttpResponse(content, content_type=content_type)
+    resp["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    resp["Cache-Control"] = "no-store"
+    return resp
+
+
+def _one_session(request):
+    ids = [s for s in request.GET.getlist("session") if s][:1]
+    sessions, org = report_scope.resolve(request.user, session_ids=ids, org_id=request.GET.get("org"))
+    if not sessions:
+        first = report_scope.sessions_for(request.user).first()
+        if first is None:
+            raise NotFound()
+        sessions = [first]
+    return sessions[0], org
+
+
+def _q(session, org) -> str:
+    pairs = [("session", session.pk)] + ([("org", org.pk)] if org is not None else [])
+    return urlencode(pairs)
+
+
+def _not_found_is_404(fn):
+    def wrapper(request, *args, **kwargs):
+        try:
+            return fn(request, *args, **kwargs)
+        except NotFound:
+            raise Http404
+    wrapper.__name__ = fn.__name__
+    return wrapper
+
+
+@login_required
+@_not_found_is_404
+@require_http_methods(["GET", "POST"])
+def summary(request):
+    """Edit the summary's editable parts for (org, session), preview the generated text, download."""
+    session, org = _one_session(request)
+    saved = services.summary_texts(org=org, session=session)
+    error = None
+    values = {k: getattr(saved, k) if saved else "" for k in TEXT_FIELDS}
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "") for k in TEXT_FIELDS}
+        try:
+            services.summary_text_save(actor=request.user, session=session, org=org, version=request.POST.get("version") or 0, **values)
+        except DomainError as e:
+            error = e.message
+        else:
+            messages.success(request, "已保存。")
+            return redirect(reverse("reports:summary") + "?" + _q(session, org))
+    preview = services.summary_build(actor=request.user, session=session, org=org)
+    return render(request, "reports/summary.html", {
+        "session": session, "org": org, "fields": [(k, TEXT_LABELS[k], values[k]) for k in TEXT_FIELDS],
+        "version": saved.version if saved else 0, "error": error, "preview": preview,
+        "all_sessions": report_scope.sessions_for(request.user), "orgs": report_scope.orgs_for(request.user),
+        "whole_body": report_scope.scope_of(request.user).whole_body, "query": _q(session, org),
+    })
+
+
+@login_required
+@_not_found_is_404
+def summary_docx(request):
+    session, org = _one_session(request)
+    content, name = services.summary_render(actor=request.user, session=session, org=org)
+    return _download(content, name, DOCX)
+
+
+@login_required
+@_not_found_is_404
+def reply_letter(request, pk):
+    reply = services.reply_get(request.user, pk)
+    content, name = services.reply_letter_render(actor=request.user, reply=reply)
+    return _download(content, name, DOCX)
+
+
+@login_required
+@_not_found_is_404
+def responsibility(request):
+    session, org = _one_session(request)
+    content = services.responsibility_export(actor=request.user, sessions=[session], org=org)
+    return _download(content, f"责任清单_{session.code}" + (f"_{org.name}" if org else "") + ".xlsx", XLSX)
+
+
+@login_required
+@_not_found_is_404
+def b_ledger(request):
+    session, org = _one_session(request)
+    content = services.b_ledger_export(actor=request.user, sessions=[session], org=org)
+    return _download(content, f"B类跟踪台账_{session.code}" + (f"_{org.name}" if org else "") + ".xlsx", XLSX)
+
+
+@login_required
+@_not_found_is_404
+def archive(request):
+    session, org = _one_session(request)
+    content, name = services.archive_export(actor=request.user, session=session, org=org)
+    return _download(content, name, ZIP)
