@@ -136,15 +136,26 @@ class EncryptedTextField(models.TextField):
 
 
 def encrypt_existing_rows(model, field_names: list[str]) -> int:
-    """Re-save plaintext values of `field_names` encrypted (for a data migration's RunPython).
+    """Encrypt the plaintext values of `field_names` in place; return the rows changed.
 
-    Reads raw column values so it works on historical models whatever their field class.
+    For a data migration's RunPython, after the AlterField to EncryptedTextField (a ciphertext is
+    longer than e.g. a CharField(30) phone). Reads the raw column values, so it is idempotent.
     """
+    from django.db import connections
+
+    conn = connections[model.objects.db]
+    table = conn.ops.quote_name(model._meta.db_table)
+    pk_col = conn.ops.quote_name(model._meta.pk.column)
+    cols = [model._meta.get_field(f).column for f in field_names]
     n = 0
-    for row in model.objects.values("pk", *field_names).iterator():
-        changes = {f: encrypt(row[f]) for f in field_names if row[f] and not is_encrypted(row[f])}
+    with conn.cursor() as cur:
+        cur.execute(f"SELECT {pk_col}, {', '.join(conn.ops.quote_name(c) for c in cols)} FROM {table}")
+        rows = cur.fetchall()
+    for pk, *values in rows:
+        changes = {c: encrypt(v) for c, v in zip(cols, values) if v and not is_encrypted(v)}
         if changes:
-            # .update() bypasses get_prep_value of a historical CharField and writes the ciphertext.
-            model.objects.filter(pk=row["pk"]).update(**changes)
+            sets = ", ".join(f"{conn.ops.quote_name(c)} = %s" for c in changes)
+            with conn.cursor() as cur:
+                cur.execute(f"UPDATE {table} SET {sets} WHERE {pk_col} = %s", [*changes.values(), pk])
             n += 1
     return n
