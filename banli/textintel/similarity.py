@@ -21,7 +21,7 @@ from .models import DocKind, SearchDoc
 from .text import STOP_WORDS, doc_tokens, term_weight
 
 SHOW_MIN_SCORE = 0.12  # below this, "similar" is noise
-DUPLICATE_SCORE = 0.5  # merge suggestions at or above this
+DUPLICATE_SCORE = 0.4  # merge suggestions at or above this (near-duplicates phrased differently score 0.45+)
 
 
 def split_tokens(s: str) -> list[str]:
@@ -242,7 +242,7 @@ def cluster_rows(X: sp.csr_matrix, *, k: int | None = None, min_sim: float = 0.1
     if n == 0:
         return np.empty(0, dtype=int), np.zeros((0, X.shape[1]))
     if k is None:
-        k = int(min(120, max(1, round((n / 2) ** 0.5))))
+        k = int(min(150, max(1, round(1.5 * n**0.5))))
     k = min(k, n)
     km = KMeans(n_clusters=k, n_init=1, max_iter=60, random_state=seed)
     labels = km.fit_predict(X)
