@@ -1,7 +1,8 @@
 """Unit recommendation (智能交办): which unit should lead, and which should co-handle.
 
-A linear model over the same TF-IDF features as similarity: a multinomial logistic head
-(SGD, log loss) for the lead unit and a one-vs-rest logistic head for co units (multi-label).
+A linear model over the same TF-IDF features as similarity: a logistic (SGD, log loss,
+one-vs-rest, probabilities normalised) head for the lead unit, and one binary logistic head per
+frequent co unit (multi-label).
 Trained from past assignments by `banli train-recommender` (or the button on the accuracy page)
 and stored as a blob in the database, so every app process serves the same model and serving
 never retrains. A process keeps the model it loaded until a newer row appears.
@@ -16,8 +17,6 @@ from dataclasses import dataclass
 import joblib
 import numpy as np
 from sklearn.linear_model import SGDClassifier
-from sklearn.multiclass import OneVsRestClassifier
-from sklearn.preprocessing import MultiLabelBinarizer
 
 from .similarity import Vectors
 from .text import doc_tokens
@@ -43,8 +42,7 @@ class Model:
     vectors: Vectors
     lead_clf: SGDClassifier | None
     only_lead: object  # when every sample had the same lead
-    co_clf: OneVsRestClassifier | None
-    co_labels: MultiLabelBinarizer | None
+    co_heads: list  # [(unit, binary classifier)], one per unit seen as co unit often enough
 
     def predict(self, token_strings: list[str], top: int = 3):
         """For each text, ([(lead, p), …] best first, [(co, p), …] best first)."""
@@ -59,11 +57,12 @@ class Model:
                 idx = np.argsort(-row)[:top]
                 leads.append([(_py(classes[i]), float(row[i])) for i in idx])
         cos = [[] for _ in token_strings]
-        if self.co_clf is not None:
-            C = self.co_clf.predict_proba(X)
+        if self.co_heads:
+            units = [u for u, _ in self.co_heads]
+            C = np.column_stack([clf.predict_proba(X)[:, list(clf.classes_).index(True)] for _, clf in self.co_heads])
             for k, row in enumerate(C):
                 idx = np.argsort(-row)[: top + 1]
-                cos[k] = [(_py(self.co_labels.classes_[i]), float(row[i])) for i in idx]
+                cos[k] = [(_py(units[i]), float(row[i])) for i in idx]
         return list(zip(leads, cos))
 
 
@@ -79,19 +78,19 @@ def train(samples: list[Sample]) -> Model:
     else:
         lead_clf = SGDClassifier(loss="log_loss", alpha=2e-5, max_iter=20, tol=None, random_state=0)
         lead_clf.fit(X, y)
-    co_clf, mlb = None, None
     counts: dict = {}
     for s in samples:
-        for c in s.cos:
+        for c in set(s.cos):
             counts[c] = counts.get(c, 0) + 1
-    frequent = sorted((c for c, n in counts.items() if n >= CO_MIN_EXAMPLES), key=str)
-    if len(frequent) >= 2:
-        keep = set(frequent)
-        mlb = MultiLabelBinarizer(classes=frequent)
-        Y = mlb.fit_transform([[c for c in s.cos if c in keep] for s in samples])
-        co_clf = OneVsRestClassifier(SGDClassifier(loss="log_loss", alpha=5e-5, max_iter=15, tol=None, random_state=0))
-        co_clf.fit(X, Y)
-    return Model(vectors=vectors, lead_clf=lead_clf, only_lead=only, co_clf=co_clf, co_labels=mlb)
+    co_heads = []
+    for c in sorted((c for c, n in counts.items() if n >= CO_MIN_EXAMPLES), key=str):
+        yc = np.array([c in s.cos for s in samples])
+        if yc.all():
+            continue
+        clf = SGDClassifier(loss="log_loss", alpha=5e-5, max_iter=15, tol=None, random_state=0)
+        clf.fit(X, yc)
+        co_heads.append((c, clf))
+    return Model(vectors=vectors, lead_clf=lead_clf, only_lead=only, co_heads=co_heads)
 
 
 def evaluate(train_samples: list[Sample], test_samples: list[Sample]) -> dict:
