@@ -518,6 +518,8 @@ def reply_save_draft(
         a = _locked(assignment, actor)
         _require(a.answers_proposer, "会办单位不直接答复代表委员，请提交会办意见。")
         _require(sel.is_liaison(actor, a) or sel.is_handler(actor, a), "只有本单位联络员或分办到的承办人可以起草答复。")
+        if a.state == S.IN_REVIEW:
+            raise DomainError("答复稿已提交审核，不能修改；如需修改请由领导退回。")
         if a.state not in (S.HANDLING, S.REHANDLING):
             raise DomainError(f"该件当前为“{a.get_state_display()}”，不能修改答复稿。")
         r = (
