@@ -46,8 +46,6 @@ CHARS_PER_LINE = 28
 # 225 mm / 22 lines = 28.95 pt a line; 156 mm / 28 = 15.79 pt a character.
 LINE_PITCH_TWIPS = int(TEXT_H.twips / LINES_PER_PAGE)  # 579
 CHAR_PITCH_PT = TEXT_W.pt / CHARS_PER_LINE
-# w:charSpace is the extra pitch over the default (3号 = 16 pt) character, in 1/4096 pt.
-CHAR_SPACE = round((CHAR_PITCH_PT - SIZE_3.pt) * 4096)  # ≈ -848
 CHAR = Twips(round(CHAR_PITCH_PT * 20))  # one character of the grid
 CHAR_TIGHTEN = -5  # w:spacing of every run, in 1/20 pt: 16 − 0.25 = 15.75 pt ≤ 15.79 pt
 RED = RGBColor(0xE6, 0x00, 0x12)
@@ -212,9 +210,9 @@ def _normal_style(doc: Document) -> None:
     # Exact line height of the grid, so every page has exactly 22 lines.
     pf.line_spacing_rule = WD_LINE_SPACING.EXACTLY
     pf.line_spacing = Twips(LINE_PITCH_TWIPS)
-    # LibreOffice gives a 16 pt character two cells of a 15.79 pt character grid (14 a line);
-    # so text does not snap to the character grid and instead each character advances
-    # 16 − 0.25 pt, which puts exactly 28 on a 156 mm line in Word and in LibreOffice alike.
+    # Characters do not snap to a character grid (LibreOffice gives a 16 pt character two cells
+    # of a 15.79 pt grid: 14 a line); instead each character advances 16 − 0.25 pt, which puts
+    # exactly 28 on a 156 mm line in Word and in LibreOffice alike.
     snap = OxmlElement("w:snapToGrid")
     snap.set(qn("w:val"), "0")
     style.element.get_or_add_pPr().insert_element_before(snap, "w:spacing", "w:ind", "w:jc")
@@ -229,9 +227,10 @@ def _doc_grid(section) -> None:
     if grid is None:
         grid = OxmlElement("w:docGrid")
         sectpr.append(grid)
-    grid.set(qn("w:type"), "linesAndChars")
+    # A line grid only: with a character grid ("linesAndChars") LibreOffice sets 27 characters a
+    # line whatever the spacing; the 28 come from the 15.75 pt advance of every character.
+    grid.set(qn("w:type"), "lines")
     grid.set(qn("w:linePitch"), str(LINE_PITCH_TWIPS))
-    grid.set(qn("w:charSpace"), str(CHAR_SPACE))
 
 
 def _page_field(p, font_size) -> None:

@@ -42,9 +42,10 @@ def reply_title(session_name: str, number: str, kind_word: str) -> str:
 
 
 def addressee_line(name: str, *, is_npc: bool, collective: bool) -> str:
-    if collective:
+    title = "代表" if is_npc else "委员"
+    if collective or name.endswith(title):
         return f"{name}："
-    return f"{name}{'代表' if is_npc else '委员'}："
+    return f"{name}{title}："
 
 
 def opening(proposal_title: str) -> str:

@@ -56,10 +56,14 @@ def latest_reply(assignment: Assignment) -> Reply | None:
 
 
 def default_prefix(unit: Org) -> str:
-    base = unit.short_name or unit.name
-    for word in ("人民政府", "委员会"):
+    """Until the unit sets its 机关代字 (UnitDocSettings), a plain one from its name: 工业函."""
+    if unit.short_name:
+        return unit.short_name + "函"
+    base = unit.name
+    for word in ("人民政府", "委员会", "管理局", "局", "委"):
         base = base.replace(word, "")
-    return (base[:4] or "答复") + "函"
+    base = base.lstrip("市省区县")
+    return (base[:2] or "答复") + "函"
 
 
 def _doc_settings(unit: Org) -> UnitDocSettings:
@@ -114,7 +118,7 @@ def letter_data(reply: Reply, *, number: str) -> LetterData:
         addressee=addressee_line(p.lead.name, is_npc=session.is_npc, collective=p.lead.kind == ProposerKind.COLLECTIVE),
         proposal_title=p.title,
         body=reply.text,
-        unit_name=unit.name,
+        unit_name=settings.issuer or unit.name,
         date=reply.sent_on or today(),
         contact_name=reply.contact_name,
         contact_phone=reply.contact_phone,
