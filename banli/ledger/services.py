@@ -428,6 +428,8 @@ def ledger_validate(
     _check_units(plan, unit_rows, create_orgs, org_parent)
     _check_proposals(plan)
     _count(plan)
+    order = {c: i for i, c in enumerate(fmt.COLUMNS)}
+    plan.errors.sort(key=lambda p: (p.row, order.get(p.column, -1)))
     return plan
 
 
@@ -792,6 +794,7 @@ def _write(plan: LedgerPlan, actor, org_parent: Org | None, progress: ProgressFn
 
     # One audit event per proposal touched, then one for the import.
     n = len(touched)
+    step = max(1, n // 50)
     for i, rp in enumerate(touched, start=1):
         p = rp._obj if rp.existing is None else rp.existing
         units_txt = [f"{ra.unit_name}（{fmt.ROLE_LABELS[ra.role]}）" for ra in rp.new_assignments]
@@ -814,7 +817,7 @@ def _write(plan: LedgerPlan, actor, org_parent: Org | None, progress: ProgressFn
                 ],
             },
         )
-        if i % 200 == 0:
+        if i % step == 0:
             progress(0.6 + 0.4 * i / n, f"正在记录审计日志（{i}/{n}）")
     plan.counts = {k: created.get(k, 0) for k in COUNT_LABELS}
     plan.counts["proposals_existing"] = sum(1 for rp in plan.proposals.values() if rp.existing is not None)
