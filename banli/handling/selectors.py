@@ -217,7 +217,7 @@ def b_followup_summary(qs: QuerySet[FollowUp]) -> dict:
     """
     by_year: dict[int, dict[str, int]] = defaultdict(lambda: {"total": 0, "open": 0, "converted": 0, "explained": 0})
     ids = []
-    for f in qs.only("opened_on", "state", "reply_id"):
+    for f in qs.select_related(None).only("opened_on", "state", "reply_id"):
         row = by_year[f.opened_on.year]
         row["total"] += 1
         row[f.state] += 1

@@ -350,27 +350,25 @@ def plan_distribute(*, actor, assignment: Assignment) -> list[DeptTask]:
 # --- contacts ----------------------------------------------------------------------------------
 
 CONTACT_STATES = PLAN_STATES + (S.CLOSED,)
-ALLOWED_UPLOAD_EXT = {".pdf", ".doc", ".docx", ".ofd", ".jpg", ".jpeg", ".png", ".xls", ".xlsx", ".txt"}
-MAX_UPLOAD = 20 * 1024 * 1024
+def _validated(files) -> list[tuple]:
+    """Check every upload by content before anything is written (banli.security.uploads)."""
+    from banli.security.uploads import validate_upload
 
-
-def _check_upload(f) -> None:
-    import os
-
-    ext = os.path.splitext(f.name or "")[1].lower()
-    if ext not in ALLOWED_UPLOAD_EXT:
-        raise DomainError(f"附件“{f.name}”的类型不允许，请上传 PDF、Word、OFD、图片或表格文件。", field="files")
-    if f.size > MAX_UPLOAD:
-        raise DomainError(f"附件“{f.name}”超过 20MB。", field="files")
-
-
-def _attach(files, *, a: Assignment, actor, reply=None, contact=None) -> list[Attachment]:
     out = []
     for f in files or ():
+        name, content_type = validate_upload(f)
+        f.seek(0)
+        out.append((f, name, content_type))
+    return out
+
+
+def _attach(checked, *, a: Assignment, actor, reply=None, contact=None) -> list[Attachment]:
+    out = []
+    for f, name, content_type in checked:
         out.append(
             Attachment.objects.create(
-                proposal_id=a.proposal_id, assignment=a, reply=reply, contact=contact, file=f, name=(f.name or "附件")[:200],
-                size=f.size or 0, content_type=(getattr(f, "content_type", "") or "")[:100], uploaded_by=actor,
+                proposal_id=a.proposal_id, assignment=a, reply=reply, contact=contact, file=f, name=name[:200],
+                size=f.size or 0, content_type=content_type[:100], uploaded_by=actor,
             )
         )
     return out
@@ -390,8 +388,7 @@ def contact_add(
     files: Sequence = (),
 ) -> Contact:
     """Record a communication (沟通) with the proposer at any stage (liaison, or a handler of the case)."""
-    for f in files or ():
-        _check_upload(f)
+    checked = _validated(files)
     with transaction.atomic():
         a = _locked(assignment, actor)
         _require(sel.is_liaison(actor, a) or sel.is_handler(actor, a), "只有本单位联络员或分办到的承办人可以记录沟通情况。")
@@ -417,7 +414,7 @@ def contact_add(
             assignment=a, on=on, stage=stage, method=method, face_to_face=f2f, participants=participants.strip()[:300],
             summary=summary.strip(), leader=leader.strip()[:50], created_by=actor,
         )
-        _attach(files, a=a, actor=actor, contact=c)
+        _attach(checked, a=a, actor=actor, contact=c)
         _audit(
             actor, "contact.add", a, f"{c.get_stage_display()}沟通（{c.get_method_display()}{'，见面' if f2f else ''}）：{c.summary[:80]}",
             obj=c, new={"on": on, "stage": stage, "method": method, "face_to_face": f2f, "participants": c.participants},
@@ -512,8 +509,7 @@ def reply_save_draft(
 ) -> Reply:
     """Create or update the reply draft. `version` is the draft version the editor loaded (0 = new):
     if someone saved in between, Conflict is raised and nothing is written."""
-    for f in files or ():
-        _check_upload(f)
+    checked = _validated(files)
     with transaction.atomic():
         a = _locked(assignment, actor)
         _require(a.answers_proposer, "会办单位不直接答复代表委员，请提交会办意见。")
@@ -565,7 +561,7 @@ def reply_save_draft(
                 if int(pid) not in points or decision not in PointDecisionKind.values:
                     raise DomainError("建议条目的采纳情况无效。", field="decisions")
                 PointDecision.objects.create(reply=r, point=points[int(pid)], decision=decision, measure=(measure or "").strip())
-        _attach(files, a=a, actor=actor, reply=r)
+        _attach(checked, a=a, actor=actor, reply=r)
         _audit(actor, "reply.save_draft", a, f"{'保存' if old else '起草'}第{r.seq}次答复稿（第{r.version}稿）", obj=r, old=old, new=_reply_snapshot(r))
     return r
 

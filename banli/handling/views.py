@@ -205,8 +205,9 @@ def _page(request, template, ctx):
 
 
 def _apply_errors(form, e: DomainError):
-    if e.field and e.field in form.fields:
-        form.add_error(e.field, e.message)
+    field = "files" if e.field == "attachments" else e.field
+    if field and field in form.fields:
+        form.add_error(field, e.message)
     else:
         form.add_error(None, e.message)
 
@@ -498,9 +499,11 @@ def attachment(request, pk):
     a = _assignment(request, att.assignment_id)
     internal = sel.is_unit_member(request.user, a) or request.user.has_role(Role.BODY_STAFF, Role.COORDINATOR)
     if not internal:
-        if not (att.reply_id and att.reply.state == ReplyState.SENT) and not att.contact_id:
+        if not (att.reply_id and att.reply.state == ReplyState.SENT):
             raise Http404
     from banli.audit.services import audit_record
 
     audit_record(actor=request.user, verb="attachment.download", obj=att, proposal_id=a.proposal_id, assignment_id=a.pk, summary=f"下载附件 {att.name}")
-    return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name)
+    from banli.security.uploads import attachment_response
+
+    return attachment_response(att)

@@ -1,0 +1,136 @@
+"""The handling pages and the assignment panel as each role sees them."""
+import datetime as dt
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import get_resolver, reverse
+from django.utils.timezone import localdate as today
+
+from banli.cases.models import AssignmentRole as R, Contact, ReviewState
+from banli.cases.services import assignment_create, proposal_register, proposal_review
+from banli.handling import services as svc
+from banli.handling.permissions import ROUTES
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def case(cast):
+    p = proposal_register(actor=cast.staff_npc, session=cast.npc_session, title="关于完善产业园区配套的建议", lead=cast.deputy)
+    p = proposal_review(actor=cast.staff_npc, proposal=p, decision=ReviewState.ACCEPTED)
+    lead, co = assignment_create(actor=cast.staff_npc, proposal=p, units=[(cast.orgs.gx, R.LEAD), (cast.orgs.sw, R.CO)])
+    return p, lead, co
+
+
+def page(client, p):
+    resp = client.get(reverse("cases:detail", args=[p.pk]))
+    return resp.status_code, resp.content.decode()
+
+
+def test_every_handling_route_is_declared_and_every_declaration_is_a_route():
+    names = {f"handling:{n}" for n in get_resolver().namespace_dict["handling"][1].reverse_dict if isinstance(n, str)}
+    assert names == set(ROUTES)
+
+
+def test_panel_shows_each_role_only_what_it_can_do(cast, case, login):
+    p, lead, co = case
+    sign_url = reverse("handling:sign", args=[lead.pk])
+    status, html = page(login(cast.liaison_gx), p)
+    assert status == 200 and sign_url in html and reverse("handling:adjust", args=[lead.pk]) in html
+    assert reverse("handling:sign", args=[co.pk]) not in html  # not the other unit's
+    status, html = page(login(cast.leader_gx), p)
+    assert status == 200 and sign_url not in html
+    assert page(login(cast.handler_gx), p)[0] == 404  # not distributed to their department yet
+    assert page(login(cast.outsider), p)[0] == 404
+    status, html = page(login(cast.deputy_user), p)
+    assert status == 200 and sign_url not in html and "交办市工业和信息化局" in html
+    status, html = page(login(cast.liaison_sw), p)
+    assert reverse("handling:sign", args=[co.pk]) in html and sign_url not in html
+
+
+def test_handler_page_after_distribution_offers_drafting_and_contacts(cast, case, login):
+    p, lead, _ = case
+    svc.assignment_sign(actor=cast.liaison_gx, assignment=lead)
+    svc.plan_save(actor=cast.liaison_gx, assignment=lead, version=0, lead_dept=cast.orgs.gx_industry)
+    svc.plan_distribute(actor=cast.liaison_gx, assignment=lead)
+    status, html = page(login(cast.handler_gx), p)
+    assert status == 200
+    assert reverse("handling:reply", args=[lead.pk]) in html and reverse("handling:contact", args=[lead.pk]) in html
+    assert reverse("handling:plan", args=[lead.pk]) not in html  # the plan is the liaison's
+    # the leader has nothing to do until a draft is submitted
+    status, html = page(login(cast.leader_gx), p)
+    assert reverse("handling:reply", args=[lead.pk]) not in html
+
+
+def test_double_submitted_contact_form_records_one_contact(cast, case, login):
+    p, lead, _ = case
+    svc.assignment_sign(actor=cast.liaison_gx, assignment=lead)
+    c = login(cast.liaison_gx)
+    data = {"on": today().isoformat(), "stage": "before", "method": "phone", "summary": "电话沟通", "once": "tok-1"}
+    assert c.post(reverse("handling:contact", args=[lead.pk]), data).status_code == 302
+    assert c.post(reverse("handling:contact", args=[lead.pk]), data).status_code == 302
+    assert Contact.objects.filter(assignment=lead).count() == 1
+
+
+def test_contact_form_shows_chinese_validation_messages(cast, case, login):
+    p, lead, _ = case
+    svc.assignment_sign(actor=cast.liaison_gx, assignment=lead)
+    resp = login(cast.liaison_gx).post(reverse("handling:contact", args=[lead.pk]), {"stage": "before", "method": "phone"})
+    html = resp.content.decode()
+    assert resp.status_code == 200 and "请填写情况摘要" in html and "请填写沟通日期" in html
+    assert not Contact.objects.exists()
+
+
+def test_contact_attachment_is_validated_and_downloadable_only_inside_the_unit(cast, case, login):
+    p, lead, _ = case
+    svc.assignment_sign(actor=cast.liaison_gx, assignment=lead)
+    c = login(cast.liaison_gx)
+    data = {"on": today().isoformat(), "stage": "before", "method": "visit", "summary": "走访"}
+    bad = c.post(reverse("handling:contact", args=[lead.pk]), {**data, "files": SimpleUploadedFile("x.pdf", b"MZ not a pdf")})
+    assert bad.status_code == 200 and not Contact.objects.exists()
+    ok = c.post(reverse("handling:contact", args=[lead.pk]), {**data, "files": SimpleUploadedFile("走访记录.pdf", PDF, "application/pdf")})
+    assert ok.status_code == 302
+    att = Contact.objects.get().attachments.get()
+    url = reverse("handling:attachment", args=[att.pk])
+    assert c.get(url).status_code == 200
+    assert login(cast.deputy_user).get(url).status_code == 404
+    assert login(cast.liaison_sw).get(url).status_code == 404
+
+
+def test_proposer_evaluation_page_shows_the_reply_and_validates(cast, case, login):
+    p, lead, _ = case
+    svc.assignment_sign(actor=cast.liaison_gx, assignment=lead)
+    r = svc.reply_save_draft(actor=cast.liaison_gx, assignment=lead, version=0, result_class="A", text="答复全文在此",
+                             contact_name="张三", contact_phone="0755-1", disclosure="public")
+    svc.reply_submit(actor=cast.liaison_gx, reply=r)
+    svc.reply_approve(actor=cast.leader_gx, reply=r)
+    svc.reply_send(actor=cast.liaison_gx, reply=r, missing_opinion_reason="会办单位未签收")
+    c = login(cast.deputy_user)
+    html = c.get(reverse("handling:evaluate", args=[lead.pk])).content.decode()
+    assert "答复全文在此" in html and "办理态度" in html
+    resp = c.post(reverse("handling:evaluate", args=[lead.pk]), {"attitude": "satisfied", "result": "unsatisfied", "verdict": "unsatisfied"})
+    assert resp.status_code == 200 and "不满意的原因" in resp.content.decode()
+    lead.refresh_from_db()
+    assert lead.state == "replied"
+    assert login(cast.liaison_gx).get(reverse("handling:evaluate", args=[lead.pk])).status_code in (403, 404)
+
+
+def test_b_ledger_handover_and_policy_pages(cast, case, login):
+    p, lead, _ = case
+    svc.assignment_sign(actor=cast.liaison_gx, assignment=lead)
+    r = svc.reply_save_draft(actor=cast.liaison_gx, assignment=lead, version=0, result_class="B", text="B类答复",
+                             contact_name="张三", contact_phone="0755-1", disclosure="public", commitments=[("建设配套", today() + dt.timedelta(days=90))])
+    svc.reply_submit(actor=cast.liaison_gx, reply=r)
+    svc.reply_approve(actor=cast.leader_gx, reply=r)
+    svc.reply_send(actor=cast.liaison_gx, reply=r, missing_opinion_reason="x")
+    html = login(cast.liaison_gx).get(reverse("handling:b_ledger")).content.decode()
+    assert "建设配套" in html and p.number in html
+    html = login(cast.liaison_sw).get(reverse("handling:b_ledger")).content.decode()
+    assert "建设配套" not in html and "没有B类答复" in html
+    assert login(cast.liaison_gx).get(reverse("handling:handover")).status_code == 200
+    assert login(cast.handler_gx).get(reverse("handling:handover")).status_code in (403, 404)
+    c = login(cast.staff_npc)
+    assert c.post(reverse("handling:policy"), {"contact_before_reply": "on"}).status_code == 302
+    from banli.handling.selectors import policy_for
+
+    assert policy_for(cast.orgs.npc).contact_before_reply is True
