@@ -1,0 +1,108 @@
+"""Archive (.zip) and spreadsheets: contents, unit scope, refusals, audit."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+
+import pytest
+from django.core.files.base import ContentFile
+from openpyxl import load_workbook
+
+from banli.audit.models import AuditEvent
+from banli.cases.models import AssignmentRole as R, Attachment, Reply, ReplyState, ReviewState
+from banli.cases.services import assignment_create, proposal_register, proposal_review
+from banli.errors import NotFound
+from banli.handling.models import Commitment, FollowUp
+from banli.reports import services
+
+
+@pytest.fixture
+def replied(cast):
+    """Two proposals: one answered by 工信 (class B with a commitment and an attachment), one by 商务."""
+    out = []
+    for number, unit, cls in (("20230001", cast.orgs.gx, "B"), ("20230002", cast.orgs.sw, "A")):
+        p = proposal_register(actor=cast.staff_npc, session=cast.npc_session, title=f"关于{number}的建议", lead=cast.deputy, number=number)
+        proposal_review(actor=cast.staff_npc, proposal=p, decision=ReviewState.ACCEPTED)
+        (a,) = assignment_create(actor=cast.staff_npc, proposal=p, units=[(unit, R.SOLE)], assigned_on=dt.date(2023, 3, 1))
+        a.first_reply_on, a.result_class, a.state = dt.date(2023, 5, 1), cls, "replied"
+        a.save()
+        r = Reply.objects.create(assignment=a, state=ReplyState.SENT, result_class=cls, text="答复正文。", sent_on=dt.date(2023, 5, 1))
+        out.append(r)
+    b = out[0]
+    fu = FollowUp.objects.create(assignment=b.assignment, reply=b, opened_on=dt.date(2023, 5, 1))
+    Commitment.objects.create(reply=b, text="年底前出台扶持办法", due=dt.date(2023, 12, 31))
+    att = Attachment(proposal=b.assignment.proposal, assignment=b.assignment, reply=b, name="签发件.pdf", size=4)
+    att.file.save("x", ContentFile(b"%PDF"), save=True)
+    return out, fu
+
+
+def test_session_archive_holds_ledger_letters_attachments_and_index(cast, replied):
+    content, name = services.archive_export(actor=cast.staff_npc, session=cast.npc_session, org=None)
+    zf = zipfile.ZipFile(io.BytesIO(content))
+    names = zf.namelist()
+    assert name == "档案_SZ7-4.zip"
+    assert {"台账.xlsx", "责任清单.xlsx", "B类跟踪台账.xlsx", "目录.csv", "目录.xlsx"} <= set(names)
+    letters = [n for n in names if n.endswith(".docx")]
+    assert len(letters) == 2
+    assert any(n.endswith("签发件.pdf") for n in names)
+    index = zf.read("目录.csv").decode("utf-8-sig")
+    assert all(n in index for n in names if not n.startswith("目录"))
+    ledger = load_workbook(io.BytesIO(zf.read("台账.xlsx"))).active
+    assert len(list(ledger.values)) == 3  # header + two assignments
+    b = load_workbook(io.BytesIO(zf.read("B类跟踪台账.xlsx"))).active
+    rows = list(b.values)
+    assert rows[1][0] == "20230001" and rows[1][8] == "年底前出台扶持办法"
+    assert AuditEvent.objects.filter(verb="reports.archive_export", actor=cast.staff_npc).exists()
+
+
+def test_units_archive_holds_only_its_part(cast, replied):
+    content, _ = services.archive_export(actor=cast.liaison_gx, session=cast.npc_session, org=cast.orgs.gx)
+    zf = zipfile.ZipFile(io.BytesIO(content))
+    letters = [n for n in zf.namelist() if n.endswith(".docx")]
+    assert len(letters) == 1 and "市工业和信息化局" in letters[0]
+    ledger = load_workbook(io.BytesIO(zf.read("台账.xlsx"))).active
+    assert [r[0] for r in list(ledger.values)[1:]] == ["20230001"]
+
+
+@pytest.mark.parametrize("who", ["liaison_sw", "handler_gx", "deputy_user", "auditor", "sysadmin"])
+def test_others_cannot_export_a_units_archive(cast, replied, who):
+    with pytest.raises(NotFound):
+        services.archive_export(actor=getattr(cast, who), session=cast.npc_session, org=cast.orgs.gx)
+    assert not AuditEvent.objects.filter(verb="reports.archive_export").exists()
+
+
+def test_cli_exports_the_archive(cast, replied, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = tmp_path / "a.zip"
+    call_command("export-archive", "--session", "SZ7-4", "--org", "市商务局", "-o", str(out), stdout=StringIO())
+    letters = [n for n in zipfile.ZipFile(out).namelist() if n.endswith(".docx")]
+    assert len(letters) == 1 and "市商务局" in letters[0]
+
+
+def test_responsibility_list_and_b_ledger_downloads(cast, replied, login):
+    client = login(cast.liaison_gx)
+    q = {"session": cast.npc_session.pk, "org": cast.orgs.gx.pk}
+    resp = client.get("/reports/responsibility.xlsx", q)
+    rows = list(load_workbook(io.BytesIO(resp.content)).active.values)
+    assert rows[0][:5] == ("编号", "标题", "领衔人", "承办单位", "办理方式") and len(rows) == 2
+    resp = client.get("/reports/b-ledger.xlsx", q)
+    assert list(load_workbook(io.BytesIO(resp.content)).active.values)[1][7] == "跟踪落实中"
+    assert client.get("/reports/b-ledger.xlsx", {**q, "org": cast.orgs.sw.pk}).status_code == 404
+    assert AuditEvent.objects.filter(verb__in=["reports.responsibility_export", "reports.b_ledger_export"]).count() == 2
+
+
+def test_summary_page_saves_texts_and_shows_the_preview(cast, replied, login):
+    client = login(cast.liaison_gx)
+    q = f"?session={cast.npc_session.pk}&org={cast.orgs.gx.pk}"
+    page = client.get("/reports/summary/" + q).content.decode()
+    assert "一、基本情况" in page and "市工业和信息化局共承办市七届人大四次会议建议1件" in page
+    resp = client.post("/reports/summary/" + q, {"version": 0, "practices": "（一）强化组织领导。", "problems": "沟通不够。"})
+    assert resp.status_code == 302
+    page = client.get("/reports/summary/" + q).content.decode()
+    assert "（一）强化组织领导。" in page
+    resp = client.get("/reports/summary.docx" + q)
+    assert resp["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.wordprocessingml")
