@@ -43,6 +43,8 @@ _PATTERNS = [
     ("phone", rf"(?:[（(]0\d{{2,3}}[)）]\s?|(?<!\d)0\d{{2,3}}{_SEP})[2-9]\d{{6,7}}(?:(?:转|-|—|分机)\d{{1,6}})?(?!\d)"),
     # House numbers after a street name: 深南大道6009号3栋1203室 keeps 深南大道.
     ("address", r"(?<=[路街道巷弄村里])\s?\d+(?:[-之]\d+)?号(?:\s?[\dA-Za-z]+(?:栋|幢|座|楼|单元|层))*(?:\s?[\dA-Za-z]+(?:室|房))?"),
+    # A house number followed by a building: 6009号3栋1203室.
+    ("address", r"(?<![\dA-Za-z第〕])\d+号\s?[\dA-Za-z]{1,4}(?:栋|幢|座)(?:\s?\d{1,2}单元)?(?:\s?\d{2,5}(?:室|房)?)?"),
     # Buildings in an estate (某某花园3栋) and rooms without a street (5栋1203室, 3座2单元501, 1203室);
     # a bare “2栋厂房” is a count, not an address.
     ("address", r"(?<=[区园苑厦寓城庭阁府居])\s?[\dA-Za-z]{1,4}(?:栋|幢|座)(?:\s?\d{1,2}单元)?(?:\s?\d{2,5}(?:室|房)?)?"),
