@@ -227,7 +227,7 @@ def extension_request(*, actor, assignment: Assignment, reason: str, requested_d
         raise DomainError("请填写延期理由（如情况复杂、需跨部门协调等）。", field="reason")
     on = on or today()
     with transaction.atomic():
-        a = Assignment.objects.select_for_update().select_related("proposal__session__body", "unit", "assigned_by").get(pk=assignment.pk)
+        a = Assignment.objects.select_for_update(of=("self",)).select_related("proposal__session__body", "unit", "assigned_by").get(pk=assignment.pk)
         if a.role not in DUE_ROLES or a.first_reply_on is not None or a.state in lights.FINISHED:
             raise DomainError("该交办没有未答复的答复期限，无需申请延期。")
         if Extension.objects.filter(assignment=a, state=ExtensionState.PENDING).exists():
@@ -266,7 +266,7 @@ def extension_decide(*, actor, extension: Extension, approve: bool, note: str = 
         target = ExtensionState.APPROVED if approve else ExtensionState.REFUSED
         if target not in EXTENSION_TRANSITIONS.get(ext.state, set()):
             raise DomainError(f"该申请已{ext.get_state_display()}，不能再审批。")
-        a = Assignment.objects.select_for_update().select_related("proposal__session__body", "unit").get(pk=ext.assignment_id)
+        a = Assignment.objects.select_for_update(of=("self",)).select_related("proposal__session__body", "unit").get(pk=ext.assignment_id)
         if approve:
             granted = granted_due or ext.requested_due
             limit = cal.reply_max_due(a.assigned_on, body=a.proposal.session.body)

@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-from django.db import close_old_connections
-
 QUEUE = "banli"
 
 
@@ -23,7 +21,6 @@ def remind_task(today: str | None = None) -> dict:
     """Scan deadlines and send due reminders (idempotent). `today` as YYYY-MM-DD for time travel."""
     from .services import remind_scan
 
-    close_old_connections()
     return remind_scan(today=dt.date.fromisoformat(today) if today else None)
 
 

@@ -2,6 +2,7 @@
 import time
 
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections, connection
 
 from banli.deadlines import tasks
 
@@ -21,6 +22,9 @@ class Command(BaseCommand):
             tasks.run_rq_worker(interval_minutes=interval)
             return
         while True:
+            # A long-lived loop must not keep a connection the database has dropped.
+            if not connection.in_atomic_block:
+                close_old_connections()
             try:
                 counts = tasks.remind_task()
                 self.stdout.write(f"{time.strftime('%Y-%m-%d %H:%M')} 提醒 {counts['sent']} 条，督办检查 {counts['checks']} 次。")
