@@ -172,3 +172,28 @@ def test_concurrent_scans_never_double_send():
     assert sum(results) == rows.count()
     notes = Counter(Notification.objects.values_list("user_id", "dedupe_key"))
     assert max(notes.values()) == 1
+
+
+def test_tasks_run_inline_without_redis_and_on_rq_with_it(monkeypatch):
+    from banli.deadlines import tasks
+
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    assert tasks.enqueue(lambda x: x * 2, 21) == 42
+    queued = []
+
+    class FakeQueue:
+        def __init__(self, name, connection):
+            queued.append((name, connection))
+
+        def enqueue(self, func, *args, **kwargs):
+            queued.append((func, args))
+            return "job"
+
+    import redis
+    import rq
+
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setattr(rq, "Queue", FakeQueue)
+    monkeypatch.setattr(redis.Redis, "from_url", classmethod(lambda cls, url: f"conn:{url}"))
+    assert tasks.enqueue(tasks.remind_task, "2024-03-05") == "job"
+    assert queued == [("banli", "conn:redis://127.0.0.1:6379/0"), (tasks.remind_task, ("2024-03-05",))]
