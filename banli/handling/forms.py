@@ -10,7 +10,7 @@ from banli.orgs.models import Org, User
 
 from .models import PointDecisionKind
 
-DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"})
+DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
 TEXT = {"class": "form-control"}
 
 
@@ -25,8 +25,8 @@ class BaseForm(forms.Form):
             w = f.widget
             if isinstance(w, (forms.CheckboxInput,)):
                 w.attrs.setdefault("class", "form-check-input")
-            elif isinstance(w, forms.RadioSelect):
-                pass
+            elif isinstance(w, (forms.RadioSelect, forms.CheckboxSelectMultiple)):
+                w.attrs.setdefault("class", "form-check-input")
             elif isinstance(w, (forms.Select, forms.SelectMultiple)):
                 w.attrs.setdefault("class", "form-select")
             else:
@@ -90,7 +90,6 @@ class PlanForm(BaseForm):
         super().__init__(*args, **kwargs)
         self.fields["lead_dept"].queryset = depts
         self.fields["assist_depts"].queryset = depts
-        self.fields["assist_depts"].widget.attrs = {}
         self.fields["responsible_leader"].queryset = leaders
         self.fields["responsible_person"].queryset = people
 

@@ -582,7 +582,8 @@ def _check_reply_complete(a: Assignment, r: Reply) -> None:
         raise DomainError("不公开须说明理由（国家秘密、工作秘密、敏感信息、个人隐私或其他）。", field="disclosure_reason")
     if r.result_class == ResultClass.B and not r.commitments.exists():
         raise DomainError("B类答复须列明承诺事项及完成时间。", field="commitments")
-    points = SuggestionPoint.objects.filter(proposal_id=a.proposal_id).count()
+    # The lead (or sole) unit answers every point; a separate unit marks the points it handled.
+    points = SuggestionPoint.objects.filter(proposal_id=a.proposal_id).count() if a.role in (AssignmentRole.LEAD, AssignmentRole.SOLE) else 0
     if points and r.point_decisions.count() < points:
         raise DomainError(f"该件已拆分为 {points} 条建议，请对每一条标明采纳、部分采纳或未采纳。", field="decisions")
     policy = sel.policy_for(a.proposal.session.body)
