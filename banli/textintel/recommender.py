@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import io
 import threading
+import warnings
 import time
 from dataclasses import dataclass
 
 import joblib
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import SGDClassifier
 
 from .similarity import Vectors
@@ -42,7 +44,9 @@ class Model:
     vectors: Vectors
     lead_clf: SGDClassifier | None
     only_lead: object  # when every sample had the same lead
-    co_heads: list  # [(unit, binary classifier)], one per unit seen as co unit often enough
+    co_units: list  # units seen as co unit often enough, one binary logistic head each
+    co_W: np.ndarray | None  # (heads × terms) weights, stacked so one product serves them all
+    co_b: np.ndarray | None
 
     def predict(self, token_strings: list[str], top: int = 3):
         """For each text, ([(lead, p), …] best first, [(co, p), …] best first)."""
@@ -57,16 +61,22 @@ class Model:
                 idx = np.argsort(-row)[:top]
                 leads.append([(_py(classes[i]), float(row[i])) for i in idx])
         cos = [[] for _ in token_strings]
-        if self.co_heads:
-            units = [u for u, _ in self.co_heads]
-            C = np.column_stack([clf.predict_proba(X)[:, list(clf.classes_).index(True)] for _, clf in self.co_heads])
+        if self.co_units:
+            C = 1.0 / (1.0 + np.exp(-(np.asarray(X @ self.co_W.T) + self.co_b)))
             for k, row in enumerate(C):
                 idx = np.argsort(-row)[: top + 1]
-                cos[k] = [(_py(units[i]), float(row[i])) for i in idx]
+                cos[k] = [(_py(self.co_units[i]), float(row[i])) for i in idx]
         return list(zip(leads, cos))
 
 
 def train(samples: list[Sample]) -> Model:
+    # A fixed epoch budget is deliberate (training time bounded at 10^5 samples): don't warn about it.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return _train(samples)
+
+
+def _train(samples: list[Sample]) -> Model:
     if not samples:
         raise ValueError("no samples")
     vectors = Vectors.fit([s.tokens for s in samples])
@@ -76,21 +86,26 @@ def train(samples: list[Sample]) -> Model:
     if len(set(y.tolist())) < 2:
         only = _py(y[0])
     else:
-        lead_clf = SGDClassifier(loss="log_loss", alpha=2e-5, max_iter=20, tol=None, random_state=0)
+        lead_clf = SGDClassifier(loss="log_loss", alpha=2e-5, max_iter=12, tol=1e-4, random_state=0)
         lead_clf.fit(X, y)
     counts: dict = {}
     for s in samples:
         for c in set(s.cos):
             counts[c] = counts.get(c, 0) + 1
-    co_heads = []
+    co_units, Ws, bs = [], [], []
     for c in sorted((c for c, n in counts.items() if n >= CO_MIN_EXAMPLES), key=str):
         yc = np.array([c in s.cos for s in samples])
         if yc.all():
             continue
-        clf = SGDClassifier(loss="log_loss", alpha=5e-5, max_iter=15, tol=None, random_state=0)
+        clf = SGDClassifier(loss="log_loss", alpha=5e-5, max_iter=8, tol=1e-3, random_state=0)
         clf.fit(X, yc)
-        co_heads.append((c, clf))
-    return Model(vectors=vectors, lead_clf=lead_clf, only_lead=only, co_heads=co_heads)
+        sign = 1.0 if clf.classes_[1] else -1.0
+        co_units.append(c)
+        Ws.append(sign * clf.coef_[0])
+        bs.append(sign * clf.intercept_[0])
+    co_W = np.vstack(Ws).astype(np.float32) if Ws else None
+    co_b = np.array(bs, dtype=np.float32) if bs else None
+    return Model(vectors=vectors, lead_clf=lead_clf, only_lead=only, co_units=co_units, co_W=co_W, co_b=co_b)
 
 
 def evaluate(train_samples: list[Sample], test_samples: list[Sample]) -> dict:

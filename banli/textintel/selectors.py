@@ -226,7 +226,42 @@ class MergePair:
         return round(self.score * 100)
 
 
-def merge_suggestions(session: Session, *, threshold: float = similarity.DUPLICATE_SCORE) -> list[MergePair]:
+class MergeSuggestions:
+    """Near-duplicate pairs, closest first; a page's proposals and shared terms load on slicing
+    (a 10 000-proposal session can hold many pairs, and only one page is ever shown)."""
+
+    def __init__(self, index, rows, I, J, V):
+        self.index, self.rows, self.I, self.J, self.V = index, rows, I, J, V
+
+    def __len__(self) -> int:
+        return len(self.V)
+
+    def count(self) -> int:
+        return len(self.V)
+
+    def __getitem__(self, key):
+        if isinstance(key, int):
+            return self[key : key + 1][0]
+        idx = range(len(self.V))[key]
+        X = self.index.vectors.X
+        ids = self.index.ids
+        pairs = [(int(ids[self.rows[self.I[k]]]), int(ids[self.rows[self.J[k]]]), float(self.V[k]), k) for k in idx]
+        props = {p.pk: p for p in Proposal.objects.filter(pk__in={a for a, _, _, _ in pairs} | {b for _, b, _, _ in pairs})}
+        out = []
+        for a_id, b_id, score, k in pairs:
+            a, b = props.get(a_id), props.get(b_id)
+            if a is None or b is None:
+                continue
+            main, other = (a, b) if (a.number, a.pk) <= (b.number, b.pk) else (b, a)
+            terms = self.index.vectors.shared_terms(X[self.rows[self.I[k]]], X[self.rows[self.J[k]]])
+            out.append(MergePair(main, other, score, terms))
+        return out
+
+    def __iter__(self):
+        return iter(self[:])
+
+
+def merge_suggestions(session: Session, *, threshold: float = similarity.DUPLICATE_SCORE) -> MergeSuggestions:
     """Near-duplicate pairs among the session's proposals still open to merging, closest first.
 
     The earlier-numbered proposal is suggested as the main one (主件).
@@ -239,19 +274,10 @@ def merge_suggestions(session: Session, *, threshold: float = similarity.DUPLICA
     )
     rows = np.array([r for r, pid in enumerate(index.ids) if int(pid) in open_ids], dtype=np.int64)
     if rows.size < 2:
-        return []
-    X = index.vectors.X[rows]
-    pairs = similarity.pairs_above(X, threshold)
-    need = {int(index.ids[rows[i]]) for i, j, _ in pairs} | {int(index.ids[rows[j]]) for i, j, _ in pairs}
-    props = {p.pk: p for p in Proposal.objects.filter(pk__in=need)}
-    out = []
-    for i, j, s in pairs:
-        a, b = props.get(int(index.ids[rows[i]])), props.get(int(index.ids[rows[j]]))
-        if a is None or b is None:
-            continue
-        main, other = (a, b) if (a.number, a.pk) <= (b.number, b.pk) else (b, a)
-        out.append(MergePair(main, other, s, index.vectors.shared_terms(X[i], X[j])))
-    return out
+        empty = np.empty(0, np.int64)
+        return MergeSuggestions(index, rows, empty, empty, np.empty(0, np.float32))
+    I, J, V = similarity.pairs_above(index.vectors.X[rows], threshold)
+    return MergeSuggestions(index, rows, I, J, V)
 
 
 # --- clusters ---------------------------------------------------------------------------------------

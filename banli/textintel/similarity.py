@@ -220,22 +220,44 @@ def neighbours(
     return hits
 
 
-def pairs_above(X: sp.csr_matrix, threshold: float = DUPLICATE_SCORE, chunk: int = 1000) -> list[tuple[int, int, float]]:
-    """All (i, j, score) with i < j and cosine ≥ threshold, by blocks of rows."""
-    out = []
-    XT = X.T.tocsc()
+def pairs_above(X: sp.csr_matrix, threshold: float = DUPLICATE_SCORE, chunk: int = 1000):
+    """All pairs i < j with cosine ≥ threshold, closest first, as arrays (i, j, score).
+
+    Terms found in many documents make a sparse product dense, so they are multiplied as a
+    small dense matrix (BLAS) and the rare terms as a sparse one; the sum is the exact cosine.
+    """
+    X = X.tocsr()
     n = X.shape[0]
+    df = np.bincount(X.indices, minlength=X.shape[1])
+    common = df > max(50, n // 100)
+    Xc = X[:, np.flatnonzero(common)].toarray().astype(np.float32)
+    Xr = X[:, np.flatnonzero(~common)].tocsr()
+    XcT, XrT = Xc.T.copy(), Xr.T.tocsc()
+    I, J, V = [], [], []
     for start in range(0, n, chunk):
-        block = (X[start : start + chunk] @ XT).tocoo()
-        sel = (block.data >= threshold) & (block.row + start < block.col)
-        for i, j, s in zip(block.row[sel] + start, block.col[sel], block.data[sel]):
-            out.append((int(i), int(j), float(s)))
-    out.sort(key=lambda t: -t[2])
-    return out
+        stop = min(n, start + chunk)
+        S = Xc[start:stop] @ XcT
+        R = (Xr[start:stop] @ XrT).tocoo()
+        S[R.row, R.col] += R.data
+        rows, cols = np.nonzero(S >= threshold)
+        keep = cols > rows + start
+        rows, cols = rows[keep], cols[keep]
+        I.append(rows + start)
+        J.append(cols)
+        V.append(S[rows, cols])
+    if not I:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float32)
+    I, J, V = np.concatenate(I), np.concatenate(J), np.concatenate(V)
+    order = np.argsort(-V, kind="stable")
+    return I[order], J[order], V[order]
 
 
 def cluster_rows(X: sp.csr_matrix, *, k: int | None = None, min_sim: float = 0.15, seed: int = 0):
-    """KMeans over the (L2-normalised) rows; returns (labels, centroids). Label -1: fits no cluster."""
+    """KMeans over the (L2-normalised) rows; returns (labels, term-space centroids).
+
+    Label -1: the row is too far from its cluster's centre to belong to it. Large sets are first
+    reduced to 100 latent dimensions (truncated SVD), which is faster and groups paraphrases better.
+    """
     from sklearn.cluster import KMeans
 
     n = X.shape[0]
@@ -244,13 +266,26 @@ def cluster_rows(X: sp.csr_matrix, *, k: int | None = None, min_sim: float = 0.1
     if k is None:
         k = int(min(150, max(1, round(1.5 * n**0.5))))
     k = min(k, n)
-    km = KMeans(n_clusters=k, n_init=1, max_iter=60, random_state=seed)
-    labels = km.fit_predict(X)
-    centroids = km.cluster_centers_
+    Z = X
+    if n > 2000 and X.shape[1] > 200:
+        from sklearn.decomposition import TruncatedSVD
+
+        Z = l2_normalize(TruncatedSVD(n_components=100, random_state=seed).fit_transform(X))
+    labels = KMeans(n_clusters=k, n_init=1, max_iter=60, random_state=seed).fit_predict(Z)
+    onehot = sp.csr_matrix((np.ones(n, dtype=np.float32), (labels, np.arange(n))), shape=(k, n))
+    sizes = np.maximum(np.asarray(onehot.sum(axis=1)).ravel(), 1)
+    centroids = np.asarray((onehot @ X).todense()) / sizes[:, None]
     cn = centroids / np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-9)
-    sim = np.asarray(X @ cn.T)[np.arange(n), labels]
+    sim = _rowwise_dot(X, cn, labels)
     labels = np.where(sim >= min_sim, labels, -1)
     return labels, centroids
+
+
+def _rowwise_dot(X: sp.csr_matrix, C: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """x_i · C[labels[i]] for every row, without materialising a dense n × V matrix."""
+    X = X.tocsr()
+    rows = np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+    return np.bincount(rows, weights=X.data * C[labels[rows], X.indices], minlength=X.shape[0])
 
 
 def batch_neighbours(index: BodyIndex, rows: np.ndarray, *, top: int = 5, min_score: float = SHOW_MIN_SCORE,

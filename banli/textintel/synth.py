@@ -165,9 +165,35 @@ def _text(rng: random.Random, topic) -> tuple[str, str, str]:
     return title, "".join(parts), s
 
 
+PLACES = [
+    "观澜街道", "民治街道", "大浪街道", "龙华街道", "福城街道", "观湖街道", "粤海街道", "西丽街道", "桃源街道", "蛇口街道",
+    "沙河街道", "华侨城", "香蜜湖街道", "梅林街道", "莲花街道", "华富街道", "园岭街道", "南园街道", "东门街道", "翠竹街道",
+    "新安街道", "西乡街道", "福永街道", "沙井街道", "松岗街道", "石岩街道", "布吉街道", "坂田街道", "横岗街道", "龙城街道",
+    "坪地街道", "光明街道", "公明街道", "马田街道", "坑梓街道", "葵涌街道", "南澳街道", "盐田街道", "沙头角街道", "梅沙街道",
+]
+
+
+def seed_lexicon(texts) -> list[str]:
+    """Distinct words of real texts (e.g. the seed work summaries), to vary synthetic details."""
+    from .text import STOP_WORDS, segmenter
+
+    words = set()
+    for t in texts:
+        for w in segmenter.get().cut(zhconv.convert(t, "zh-cn")):
+            if len(w) >= 2 and w not in STOP_WORDS and all("\u4e00" <= c <= "\u9fff" for c in w):
+                words.add(w)
+    return sorted(words)
+
+
 def generate(*, sessions: int = 6, per_session: int = 500, first_year: int = 2019, seed: int = 7,
-             noise: float = 0.12, traditional: float = 0.05, code_prefix: str = "SYN") -> list[SynthProposal]:
-    """Proposals over `sessions` yearly sessions, each labelled with lead and co units."""
+             noise: float = 0.12, traditional: float = 0.05, duplicates: float = 0.03,
+             lexicon: list[str] | None = None, code_prefix: str = "SYN") -> list[SynthProposal]:
+    """Proposals over `sessions` yearly sessions, each labelled with lead and co units.
+
+    With a `lexicon` (e.g. seed_lexicon of the seed summaries), every proposal also carries a
+    sentence of specifics drawn from it, so the vocabulary grows as it does in real texts.
+    A share `duplicates` are rewrites of an earlier proposal of the same session (to be merged).
+    """
     rng = random.Random(seed)
     out = []
     for si in range(sessions):
@@ -175,12 +201,29 @@ def generate(*, sessions: int = 6, per_session: int = 500, first_year: int = 201
         code = f"{code_prefix}{year}"
         live = [t for t in TOPICS if t[7] <= year]
         weights = [rng.uniform(0.5, 2.0) for _ in live]
+        start = len(out)
         for n in range(per_session):
+            if duplicates and n > 10 and rng.random() < duplicates:
+                orig = out[rng.randrange(start, len(out))]
+                sentences = [x for x in orig.content.split("。") if x]
+                rng.shuffle(sentences)
+                title = orig.title.replace("关于", "关于" + rng.choice(["尽快", "切实", "进一步"]), 1)
+                out.append(SynthProposal(code, year, f"{year}{n + 1:04d}", title, "。".join(sentences) + "。",
+                                         orig.topic, orig.lead, list(orig.cos)))
+                continue
             topic = rng.choices(live, weights=weights)[0]
             title, content, _ = _text(rng, topic)
             if rng.random() < 0.15:  # a second topic mentioned in passing
                 other = rng.choice(live)
                 content += f"此外，{rng.choice(other[4])}{rng.choice(other[5])}。"
+            place = rng.choice(PLACES)
+            if rng.random() < 0.4:
+                title = title.replace("关于", f"关于{place}", 1)
+            if lexicon:
+                words = rng.sample(lexicon, k=min(len(lexicon), rng.randint(6, 14)))
+                content += f"经走访{place}，{'、'.join(words[:len(words) // 2])}等情况较为突出，涉及{''.join(words[len(words) // 2:])}。"
+            else:
+                content += f"以{place}为例，情况较为典型。"
             lead = topic[1]
             if rng.random() < noise:
                 lead = rng.choice(topic[2])
