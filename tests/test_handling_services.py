@@ -536,3 +536,40 @@ def test_panel_data_takes_the_same_number_of_queries_for_one_or_four_assignments
     n4, k4 = count(cast.staff_npc)
     assert (k2, k4) == (2, 4)
     assert n4 == n2
+
+
+def test_sub_assigned_unit_answers_the_district_not_the_proposer(cast, case):
+    p, _, _ = case
+    (district,) = assignment_create(actor=cast.staff_npc, proposal=p, units=[(cast.orgs.lh, R.SEPARATE)])
+    svc.assignment_sign(actor=cast.liaison_lh, assignment=district)
+    (sub,) = assignment_create(actor=cast.liaison_lh, proposal=p, units=[(cast.orgs.lh_fgj, R.SOLE)], parent=district)
+    svc.assignment_sign(actor=cast.liaison_lh_fgj, assignment=sub)
+    from banli.orgs.services import user_create
+
+    boss = user_create(username="leader_fgj", org=cast.orgs.lh_fgj, roles=["unit_leader"], password=cast.password, validate=False)
+    r = svc.reply_save_draft(actor=cast.liaison_lh_fgj, assignment=sub, version=0, **DRAFT)
+    svc.reply_submit(actor=cast.liaison_lh_fgj, reply=r)
+    svc.reply_approve(actor=boss, reply=r)
+    svc.reply_send(actor=cast.liaison_lh_fgj, reply=r)
+    sub.refresh_from_db()
+    assert sub.state == S.CLOSED and sub.first_reply_on == today()
+    with pytest.raises(DomainError, match="上级承办单位"):
+        svc.evaluation_submit(actor=cast.deputy_user, assignment=sub, verdict="satisfied")
+    district.refresh_from_db()
+    assert district.state == S.HANDLING  # the district still answers the proposer itself
+
+
+def test_close_due_command_records_not_evaluated(cast, case):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _, lead, _ = case
+    distributed(cast, lead)
+    sent(cast, lead)
+    lead.refresh_from_db()
+    out = StringIO()
+    call_command("close-due", "--date", (lead.eval_due + dt.timedelta(days=1)).isoformat(), stdout=out)
+    assert "1 件" in out.getvalue()
+    lead.refresh_from_db()
+    assert lead.state == S.CLOSED

@@ -134,3 +134,31 @@ def test_b_ledger_handover_and_policy_pages(cast, case, login):
     from banli.handling.selectors import policy_for
 
     assert policy_for(cast.orgs.npc).contact_before_reply is True
+
+
+def test_rendering_every_panel_of_a_case_costs_the_same_queries_for_two_or_four_assignments(cast, case, rf):
+    from django.db import connection
+    from django.template.loader import render_to_string
+    from django.test.utils import CaptureQueriesContext
+
+    p, lead, co = case
+
+    def render_all():
+        user = type(cast.staff_npc).objects.get(pk=cast.staff_npc.pk)
+        request = rf.get("/")
+        request.user = user
+        with CaptureQueriesContext(connection) as ctx:
+            for a in list(p.assignments.all()):
+                render_to_string("handling/assignment_panel.html", {"assignment": a, "user": user, "request": request})
+        return len(ctx.captured_queries)
+
+    for a, liaison in ((lead, cast.liaison_gx), (co, cast.liaison_sw)):
+        svc.assignment_sign(actor=liaison, assignment=a)
+        svc.contact_add(actor=liaison, assignment=a, on=today(), stage="before", method="phone", summary="沟通")
+    two = render_all()
+    more = assignment_create(actor=cast.staff_npc, proposal=p, units=[(cast.orgs.lh, R.CO), (cast.orgs.court, R.SEPARATE)])
+    for a, liaison in zip(more, (cast.liaison_lh, cast.liaison_court)):
+        svc.assignment_sign(actor=liaison, assignment=a)
+        svc.contact_add(actor=liaison, assignment=a, on=today(), stage="before", method="phone", summary="沟通")
+    four = render_all()
+    assert two > 5 and four == two, (two, four)

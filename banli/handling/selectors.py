@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from banli.audit.models import AuditEvent
 from banli.cases.models import (
@@ -422,9 +423,14 @@ def _actions(user, pd: PanelData) -> list[str]:
             acts.append("send")
     if "leader" in r and pd.current_reply is not None and rep is None:
         acts.append("correct")
-    if pd.proposer is not None or ("body_staff" in r and a.answers_proposer):
-        cur = pd.current_reply
-        if cur is not None and a.state in (S.REPLIED, S.FOLLOW_UP, S.CLOSED):
+    cur = pd.current_reply
+    if cur is not None and a.parent_id is None and a.answers_proposer and not (a.eval_due and a.eval_due < timezone.localdate()):
+        if pd.proposer is not None:
+            done = any(e.proposer_id == pd.proposer.pk and e.reply_id in {x.pk for x in pd.sent_replies if x.seq == cur.seq} for e in pd.evaluations)
+            is_lead = pd.proposer.pk == a.proposal.lead_id
+            if not done and (a.state == S.REPLIED or (not is_lead and a.state in (S.FOLLOW_UP, S.CLOSED))):
+                acts.append("evaluate")
+        elif "body_staff" in r and a.state == S.REPLIED:
             acts.append("evaluate")
     if unit_side and any(f.state == FollowUpState.OPEN for f in pd.followups):
         acts.append("followup")

@@ -686,7 +686,12 @@ def reply_send(*, actor, reply: Reply, missing_opinion_reason: str = "") -> Repl
         if a.role == AssignmentRole.LEAD:
             for co in sel.co_siblings(a).filter(state=S.OPINION_SENT).select_for_update():
                 _close(actor, co, "主办单位已答复，会办办结")
-        _notify(_proposer_users(a), "reply.send", f"{a.unit.name}已答复您的{a.proposal.kind_word}{a.proposal.number}，请评价", a)
+        if a.parent_id:
+            # A sub-assigned unit answers the unit above it, which answers the proposer (SPEC §3).
+            _after_evaluation(actor, a, f"已报送{a.parent.unit.name}")
+            _notify(_unit_people(a.parent, Role.UNIT_LIAISON), "reply.send", f"{a.unit.name}已报送对{a.proposal.number}的办理答复", a.parent)
+        else:
+            _notify(_proposer_users(a), "reply.send", f"{a.unit.name}已答复您的{a.proposal.kind_word}{a.proposal.number}，请评价", a)
     return r
 
 
@@ -746,6 +751,7 @@ def evaluation_submit(
     with transaction.atomic():
         a = _locked(assignment, actor)
         _require(a.answers_proposer, "会办单位不直接答复，无需评价。")
+        _require(a.parent_id is None, "该单位的答复报送上级承办单位，由上级承办单位答复后再评价。")
         body = sel.body_of(actor)
         if proposer is not None and body is not None and body.pk == a.proposal.session.body_id:
             if not sel.eligible_proposers(a.proposal).filter(pk=proposer.pk).exists():
