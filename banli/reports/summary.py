@@ -119,7 +119,7 @@ def basic_paragraphs(s: dict, *, session: Session, org: Org | None) -> list[str]
     ]
     timing = f"按时签收率{pct(s['on_time_sign_rate'])}，按时答复率{pct(s['on_time_reply_rate'])}"
     if s["overdue"]:
-        timing += f"，目前尚有{s['overdue']}件逾期未办"
+        timing += f"，目前尚有{s['overdue']}件次超过办理期限"
     cls = ("其中，" + "；".join(classes) + "。") if classes else ""
     paras.append(cls + timing + "。")
 
