@@ -147,3 +147,24 @@ def test_evaluation_split_by_session_reports_top1_and_top3():
     last = max(s.group for s in samples)
     res = recommender.evaluate([s for s in samples if s.group != last], [s for s in samples if s.group == last])
     assert res["test"] == 200 and res["top3"] >= res["top1"] > 0.6
+
+
+def test_staff_retrain_from_the_accuracy_page(cast, trained, login):
+    r = login(cast.staff_npc).post("/text/recommender/", follow=True)
+    assert "已重新训练交办推荐模型（13 件" in r.content.decode()
+    assert RecommenderModel.objects.count() == 2
+
+
+def test_session_reindex_after_a_bulk_import_runs_on_commit(cast, django_capture_on_commit_callbacks):
+    from banli.cases.models import Proposal
+    from banli.textintel.index import index_session_on_commit
+    from banli.textintel.models import SearchDoc
+
+    Proposal.objects.bulk_create([
+        Proposal(session=cast.npc_session, number=f"2023{i:04d}", title=f"关于低空经济第{i}项的建议", kind="suggestion", lead=cast.deputy)
+        for i in range(1, 4)
+    ])
+    assert not SearchDoc.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        index_session_on_commit(cast.npc_session)
+    assert SearchDoc.objects.filter(kind="proposal").count() == 3

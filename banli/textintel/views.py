@@ -253,12 +253,17 @@ def accuracy_view(request):
     if not user.has_role(Role.BODY_STAFF, Role.COORDINATOR):
         raise Http404
     if request.method == "POST":
+        from .tasks import enqueue, train_task
+
         try:
-            row = services.recommender_train(actor=user)
+            res = enqueue(train_task, user.pk)
         except DomainError as e:
             messages.error(request, e.message)
         else:
-            messages.success(request, f"已重新训练交办推荐模型（{row.n_samples} 件，{row.n_units} 个主办单位，用时 {row.seconds:.1f} 秒）。")
+            if isinstance(res, dict):
+                messages.success(request, f"已重新训练交办推荐模型（{res['samples']} 件，用时 {res['seconds']:.1f} 秒）。")
+            else:
+                messages.success(request, "已提交后台重新训练交办推荐模型，完成后自动使用新模型。")
         return redirect("textintel:accuracy")
     data = selectors.recommendation_accuracy()
     from banli.orgs.models import Org

@@ -1,0 +1,31 @@
+"""Background task functions of text intelligence (run inline, or on the RQ queue when Redis is set)."""
+from __future__ import annotations
+
+
+def train_task(actor_id: int | None = None) -> dict:
+    """Retrain the unit recommender from the database and store it."""
+    from banli.orgs.models import User
+
+    from .services import recommender_train
+
+    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    row = recommender_train(actor=actor)
+    return {"model_id": row.pk, "samples": row.n_samples, "seconds": row.seconds}
+
+
+def reindex_session_task(session_id: int | None = None) -> int:
+    """Rebuild the search documents of a session (after a bulk import), or of everything."""
+    from banli.cases.models import Session
+
+    from .index import index_session
+
+    return index_session(Session.objects.get(pk=session_id) if session_id else None)
+
+
+def enqueue(func, *args, **kwargs):
+    """On the project's queue when there is one (banli.deadlines.tasks), else right away."""
+    try:
+        from banli.deadlines.tasks import enqueue as project_enqueue
+    except ImportError:  # pragma: no cover
+        return func(*args, **kwargs)
+    return project_enqueue(func, *args, **kwargs)
