@@ -60,6 +60,13 @@ def post(c, name, pk, data=None, follow=True):
     return c.post(reverse(f"handling:{name}", args=[pk]), data or {}, follow=follow)
 
 
+def panel(html, a):
+    """The assignment panel of `a` on the case page (not the page-wide history)."""
+    start = html.index(f'data-assignment="{a.pk}"')
+    end = html.find("data-assignment=", start + 10)
+    return html[start:end if end != -1 else len(html)]
+
+
 def case_page(c, p):
     resp = c.get(reverse("cases:detail", args=[p.pk]))
     assert resp.status_code == 200
@@ -264,15 +271,16 @@ def test_one_proposal_walks_from_assignment_to_closure_through_the_web(walk):
         assert s["satisfaction_rate"] == 1.0
 
     # --- the timeline: everything that happened, who and when ---
-    page = case_page(as_(cast.liaison_gx), p)
+    page = panel(case_page(as_(cast.liaison_gx), p), lead)
     for words in ("签收", "制定办理方案", "分办至", "办前沟通（上门走访，见面）", "收到会办单位市商务局的会办意见",
                   "退回第1次答复稿：请补充租金补贴的具体标准", "签发第1次答复", "正式答复（第1次，A类）", "王代表评价：不满意",
                   "评价不满意，重新办理", "正式答复（第2次，B类）", "B类转A类", "办结（B类已转A类）"):
         assert words in page, words
     assert "产业处承办人" in page and "工信分管领导" in page  # who did it
     # the proposer's view of the same timeline leaves out the internal steps
-    page = case_page(as_(cast.deputy_user), p)
+    page = panel(case_page(as_(cast.deputy_user), p), lead)
     assert "正式答复（第2次，B类）" in page and "B类转A类" in page
+    assert "产业处承办人" not in page  # staff names stay internal
     assert "退回第1次答复稿" not in page and "制定办理方案" not in page
     # nothing left to do: no action buttons for the liaison on a closed lead assignment
     page = case_page(as_(cast.liaison_gx), p)

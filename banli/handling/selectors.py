@@ -205,7 +205,7 @@ def followups_visible_to(user) -> QuerySet[FollowUp]:
     ids = Assignment.objects.filter(assignment_scope_q(user)).values("pk")
     return (
         FollowUp.objects.filter(assignment_id__in=ids)
-        .select_related("assignment", "assignment__unit", "assignment__proposal", "assignment__proposal__session", "reply")
+        .select_related("assignment", "assignment__unit", "assignment__proposal", "assignment__proposal__session__body", "reply")
         .order_by("-opened_on", "-id")
     )
 

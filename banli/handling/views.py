@@ -445,7 +445,22 @@ def b_ledger(request):
     if year.isdigit():
         qs = qs.filter(opened_on__year=int(year))
     summary = sel.b_followup_summary(sel.followups_visible_to(request.user))
+    from django.db.models import Max
+    from django.utils import timezone
+
+    from banli.cases import deadlines
+
+    qs = qs.annotate(last_progress=Max("reply__commitments__progress__on"))
     page = Paginator(qs.prefetch_related("reply__commitments"), 50).get_page(request.GET.get("page"))
+    on = timezone.localdate()
+    months = {}
+    for fu in page:
+        # SPEC §5: B-class progress is reported at least yearly (per the body's rules).
+        body = fu.assignment.proposal.session.body
+        if body.pk not in months:
+            months[body.pk] = deadlines.rules_for(body).progress_months
+        fu.progress_due = deadlines.next_workday(deadlines.add_months(fu.last_progress or fu.opened_on, months[body.pk]))
+        fu.progress_late = fu.state == FollowUpState.OPEN and fu.progress_due < on
     return _page(request, "b_ledger.html", {"page": page, "summary": summary, "states": FollowUpState.choices, "state": state, "year": year})
 
 
