@@ -62,12 +62,14 @@ def test_reminders_over_a_session_go_to_the_right_people_once(cast, session_case
     set_(lead, state=S.HANDLING, signed_on=D(2024, 3, 7))
     remind_scan(today=D(2024, 3, 8))
     assert sent_on(D(2024, 3, 8)) == {("liaison_sw", "on_day", "sign"), ("liaison_court", "on_day", "sign")}
-    # 03-11: overdue → liaison, leader, and the assigning office (人大 staff).
+    # 03-11: overdue → liaison and leader; the assigning office (人大 staff) gets one digest.
     remind_scan(today=D(2024, 3, 11))
     assert sent_on(D(2024, 3, 11)) == {
-        ("liaison_sw", "overdue", "sign"), ("leader_sw", "overdue", "sign"), ("staff_npc", "overdue", "sign"),
-        ("liaison_court", "overdue", "sign"),
+        ("liaison_sw", "overdue", "sign"), ("leader_sw", "overdue", "sign"), ("liaison_court", "overdue", "sign"),
     }
+    remind_scan(today=D(2024, 3, 11))
+    (digest,) = Notification.objects.filter(user=cast.staff_npc, verb="remind.overdue_digest")
+    assert "新增逾期 2 件" in digest.text and digest.url == "/deadlines/?status=red"
     assert remind_scan(today=D(2024, 3, 12))["sent"] == 0
     set_(co, state=S.HANDLING, signed_on=D(2024, 3, 12))
     set_(court, state=S.HANDLING, signed_on=D(2024, 3, 12))
@@ -80,14 +82,16 @@ def test_reminders_over_a_session_go_to_the_right_people_once(cast, session_case
     assert sent_on(D(2024, 5, 29)) == {("liaison_gx", "before", "reply"), ("liaison_court", "before", "reply")}
     set_(lead, state=S.REPLIED, first_reply_on=D(2024, 5, 30), eval_due=D(2024, 7, 1))
     remind_scan(today=D(2024, 6, 4))
-    assert sent_on(D(2024, 6, 4)) == {("liaison_court", "overdue", "reply"), ("staff_npc", "overdue", "reply")}
+    assert sent_on(D(2024, 6, 4)) == {("liaison_court", "overdue", "reply")}
+    assert Notification.objects.filter(user=cast.staff_npc, verb="remind.overdue_digest").count() == 2
     # The deputy is reminded to evaluate the reply before the evaluation window closes.
     remind_scan(today=D(2024, 6, 26))
     assert sent_on(D(2024, 6, 26)) == {("deputy", "before", "evaluation")}
     # Everything once: one inbox message per reminder, none duplicated.
     keys = Counter(Notification.objects.filter(verb__startswith="remind.").values_list("user_id", "dedupe_key"))
     assert keys and max(keys.values()) == 1
-    assert Notification.objects.filter(verb__startswith="remind.").count() == Reminder.objects.exclude(kind="manual").count()
+    per_case = Notification.objects.filter(verb__startswith="remind.").exclude(verb="remind.overdue_digest")
+    assert per_case.count() == Reminder.objects.exclude(kind="manual").count()
 
 
 def test_an_extension_moves_the_reminders(cast, session_cases):

@@ -498,11 +498,9 @@ def _recipients(a: Assignment, due_kind: str, kind: str):
         if a.proposal.lead.user_id:
             people.append(a.proposal.lead.user)
         return people
-    people = _unit_recipients(a, leaders=(kind == ReminderKind.OVERDUE))
-    if kind == ReminderKind.OVERDUE:
-        # The assigning office hears about every overdue case once.
-        people += list(office_people(a.assigned_by))
-    return people
+    # Overdue cases reach the unit's leader too; the assigning office gets one daily digest instead
+    # of a message per case (see _overdue_digest).
+    return _unit_recipients(a, leaders=(kind == ReminderKind.OVERDUE))
 
 
 TEXTS = {
@@ -564,5 +562,33 @@ def remind_scan(*, today: dt.date | None = None) -> dict:
             counts["sent"] += n
             touched = touched or bool(n)
         counts["assignments"] += touched
+    counts["digests"] = _overdue_digest(today)
     counts["checks"] = plan_checks_run(today=today)
     return counts
+
+
+def _overdue_digest(today: dt.date) -> int:
+    """One message a day to each assigning office: the cases that became overdue today.
+
+    Counted from the claimed Reminder rows, so concurrent scans agree; deduplicated per office and day.
+    """
+    rows = (
+        Reminder.objects.filter(kind=ReminderKind.OVERDUE, sent_on=today)
+        .values_list("assignment__assigned_by", "due_kind", "assignment")
+        .distinct()
+    )
+    per_office: dict[int, dict[str, set]] = {}
+    for org_id, due_kind, a_id in rows:
+        if org_id:
+            per_office.setdefault(org_id, {}).setdefault(due_kind, set()).add(a_id)
+    sent = 0
+    for org in Org.objects.filter(pk__in=per_office):
+        kinds = per_office[org.pk]
+        total = len(set().union(*kinds.values()))
+        detail = "、".join(f"{DueKind(k).label}{len(v)}件" for k, v in sorted(kinds.items()))
+        sent += len(notify(
+            users=office_people(org), verb="remind.overdue_digest", url="/deadlines/?status=red",
+            text=f"【逾期汇总】{today:%Y-%m-%d} 新增逾期 {total} 件（{detail}），请在“逾期与临期”中查看并督办。",
+            dedupe_key=f"overdue-digest:{org.pk}:{today}",
+        ))
+    return sent
