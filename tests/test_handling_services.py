@@ -573,3 +573,15 @@ def test_close_due_command_records_not_evaluated(cast, case):
     assert "1 件" in out.getvalue()
     lead.refresh_from_db()
     assert lead.state == S.CLOSED
+
+
+def test_district_liaison_decides_adjustments_of_its_sub_assignments(cast, case):
+    p, _, _ = case
+    (district,) = assignment_create(actor=cast.staff_npc, proposal=p, units=[(cast.orgs.lh, R.SEPARATE)])
+    svc.assignment_sign(actor=cast.liaison_lh, assignment=district)
+    (sub,) = assignment_create(actor=cast.liaison_lh, proposal=p, units=[(cast.orgs.lh_fgj, R.SOLE)], parent=district)
+    req = svc.adjustment_request(actor=cast.liaison_lh_fgj, assignment=sub, reason="应由区工信局办理")
+    refused(cast, {"liaison_lh"}, lambda u: svc.adjustment_decide(actor=u, request=req, approve=True, unit=cast.orgs.lh_gxj))
+    svc.adjustment_decide(actor=cast.liaison_lh, request=req, approve=True, unit=cast.orgs.lh_gxj)
+    new = Assignment.objects.get(proposal=p, unit=cast.orgs.lh_gxj)
+    assert new.parent == district and new.role == R.SOLE and new.reply_due <= district.reply_due

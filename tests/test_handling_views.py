@@ -162,3 +162,23 @@ def test_rendering_every_panel_of_a_case_costs_the_same_queries_for_two_or_four_
         svc.contact_add(actor=liaison, assignment=a, on=today(), stage="before", method="phone", summary="沟通")
     four = render_all()
     assert two > 5 and four == two, (two, four)
+
+
+def test_handover_page_moves_a_handlers_cases(cast, case, login):
+    from banli.cases.models import DeptTask
+    from banli.orgs.services import user_create
+
+    p, lead, _ = case
+    svc.assignment_sign(actor=cast.liaison_gx, assignment=lead)
+    svc.plan_save(actor=cast.liaison_gx, assignment=lead, version=0, lead_dept=cast.orgs.gx_industry, responsible_person=cast.handler_gx)
+    svc.plan_distribute(actor=cast.liaison_gx, assignment=lead)
+    newcomer = user_create(username="handler_new", org=cast.orgs.gx_industry, roles=["handler"], password=cast.password, full_name="新同事", validate=False)
+    c = login(cast.liaison_gx)
+    resp = c.post(reverse("handling:handover"), {"from_user": cast.handler_gx.pk, "to_user": newcomer.pk, "note": "调岗"}, follow=True)
+    assert "1 件在办件移交给新同事" in resp.content.decode()
+    assert DeptTask.objects.get(assignment=lead).handler == newcomer
+    # a person of another unit is not even offered
+    resp = c.post(reverse("handling:handover"), {"from_user": cast.handler_sw.pk, "to_user": newcomer.pk})
+    from banli.handling.models import Handover
+
+    assert resp.status_code == 200 and Handover.objects.count() == 1
