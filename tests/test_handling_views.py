@@ -182,3 +182,31 @@ def test_handover_page_moves_a_handlers_cases(cast, case, login):
     from banli.handling.models import Handover
 
     assert resp.status_code == 200 and Handover.objects.count() == 1
+
+
+def test_every_form_page_renders_for_its_role_and_is_hidden_from_others(cast, case, login):
+    p, lead, co = case
+    svc.assignment_sign(actor=cast.liaison_gx, assignment=lead)
+    svc.assignment_sign(actor=cast.liaison_sw, assignment=co)
+    r = svc.reply_save_draft(actor=cast.liaison_gx, assignment=lead, version=0, result_class="A", text="答复",
+                             contact_name="张三", contact_phone="0755-1", disclosure="public")
+    svc.reply_submit(actor=cast.liaison_gx, reply=r)
+    svc.reply_approve(actor=cast.leader_gx, reply=r)
+    svc.reply_send(actor=cast.liaison_gx, reply=r, missing_opinion_reason="x")
+    pages = [
+        (cast.liaison_gx, reverse("handling:plan", args=[lead.pk])),
+        (cast.liaison_gx, reverse("handling:contact", args=[lead.pk])),
+        (cast.liaison_gx, reverse("handling:points", args=[lead.pk])),
+        (cast.liaison_gx, reverse("handling:reply", args=[lead.pk])),
+        (cast.liaison_sw, reverse("handling:co_opinion", args=[co.pk])),
+        (cast.leader_gx, reverse("handling:reply_correct", args=[r.pk])),
+        (cast.deputy_user, reverse("handling:evaluate", args=[lead.pk])),
+        (cast.staff_npc, reverse("handling:evaluate", args=[lead.pk])),
+        (cast.staff_npc, reverse("handling:policy")),
+        (cast.coordinator, reverse("handling:b_ledger")),
+    ]
+    for user, url in pages:
+        assert login(user).get(url).status_code == 200, (user, url)
+    for url in [u for _, u in pages[:6]]:
+        assert login(cast.liaison_court).get(url).status_code in (403, 404), url
+        assert login(cast.outsider).get(url).status_code in (403, 404), url
