@@ -210,3 +210,14 @@ def test_every_form_page_renders_for_its_role_and_is_hidden_from_others(cast, ca
     for url in [u for _, u in pages[:6]]:
         assert login(cast.liaison_court).get(url).status_code in (403, 404), url
         assert login(cast.outsider).get(url).status_code in (403, 404), url
+
+
+def test_save_and_submit_keeps_the_draft_when_submission_is_refused(cast, case, login):
+    p, lead, _ = case
+    svc.assignment_sign(actor=cast.liaison_gx, assignment=lead)
+    c = login(cast.liaison_gx)
+    resp = c.post(reverse("handling:reply", args=[lead.pk]), {"version": "0", "result_class": "A", "text": "尚缺联系人的答复稿", "submit": "1"}, follow=True)
+    html = resp.content.decode()
+    assert "答复稿已保存，但未能提交领导签发" in html and "联系人及电话" in html
+    r = lead.replies.get()
+    assert r.text == "尚缺联系人的答复稿" and r.state == "draft"

@@ -342,8 +342,6 @@ def reply_edit(request, pk):
                         signer=d["signer"], contact_name=d["contact_name"], contact_phone=d["contact_phone"], disclosure=d["disclosure"],
                         disclosure_reason=d["disclosure_reason"], commitments=form.commitment_values(), decisions=form.decision_values(), files=d["files"],
                     )
-                    if request.POST.get("submit") == "1":
-                        svc.reply_submit(actor=request.user, reply=r)
             except AlreadyDone:
                 return redirect(_case(a))
             except Conflict as e:
@@ -353,8 +351,17 @@ def reply_edit(request, pk):
             except DomainError as e:
                 _apply_errors(form, e)
             else:
-                messages.success(request, "答复稿已提交领导签发。" if request.POST.get("submit") == "1" else "答复稿已保存。")
-                return redirect(_case(a)) if request.POST.get("submit") == "1" else redirect("handling:reply", pk=a.pk)
+                if request.POST.get("submit") != "1":
+                    messages.success(request, "答复稿已保存。")
+                    return redirect("handling:reply", pk=a.pk)
+                # The draft is saved either way; submitting is a separate step that may be refused.
+                try:
+                    svc.reply_submit(actor=request.user, reply=r)
+                except DomainError as e:
+                    messages.warning(request, f"答复稿已保存，但未能提交领导签发：{e.message}")
+                    return redirect("handling:reply", pk=a.pk)
+                messages.success(request, "答复稿已保存并提交领导签发。")
+                return redirect(_case(a))
     else:
         initial = {"version": draft.version if draft else 0}
         if draft:
