@@ -173,44 +173,54 @@ def _require_importer(actor, session: Session) -> None:
 
 
 def _read_sheet(source, plan: LedgerPlan) -> tuple[dict[str, int], list[tuple[int, tuple]]]:
-    """Header map (column → index) and the non-empty data rows (spreadsheet row number, cells)."""
-    from openpyxl import load_workbook
+    """Header map (column → index) and the non-empty data rows (spreadsheet row number, cells).
+
+    Read with python-calamine (Rust; ~15× faster than openpyxl's read-only mode on a 10 000-row
+    ledger, and its XML reader expands no entities). Cells come back as str/float/int/bool/date/
+    datetime, an empty cell as "", formulas as their cached values.
+    """
+    from python_calamine import CalamineWorkbook
 
     try:
-        wb = load_workbook(source, read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a non-xlsx or damaged file
+        if isinstance(source, (str, Path)):
+            wb = CalamineWorkbook.from_path(str(source))
+        else:
+            if hasattr(source, "seek"):
+                source.seek(0)
+            wb = CalamineWorkbook.from_filelike(source)
+        # Keep leading empty rows/columns so that row numbers are the spreadsheet's.
+        table = wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except Exception:  # calamine raises several kinds for a non-xlsx or damaged file
         plan.error(1, "文件", "无法读取，请上传 Excel .xlsx 格式的台账（.xls 请先另存为 .xlsx）")
         return {}, []
-    try:
-        ws = wb.worksheets[0]
-        it = ws.iter_rows(values_only=True)
-        header = next(it, None)
-        if header is None:
-            plan.error(1, "文件", "第一个工作表是空的")
-            return {}, []
-        cols: dict[str, int] = {}
-        for idx, text in enumerate(header):
-            raw = fmt.cell_text(text)
-            if not raw:
-                continue
-            name = fmt.canonical_header(raw)
-            if name is None:
-                plan.warnings.append(f"第1行 “{raw}”：不是台账的列，已忽略")
-            elif name in cols:
-                plan.error(1, name, f"列重复（第{_col_letter(cols[name])}列和第{_col_letter(idx)}列）")
-            else:
-                cols[name] = idx
-        for name in fmt.REQUIRED_COLUMNS:
-            if name not in cols:
-                plan.error(1, name, "缺少必需的列")
-        rows = []
-        for rownum, cells in enumerate(it, start=2):
-            if cells is None or all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
-                continue
-            rows.append((rownum, cells))
-        return cols, rows
     finally:
-        wb.close()
+        if not isinstance(source, (str, Path)) and hasattr(source, "seek"):
+            source.seek(0)
+    if not table:
+        plan.error(1, "文件", "第一个工作表是空的")
+        return {}, []
+    header = table[0]
+    cols: dict[str, int] = {}
+    for idx, text in enumerate(header):
+        raw = fmt.cell_text(text)
+        if not raw:
+            continue
+        name = fmt.canonical_header(raw)
+        if name is None:
+            plan.warnings.append(f"第1行 “{raw}”：不是台账的列，已忽略")
+        elif name in cols:
+            plan.error(1, name, f"列重复（第{_col_letter(cols[name])}列和第{_col_letter(idx)}列）")
+        else:
+            cols[name] = idx
+    for name in fmt.REQUIRED_COLUMNS:
+        if name not in cols:
+            plan.error(1, name, "缺少必需的列")
+    rows = []
+    for rownum, cells in enumerate(table[1:], start=2):
+        if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+            continue
+        rows.append((rownum, tuple(cells)))
+    return cols, rows
 
 
 def _col_letter(idx: int) -> str:
