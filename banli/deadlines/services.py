@@ -492,17 +492,6 @@ def _reminder_kind(due: dt.date, today: dt.date, before_workdays: int) -> str | 
     return None
 
 
-def _recipients(a: Assignment, due_kind: str, kind: str):
-    if due_kind == DueKind.EVALUATION:
-        people = []
-        if a.proposal.lead.user_id:
-            people.append(a.proposal.lead.user)
-        return people
-    # Overdue cases reach the unit's leader too; the assigning office gets one daily digest instead
-    # of a message per case (see _overdue_digest).
-    return _unit_recipients(a, leaders=(kind == ReminderKind.OVERDUE))
-
-
 TEXTS = {
     ReminderKind.BEFORE: "【即将到期】{num}号{word}的{due}期限为{date}，还剩{left}个工作日，请抓紧办理。",
     ReminderKind.ON_DAY: "【今日到期】{num}号{word}的{due}期限为今天（{date}），请及时办理。",
@@ -510,10 +499,40 @@ TEXTS = {
 }
 
 
-def _claim_and_send(a: Assignment, due_kind: str, due: dt.date, kind: str, today: dt.date) -> int:
+class _Batch:
+    """What one chunk of the scan needs, loaded in a few queries instead of several per case."""
+
+    def __init__(self, assignments: list[Assignment], people_cache: dict):
+        ids = [a.pk for a in assignments]
+        self.claimed = set(
+            Reminder.objects.filter(assignment__in=ids).exclude(kind=ReminderKind.MANUAL)
+            .values_list("assignment_id", "due_kind", "due_date", "kind", "recipient_id")
+        )
+        self.evaluated = set(Evaluation.objects.filter(assignment__in=ids).values_list("assignment_id", flat=True))
+        from banli.cases.models import DeptTask
+
+        self.handlers: dict[int, list] = {}
+        for t in DeptTask.objects.filter(assignment__in=ids, handler__isnull=False).select_related("handler"):
+            self.handlers.setdefault(t.assignment_id, []).append(t.handler)
+        self.people = people_cache
+
+    def recipients(self, a: Assignment, due_kind: str, kind: str) -> list:
+        if due_kind == DueKind.EVALUATION:
+            return [a.proposal.lead.user] if a.proposal.lead.user_id else []
+        # Overdue cases reach the unit's leader too; the assigning office gets one daily digest
+        # instead of a message per case (see _overdue_digest).
+        leaders = kind == ReminderKind.OVERDUE
+        key = (a.unit_id, leaders)
+        if key not in self.people:
+            roles = (Role.UNIT_LIAISON, Role.UNIT_LEADER) if leaders else (Role.UNIT_LIAISON,)
+            self.people[key] = list(unit_people(a.unit, *roles))
+        return self.people[key] + self.handlers.get(a.pk, [])
+
+
+def _claim_and_send(a: Assignment, due_kind: str, due: dt.date, kind: str, today: dt.date, batch: _Batch) -> int:
     sent = 0
-    for user in dict.fromkeys(_recipients(a, due_kind, kind)):
-        if user is None or not user.is_active:
+    for user in dict.fromkeys(batch.recipients(a, due_kind, kind)):
+        if user is None or not user.is_active or (a.pk, due_kind, due, kind, user.pk) in batch.claimed:
             continue
         try:
             # The claim: only the scan whose INSERT wins the unique constraint sends this one.
@@ -532,7 +551,7 @@ def _claim_and_send(a: Assignment, due_kind: str, due: dt.date, kind: str, today
     return sent
 
 
-def remind_scan(*, today: dt.date | None = None) -> dict:
+def remind_scan(*, today: dt.date | None = None, chunk: int = 500) -> dict:
     """Send every reminder due on `today` (before / on / overdue), each exactly once, and run plan checks.
 
     Safe to run repeatedly and concurrently: each (assignment, due, kind, recipient) is claimed by
@@ -541,27 +560,34 @@ def remind_scan(*, today: dt.date | None = None) -> dict:
     today = today or timezone.localdate()
     counts = {"assignments": 0, "sent": 0, "checks": 0}
     rules_cache: dict[int, cal.Rules] = {}
+    people_cache: dict = {}
     horizon = cal.add_workdays(today, 10)
     q = Q(pk__in=[])
     for kind, oq in lights.open_q().items():
         q |= oq & Q(**{f"{lights.DUE_FIELDS[kind]}__lte": horizon})
     evq = Q(role__in=DUE_ROLES, state=AssignmentState.REPLIED, eval_due__isnull=False, eval_due__lte=horizon, eval_due__gte=today)
-    qs = Assignment.objects.filter(q | evq).select_related("proposal", "proposal__session__body", "proposal__lead__user", "unit", "assigned_by")
-    for a in qs.iterator(chunk_size=500):
-        body = a.proposal.session.body
-        rules = rules_cache.setdefault(body.pk, cal.rules_for(body))
-        dues = list(lights.open_dues(a))
-        if a.role in DUE_ROLES and a.state == AssignmentState.REPLIED and a.eval_due and not Evaluation.objects.filter(assignment=a).exists():
-            dues.append((DueKind.EVALUATION, a.eval_due))
-        touched = False
-        for due_kind, due in dues:
-            kind = _reminder_kind(due, today, rules.remind_before_workdays)
-            if kind is None or (due_kind == DueKind.EVALUATION and kind == ReminderKind.OVERDUE):
-                continue
-            n = _claim_and_send(a, due_kind, due, kind, today)
-            counts["sent"] += n
-            touched = touched or bool(n)
-        counts["assignments"] += touched
+    ids = list(Assignment.objects.filter(q | evq).order_by("pk").values_list("pk", flat=True))
+    for i in range(0, len(ids), chunk):
+        assignments = list(
+            Assignment.objects.filter(pk__in=ids[i:i + chunk])
+            .select_related("proposal", "proposal__session__body", "proposal__lead__user", "unit", "assigned_by")
+        )
+        batch = _Batch(assignments, people_cache)
+        for a in assignments:
+            body = a.proposal.session.body
+            rules = rules_cache.setdefault(body.pk, cal.rules_for(body))
+            dues = list(lights.open_dues(a))
+            if a.role in DUE_ROLES and a.state == AssignmentState.REPLIED and a.eval_due and a.pk not in batch.evaluated:
+                dues.append((DueKind.EVALUATION, a.eval_due))
+            touched = False
+            for due_kind, due in dues:
+                kind = _reminder_kind(due, today, rules.remind_before_workdays)
+                if kind is None or (due_kind == DueKind.EVALUATION and kind == ReminderKind.OVERDUE):
+                    continue
+                n = _claim_and_send(a, due_kind, due, kind, today, batch)
+                counts["sent"] += n
+                touched = touched or bool(n)
+            counts["assignments"] += touched
     counts["digests"] = _overdue_digest(today)
     counts["checks"] = plan_checks_run(today=today)
     return counts
