@@ -20,6 +20,8 @@ NAV = (
     ("ledger:import", "台账", (Role.BODY_STAFF,)),
     ("stats:overview", "统计", None),
     ("portal:home", "代表委员服务", (Role.PROPOSER,)),
+    ("portal:unit_messages", "代表留言", None),
+    ("portal:disclosure", "结果公开审核", None),
     ("security:users", "用户管理", None),
     ("security:grants", "角色授权", None),
     ("security:audit_log", "审计日志", None),
