@@ -103,3 +103,53 @@ def test_package_days_are_named_in_chinese():
     days = {d: (w, n) for d, w, n in package_days(2024)}
     assert days[D(2024, 10, 1)] == (False, "国庆节")
     assert days[D(2024, 9, 29)] == (True, "国庆节调休上班")
+
+
+@pytest.mark.django_db
+def test_workdays_command_add_and_import(tmp_path, capsys):
+    from django.core.management import call_command
+
+    call_command("workdays", "add", "2024-09-27", "5")
+    assert capsys.readouterr().out.strip() == "2024-10-10"
+    call_command("workdays", "add", "2025-01-24", "3")
+    assert capsys.readouterr().out.strip() == "2025-02-05"
+    call_command("workdays", "add", "2026-12-30", "3")
+    out = capsys.readouterr()
+    assert out.out.strip() == "2027-01-04" and "暂定" in out.err
+    f = tmp_path / "2027.txt"
+    f.write_text("日期,类型,名称\n2027-01-01,休,元旦\n2027-02-06,班,春节调休上班\n", encoding="utf-8")
+    call_command("workdays", "import", str(f))
+    assert "1 天放假，1 天调休上班" in capsys.readouterr().out
+    cal.clear_cache()
+    assert not cal.is_provisional(D(2027, 1, 1)) and cal.is_workday(D(2027, 2, 6)) and not cal.is_workday(D(2027, 1, 1))
+    call_command("workdays", "add", "2026-12-30", "3")
+    assert capsys.readouterr().out.strip() == "2027-01-05"
+
+
+@pytest.mark.django_db
+def test_workdays_import_rejects_bad_files_and_changes_nothing(tmp_path):
+    from django.core.management import CommandError, call_command
+
+    f = tmp_path / "bad.txt"
+    f.write_text("2027-01-01 休 元旦\n2027-02-30 休 春节\n2027-03-03 班 周三\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="第2行.*无效.*第3行.*无需登记"):
+        call_command("workdays", "import", str(f))
+    assert not CalendarYear.objects.filter(year=2027).exists()
+    f.write_text("2027-01-01 休 元旦\n2028-01-01 休 元旦\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="多个年份"):
+        call_command("workdays", "import", str(f))
+    with pytest.raises(CommandError, match="找不到文件"):
+        call_command("workdays", "import", str(tmp_path / "none.txt"))
+
+
+@pytest.mark.django_db
+def test_only_sysadmin_may_set_a_year(cast):
+    from banli.deadlines.services import calendar_year_set
+    from banli.errors import DomainError
+
+    for user in (cast.staff_npc, cast.coordinator, cast.secadmin, cast.liaison_gx):
+        with pytest.raises(DomainError, match="只有系统管理员"):
+            calendar_year_set(actor=user, year=2027, days=[(D(2027, 1, 1), False, "元旦")])
+    assert not CalendarYear.objects.filter(year=2027).exists()
+    calendar_year_set(actor=cast.sysadmin, year=2027, days=[(D(2027, 1, 1), False, "元旦")])
+    assert CalendarYear.objects.get(year=2027).confirmed

@@ -348,3 +348,35 @@ def test_policy_page(cast, login):
     values["body"] = cast.orgs.cppcc.pk
     assert c.post("/deadlines/policies/", values).status_code == 404
     assert login(cast.liaison_gx).get("/deadlines/policies/").status_code == 403
+
+
+# --- route permissions -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url_name", ["dashboard", "extensions", "key_list", "plans", "policies", "calendar", "inbox"])
+def test_pages_follow_the_route_table(cast, login, url_name):
+    """Every user declared for a page gets it; every other role is refused."""
+    from django.urls import reverse
+
+    from banli.deadlines.permissions import ROUTES
+
+    allowed = ROUTES[f"deadlines:{url_name}"]["GET"]
+    url = reverse(f"deadlines:{url_name}")
+    for name in ("staff_npc", "coordinator", "liaison_gx", "leader_gx", "handler_gx", "deputy_user", "sysadmin", "auditor"):
+        user = getattr(cast, name)
+        ok = "authenticated" in allowed or bool(user.roles & allowed)
+        status = login(user).get(url).status_code
+        assert (status == 200) == ok, (name, url_name, status)
+
+
+def test_plan_pages(cast, login):
+    c = login(cast.staff_npc)
+    r = c.post("/deadlines/plans/", {"name": "2023年建议分阶段督办", "session": cast.npc_session.pk, "start": "2023-03-01", "checks": "2"})
+    assert r.status_code == 302
+    from banli.deadlines.models import SupervisionPlan
+
+    plan = SupervisionPlan.objects.get()
+    assert plan.phases.count() == 3 and "签收与方案" in c.get(f"/deadlines/plans/{plan.pk}/").content.decode()
+    assert login(cast.staff_cppcc).get(f"/deadlines/plans/{plan.pk}/").status_code == 404
+    r = login(cast.staff_cppcc).post("/deadlines/plans/", {"name": "越权", "session": cast.npc_session.pk})
+    assert SupervisionPlan.objects.count() == 1

@@ -30,8 +30,9 @@ def light(context, assignment, today=None):
     lt = lights.light(assignment, _day(today))
     title = "；".join([lt.text, *lt.history] + (["期限为暂定（节假日安排未公布）"] if lt.provisional else []))
     return format_html(
-        '<a class="light-link text-nowrap text-reset text-decoration-none" href="{}" title="{}"><span class="light {}" aria-hidden="true"></span> <span class="small">{}</span></a>',
+        '<a class="light-link text-nowrap text-reset text-decoration-none" href="{}" title="{}"><span class="light {}" aria-hidden="true"></span> <span class="small">{}</span>{}</a>',
         reverse("deadlines:assignment", args=[assignment.pk]), title, lt.css, lt.label,
+        format_html(' <span class="badge text-bg-warning fw-normal">暂定</span>') if lt.provisional and lt.dues else "",
     )
 
 
