@@ -131,9 +131,8 @@ class PasswordGateMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or _view_name(request) in PASSWORD_OPEN:
             return None
-        reason = services.password_change_reason(user)
-        if reason:
-            messages.warning(request, reason)
+        if services.password_change_reason(user):
+            # The password page itself says why.
             return _redirect(request, reverse("security:password_change"))
         return None
 
