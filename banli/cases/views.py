@@ -23,6 +23,7 @@ from .selectors import (
     DEFAULT_SORT,
     PROPOSAL_SORTS,
     assignment_get,
+    filter_sessions_for,
     filter_units_for,
     proposal_assignments,
     proposal_by_number,
@@ -31,7 +32,6 @@ from .selectors import (
     proposal_rows,
     proposals_filtered,
     proposals_visible_to,
-    sessions_visible_to,
     user_body,
 )
 from .services import (
@@ -85,7 +85,7 @@ def proposal_list(request):
     user = request.user
     if not user.has_role(*CASE_ROLES):
         raise PermissionDenied("您的角色不能查看建议提案。")
-    form = ProposalFilterForm(request.GET, sessions=sessions_visible_to(user), units=filter_units_for(user))
+    form = ProposalFilterForm(request.GET, sessions=filter_sessions_for(user), units=filter_units_for(user))
     filters = form.filters()
     sort = request.GET.get("sort") or DEFAULT_SORT
     if sort.lstrip("-") not in PROPOSAL_SORTS:
