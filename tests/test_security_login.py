@@ -136,3 +136,14 @@ def test_disabled_account_cannot_sign_in(client, cast):
 def test_open_redirect_is_refused(client, cast):
     r = client.post(reverse("web:login"), {"username": "liaison_gx", "password": cast.password, "next": "https://evil.example/"})
     assert r.status_code == 302 and not r["Location"].startswith("https://evil")
+
+
+@pytest.mark.django_db
+def test_client_address_behind_a_trusted_proxy(client, cast, settings):
+    """Behind the load balancer the throttle and the audit see the user's address, not the proxy's;
+    a forged X-Forwarded-For from an untrusted peer is ignored."""
+    settings.BANLI_TRUSTED_PROXIES = ["10.0.0.9"]
+    client.post(reverse("web:login"), {"username": "liaison_gx", "password": "bad-Pass1"}, REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR="203.0.113.7, 10.0.0.9")
+    client.post(reverse("web:login"), {"username": "liaison_gx", "password": "bad-Pass1"}, REMOTE_ADDR="198.51.100.1", HTTP_X_FORWARDED_FOR="203.0.113.99")
+    assert list(LoginAttempt.objects.order_by("at").values_list("ip", flat=True)) == ["203.0.113.7", "198.51.100.1"]
+    assert AuditEvent.objects.filter(verb="auth.login_failed", ip="203.0.113.7").exists()
