@@ -14,6 +14,8 @@ day (民法典第二百零三条: 期间的最后一日是法定休假日的，�
 from __future__ import annotations
 
 import calendar
+import contextlib
+import contextvars
 import datetime as dt
 import threading
 import time
@@ -156,16 +158,33 @@ class Rules:
     remind_before_workdays: int = REMIND_BEFORE_WORKDAYS
 
 
+_rules_memo: contextvars.ContextVar[dict | None] = contextvars.ContextVar("banli_rules_memo", default=None)
+
+
+@contextlib.contextmanager
+def rules_memo():
+    """Within this block each body's rules are read once (bulk recomputation, the reminder scan)."""
+    token = _rules_memo.set({})
+    try:
+        yield
+    finally:
+        _rules_memo.reset(token)
+
+
 def rules_for(body=None) -> Rules:
     """The deadline rules of a body (its Policy row, or the SPEC §5 defaults)."""
     if body is None:
         return Rules()
+    memo = _rules_memo.get()
+    if memo is not None and body.pk in memo:
+        return memo[body.pk]
     from banli.deadlines.models import Policy
 
     p = Policy.objects.filter(body=body).first()
-    if p is None:
-        return Rules()
-    return Rules(**{f: getattr(p, f) for f in Policy.FIELDS})
+    rules = Rules() if p is None else Rules(**{f: getattr(p, f) for f in Policy.FIELDS})
+    if memo is not None:
+        memo[body.pk] = rules
+    return rules
 
 
 def _key_dates(proposal):

@@ -86,7 +86,7 @@ def due_dates_recompute(*, actor, assignments=None, reason: str = "") -> int:
     qs = assignments if assignments is not None else Assignment.objects.all()
     qs = qs.exclude(state__in=lights.FINISHED).select_related("proposal", "proposal__session__body", "parent")
     changed = 0
-    with transaction.atomic():
+    with transaction.atomic(), cal.rules_memo():
         for a in qs.iterator(chunk_size=500):
             fresh = _fresh_dues(a)
             diff = {f: v for f, v in fresh.items() if getattr(a, f) != v}
