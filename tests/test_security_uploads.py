@@ -167,3 +167,21 @@ def test_download_response_is_an_attachment_with_nosniff(tmp_path):
     assert resp["X-Content-Type-Options"] == "nosniff"
     assert "sandbox" in resp["Content-Security-Policy"]
     resp.close()
+
+
+@pytest.mark.django_db
+def test_stored_files_have_random_names_outside_the_web_root(cast, client, settings):
+    from pathlib import Path
+
+    from banli.cases.services import attachment_add, proposal_register
+
+    p = proposal_register(actor=cast.staff_npc, session=cast.npc_session, title="关于加强数据安全的建议", lead=cast.deputy)
+    att = attachment_add(actor=cast.staff_npc, proposal=p, file=up("../../答复函.pdf", PDF))
+    stored = Path(att.file.path).resolve()
+    assert "答复函" not in att.file.name and ".." not in att.file.name
+    assert stored.is_relative_to(Path(settings.MEDIA_ROOT).resolve())
+    web_roots = [Path(settings.STATIC_ROOT), *map(Path, settings.STATICFILES_DIRS)]
+    assert not any(stored.is_relative_to(r.resolve()) for r in web_roots)
+    # No route serves the storage directly.
+    assert client.get("/" + att.file.name).status_code == 404
+    assert client.get(settings.STATIC_URL + att.file.name).status_code == 404
