@@ -94,6 +94,12 @@ def test_reminders_over_a_session_go_to_the_right_people_once(cast, session_case
     assert per_case.count() == Reminder.objects.exclude(kind="manual").count()
 
 
+def test_long_overdue_cases_do_not_flood_the_inbox(cast, session_cases):
+    # A first scan months later (e.g. after importing an old ledger) sends nothing for stale dates.
+    assert remind_scan(today=D(2024, 9, 30))["sent"] == 0
+    assert remind_scan(today=D(2024, 4, 8))["sent"] > 0  # 03-08 sign date: 31 days ago, still reminded
+
+
 def test_an_extension_moves_the_reminders(cast, session_cases):
     lead, co, court = session_cases
     set_(court, state=S.HANDLING, signed_on=D(2024, 3, 4), reply_due_original=D(2024, 6, 3), reply_due=D(2024, 7, 31))

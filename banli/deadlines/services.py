@@ -482,9 +482,14 @@ def plan_checks_run(*, today: dt.date) -> int:
 # --- automatic reminders (banli remind) --------------------------------------------------------------
 
 
+# Overdue reminders go out for due dates passed within this many days; older ones (e.g. a whole
+# archive imported from a ledger) stay on the dashboard instead of flooding every inbox at once.
+OVERDUE_LOOKBACK_DAYS = 60
+
+
 def _reminder_kind(due: dt.date, today: dt.date, before_workdays: int) -> str | None:
     if today > due:
-        return ReminderKind.OVERDUE
+        return ReminderKind.OVERDUE if (today - due).days <= OVERDUE_LOOKBACK_DAYS else None
     if today == due:
         return ReminderKind.ON_DAY
     if cal.workdays_between(today, due) <= before_workdays:
@@ -562,9 +567,11 @@ def remind_scan(*, today: dt.date | None = None, chunk: int = 500) -> dict:
     rules_cache: dict[int, cal.Rules] = {}
     people_cache: dict = {}
     horizon = cal.add_workdays(today, 10)
+    oldest = today - dt.timedelta(days=OVERDUE_LOOKBACK_DAYS)
     q = Q(pk__in=[])
     for kind, oq in lights.open_q().items():
-        q |= oq & Q(**{f"{lights.DUE_FIELDS[kind]}__lte": horizon})
+        field = lights.DUE_FIELDS[kind]
+        q |= oq & Q(**{f"{field}__lte": horizon, f"{field}__gte": oldest})
     evq = Q(role__in=DUE_ROLES, state=AssignmentState.REPLIED, eval_due__isnull=False, eval_due__lte=horizon, eval_due__gte=today)
     ids = list(Assignment.objects.filter(q | evq).order_by("pk").values_list("pk", flat=True))
     for i in range(0, len(ids), chunk):
