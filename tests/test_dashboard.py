@@ -141,3 +141,19 @@ def test_dashboard_tables_export_as_xlsx(cast, login):
     resp = client.get("/stats/cases/", {"session": session.pk, "org": cast.orgs.gov.pk, "key": "class_counts.D", "format": "xlsx"})
     assert len(list(load_workbook(io.BytesIO(resp.content)).active.values)) == 5
     assert AuditEvent.objects.filter(verb="stats.export").count() == 2
+
+
+def test_grouped_unit_figures_equal_stats_for_each_unit(cast):
+    """The one-query ranking gives each unit exactly its own stats_for figures."""
+    from banli.reports.ranking import grouped_stats
+
+    session = build_seed002(cast)
+    _with_evaluations(cast, session)
+    grouped = grouped_stats(sessions=[session], org=None)
+    assert set(grouped) == {cast.orgs.gx.pk, cast.orgs.sw.pk, cast.orgs.lh.pk, cast.orgs.court.pk}
+    for unit_id, g in grouped.items():
+        from banli.orgs.models import Org
+
+        s = stats_for(sessions=[session], org=Org.objects.get(pk=unit_id))
+        for key, value in g.items():
+            assert s[key] == value, (unit_id, key)

@@ -86,30 +86,34 @@ def showcases(*, sessions, org: Org | None) -> list[dict]:
 
 
 def b_class_replies(*, sessions, org: Org | None) -> list[dict]:
-    """Sent first-class-B replies of the scope (due roles), with follow-up state and commitments."""
+    """Sent B-class replies of the scope (due roles), with follow-up state and commitments.
+    Four queries whatever the number of rows (commitments are fetched in one go)."""
     from banli.handling.models import Commitment, FollowUp
 
     a = scope_assignments(sessions=sessions, org=org).filter(role__in=DUE_ROLES)
-    fus = (
+    fus = list(
         FollowUp.objects.filter(assignment__in=a)
-        .select_related("assignment__proposal", "assignment__unit", "reply")
+        .select_related("assignment__proposal__lead", "assignment__unit", "reply")
         .order_by("assignment__proposal__number", "id")
     )
-    out = []
-    for fu in fus:
-        commitments = list(Commitment.objects.filter(reply=fu.reply).order_by("seq", "id"))
-        out.append({"followup": fu, "proposal": fu.assignment.proposal, "unit": fu.assignment.unit, "commitments": commitments})
+    commitments: dict[int, list] = {}
+    for c in Commitment.objects.filter(reply_id__in=[fu.reply_id for fu in fus]).order_by("reply_id", "seq", "id"):
+        commitments.setdefault(c.reply_id, []).append(c)
+    out = [
+        {"followup": fu, "proposal": fu.assignment.proposal, "unit": fu.assignment.unit, "commitments": commitments.get(fu.reply_id, [])}
+        for fu in fus
+    ]
     seen = {row["followup"].reply_id for row in out}
     # B replies sent without a follow-up row (e.g. imported from a ledger) are listed too.
     for r in (
         Reply.objects.filter(assignment__in=a, state=ReplyState.SENT, result_class="B")
         .exclude(pk__in=seen)
-        .select_related("assignment__proposal", "assignment__unit")
+        .select_related("assignment__proposal__lead", "assignment__unit")
     ):
         out.append({"followup": None, "proposal": r.assignment.proposal, "unit": r.assignment.unit, "commitments": []})
     if not out:
         # Ledger imports may carry only the assignment's current class.
-        for x in a.filter(result_class="B").exclude(replies__state=ReplyState.SENT).select_related("proposal", "unit"):
+        for x in a.filter(result_class="B").exclude(replies__state=ReplyState.SENT).select_related("proposal__lead", "unit"):
             out.append({"followup": None, "proposal": x.proposal, "unit": x.unit, "commitments": []})
     return out
 

@@ -1,9 +1,12 @@
 """Per-unit figures (ranking) and the unit assessment (绩效考核) score with its breakdown.
 
-Each unit's figures are `stats_for(sessions, org=unit)` — the very numbers its own dashboard
-and summary show — for every unit that holds a counted assignment of the scope. stats_for is
-three aggregate queries, so a ranking of n units is 3n indexed queries (measured in
-bench/reports_bench.py).
+The ranking groups the scope's counted assignments (`scoped_assignments`) by their unit in ONE
+aggregate query, with the very conditions of `stats_for` (`_annotated`, `_conditions`), so a
+unit's row equals `stats_for(sessions, org=unit)` whenever the unit's own subtree holds no other
+directly assigned unit (tests/test_dashboard.py checks it), and the rows always add up to the
+scope's totals: each assignment is counted once, under the unit it was assigned to.
+Calling stats_for per unit instead took 10.7 s for 80 units of a 10 000-proposal session;
+the grouped query takes about as long as one stats_for.
 """
 from __future__ import annotations
 
@@ -37,10 +40,57 @@ def ranked_units(*, sessions, org: Org | None, today=None) -> list[Org]:
     return list(Org.objects.filter(pk__in=ids).order_by("path"))
 
 
-def unit_rows(*, sessions, org: Org | None, weights: AssessmentWeights, today=None) -> list[UnitRow]:
-    from banli.stats.selectors import stats_for
+def _rate(num, den):
+    return num / den if den else None
 
-    rows = [UnitRow(unit=u, stats=stats_for(sessions=sessions, org=u, today=today)) for u in ranked_units(sessions=sessions, org=org)]
+
+def grouped_stats(*, sessions, org: Org | None, by: str = "unit_id", today=None) -> dict:
+    """{group value: the assignment figures of stats_for} for the scope, grouped by `by`."""
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from banli.stats.selectors import CLASSES, ROLES, _annotated, _conditions, scoped_assignments
+
+    today = today or timezone.localdate()
+    conds = _conditions(today)
+    rows = (
+        _annotated(scoped_assignments(sessions=sessions, org=org))
+        .order_by()
+        .values(by)
+        .annotate(**{k.replace(".", "__"): Count("pk", filter=q) for k, q in conds.items()})
+    )
+    out = {}
+    for r in rows:
+        a = {k: r[k.replace(".", "__")] for k in conds}
+        sent, evaluated = a["replies_sent"], a["evaluated"]
+        out[r[by]] = {
+            "by_role": {k: a[f"by_role.{k}"] for k in ROLES},
+            "replies_due": a["replies_due"],
+            "replies_sent": sent,
+            "reply_rate": _rate(sent, a["replies_due"]),
+            "on_time_sign_rate": _rate(a["on_time_signed"], a["sign_decided"]),
+            "on_time_reply_rate": _rate(a["on_time_replied"], a["reply_decided"]),
+            "class_counts": {k: a[f"class_counts.{k}"] for k in CLASSES},
+            "class_rates": {k: _rate(a[f"class_counts.{k}"], sent) for k in CLASSES},
+            "evaluated": evaluated,
+            "satisfied": a["satisfied"],
+            "basically_satisfied": a["basically_satisfied"],
+            "unsatisfied": a["unsatisfied"],
+            "satisfaction_rate": _rate(a["satisfied"] + a["basically_satisfied"], evaluated),
+            "full_satisfaction_rate": _rate(a["satisfied"], evaluated),
+            "contact_rate": _rate(a["contacted"], sent),
+            "face_to_face_rate": _rate(a["face_to_face"], sent),
+            "b_open": a["b_open"],
+            "b_converted": a["b_converted"],
+            "overdue": a["overdue"],
+        }
+    return out
+
+
+def unit_rows(*, sessions, org: Org | None, weights: AssessmentWeights, today=None) -> list[UnitRow]:
+    stats = grouped_stats(sessions=sessions, org=org, today=today)
+    units = Org.objects.filter(pk__in=list(stats)).order_by("path")
+    rows = [UnitRow(unit=u, stats=stats[u.pk]) for u in units]
     for row in rows:
         score_unit(row, weights)
     scored = sorted((r for r in rows if r.score is not None), key=lambda r: (-r.score, r.unit.path))

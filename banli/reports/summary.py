@@ -29,6 +29,7 @@ CLASS_PHRASES = {
 }
 ROLE_PHRASES = (("lead", "主办件"), ("separate", "分办件"), ("co", "会办件"), ("sole", "承办件"))
 NUMERALS = "一二三四五六七八九十"
+B_LIST_LIMIT = 30  # beyond this the summary points to the B-class ledger (.xlsx) instead
 
 
 @dataclass
@@ -231,8 +232,9 @@ def other_paragraphs(texts: Texts, *, sessions, session: Session, org: Org | Non
             bits.append(f"正在跟踪落实{states.count('open')}件")
         if states.count("explained"):
             bits.append(f"已作出说明{states.count('explained')}件")
-        paras = [head + ("，其中" + "、".join(bits) if bits else "") + "："]
-        for row in rows:
+        listed = rows[:B_LIST_LIMIT]
+        paras = [head + ("，其中" + "、".join(bits) if bits else "") + ("：" if len(rows) <= B_LIST_LIMIT else f"。逐件情况见B类跟踪台账，前{B_LIST_LIMIT}件如下：")]
+        for row in listed:
             p = row["proposal"]
             line = f"《{p.title}》（{p.number}，{row['unit'].name}）"
             if row["commitments"]:

@@ -161,19 +161,21 @@ def _row_view(row, sessions):
 
 
 def _trend(user, sessions, org):
-    from banli.stats.selectors import stats_for
+    """The last sessions of the same body, one grouped query (assignment figures per session)."""
+    from banli.reports.ranking import grouped_stats
 
     bodies = {s.body_id for s in sessions}
     recent = list(report_scope.sessions_for(user).filter(body_id__in=bodies)[:TREND_SESSIONS])
     recent.reverse()
-    out = {"names": [], "received": [], "replies_due": [], "reply_rate": [], "satisfaction_rate": [], "on_time_reply_rate": [], "contact_rate": []}
+    per = grouped_stats(sessions=recent, org=org, by="proposal__session_id")
+    out = {"names": [], "assignments": [], "replies_due": [], "reply_rate": [], "satisfaction_rate": [], "on_time_reply_rate": [], "contact_rate": []}
     for s in recent:
-        st = stats_for(sessions=[s], org=org)
+        st = per.get(s.pk)
         out["names"].append(s.name)
-        out["received"].append(st["assigned"])
-        out["replies_due"].append(st["replies_due"])
+        out["assignments"].append(sum(st["by_role"].values()) if st else 0)
+        out["replies_due"].append(st["replies_due"] if st else 0)
         for k in ("reply_rate", "satisfaction_rate", "on_time_reply_rate", "contact_rate"):
-            out[k].append(_r(st[k]))
+            out[k].append(_r(st[k]) if st else None)
     return out
 
 

@@ -22,7 +22,7 @@ document.addEventListener("DOMContentLoaded", () => {
     xAxis: { type: "category", data: t.names, axisLabel: { fontSize: 10, interval: 0, overflow: "truncate", width: 90 } },
     yAxis: [{ type: "value", name: "件" }, pctAxis],
     series: [
-      { name: "交办件数", type: "bar", data: t.received },
+      { name: "交办件次", type: "bar", data: t.assignments },
       { name: "应答复", type: "bar", data: t.replies_due },
       { name: "办复率", type: "line", yAxisIndex: 1, data: t.reply_rate },
       { name: "满意率", type: "line", yAxisIndex: 1, data: t.satisfaction_rate },
