@@ -380,3 +380,19 @@ def test_plan_pages(cast, login):
     assert login(cast.staff_cppcc).get(f"/deadlines/plans/{plan.pk}/").status_code == 404
     r = login(cast.staff_cppcc).post("/deadlines/plans/", {"name": "越权", "session": cast.npc_session.pk})
     assert SupervisionPlan.objects.count() == 1
+
+
+def test_district_decides_extensions_of_its_sub_assignments(cast):
+    o = cast.orgs
+    p = make_case(cast, "区级分解")
+    (parent,) = assign(cast, p, [(o.lh, R.SOLE)], D(2024, 3, 1))
+    (sub,) = assignment_create(actor=cast.liaison_lh, proposal=p, units=[(o.lh_fgj, R.SOLE)], parent=parent, assigned_on=D(2024, 3, 4))
+    assert sub.reply_due <= parent.reply_due  # a sub-assignment never gets more time than its parent
+    set_(sub, state=S.HANDLING, signed_on=D(2024, 3, 5))
+    ext = extension_request(actor=cast.liaison_lh_fgj, assignment=sub, reason="需征求街道意见", requested_due=D(2024, 6, 20))
+    assert Notification.objects.filter(user=cast.liaison_lh, verb="extension.request").exists()
+    with pytest.raises(NotFound):
+        extension_decide(actor=cast.staff_npc, extension=ext, approve=True)
+    extension_decide(actor=cast.liaison_lh, extension=ext, approve=True)
+    sub.refresh_from_db()
+    assert sub.reply_due == D(2024, 6, 20)
