@@ -88,8 +88,9 @@ def main() -> None:
         for r in picks:
             q = similarity.query_vector(index, proposal_id=int(r))
             same = index.sessions == index.sessions[r]
-            similarity.neighbours(index, q, top=5, exclude={int(r)}, mask=same)
-            similarity.neighbours(index, q, top=5, exclude={int(r)}, mask=~same)
+            scores = similarity.scores_for(index, q)
+            similarity.neighbours(index, q, top=5, exclude={int(r)}, mask=same, scores=scores)
+            similarity.neighbours(index, q, top=5, exclude={int(r)}, mask=~same, scores=scores)
     with clock(out, "similar_typed_text", per=50, unit="ms"):
         for r in picks[:50]:
             p = data[int(r)]

@@ -71,7 +71,9 @@ class Model:
 
 def train(samples: list[Sample]) -> Model:
     # A fixed epoch budget is deliberate (training time bounded at 10^5 samples): don't warn about it.
-    with warnings.catch_warnings():
+    from threadpoolctl import threadpool_limits
+
+    with warnings.catch_warnings(), threadpool_limits(limits=1):
         warnings.simplefilter("ignore", ConvergenceWarning)
         return _train(samples)
 

@@ -173,8 +173,9 @@ def similar_for_proposal(user, proposal: Proposal, *, top: int = 5) -> dict:
     q = similarity.query_vector(index, proposal_id=proposal.pk, title=proposal.title, content=proposal.content)
     same_mask = index.sessions == proposal.session_id
     exclude = {proposal.pk}
-    same = similarity.neighbours(index, q, top=top, exclude=exclude, mask=same_mask)
-    past = similarity.neighbours(index, q, top=top, exclude=exclude, mask=~same_mask)
+    scores = similarity.scores_for(index, q)
+    same = similarity.neighbours(index, q, top=top, exclude=exclude, mask=same_mask, scores=scores)
+    past = similarity.neighbours(index, q, top=top, exclude=exclude, mask=~same_mask, scores=scores)
     return {
         "same": _items(user, same, session_id=proposal.session_id, source=proposal),
         "past": _items(user, past, session_id=proposal.session_id),
@@ -190,8 +191,9 @@ def similar_for_text(user, *, body: Org, session: Session | None, title: str, co
         hits = similarity.neighbours(index, q, top=top)
         return {"same": [], "past": _items(user, hits, session_id=None)}
     same_mask = index.sessions == session.pk
-    same = similarity.neighbours(index, q, top=top, mask=same_mask)
-    past = similarity.neighbours(index, q, top=top, mask=~same_mask)
+    scores = similarity.scores_for(index, q)
+    same = similarity.neighbours(index, q, top=top, mask=same_mask, scores=scores)
+    past = similarity.neighbours(index, q, top=top, mask=~same_mask, scores=scores)
     return {"same": _items(user, same, session_id=session.pk), "past": _items(user, past, session_id=session.pk)}
 
 

@@ -20,6 +20,21 @@ from sklearn.preprocessing import normalize as l2_normalize
 from .models import DocKind, SearchDoc
 from .text import STOP_WORDS, doc_tokens, term_weight
 
+def single_threaded(func):
+    """Run numeric code with one BLAS/OpenMP thread: in a web or worker process on a shared
+    machine, more threads oversubscribe the cores (measured: 10× the CPU time for KMeans)."""
+    import functools
+
+    from threadpoolctl import threadpool_limits
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with threadpool_limits(limits=1):
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
 SHOW_MIN_SCORE = 0.12  # below this, "similar" is noise
 DUPLICATE_SCORE = 0.4  # merge suggestions at or above this (near-duplicates phrased differently score 0.45+)
 
@@ -192,6 +207,13 @@ def query_vector(index: BodyIndex, *, proposal_id: int | None = None, title: str
     return index.vectors.transform([doc_tokens(title, content)])
 
 
+def scores_for(index: BodyIndex, q: sp.csr_matrix) -> np.ndarray:
+    """Cosine of q with every row (CSR matrix × dense vector: one pass over the index)."""
+    qd = np.zeros(q.shape[1], dtype=np.float32)
+    qd[q.indices] = q.data
+    return index.vectors.X @ qd
+
+
 def neighbours(
     index: BodyIndex,
     q: sp.csr_matrix,
@@ -200,11 +222,14 @@ def neighbours(
     exclude: set[int] = frozenset(),
     min_score: float = SHOW_MIN_SCORE,
     mask: np.ndarray | None = None,
+    scores: np.ndarray | None = None,
 ) -> list[Hit]:
-    """The `top` documents of the index most similar to q (cosine), best first."""
+    """The `top` documents of the index most similar to q (cosine), best first.
+
+    `scores` (from scores_for) lets two calls with different masks share one product."""
     if q.nnz == 0 or len(index.ids) == 0:
         return []
-    scores = (index.vectors.X @ q.T).toarray().ravel()
+    scores = scores_for(index, q) if scores is None else scores.copy()
     if mask is not None:
         scores = np.where(mask, scores, -1.0)
     for pid in exclude:
@@ -220,6 +245,7 @@ def neighbours(
     return hits
 
 
+@single_threaded
 def pairs_above(X: sp.csr_matrix, threshold: float = DUPLICATE_SCORE, chunk: int = 1000):
     """All pairs i < j with cosine ≥ threshold, closest first, as arrays (i, j, score).
 
@@ -252,6 +278,7 @@ def pairs_above(X: sp.csr_matrix, threshold: float = DUPLICATE_SCORE, chunk: int
     return I[order], J[order], V[order]
 
 
+@single_threaded
 def cluster_rows(X: sp.csr_matrix, *, k: int | None = None, min_sim: float = 0.15, seed: int = 0):
     """KMeans over the (L2-normalised) rows; returns (labels, term-space centroids).
 
@@ -266,12 +293,16 @@ def cluster_rows(X: sp.csr_matrix, *, k: int | None = None, min_sim: float = 0.1
     if k is None:
         k = int(min(150, max(1, round(1.5 * n**0.5))))
     k = min(k, n)
-    Z = X
     if n > 2000 and X.shape[1] > 200:
+        from sklearn.cluster import MiniBatchKMeans
         from sklearn.decomposition import TruncatedSVD
 
+        # k-means++ seeding over every row is the slow part at 10^4 rows: seed on a sample
         Z = l2_normalize(TruncatedSVD(n_components=100, random_state=seed).fit_transform(X))
-    labels = KMeans(n_clusters=k, n_init=1, max_iter=60, random_state=seed).fit_predict(Z)
+        km = MiniBatchKMeans(n_clusters=k, batch_size=2048, init_size=min(n, 20 * k), n_init=3, random_state=seed)
+        labels = km.fit_predict(Z)
+    else:
+        labels = KMeans(n_clusters=k, n_init=1, max_iter=60, random_state=seed).fit_predict(X)
     onehot = sp.csr_matrix((np.ones(n, dtype=np.float32), (labels, np.arange(n))), shape=(k, n))
     sizes = np.maximum(np.asarray(onehot.sum(axis=1)).ravel(), 1)
     centroids = np.asarray((onehot @ X).todense()) / sizes[:, None]
