@@ -191,6 +191,7 @@ def test_dashboard_page_and_xlsx_export(cast, four_cases, login, monkeypatch):
     c = login(cast.staff_npc)
     page = c.get("/deadlines/?status=red").content.decode()
     assert "迟签收" in page and "未签收" in page and "已延期" not in page
+    assert "逾期件数较多的单位" in page and "龙华区人民政府" in page
     r = c.get("/deadlines/export.xlsx?status=red")
     assert r["Content-Type"].startswith("application/vnd.openxmlformats")
     ws = load_workbook(BytesIO(r.content)).active

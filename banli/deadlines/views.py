@@ -242,12 +242,17 @@ def dashboard(request):
         "yellow": base.filter(lights.yellow_q(today)).count(),
         "late": base.filter(lights.late_history_q()).count(),
     }
+    from django.db.models import Count
+
+    by_unit = list(
+        base.filter(lights.red_q(today)).values("unit__pk", "unit__name").annotate(n=Count("pk", distinct=True)).order_by("-n", "unit__name")[:8]
+    )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     rows = [(a, lights.light(a, today)) for a in page]
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "deadlines/dashboard.html", {
-        **f, "page": page, "rows": rows, "summary": summary, "status_choices": STATUS_CHOICES,
+        **f, "page": page, "rows": rows, "summary": summary, "by_unit": by_unit, "status_choices": STATUS_CHOICES,
         "due_choices": [(k, DueKind(k).label) for k in lights.DUE_FIELDS], "query": query.urlencode(),
     })
 
