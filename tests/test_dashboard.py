@@ -157,3 +157,12 @@ def test_grouped_unit_figures_equal_stats_for_each_unit(cast):
         s = stats_for(sessions=[session], org=Org.objects.get(pk=unit_id))
         for key, value in g.items():
             assert s[key] == value, (unit_id, key)
+
+
+def test_trend_json_lists_the_bodys_sessions_in_scope(cast, login):
+    session = build_seed002(cast)
+    client = login(cast.staff_cppcc)
+    data = client.get("/stats/trend.json", {"session": session.pk}).json()
+    assert data["names"] == ["市政协七届四次会议"]
+    assert data["replies_due"] == [628] and data["reply_rate"] == [100.0]  # 616 government + 12 court
+    assert login(cast.deputy_user).get("/stats/trend.json", {"session": session.pk}).status_code in (403, 404)

@@ -85,17 +85,38 @@ def showcases(*, sessions, org: Org | None) -> list[dict]:
     return out
 
 
-def b_class_replies(*, sessions, org: Org | None) -> list[dict]:
-    """Sent B-class replies of the scope (due roles), with follow-up state and commitments.
-    Four queries whatever the number of rows (commitments are fetched in one go)."""
+def b_class_counts(*, sessions, org: Org | None) -> tuple[dict, int]:
+    """({follow-up state: count} of the scope's B-class replies, dropped commitments), by aggregates.
+    B replies without a follow-up row count as “open”."""
     from banli.handling.models import Commitment, FollowUp
 
     a = scope_assignments(sessions=sessions, org=org).filter(role__in=DUE_ROLES)
-    fus = list(
+    counts = dict(FollowUp.objects.filter(assignment__in=a).order_by().values_list("state").annotate(n=Count("id")))
+    loose = (
+        Reply.objects.filter(assignment__in=a, state=ReplyState.SENT, result_class="B", followup__isnull=True).count()
+    )
+    if loose:
+        counts["open"] = counts.get("open", 0) + loose
+    if not counts:
+        n = a.filter(result_class="B").exclude(replies__state=ReplyState.SENT).count()
+        if n:
+            counts["open"] = n
+    dropped = Commitment.objects.filter(reply__assignment__in=a, state="dropped").count()
+    return counts, dropped
+
+
+def b_class_replies(*, sessions, org: Org | None, limit: int | None = None) -> list[dict]:
+    """Sent B-class replies of the scope (due roles), with follow-up state and commitments
+    (the first `limit` by number when given). A few queries whatever the number of rows."""
+    from banli.handling.models import Commitment, FollowUp
+
+    a = scope_assignments(sessions=sessions, org=org).filter(role__in=DUE_ROLES)
+    fus_qs = (
         FollowUp.objects.filter(assignment__in=a)
         .select_related("assignment__proposal__lead", "assignment__unit", "reply")
         .order_by("assignment__proposal__number", "id")
     )
+    fus = list(fus_qs[:limit] if limit else fus_qs)
     commitments: dict[int, list] = {}
     for c in Commitment.objects.filter(reply_id__in=[fu.reply_id for fu in fus]).order_by("reply_id", "seq", "id"):
         commitments.setdefault(c.reply_id, []).append(c)
@@ -103,21 +124,17 @@ def b_class_replies(*, sessions, org: Org | None) -> list[dict]:
         {"followup": fu, "proposal": fu.assignment.proposal, "unit": fu.assignment.unit, "commitments": commitments.get(fu.reply_id, [])}
         for fu in fus
     ]
-    seen = {row["followup"].reply_id for row in out}
     # B replies sent without a follow-up row (e.g. imported from a ledger) are listed too.
     for r in (
-        Reply.objects.filter(assignment__in=a, state=ReplyState.SENT, result_class="B")
-        .exclude(pk__in=seen)
+        Reply.objects.filter(assignment__in=a, state=ReplyState.SENT, result_class="B", followup__isnull=True)
         .select_related("assignment__proposal__lead", "assignment__unit")
+        .order_by("assignment__proposal__number", "id")
     ):
         out.append({"followup": None, "proposal": r.assignment.proposal, "unit": r.assignment.unit, "commitments": []})
+        if limit and len(out) >= limit:
+            break
     if not out:
         # Ledger imports may carry only the assignment's current class.
-        for x in a.filter(result_class="B").exclude(replies__state=ReplyState.SENT).select_related("proposal__lead", "unit"):
+        for x in a.filter(result_class="B").exclude(replies__state=ReplyState.SENT).select_related("proposal__lead", "unit").order_by("proposal__number")[:limit]:
             out.append({"followup": None, "proposal": x.proposal, "unit": x.unit, "commitments": []})
-    return out
-
-
-def dropped_commitments(rows: list[dict]) -> list:
-    return [c for row in rows for c in row["commitments"] if c.state == "dropped"]
-
+    return out[:limit] if limit else out

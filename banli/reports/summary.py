@@ -216,25 +216,26 @@ def problem_paragraphs(texts: Texts, *, session: Session, s: dict) -> list[str]:
 
 def other_paragraphs(texts: Texts, *, sessions, session: Session, org: Org | None) -> list[str]:
     subject = subject_name(org, session)
-    rows = d.b_class_replies(sessions=sessions, org=org)
-    if not rows:
+    counts, dropped = d.b_class_counts(sessions=sessions, org=org)
+    total = sum(counts.values())
+    if not total:
         paras = [
             f"{session.year}年度{subject}无办理结果类型列为“B类”的答复，也无承诺的事项因客观条件发生较大变化"
             f"致使承诺事项不能落实或者需要调整实施的情况。"
         ]
     else:
-        states = [row["followup"].state if row["followup"] else "open" for row in rows]
-        head = f"{session.year}年度{subject}办理结果类型列为“B类”的答复共{len(rows)}件"
+        rows = d.b_class_replies(sessions=sessions, org=org, limit=B_LIST_LIMIT)
+        head = f"{session.year}年度{subject}办理结果类型列为“B类”的答复共{total}件"
         bits = []
-        if states.count("converted"):
-            bits.append(f"已解决并转为A类{states.count('converted')}件")
-        if states.count("open"):
-            bits.append(f"正在跟踪落实{states.count('open')}件")
-        if states.count("explained"):
-            bits.append(f"已作出说明{states.count('explained')}件")
-        listed = rows[:B_LIST_LIMIT]
-        paras = [head + ("，其中" + "、".join(bits) if bits else "") + ("：" if len(rows) <= B_LIST_LIMIT else f"。逐件情况见B类跟踪台账，前{B_LIST_LIMIT}件如下：")]
-        for row in listed:
+        if counts.get("converted"):
+            bits.append(f"已解决并转为A类{counts['converted']}件")
+        if counts.get("open"):
+            bits.append(f"正在跟踪落实{counts['open']}件")
+        if counts.get("explained"):
+            bits.append(f"已作出说明{counts['explained']}件")
+        more = total > B_LIST_LIMIT
+        paras = [head + ("，其中" + "、".join(bits) if bits else "") + (f"。逐件情况见B类跟踪台账，前{B_LIST_LIMIT}件如下：" if more else "：")]
+        for row in rows:
             p = row["proposal"]
             line = f"《{p.title}》（{p.number}，{row['unit'].name}）"
             if row["commitments"]:
@@ -242,9 +243,8 @@ def other_paragraphs(texts: Texts, *, sessions, session: Session, org: Org | Non
                     f"{c.text}（{cn_date(c.due)}前，{c.get_state_display()}）" for c in row["commitments"]
                 )
             paras.append(line + "。")
-        dropped = d.dropped_commitments(rows)
         if dropped:
-            paras.append(f"承诺的事项因客观条件发生较大变化致使不能落实或者需要调整实施的有{len(dropped)}项，已向{('代表' if session.is_npc else '委员')}作出说明。")
+            paras.append(f"承诺的事项因客观条件发生较大变化致使不能落实或者需要调整实施的有{dropped}项，已向{('代表' if session.is_npc else '委员')}作出说明。")
         else:
             paras.append("无承诺的事项因客观条件发生较大变化致使承诺事项不能落实或者需要调整实施的情况。")
     paras.extend(_lines(texts.other))

@@ -101,7 +101,6 @@ def overview(request):
     weights = report_services.weights_for(report_services.assessment_owner(user))
     rows = unit_rows(sessions=sessions, org=org, weights=weights)
     methods, contacts_total, f2f = report_data.contacts_by_method(sessions=sessions, org=org)
-    trend = _trend(user, sessions, org)
     if request.GET.get("format") == "xlsx":
         return _overview_xlsx(request, sessions, org, stats, rows)
     ctx.update(
@@ -116,7 +115,6 @@ def overview(request):
         chart={
             "classes": [{"name": f"{c}类", "value": stats["class_counts"][c]} for c in "ABCD"],
             "methods": [{"name": label, "value": n} for _, label, n in methods],
-            "trend": trend,
             "units": [
                 {"name": r.unit.short_name or r.unit.name, "reply_rate": _r(r.stats["reply_rate"]), "satisfaction_rate": _r(r.stats["satisfaction_rate"]),
                  "on_time_reply_rate": _r(r.stats["on_time_reply_rate"]), "score": r.score}
@@ -124,6 +122,7 @@ def overview(request):
             ],
         },
         xlsx_url=reverse("stats:overview") + "?" + _query(sessions, org, format="xlsx"),
+        trend_url=reverse("stats:trend") + "?" + _query(sessions, org),
         summary_url=reverse("reports:summary") + "?" + _query(sessions[:1], org) if len(sessions) == 1 else "",
     )
     return render(request, "stats/overview.html", ctx)
@@ -177,6 +176,17 @@ def _trend(user, sessions, org):
         for k in ("reply_rate", "satisfaction_rate", "on_time_reply_rate", "contact_rate"):
             out[k].append(_r(st[k]) if st else None)
     return out
+
+
+@login_required
+@_handle_domain
+def trend(request):
+    """Trend across the last sessions of the same body, as JSON for the dashboard's chart.
+    Fetched after the page is shown: it scans several sessions, the page only the chosen ones."""
+    from django.http import JsonResponse
+
+    sessions, org = _resolve(request)
+    return JsonResponse(_trend(request.user, sessions, org) if sessions else {"names": []})
 
 
 CASE_COLUMNS = ["编号", "标题", "领衔人", "承办单位", "办理方式", "状态", "签收日期", "答复日期", "答复类别"]

@@ -14,8 +14,8 @@ document.addEventListener("DOMContentLoaded", () => {
     chart.setOption(Object.assign({ color: red, animation: false }, option));
     charts.push(chart);
   };
-  const t = data.trend || { names: [] };
-  make("trend", {
+  const trendEl = document.querySelector('[data-chart="trend"]');
+  const drawTrend = (t) => make("trend", {
     tooltip: { trigger: "axis" },
     legend: { top: 0, textStyle: { fontSize: 11 } },
     grid: { left: 40, right: 40, top: 40, bottom: 30 },
@@ -29,6 +29,13 @@ document.addEventListener("DOMContentLoaded", () => {
       { name: "按时答复率", type: "line", yAxisIndex: 1, data: t.on_time_reply_rate },
     ],
   });
+  // The trend scans several sessions: it is fetched after the page is shown.
+  if (trendEl && trendEl.dataset.url) {
+    fetch(trendEl.dataset.url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((r) => (r.ok ? r.json() : Promise.reject(r.status)))
+      .then(drawTrend)
+      .catch(() => { trendEl.textContent = "趋势数据加载失败，请刷新页面重试。"; });
+  }
   make("classes", {
     tooltip: { trigger: "item", formatter: "{b}：{c}（{d}%）" },
     legend: { bottom: 0 },
