@@ -53,8 +53,17 @@ def session(cast, tmp_path):
     return cast.npc_session
 
 
+EXPECTED_KEYS = [
+    "received", "by_channel", "accepted", "not_accepted", "merged", "accept_rate", "assigned", "assigned_share", "by_role",
+    "replies_due", "replies_sent", "reply_rate", "on_time_sign_rate", "on_time_reply_rate", "class_counts", "class_rates",
+    "evaluated", "satisfied", "basically_satisfied", "unsatisfied", "satisfaction_rate", "full_satisfaction_rate",
+    "contact_rate", "face_to_face_rate", "b_open", "b_converted", "adoption_rate", "overdue",
+]
+
+
 def test_figures_of_a_small_session(cast, session):
     s = stats_for(sessions=[session], today=TODAY)
+    assert list(s) == EXPECTED_KEYS
     assert (s["received"], s["by_channel"], s["accepted"], s["not_accepted"], s["merged"]) == (7, {"plenary": 6, "interim": 1}, 5, 1, 1)
     assert s["accept_rate"] == 5 / 7
     assert s["assigned"] == 4 and s["assigned_share"] == 4 / 5
