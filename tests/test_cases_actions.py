@@ -370,3 +370,20 @@ def test_district_withdraws_its_own_sub_assignment_not_the_city_one(cast, cases,
     assert withdraw(c, cases.district_sub, "区内调整").status_code == 302
     cases.district_sub.refresh_from_db()
     assert cases.district_sub.state == AssignmentState.WITHDRAWN
+
+
+def test_double_submitted_registration_registers_once(cast, login):
+    c = login(cast.staff_npc)
+    first = c.post(REG, reg_data(cast, once="tok-1"))
+    assert first.status_code == 302
+    second = c.post(REG, reg_data(cast, once="tok-1"), follow=True)
+    assert Proposal.objects.count() == 1
+    assert "该表单已经提交过，未重复登记" in second.content.decode()
+
+
+def test_a_refused_registration_does_not_use_up_its_token(cast, login):
+    proposal_register(actor=cast.staff_npc, session=cast.npc_session, title="已有", lead=cast.deputy, number="20230007")
+    c = login(cast.staff_npc)
+    assert c.post(REG, reg_data(cast, number="20230007", once="tok-2")).status_code == 400
+    assert c.post(REG, reg_data(cast, number="20230008", once="tok-2")).status_code == 302
+    assert Proposal.objects.filter(number="20230008").exists()

@@ -389,12 +389,15 @@ def proposal_intake(
     lead_name: str,
     cosigner_names: Sequence[str] = (),
     files: Sequence = (),
+    once: str = "",
     **fields,
 ) -> Proposal:
     """Register a proposal as typed on the registration form, all or nothing.
 
     Proposers named but not yet known to the body are created; attachments are stored. Any
     refusal (duplicate number, oversize file …) leaves no proposal, proposer or attachment row.
+    `once` is the form's one-time token: a double-clicked or replayed submit registers once
+    (the second raises AlreadySubmitted).
     """
     _require_body_staff(actor, session)
     lead_name = (lead_name or "").strip()
@@ -404,6 +407,8 @@ def proposal_intake(
         _check_upload(f)
     try:
         with transaction.atomic():
+            if once:
+                _claim_once(actor, once)
             lead = proposer_get_or_create(body=session.body, name=lead_name)
             cosigners = [proposer_get_or_create(body=session.body, name=n) for n in cosigner_names if n != lead_name]
             p = proposal_register(actor=actor, session=session, title=title, lead=lead, cosigners=cosigners, **fields)
@@ -413,6 +418,20 @@ def proposal_intake(
         # Two clerks took the same number at the same moment.
         raise DomainError("编号已被同时登记的另一件占用，请重新提交。", field="number")
     return p
+
+
+class AlreadySubmitted(DomainError):
+    """The same form was submitted before; nothing was done the second time."""
+
+
+def _claim_once(actor, token: str) -> None:
+    from banli.handling.models import SubmitToken
+
+    try:
+        with transaction.atomic():
+            SubmitToken.objects.create(token=token.strip()[:64], user=actor)
+    except IntegrityError:
+        raise AlreadySubmitted("该表单已经提交过，未重复登记。")
 
 
 # --- attachments -------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 from django.conf import settings
 from django.contrib import messages
@@ -35,6 +36,7 @@ from .selectors import (
     user_body,
 )
 from .services import (
+    AlreadySubmitted,
     assignable_units,
     assignment_create,
     assignment_withdraw,
@@ -149,7 +151,11 @@ def proposal_register_view(request):
                     group=d["group"],
                     topic=d["topic"],
                     submitted_on=d["submitted_on"],
+                    once=request.POST.get("once", ""),
                 )
+            except AlreadySubmitted as e:
+                messages.info(request, e.message)
+                return redirect("cases:list")
             except DomainError as e:
                 _form_error(form, e)
             else:
@@ -160,6 +166,7 @@ def proposal_register_view(request):
         form = ProposalRegisterForm(sessions=sessions)
         status = 200
     next_numbers = {str(s.pk): next_number(s) for s in sessions[:20]}
+    once = request.POST.get("once") if request.method == "POST" else ""
     selected = form["session"].value() or (str(sessions[0].pk) if sessions else "")
     return render(
         request,
@@ -168,6 +175,7 @@ def proposal_register_view(request):
             "form": form,
             "session": sessions.filter(pk=selected).first() if str(selected).isdigit() else None,
             "next_numbers_json": json.dumps(next_numbers),
+            "once": once or uuid.uuid4().hex,
             "next_number": next_numbers.get(str(selected), ""),
             "proposers": Proposer.objects.filter(body=body).only("name", "group").order_by("name")[:3000],
             "topics": proposals_visible_to(user).exclude(topic="").values_list("topic", flat=True).distinct().order_by("topic")[:200],
