@@ -5,9 +5,9 @@
 Seeds the database of bench/stats_and_list.py (10 sessions; with the default 100 000 proposals
 each session has 10 000 proposals, ≈13 000 assignments, 80 units), then times, as a signed-in
 user through the whole Django stack (middleware, scope, template):
-* GET /stats/ — figures, the lists' counts behind the rates, a 6-session trend, contact
-  methods and the per-unit ranking with assessment scores — for body staff (all 80 units),
-  for one unit's liaison;
+* GET /stats/ — figures, the lists' counts behind the rates, contact methods and the per-unit
+  ranking with assessment scores — for body staff (all 80 units) and one unit's liaison; and
+  the 6-session trend JSON the page fetches afterwards;
 * the summary .docx (stats, contacts, showcases, B-class list, layout) for the government
   subtree and for one unit; and one reply letter.
 SQLite: a file database in a fresh temporary BANLI_DATA_DIR (deleted afterwards).
@@ -102,6 +102,8 @@ def measure(ctx: dict, repeat: int, timed) -> None:
 
         ms = timed(get, repeat)
         print(f"  {who:8s} {len(get().content) // 1024:5d} KB {ms:8.0f} ms")
+        ms = timed(lambda client=client: client.get("/stats/trend.json", {"session": s.pk}), repeat)
+        print(f"  {who:8s} trend.json (6 sessions, fetched after the page) {ms:8.0f} ms")
 
     print(f"\nsummary .docx (median of {repeat}):")
     for label, org in ((ctx["gov"].name, ctx["gov"]), (ctx["unit"].name, ctx["unit"])):
