@@ -378,7 +378,7 @@ def test_double_submitted_registration_registers_once(cast, login):
     assert first.status_code == 302
     second = c.post(REG, reg_data(cast, once="tok-1"), follow=True)
     assert Proposal.objects.count() == 1
-    assert "该表单已经提交过，未重复登记" in second.content.decode()
+    assert "该表单已经提交过，未重复执行" in second.content.decode()
 
 
 def test_a_refused_registration_does_not_use_up_its_token(cast, login):

@@ -198,3 +198,11 @@ def test_upload_refused_for_unit_liaison(cast, cases, login):
     resp = login(cast.liaison_gx).post(f"/cases/{cases.main.pk}/attachments/", {"files": [SimpleUploadedFile("a.txt", b"x")]})
     assert resp.status_code in (403, 404)
     assert Attachment.objects.count() == 0
+
+
+def test_double_submitted_upload_stores_once(cast, cases, login):
+    c = login(cast.staff_npc)
+    for _ in range(2):
+        resp = c.post(f"/cases/{cases.main.pk}/attachments/", {"once": "up-1", "files": [SimpleUploadedFile("a.pdf", b"%PDF")]})
+        assert resp.status_code == 302
+    assert Attachment.objects.count() == 1

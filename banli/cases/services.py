@@ -408,7 +408,7 @@ def proposal_intake(
     try:
         with transaction.atomic():
             if once:
-                _claim_once(actor, once)
+                form_token_claim(actor=actor, token=once)
             lead = proposer_get_or_create(body=session.body, name=lead_name)
             cosigners = [proposer_get_or_create(body=session.body, name=n) for n in cosigner_names if n != lead_name]
             p = proposal_register(actor=actor, session=session, title=title, lead=lead, cosigners=cosigners, **fields)
@@ -424,14 +424,15 @@ class AlreadySubmitted(DomainError):
     """The same form was submitted before; nothing was done the second time."""
 
 
-def _claim_once(actor, token: str) -> None:
+def form_token_claim(*, actor, token: str) -> None:
+    """Claim a form's one-time token inside the caller's transaction; AlreadySubmitted if used."""
     from banli.handling.models import SubmitToken
 
     try:
         with transaction.atomic():
             SubmitToken.objects.create(token=token.strip()[:64], user=actor)
     except IntegrityError:
-        raise AlreadySubmitted("该表单已经提交过，未重复登记。")
+        raise AlreadySubmitted("该表单已经提交过，未重复执行。")
 
 
 # --- attachments -------------------------------------------------------------------------------

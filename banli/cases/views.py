@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -42,6 +43,7 @@ from .services import (
     assignment_withdraw,
     attachment_add,
     attachment_download,
+    form_token_claim,
     can_withdraw,
     is_body_staff_of,
     next_number,
@@ -290,6 +292,7 @@ def _render_detail(request, p, *, status=200, review_form=None, key_form=None, a
         "key_form": key_form,
         "assign_form": assign_form,
         "attach_form": attach_form or (AttachmentForm() if staff else None),
+        "once": uuid.uuid4().hex,
     }
     return render(request, "cases/detail.html", ctx, status=status)
 
@@ -415,8 +418,14 @@ def attachment_upload_view(request, pk):
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            for f in form.cleaned_data["files"]:
-                attachment_add(actor=user, proposal=p, file=f)
+            with transaction.atomic():
+                if request.POST.get("once"):
+                    form_token_claim(actor=user, token=request.POST["once"])
+                for f in form.cleaned_data["files"]:
+                    attachment_add(actor=user, proposal=p, file=f)
+        except AlreadySubmitted as e:
+            messages.info(request, e.message)
+            return redirect(p)
         except DomainError as e:
             _form_error(form, e)
         else:
