@@ -133,3 +133,13 @@ def test_letter_renders_as_a4_with_22_lines_of_28_characters(cast, sent):
     lines = [line.strip() for line in page2.splitlines() if line.strip() and "—" not in line]
     assert len(lines) == 22
     assert max(len(line.replace(" ", "")) for line in lines) == 28
+
+
+def test_doc_settings_page_saves_for_the_liaison_only(cast, login):
+    client = login(cast.liaison_gx)
+    assert client.get("/reports/doc-settings/").status_code == 200
+    assert client.post("/reports/doc-settings/", {"issuer": "", "letter_prefix": "深工信函", "cc": ""}).status_code == 302
+    assert UnitDocSettings.objects.get(unit=cast.orgs.gx).letter_prefix == "深工信函"
+    bad = client.post("/reports/doc-settings/", {"letter_prefix": "深工信函〔2023〕1号"})
+    assert "只填机关代字" in bad.content.decode()
+    assert login(cast.handler_gx).get("/reports/doc-settings/").status_code in (403, 404)

@@ -10,4 +10,5 @@ ROUTES = {
     "reports:responsibility": {"GET": STATS_ROLES},
     "reports:b_ledger": {"GET": STATS_ROLES},
     "reports:archive": {"GET": STATS_ROLES},
+    "reports:doc_settings": {"GET": {"unit_liaison", "unit_leader"}, "POST": {"unit_liaison", "unit_leader"}},
 }

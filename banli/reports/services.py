@@ -330,13 +330,25 @@ def _archive_ledger_rows(session: Session, org: Org | None) -> list[list]:
     return [rows[0]] + [r for r in rows[1:] if r[col] in names]
 
 
+WEB_ARCHIVE_MAX_REPLIES = 1000  # ≈ 0.1 s a letter: larger archives are made with the CLI
+
+
 def archive_export(*, actor, session: Session, org: Org | None) -> tuple[bytes, str]:
     """The archive .zip of a session, or of an org's part of it (SPEC §7), scope-checked and audited."""
+    from .data import scope_assignments
     from .exports import archive_zip
 
     _require_scope(actor, [session], org)
     if actor is not None and not actor.has_role(Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER):
         raise NotFound()
+    if actor is not None:
+        n = Reply.objects.filter(assignment__in=scope_assignments(sessions=[session], org=org), state=ReplyState.SENT).count()
+        if n > WEB_ARCHIVE_MAX_REPLIES:
+            raise DomainError(
+                f"该范围共有{n}件已发答复，档案包过大，无法在网页上直接生成。请选择单个单位分别导出，"
+                f"或请系统管理员在服务器上运行：banli export-archive --session {session.code}"
+                + (f" --org {org.name}" if org else "") + " -o 文件名.zip"
+            )
 
     def letter_for(reply):
         number = _letter_number(reply, reply.assignment.unit, actor)

@@ -10,4 +10,5 @@ urlpatterns = [
     path("responsibility.xlsx", views.responsibility, name="responsibility"),
     path("b-ledger.xlsx", views.b_ledger, name="b_ledger"),
     path("archive.zip", views.archive, name="archive"),
+    path("doc-settings/", views.doc_settings, name="doc_settings"),
 ]

@@ -119,5 +119,38 @@ def b_ledger(request):
 @_not_found_is_404
 def archive(request):
     session, org = _one_session(request)
-    content, name = services.archive_export(actor=request.user, session=session, org=org)
+    try:
+        content, name = services.archive_export(actor=request.user, session=session, org=org)
+    except DomainError as e:
+        if isinstance(e, NotFound):
+            raise
+        messages.error(request, e.message)
+        return redirect(reverse("reports:summary") + "?" + _q(session, org))
     return _download(content, name, ZIP)
+
+
+@login_required
+@_not_found_is_404
+@require_http_methods(["GET", "POST"])
+def doc_settings(request):
+    """A unit's 发文机关标志, 发文字号代字 and 抄送 for its reply letters (liaison or leader)."""
+    from banli.cases.selectors import user_unit
+
+    unit = user_unit(request.user) if request.user.has_role(Role.UNIT_LIAISON, Role.UNIT_LEADER) else None
+    if unit is None:
+        raise NotFound()
+    current = services._doc_settings(unit)
+    values = {"issuer": current.issuer, "letter_prefix": current.letter_prefix, "cc": current.cc}
+    error = None
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "") for k in values}
+        try:
+            services.unit_doc_settings_save(actor=request.user, unit=unit, **values)
+        except DomainError as e:
+            error = e.message
+        else:
+            messages.success(request, "公文设置已保存。")
+            return redirect("reports:doc_settings")
+    return render(request, "reports/doc_settings.html", {
+        "unit": unit, "values": values, "error": error, "default_prefix": services.default_prefix(unit),
+    })
