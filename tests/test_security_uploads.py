@@ -150,6 +150,7 @@ def test_display_names_lose_paths_and_control_characters(raw, expected):
     assert safe == expected
 
 
+@pytest.mark.django_db
 def test_download_response_is_an_attachment_with_nosniff(tmp_path):
     from types import SimpleNamespace
 
