@@ -143,3 +143,14 @@ def test_doc_settings_page_saves_for_the_liaison_only(cast, login):
     bad = client.post("/reports/doc-settings/", {"letter_prefix": "深工信函〔2023〕1号"})
     assert "只填机关代字" in bad.content.decode()
     assert login(cast.handler_gx).get("/reports/doc-settings/").status_code in (403, 404)
+
+
+def test_cosigner_gets_the_letter_in_their_own_name(cast, sent):
+    p = sent.assignment.proposal
+    p.cosigners.add(cast.cosigner)
+    text = _text(services.reply_letter_render(actor=cast.cosigner_user, reply=sent)[0])
+    assert "李代表：" in text and "王代表：" not in text
+    text = _text(services.reply_letter_render(actor=cast.liaison_gx, reply=sent, addressee_id=cast.cosigner.pk)[0])
+    assert "李代表：" in text
+    with pytest.raises(NotFound):
+        services.reply_letter_render(actor=cast.liaison_gx, reply=sent, addressee_id=cast.outsider_proposer.pk)

@@ -94,8 +94,9 @@ def unit_rows(*, sessions, org: Org | None, weights: AssessmentWeights, today=No
     for row in rows:
         score_unit(row, weights)
     scored = sorted((r for r in rows if r.score is not None), key=lambda r: (-r.score, r.unit.path))
-    for i, r in enumerate(scored, start=1):
-        r.rank = i
+    for i, r in enumerate(scored):
+        # Equal scores share a rank (1, 2, 2, 4).
+        r.rank = scored[i - 1].rank if i and r.score == scored[i - 1].score else i + 1
     return sorted(rows, key=lambda r: (r.rank is None, r.rank or 0, r.unit.path))
 
 

@@ -103,19 +103,35 @@ def letter_cc(assignment: Assignment) -> list[str]:
     return cc
 
 
-def letter_data(reply: Reply, *, number: str) -> LetterData:
+def letter_addressees(reply: Reply) -> list:
+    """Everyone the reply is addressed to (SPEC §3): the lead proposer, the co-signers, and the
+    proposers of the proposals merged into this one — each may get the letter in their name."""
+    p = reply.assignment.proposal
+    people = [p.lead, *p.cosigners.order_by("pk")]
+    for m in p.merged_from.select_related("lead").prefetch_related("cosigners").order_by("number"):
+        people += [m.lead, *m.cosigners.order_by("pk")]
+    seen, out = set(), []
+    for x in people:
+        if x.pk not in seen:
+            seen.add(x.pk)
+            out.append(x)
+    return out
+
+
+def letter_data(reply: Reply, *, number: str, addressee=None) -> LetterData:
     a = reply.assignment
     p = a.proposal
     session = p.session
     unit = a.unit
     settings = _doc_settings(unit)
+    to = addressee or p.lead
     signer = reply.signer or (reply.approved_by.display_name if reply.approved_by_id else "")
     return LetterData(
         issuer=settings.issuer or unit.name,
         number=number,
         signer=signer,
         title=reply_title(session.name, p.number, "建议" if session.is_npc else "提案"),
-        addressee=addressee_line(p.lead.name, is_npc=session.is_npc, collective=p.lead.kind == ProposerKind.COLLECTIVE),
+        addressee=addressee_line(to.name, is_npc=session.is_npc, collective=to.kind == ProposerKind.COLLECTIVE),
         proposal_title=p.title,
         body=reply.text,
         unit_name=settings.issuer or unit.name,
@@ -133,11 +149,22 @@ def letter_filename(reply: Reply) -> str:
     return f"答复函_{p.number}_{reply.assignment.unit.name}_{reply.seq}.docx"
 
 
-def reply_letter_render(*, actor, reply: Reply, audit: bool = True) -> tuple[bytes, str]:
-    """The reply letter .docx of `reply` (SPEC §7) and its file name; audited as a download."""
+def reply_letter_render(*, actor, reply: Reply, addressee_id=None, audit: bool = True) -> tuple[bytes, str]:
+    """The reply letter .docx of `reply` (SPEC §7) and its file name; audited as a download.
+
+    Addressed to the lead proposer, or to `addressee_id` (a co-signer or a proposer of a merged
+    proposal); a proposer who downloads it gets the letter in their own name."""
     reply = reply_get(actor, reply.pk)
+    people = letter_addressees(reply)
+    addressee = None
+    if addressee_id not in (None, ""):
+        addressee = next((x for x in people if str(x.pk) == str(addressee_id)), None)
+        if addressee is None:
+            raise NotFound()
+    elif actor is not None and actor.has_role(Role.PROPOSER):
+        addressee = next((x for x in people if x.user_id == actor.pk), None)
     number = _letter_number(reply, reply.assignment.unit, actor)
-    content = build_reply_letter(letter_data(reply, number=number))
+    content = build_reply_letter(letter_data(reply, number=number, addressee=addressee))
     if audit:
         audit_record(
             actor=actor, verb="reply.letter_download", obj=reply, proposal_id=reply.assignment.proposal_id,

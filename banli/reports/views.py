@@ -95,7 +95,7 @@ def summary_docx(request):
 @_not_found_is_404
 def reply_letter(request, pk):
     reply = services.reply_get(request.user, pk)
-    content, name = services.reply_letter_render(actor=request.user, reply=reply)
+    content, name = services.reply_letter_render(actor=request.user, reply=reply, addressee_id=request.GET.get("to"))
     return _download(content, name, DOCX)
 
 
