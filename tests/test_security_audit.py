@@ -185,3 +185,22 @@ def test_permission_changes_are_audited(cast):
     assert e.actor == cast.secadmin and e.new["roles"] == ["handler", "unit_liaison"] and e.old["roles"] == ["handler"]
     services.role_revoke(actor=cast.secadmin, user=cast.handler_gx_sme, role="unit_liaison")
     assert AuditEvent.objects.filter(verb="role.revoke").exists()
+
+
+@pytest.mark.django_db
+def test_purge_command_applies_the_policy_and_refuses_a_broken_chain(cast, capsys):
+    _age_everything(200)
+    _rehash_all()
+    call_command("audit", "purge", "--dry-run")
+    assert "将清理" in capsys.readouterr().out
+    assert AuditPurge.objects.count() == 0
+    call_command("audit", "purge")
+    assert AuditPurge.objects.count() == 1
+    e = AuditEvent.objects.get(verb="audit.purge")
+    assert e.actor is None
+    call_command("audit", "verify")
+    # A tampered chain is not purged (the evidence would go with it).
+    audit_record(actor=None, verb="test.x", object_type="x", object_id=1)
+    raw("UPDATE audit_auditevent SET summary = %s WHERE verb = %s", ["改", "test.x"])
+    with pytest.raises(CommandError, match="拒绝清理"):
+        call_command("audit", "purge")
