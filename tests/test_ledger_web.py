@@ -164,3 +164,17 @@ def test_export_download_by_scope(cast, login, tmp_path):
     assert _export(login(cast.staff_npc), cast.npc_session).status_code == 200
     assert login(cast.staff_npc).get(reverse("ledger:export"), {"session": "x"}).status_code == 404
     assert AuditEvent.objects.filter(verb="ledger.export").count() == 3
+
+
+def test_a_job_left_running_by_a_restart_says_so(cast, login, tmp_path):
+    import datetime
+    from django.utils import timezone
+
+    client = login(cast.staff_npc)
+    upload(client, cast.npc_session, ledger_bytes(tmp_path, good(cast.orgs)))
+    job = ImportJob.objects.get()
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=timezone.now() - datetime.timedelta(hours=3))
+    page = client.get(job.get_absolute_url()).content.decode()
+    assert "可能因服务重启而中断" in page and "every 1s" not in page
+    r = client.get(reverse("ledger:job_progress", args=[job.pk]), HTTP_HX_REQUEST="true")
+    assert r.headers.get("HX-Refresh") == "true"

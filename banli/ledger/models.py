@@ -61,5 +61,15 @@ class ImportJob(models.Model):
         return reverse("ledger:job", args=[self.pk])
 
     @property
+    def is_stale(self) -> bool:
+        """Running far longer than any import takes: the process probably restarted mid-way."""
+        import datetime as dt
+
+        from django.utils import timezone
+
+        started = self.started_at or self.created_at
+        return self.status in (JobStatus.QUEUED, JobStatus.RUNNING) and started < timezone.now() - dt.timedelta(hours=2)
+
+    @property
     def is_finished(self) -> bool:
         return self.status in (JobStatus.DONE, JobStatus.FAILED, JobStatus.INVALID)

@@ -99,7 +99,7 @@ def job_confirm(request, pk):
 @body_staff_required
 def job_progress(request, pk):
     job = _job(request.user, pk)
-    if job.is_finished and request.htmx:
+    if (job.is_finished or job.is_stale) and request.htmx:
         return HttpResponseClientRefresh()  # the page then shows the result
     percent, phase = job_live_progress(job)
     return render(request, "ledger/_progress.html", {"job": job, "percent": percent, "phase": phase})
