@@ -59,8 +59,11 @@ def _flow_to_sent(*, a, liaison, leader, text, result_class="A", contact_name, c
 
 
 def build_world(c) -> SimpleNamespace:
+    from django.core.cache import cache
+
     from banli.handling import services as h
 
+    cache.clear()  # the public site caches its filter options
     w = SimpleNamespace()
     s = c.npc_session
     on = timezone.localdate() - dt.timedelta(days=3)
@@ -96,6 +99,9 @@ def build_world(c) -> SimpleNamespace:
 
 
 def publish(c, w, reply=None, *, actor=None, text=None):
+    from banli.portal.selectors import public_cache_clear
     from banli.portal.services import publication_decide
 
-    return publication_decide(actor=actor or c.coordinator, reply=reply or w.r1, decision="published", redacted_text=text)
+    pub = publication_decide(actor=actor or c.coordinator, reply=reply or w.r1, decision="published", redacted_text=text)
+    public_cache_clear()  # on_commit does not run inside a test transaction
+    return pub

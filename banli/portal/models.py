@@ -51,8 +51,6 @@ class Publication(models.Model):
     redacted_text = models.TextField("公开文本", blank=True)
     # What was removed (for the reviewer and the audit trail). Never rendered publicly.
     redactions = models.JSONField("隐去内容", default=list, blank=True)
-    # Normalised title + redacted text, for the public full-text search.
-    search_text = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
@@ -66,6 +64,24 @@ class Publication(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("public:reply", args=[self.pk])
+
+
+class PublicSearch(models.Model):
+    """The search tokens of one *published* reply (a row exists only while it is published).
+
+    A narrow table of its own, so a full-text query scans a few bytes per reply rather than
+    whole reply texts. Built from the title and the redacted text only.
+    """
+
+    publication = models.OneToOneField(Publication, primary_key=True, on_delete=models.CASCADE, related_name="search")
+    published_on = models.DateField()
+    tokens = models.TextField()
+
+    class Meta:
+        verbose_name = "公开答复检索"
+
+    def __str__(self) -> str:
+        return str(self.publication_id)
 
 
 class PortalMessage(models.Model):

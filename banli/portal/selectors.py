@@ -32,7 +32,7 @@ from banli.cases.selectors import user_body, user_unit, with_status
 from banli.errors import NotFound
 from banli.orgs.models import Org, OrgKind, Role, User
 
-from .models import PortalMessage, Publication, PublicationState
+from .models import PortalMessage, Publication, PublicationState, PublicSearch
 
 
 def _pk(value) -> int:
@@ -354,13 +354,24 @@ def disclosure_counts(user) -> dict[str, int]:
 # --- the public site ---------------------------------------------------------------------------
 
 
-def search_form(text: str) -> str:
-    """The normalised form stored for search (simplified, half-width, lower case)."""
+def _tokens(text: str) -> list[str]:
     try:
-        from banli.textintel.text import normalize
+        from banli.textintel.text import tokens
     except ImportError:  # pragma: no cover - textintel is part of the project
-        return (text or "").lower()
-    return normalize(text)
+        return (text or "").lower().split()
+    return tokens(text or "")
+
+
+def search_form(title: str, text: str) -> str:
+    """The stored search form of a published reply: distinct normalised search-mode tokens,
+    space-delimited — the title's also marked “#” for ranking (“ #工业上楼 … 工业上楼 工业 … ”),
+    so a query term is found with one LIKE on one table.
+
+    Built only from the title and the redacted text, so nothing that was removed can be found.
+    """
+    t = [w.strip() for w in _tokens(title) if w.strip()]
+    b = [w.strip() for w in _tokens(f"{title}\n{text}") if w.strip()]
+    return " " + " ".join(dict.fromkeys([f"#{w}" for w in t] + b)) + " "
 
 
 def query_terms(q: str) -> list[str]:
@@ -373,43 +384,55 @@ def query_terms(q: str) -> list[str]:
         terms = _terms(q)
     except ImportError:  # pragma: no cover
         terms = q.lower().split()
-    return [t for t in terms if t.strip()][:8]
+    return [t for t in terms if t.strip() and " " not in t][:8]
 
 
 def published() -> QuerySet[Publication]:
-    """Every publicly visible reply: published, and still a sent reply to a proposer."""
-    return Publication.objects.filter(
-        state=PublicationState.PUBLISHED,
-        reply__state=ReplyState.SENT,
-        reply__assignment__parent__isnull=True,
-        reply__assignment__role__in=DUE_ROLES,
-    ).exclude(reply__assignment__state=AssignmentState.WITHDRAWN)
+    """Every publicly visible reply.
+
+    Only sent replies to proposers (top-level lead/separate/sole assignments) ever get a
+    Publication (see disclosure_replies), a sent reply never changes and a replied assignment
+    cannot be withdrawn — so the state alone decides, and lists need no joins to filter.
+    """
+    return Publication.objects.filter(state=PublicationState.PUBLISHED)
 
 
 def public_list(
     *, session: Session | None = None, unit: Org | None = None, topic: str = "", result_class: str = "", q: str = ""
-) -> tuple[QuerySet[Publication], list[str]]:
-    qs = published()
+) -> tuple[QuerySet, list[str]]:
+    """Ids (values_list) of the published replies matching the filters, best first; load a page
+    of them with public_rows(). With a query, the narrow PublicSearch table drives the scan."""
+    filters = {}
     if session is not None:
-        qs = qs.filter(reply__assignment__proposal__session=session)
+        filters["reply__assignment__proposal__session"] = session
     if unit is not None:
-        qs = qs.filter(reply__assignment__unit=unit)
+        filters["reply__assignment__unit"] = unit
     if topic:
-        qs = qs.filter(reply__assignment__proposal__topic=topic)
+        filters["reply__assignment__proposal__topic"] = topic
     if result_class:
-        qs = qs.filter(reply__assignment__result_class=result_class)
+        filters["reply__assignment__result_class"] = result_class
     terms = query_terms(q)
+    if not terms:
+        qs = published().filter(**filters).order_by("-published_on", "-pk").values_list("pk", flat=True)
+        return qs, terms
+    s = PublicSearch.objects.filter(publication__state=PublicationState.PUBLISHED)
+    if filters:
+        s = s.filter(**{f"publication__{k}": v for k, v in filters.items()})
     for t in terms:
-        qs = qs.filter(search_text__contains=t)
-    qs = qs.select_related("reply", "reply__assignment", "reply__assignment__unit", "reply__assignment__proposal",
-                           "reply__assignment__proposal__session")
-    if terms:
-        norm_title = "reply__assignment__proposal__title"
-        rank = sum((Case(When(**{f"{norm_title}__icontains": t}, then=Value(1)), default=Value(0), output_field=IntegerField()) for t in terms), Value(0))
-        qs = qs.annotate(rank=rank).order_by("-rank", "-published_on", "-pk")
-    else:
-        qs = qs.order_by("-published_on", "-pk")
+        s = s.filter(tokens__contains=f" {t} ")
+    rank = sum((Case(When(tokens__contains=f" #{t} ", then=Value(1)), default=Value(0), output_field=IntegerField()) for t in terms), Value(0))
+    qs = s.annotate(rank=rank).order_by("-rank", "-published_on", "-pk").values_list("pk", flat=True)
     return qs, terms
+
+
+def public_rows(ids) -> list[Publication]:
+    """The publications with these ids, in this order, with what a list card shows (one query)."""
+    ids = list(ids)
+    rows = published().filter(pk__in=ids).select_related(
+        "reply", "reply__assignment", "reply__assignment__unit", "reply__assignment__proposal", "reply__assignment__proposal__session"
+    )
+    by_id = {p.pk: p for p in rows}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def public_get(pk) -> Publication:
@@ -425,25 +448,50 @@ def public_get(pk) -> Publication:
     return pub
 
 
+# Filter options and per-session counts are cached briefly: they change only when a reply is
+# published or withdrawn, and a minute's delay in a drop-down is harmless (the lists themselves
+# are never cached).
+OPTIONS_TTL = 60
+
+
+def _cached(key: str, compute):
+    from django.core.cache import cache
+
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, OPTIONS_TTL)
+    return value
+
+
 def public_sessions() -> list[Session]:
     """Sessions with their number of published replies, newest first."""
-    counts = dict(
+    counts = _cached("portal:public:session_counts", lambda: dict(
         published().values_list("reply__assignment__proposal__session").annotate(n=Count("pk")).order_by()
-    )
+    ))
     sessions = list(Session.objects.select_related("body").order_by("-year", "-start_date", "-id"))
     for s in sessions:
         s.published_count = counts.get(s.pk, 0)
     return sessions
 
 
-def public_units() -> QuerySet[Org]:
-    return Org.objects.filter(kind=OrgKind.UNIT, pk__in=published().values("reply__assignment__unit")).order_by("path")
+def public_units() -> list[Org]:
+    ids = _cached("portal:public:unit_ids", lambda: list(
+        published().values_list("reply__assignment__unit", flat=True).distinct().order_by()
+    ))
+    return list(Org.objects.filter(pk__in=ids).order_by("path"))
 
 
 def public_topics() -> list[str]:
-    return sorted(
+    return _cached("portal:public:topics", lambda: sorted(
         t for t in published().values_list("reply__assignment__proposal__topic", flat=True).distinct().order_by() if t
-    )
+    ))
+
+
+def public_cache_clear() -> None:
+    from django.core.cache import cache
+
+    cache.delete_many(["portal:public:session_counts", "portal:public:unit_ids", "portal:public:topics"])
 
 
 def public_stats(session: Session) -> dict | None:
@@ -452,4 +500,4 @@ def public_stats(session: Session) -> dict | None:
         from banli.stats.selectors import stats_for
     except ImportError:
         return None
-    return stats_for(sessions=[session])
+    return _cached(f"portal:public:stats:{session.pk}", lambda: stats_for(sessions=[session]))

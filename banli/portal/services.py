@@ -35,7 +35,7 @@ from banli.errors import Conflict, DomainError, NotFound
 from banli.orgs.models import Role
 
 from . import selectors as sel
-from .models import PUBLISH_WORKDAYS, PortalMessage, PrivateReason, Publication, PublicationState
+from .models import PUBLISH_WORKDAYS, PortalMessage, PrivateReason, Publication, PublicationState, PublicSearch
 from .redact import redact
 
 S = PublicationState
@@ -173,20 +173,26 @@ def publication_decide(
             text, spans = redact(source, names=redaction_names(r))
             pub.redacted_text = text
             pub.redactions = [{"kind": s.kind, "label": s.label, "original": s.original} for s in spans]
-            pub.search_text = sel.search_form(f"{a.proposal.title}\n{text}")
             pub.published_on = today()
             pub.decision_reason = (reason or "").strip()[:300]
             summary = f"批准公开答复（隐去{len(spans)}处个人信息）"
         else:
             guard(pub, S.PRIVATE, "改为不公开")
             pub.decision_reason = _clean_private_reason(reason)
-            pub.redacted_text, pub.search_text, pub.redactions, pub.published_on = "", "", [], None
+            pub.redacted_text, pub.redactions, pub.published_on = "", [], None
             summary = f"决定答复不公开：{pub.decision_reason}"
         pub.state = decision
         pub.decided_by, pub.decided_at = actor, timezone.now()
         pub.version = F("version") + 1
         pub.save()
         pub.refresh_from_db()
+        if pub.state == S.PUBLISHED:
+            PublicSearch.objects.update_or_create(
+                publication=pub, defaults={"published_on": pub.published_on, "tokens": sel.search_form(a.proposal.title, pub.redacted_text)}
+            )
+        else:
+            PublicSearch.objects.filter(publication=pub).delete()
+        transaction.on_commit(sel.public_cache_clear)
         audit_record(actor=actor, verb=f"publication.{decision}", obj=pub, proposal_id=a.proposal_id, assignment_id=a.pk,
                      summary=summary, old=old, new=_snapshot(pub))
         if decision == S.PUBLISHED and r.correction_of_id:
@@ -197,6 +203,7 @@ def publication_decide(
                 prev.decision_reason = "已由更正后的答复替代"
                 prev.version = F("version") + 1
                 prev.save()
+                PublicSearch.objects.filter(publication=prev).delete()
                 audit_record(actor=actor, verb="publication.withdrawn", obj=prev, proposal_id=a.proposal_id, assignment_id=a.pk,
                              summary="撤回公开：已由更正后的答复替代")
     return pub
@@ -221,6 +228,8 @@ def publication_withdraw(*, actor, reply: Reply, reason: str, version=None) -> P
         a = r.assignment
         audit_record(actor=actor, verb="publication.withdrawn", obj=pub, proposal_id=a.proposal_id, assignment_id=a.pk,
                      summary=f"撤回公开：{reason}", old=old, new=_snapshot(pub))
+        PublicSearch.objects.filter(publication=pub).delete()
+        transaction.on_commit(sel.public_cache_clear)
     return pub
 
 

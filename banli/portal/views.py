@@ -335,7 +335,7 @@ def _filters(request) -> dict:
 @require_GET
 def public_home(request):
     sessions = sel.public_sessions()
-    latest = sel.public_list()[0][:8]
+    latest = sel.public_rows(sel.public_list()[0][:8])
     return render(request, "public/home.html", {"sessions": sessions, "latest": latest})
 
 
@@ -344,6 +344,7 @@ def public_replies(request):
     f = _filters(request)
     qs, terms = sel.public_list(**f)
     page = _page(request, qs)
+    page.object_list = sel.public_rows(page.object_list)
     if terms:
         from banli.textintel.text import highlight as hl
         from django.utils.safestring import mark_safe
@@ -388,7 +389,8 @@ def public_session(request, code):
         raise Http404
     stats = sel.public_stats(session)
     latest, _ = sel.public_list(session=session)
+    counts = {s.pk: s.published_count for s in sel.public_sessions()}
     return render(request, "public/session.html", {
-        "session": session, "stats": stats, "latest": latest[:10], "published_count": latest.count(),
+        "session": session, "stats": stats, "latest": sel.public_rows(latest[:10]), "published_count": counts.get(session.pk, 0),
         "list_url": reverse("public:replies") + "?" + urlencode({"session": session.code}),
     })
