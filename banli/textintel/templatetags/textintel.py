@@ -24,3 +24,17 @@ def pct(value) -> str:
     if value is None:
         return "—"
     return f"{value * 100:.2f}%"
+
+
+@register.filter
+def is_body_staff(user) -> bool:
+    from banli.orgs.models import Role
+
+    return bool(user) and user.is_authenticated and user.has_role(Role.BODY_STAFF)
+
+
+@register.filter
+def clusters_allowed(user) -> bool:
+    from banli.orgs.models import Role
+
+    return bool(user) and user.is_authenticated and user.has_role(Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LEADER, Role.UNIT_LIAISON)
