@@ -107,7 +107,8 @@ def _train(samples: list[Sample]) -> Model:
         bs.append(sign * clf.intercept_[0])
     co_W = np.vstack(Ws).astype(np.float32) if Ws else None
     co_b = np.array(bs, dtype=np.float32) if bs else None
-    return Model(vectors=vectors, lead_clf=lead_clf, only_lead=only, co_units=co_units, co_W=co_W, co_b=co_b)
+    served = Vectors(vectorizer=vectors.vectorizer, vocab=vectors.vocab, weights=vectors.weights)  # without the training rows
+    return Model(vectors=served, lead_clf=lead_clf, only_lead=only, co_units=co_units, co_W=co_W, co_b=co_b)
 
 
 def evaluate(train_samples: list[Sample], test_samples: list[Sample]) -> dict:
