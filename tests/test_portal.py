@@ -205,3 +205,11 @@ def test_reply_letter_download_is_audited(cast, world, login):
 def test_phone_width_markup_has_big_touch_targets(cast, world, login):
     body = login(cast.deputy_user).get(reverse("portal:proposal", args=[world.p1.pk])).content.decode()
     assert 'name="viewport"' in body and "portal.css" in body and "btn-touch" in body
+
+
+def test_proposal_page_uses_a_bounded_number_of_queries(cast, world, login, django_assert_max_num_queries):
+    client = login(cast.deputy_user)
+    url = reverse("portal:proposal", args=[world.p1.pk])
+    client.get(url)
+    with django_assert_max_num_queries(25):
+        assert client.get(url).status_code == 200

@@ -198,3 +198,14 @@ def test_public_pages_use_a_constant_number_of_queries(cast, world, client, djan
         assert client.get(reverse("public:replies"), {"q": "工业上楼"}).status_code == 200
     with django_assert_max_num_queries(10):
         assert client.get(reverse("public:home")).status_code == 200
+
+
+def test_withdrawn_reply_leaves_the_search_index(cast, world, client):
+    from banli.portal.models import PublicSearch
+
+    assert "共 1 件" in client.get(reverse("public:replies"), {"q": "工业上楼"}).content.decode()
+    services.publication_withdraw(actor=cast.coordinator, reply=world.r1, reason="复核")
+    assert not PublicSearch.objects.filter(publication=world.pub1).exists()
+    assert "没有符合条件的公开答复" in client.get(reverse("public:replies"), {"q": "工业上楼"}).content.decode()
+    # The private decision never indexed anything.
+    assert not PublicSearch.objects.filter(publication=world.pub2).exists()
