@@ -260,13 +260,14 @@ def proposals_filtered(
         qs = qs.filter(review_state=review_state)
     if status:
         qs = qs.filter(status_q(status))
-    if unit is not None or role:
-        active = Assignment.objects.filter(proposal=OuterRef("pk")).exclude(state=AssignmentState.WITHDRAWN)
-        if unit is not None:
-            active = active.filter(unit=unit)
+    if unit is not None:
+        # One unit's assignments come from the unit index; an IN list beats probing every proposal.
+        active = Assignment.objects.filter(unit=unit).exclude(state=AssignmentState.WITHDRAWN)
         if role:
             active = active.filter(role=role)
-        qs = qs.filter(Exists(active))
+        qs = qs.filter(pk__in=active.values("proposal_id"))
+    elif role:
+        qs = qs.filter(Exists(Assignment.objects.filter(proposal=OuterRef("pk"), role=role).exclude(state=AssignmentState.WITHDRAWN)))
     if key is not None:
         qs = qs.filter(is_key=key)
     text = (text or "").strip()
