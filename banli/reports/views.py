@@ -80,6 +80,7 @@ def summary(request):
         "version": saved.version if saved else 0, "error": error, "preview": preview,
         "all_sessions": report_scope.sessions_for(request.user), "orgs": report_scope.orgs_for(request.user),
         "whole_body": report_scope.scope_of(request.user).whole_body, "query": _q(session, org),
+        "may_doc_settings": request.user.has_role(Role.UNIT_LIAISON, Role.UNIT_LEADER),
     })
 
 
