@@ -175,3 +175,13 @@ def test_cli_errors_are_clear(cast):
         call_command("similar", "--session", "NOPE", "--json")
     with pytest.raises(CommandError, match="train-recommender"):
         call_command("recommend-units", "--text", "工业上楼", "--json")
+
+
+def test_registration_form_and_case_page_load_the_similar_panel(cast, login):
+    w = build_world(cast)
+    c = login(cast.staff_npc)
+    form = c.get("/cases/new/").content.decode()
+    assert 'hx-get="/text/similar/"' in form and "input changed delay" in form
+    case = c.get(f"/cases/{w.a.pk}/").content.decode()
+    assert f'hx-get="/text/similar/{w.a.pk}/"' in case
+    assert f'hx-get="/text/similar/{w.a.pk}/"' not in login(cast.deputy_user).get(f"/cases/{w.a.pk}/").content.decode()
