@@ -106,3 +106,15 @@ def test_summary_page_saves_texts_and_shows_the_preview(cast, replied, login):
     assert "（一）强化组织领导。" in page
     resp = client.get("/reports/summary.docx" + q)
     assert resp["Content-Type"].startswith("application/vnd.openxmlformats-officedocument.wordprocessingml")
+
+
+def test_summary_lists_b_replies_with_their_commitments(cast, replied):
+    from .test_reports_summary import docx_text
+
+    text = docx_text(services.summary_render(actor=cast.liaison_gx, session=cast.npc_session, org=cast.orgs.gx)[0])
+    assert "2023年度市工业和信息化局办理结果类型列为“B类”的答复共1件，其中正在跟踪落实1件：" in text
+    assert "《关于20230001的建议》（20230001，市工业和信息化局），承诺事项：年底前出台扶持办法（2023年12月31日前，落实中）。" in text
+    assert "无承诺的事项因客观条件发生较大变化" in text
+    # 商务局 has no B reply: the seeds' sentence.
+    text = docx_text(services.summary_render(actor=cast.liaison_sw, session=cast.npc_session, org=cast.orgs.sw)[0])
+    assert "2023年度市商务局无办理结果类型列为“B类”的答复，也无承诺的事项" in text

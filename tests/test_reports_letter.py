@@ -154,3 +154,14 @@ def test_cosigner_gets_the_letter_in_their_own_name(cast, sent):
     assert "李代表：" in text
     with pytest.raises(NotFound):
         services.reply_letter_render(actor=cast.liaison_gx, reply=sent, addressee_id=cast.outsider_proposer.pk)
+
+
+def test_cppcc_letter_says_proposal_and_member(cast):
+    p = proposal_register(actor=cast.staff_cppcc, session=cast.cppcc_session, title="关于推动时尚品牌出海的提案", lead=cast.member, number="20240080")
+    proposal_review(actor=cast.staff_cppcc, proposal=p, decision=ReviewState.ACCEPTED)
+    (a,) = assignment_create(actor=cast.staff_cppcc, proposal=p, units=[(cast.orgs.sw, R.LEAD)], assigned_on=dt.date(2024, 3, 1))
+    r = Reply.objects.create(assignment=a, state=ReplyState.SENT, result_class="B", text="正在推进。", sent_on=dt.date(2024, 6, 3))
+    text = _text(services.reply_letter_render(actor=cast.leader_sw, reply=r)[0])
+    assert "关于市政协七届四次会议第20240080号提案的答复" in text
+    assert "陈委员：" in text and "2024年6月3日" in text
+    assert "抄送：市政协提案委员会，市政府办公厅。" in text
