@@ -189,7 +189,7 @@ def similar_for_text(user, *, body: Org, session: Session | None, title: str, co
     q = similarity.query_vector(index, title=title, content=content)
     if session is None:
         hits = similarity.neighbours(index, q, top=top)
-        return {"same": [], "past": _items(user, hits, session_id=None)}
+        return {"same": [], "past": [], "any": _items(user, hits, session_id=None)}
     same_mask = index.sessions == session.pk
     scores = similarity.scores_for(index, q)
     same = similarity.neighbours(index, q, top=top, mask=same_mask, scores=scores)
