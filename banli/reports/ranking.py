@@ -83,12 +83,18 @@ def grouped_stats(*, sessions, org: Org | None, by: str = "unit_id", today=None)
             "b_open": a["b_open"],
             "b_converted": a["b_converted"],
             "overdue": a["overdue"],
+            "_raw": a,  # every stats_cases count of the group, e.g. the rates' numerators and denominators
         }
     return out
 
 
-def unit_rows(*, sessions, org: Org | None, weights: AssessmentWeights, today=None) -> list[UnitRow]:
-    stats = grouped_stats(sessions=sessions, org=org, today=today)
+def raw_totals(grouped: dict, keys) -> dict:
+    """Totals of raw counts over all groups: each counted assignment is in exactly one group."""
+    return {k: sum(g["_raw"][k] for g in grouped.values()) for k in keys}
+
+
+def unit_rows(*, sessions, org: Org | None, weights: AssessmentWeights, today=None, grouped: dict | None = None) -> list[UnitRow]:
+    stats = grouped if grouped is not None else grouped_stats(sessions=sessions, org=org, today=today)
     units = Org.objects.filter(pk__in=list(stats)).order_by("path")
     rows = [UnitRow(unit=u, stats=stats[u.pk]) for u in units]
     for row in rows:

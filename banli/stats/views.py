@@ -53,11 +53,6 @@ def _query(sessions, org, **extra) -> str:
     return urlencode(pairs)
 
 
-def _with_extras(stats: dict, sessions, org) -> dict:
-    stats["_extra"] = {k: F.cases_for(sessions=sessions, org=org, key=k).count() for k in EXTRA_KEYS}
-    return stats
-
-
 def _figures(stats, keys, sessions, org):
     out = []
     for key in keys:
@@ -97,9 +92,14 @@ def overview(request):
     }
     if not sessions:
         return render(request, "stats/overview.html", ctx)
-    stats = _with_extras(report_services_stats(sessions, org), sessions, org)
+    from banli.reports.ranking import grouped_stats, raw_totals
+
+    grouped = grouped_stats(sessions=sessions, org=org)
+    stats = report_services_stats(sessions, org)
+    # The rates' numerators and denominators, summed from the per-unit counts (one query for both).
+    stats["_extra"] = raw_totals(grouped, EXTRA_KEYS)
     weights = report_services.weights_for(report_services.assessment_owner(user))
-    rows = unit_rows(sessions=sessions, org=org, weights=weights)
+    rows = unit_rows(sessions=sessions, org=org, weights=weights, grouped=grouped)
     methods, contacts_total, f2f = report_data.contacts_by_method(sessions=sessions, org=org)
     if request.GET.get("format") == "xlsx":
         return _overview_xlsx(request, sessions, org, stats, rows)
