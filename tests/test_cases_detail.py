@@ -206,3 +206,10 @@ def test_double_submitted_upload_stores_once(cast, cases, login):
         resp = c.post(f"/cases/{cases.main.pk}/attachments/", {"once": "up-1", "files": [SimpleUploadedFile("a.pdf", b"%PDF")]})
         assert resp.status_code == 302
     assert Attachment.objects.count() == 1
+
+
+def test_closed_case_offers_no_assignment_and_assigned_case_folds_it(cast, cases, login):
+    c = login(cast.staff_npc)
+    assert c.get(url(cases.closed)).context["assign_form"] is None
+    resp = c.get(url(cases.main))
+    assert resp.context["assign_form"] is not None and resp.context["assign_folded"] is True

@@ -260,7 +260,8 @@ def _render_detail(request, p, *, status=200, review_form=None, key_form=None, a
     if staff and key_form is None and p.review_state not in (ReviewState.NOT_ACCEPTED, ReviewState.MERGED):
         key_form = KeyForm(initial={"is_key": p.is_key, "leader": p.key_leader, "plan": p.key_plan, "is_hard": p.is_hard, "is_showcase": p.is_showcase})
 
-    if assign_form is None and p.review_state == ReviewState.ACCEPTED:
+    # A closed case takes no new units; a case already assigned gets the form folded away (追加交办).
+    if assign_form is None and p.review_state == ReviewState.ACCEPTED and p.status != ProposalStatus.CLOSED:
         units = assignable_units(user, p)
         if units.exists():
             assign_form = AssignForm(units=units.order_by("path"))
@@ -291,6 +292,7 @@ def _render_detail(request, p, *, status=200, review_form=None, key_form=None, a
         "review_form": review_form,
         "key_form": key_form,
         "assign_form": assign_form,
+        "assign_folded": assign_form is not None and not assign_form.is_bound and p.status != ProposalStatus.TO_ASSIGN,
         "attach_form": attach_form or (AttachmentForm() if staff else None),
         "once": uuid.uuid4().hex,
     }
