@@ -213,3 +213,14 @@ def test_closed_case_offers_no_assignment_and_assigned_case_folds_it(cast, cases
     assert c.get(url(cases.closed)).context["assign_form"] is None
     resp = c.get(url(cases.main))
     assert resp.context["assign_form"] is not None and resp.context["assign_folded"] is True
+
+
+def test_units_see_their_own_internal_history_not_another_units(cast, cases, login):
+    """A co unit does not read the lead unit's internal steps; the lead unit and the offices do."""
+    from banli.audit.services import audit_record
+
+    audit_record(actor=cast.liaison_gx, verb="plan.save", obj=cases.main_lead, proposal_id=cases.main.pk,
+                 assignment_id=cases.main_lead.pk, summary="制定办理方案：产业发展处牵头")
+    seen = lambda user: "制定办理方案：产业发展处牵头" in login(user).get(url(cases.main)).content.decode().split('id="h-history"', 1)[1]
+    assert seen(cast.liaison_gx) and seen(cast.leader_gx) and seen(cast.staff_npc) and seen(cast.coordinator)
+    assert not seen(cast.liaison_sw) and not seen(cast.deputy_user)
