@@ -108,13 +108,14 @@ def scoped_assignments(*, sessions, org: Org | None = None) -> QuerySet[Assignme
 
 
 def _annotated(qs: QuerySet[Assignment]) -> QuerySet[Assignment]:
+    """The per-row flags stats_cases filters on (stats_for counts the same from the other tables)."""
     contacts = Contact.objects.filter(assignment=OuterRef("pk"))
-    latest = Evaluation.objects.filter(assignment=OuterRef("pk")).order_by("-on", "-id").values("verdict")[:1]
     qs = qs.annotate(
         _contact_before=Exists(contacts.filter(on__lte=OuterRef("first_reply_on"))),
         _f2f=Exists(contacts.filter(face_to_face=True)),
-        _verdict=Subquery(latest),
     )
+    latest = Evaluation.objects.filter(assignment=OuterRef("pk")).order_by("-on", "-id").values("verdict")[:1]
+    qs = qs.annotate(_verdict=Subquery(latest))
     FollowUp = _model("handling", "FollowUp")
     if FollowUp is not None:
         fu = FollowUp.objects.filter(assignment=OuterRef("pk"))
@@ -196,13 +197,67 @@ def _adoption_rate(scoped: QuerySet[Assignment]) -> float | None:
     return (agg["adopted"] + agg["partial"] / 2) / agg["decided"]
 
 
+# Figures counted from evaluations / follow-ups in their own queries (cheaper than one correlated
+# subquery per assignment and figure); stats_cases lists them through the annotations instead.
+EVALUATION_KEYS = ("evaluated", "satisfied", "basically_satisfied", "unsatisfied")
+FOLLOWUP_KEYS = ("b_open", "b_converted")
+CONTACT_KEYS = ("contacted", "face_to_face")
+
+
+def _contact_counts(scoped: QuerySet[Assignment]) -> dict:
+    """Replies sent with a contact on/before the first reply; with a face-to-face contact."""
+    sent = scoped.filter(role__in=DUE_ROLES, first_reply_on__isnull=False)
+    return Contact.objects.filter(assignment__in=sent.values("pk")).aggregate(
+        contacted=Count("assignment", distinct=True, filter=Q(on__lte=F("assignment__first_reply_on"))),
+        face_to_face=Count("assignment", distinct=True, filter=Q(face_to_face=True)),
+    )
+
+
+def _evaluation_counts(scoped: QuerySet[Assignment]) -> dict:
+    """The latest evaluation of each replied due assignment, counted by verdict."""
+    newer = Evaluation.objects.filter(assignment=OuterRef("assignment")).filter(
+        Q(on__gt=OuterRef("on")) | Q(on=OuterRef("on"), id__gt=OuterRef("id"))
+    )
+    sent = scoped.filter(role__in=DUE_ROLES, first_reply_on__isnull=False)
+    latest = Evaluation.objects.filter(assignment__in=sent.values("pk")).filter(~Exists(newer))
+    return latest.aggregate(
+        evaluated=Count("pk"),
+        satisfied=Count("pk", filter=Q(verdict=Verdict.SATISFIED)),
+        basically_satisfied=Count("pk", filter=Q(verdict=Verdict.BASICALLY)),
+        unsatisfied=Count("pk", filter=Q(verdict=Verdict.UNSATISFIED)),
+    )
+
+
+def _followup_counts(scoped: QuerySet[Assignment]) -> dict:
+    FollowUp = _model("handling", "FollowUp")
+    if FollowUp is None:
+        return {"b_open": 0, "b_converted": 0}
+    sent = scoped.filter(role__in=DUE_ROLES, first_reply_on__isnull=False)
+    return FollowUp.objects.filter(assignment__in=sent.values("pk")).aggregate(
+        b_open=Count("assignment", distinct=True, filter=Q(state="open")),
+        b_converted=Count("assignment", distinct=True, filter=Q(state="converted")),
+    )
+
+
 def stats_for(*, sessions, org: Org | None = None, today: dt.date | None = None) -> dict:
-    """Every figure of SPEC §9 for sessions × org subtree (None = all). Three queries."""
+    """Every figure of SPEC §9 for sessions × org subtree (None = all). Six queries, whatever the size."""
     today = today or timezone.localdate()
     ids = _session_ids(sessions)
-    proposals, scoped = _proposals_annotated(ids, org)
-    p = proposals.aggregate(**{k: Count("pk", filter=q) for k, q in _proposal_conditions(scoped).items()})
-    a = _annotated(scoped).aggregate(**{k: Count("pk", filter=q) for k, q in _conditions(today).items()})
+    scoped = scoped_assignments(sessions=ids, org=org)
+    # Plain scans with conditional counts; the figures that need another table get their own
+    # query over that table (a join) rather than a correlated subquery per row.
+    p = _proposals(ids).aggregate(
+        **{k: Count("pk", filter=q) for k, q in _proposal_conditions(scoped).items() if k != "assigned"}
+    )
+    skip = set(EVALUATION_KEYS) | set(FOLLOWUP_KEYS) | set(CONTACT_KEYS)
+    a = scoped.aggregate(
+        **{k: Count("pk", filter=q) for k, q in _conditions(today).items() if k not in skip},
+        _assigned=Count("proposal", distinct=True, filter=Q(proposal__review_state=ReviewState.ACCEPTED)),
+    )
+    p["assigned"] = a.pop("_assigned")
+    a.update(_evaluation_counts(scoped))
+    a.update(_followup_counts(scoped))
+    a.update(_contact_counts(scoped))
     adoption = _adoption_rate(scoped)
 
     sent = a["replies_sent"]
