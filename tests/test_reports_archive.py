@@ -118,3 +118,12 @@ def test_summary_lists_b_replies_with_their_commitments(cast, replied):
     # 商务局 has no B reply: the seeds' sentence.
     text = docx_text(services.summary_render(actor=cast.liaison_sw, session=cast.npc_session, org=cast.orgs.sw)[0])
     assert "2023年度市商务局无办理结果类型列为“B类”的答复，也无承诺的事项" in text
+
+
+def test_unit_downloads_its_part_of_the_ledger(cast, replied, login):
+    client = login(cast.liaison_gx)
+    resp = client.get("/reports/ledger.xlsx", {"session": cast.npc_session.pk, "org": cast.orgs.gx.pk})
+    rows = list(load_workbook(io.BytesIO(resp.content)).active.values)
+    assert rows[0][0] == "编号" and [r[0] for r in rows[1:]] == ["20230001"]
+    assert client.get("/reports/ledger.xlsx", {"session": cast.npc_session.pk, "org": cast.orgs.sw.pk}).status_code == 404
+    assert AuditEvent.objects.filter(verb="ledger.export", actor=cast.liaison_gx).count() == 1

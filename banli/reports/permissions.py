@@ -9,6 +9,7 @@ ROUTES = {
     "reports:reply_letter": {"GET": CASE_ROLES},
     "reports:responsibility": {"GET": STATS_ROLES},
     "reports:b_ledger": {"GET": STATS_ROLES},
+    "reports:ledger": {"GET": STATS_ROLES},
     "reports:archive": {"GET": STATS_ROLES},
     "reports:doc_settings": {"GET": {"unit_liaison", "unit_leader"}, "POST": {"unit_liaison", "unit_leader"}},
 }

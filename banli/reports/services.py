@@ -346,6 +346,19 @@ def b_ledger_export(*, actor, sessions, org: Org | None) -> bytes:
     return xlsx([("B类跟踪台账", rows)])
 
 
+def ledger_export_scoped(*, actor, session: Session, org: Org | None) -> bytes:
+    """The ledger (SPEC §11 columns) of a session or of an org's part of it — also for units,
+    whom the ledger app's whole-session export does not serve. Audited as `ledger.export`."""
+    from .exports import xlsx
+
+    _require_scope(actor, [session], org)
+    rows = _archive_ledger_rows(session, org)
+    audit_record(actor=actor, verb="ledger.export", obj=session,
+                 summary=f"导出台账：{session.name}，{len(rows) - 1} 行" + (f"（{org.name}范围）" if org else ""),
+                 new={"rows": len(rows) - 1, "scope": org.name if org else "全部"})
+    return xlsx([("台账", rows)])
+
+
 def _archive_ledger_rows(session: Session, org: Org | None) -> list[list]:
     from banli.ledger.services import ledger_rows
 

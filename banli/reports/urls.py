@@ -9,6 +9,7 @@ urlpatterns = [
     path("replies/<int:pk>/letter.docx", views.reply_letter, name="reply_letter"),
     path("responsibility.xlsx", views.responsibility, name="responsibility"),
     path("b-ledger.xlsx", views.b_ledger, name="b_ledger"),
+    path("ledger.xlsx", views.ledger, name="ledger"),
     path("archive.zip", views.archive, name="archive"),
     path("doc-settings/", views.doc_settings, name="doc_settings"),
 ]

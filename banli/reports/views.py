@@ -110,6 +110,14 @@ def responsibility(request):
 
 @login_required
 @_not_found_is_404
+def ledger(request):
+    session, org = _one_session(request)
+    content = services.ledger_export_scoped(actor=request.user, session=session, org=org)
+    return _download(content, f"台账_{session.code}" + (f"_{org.name}" if org else "") + ".xlsx", XLSX)
+
+
+@login_required
+@_not_found_is_404
 def b_ledger(request):
     session, org = _one_session(request)
     content = services.b_ledger_export(actor=request.user, sessions=[session], org=org)
