@@ -236,3 +236,18 @@ def test_summary_from_the_imported_seed_000_ledger(tmp_path, db):
     text = docx_text(out.read_bytes())
     assert "其中主办件34件、分办件15件、会办件59件、承办件2件。" in text
     assert "已评价的有41件，其中满意件41件，满意率为100%" in text
+
+
+@pytest.mark.skipif(not (__import__("shutil").which("soffice") and __import__("shutil").which("pdftotext")), reason="LibreOffice / poppler not installed")
+def test_summary_renders_as_a4_pages_numbered_like_an_official_document(cast):
+    import subprocess
+
+    from banli.reports.render import docx_to_pdf
+
+    session = build_seed000(cast)
+    pdf = docx_to_pdf(services.summary_render(actor=cast.liaison_gx, session=session, org=cast.orgs.gx, on=TODAY)[0])
+    info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True).stdout.decode()
+    assert "595.3" in info and "841.8" in info
+    text = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True).stdout.decode()
+    assert "一、基本情况" in text and "五、其他说明事项" in text
+    assert "—1—" in text.replace(" ", "")  # page number “— 1 —”
