@@ -687,7 +687,6 @@ def _write(plan: LedgerPlan, actor, org_parent: Org | None, progress: ProgressFn
     Proposal.objects.bulk_create(objs, batch_size=500)
     by_number = {o.number: o for o in objs}
     for rp in new_props:
-        rp.existing = None
         rp._obj = by_number[rp.number]
     created["proposals"] = len(objs)
 
