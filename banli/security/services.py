@@ -111,7 +111,9 @@ def login_authenticate(*, username: str, password: str, ip: str | None, channel:
         LoginAttempt.objects.create(username=key, ip=ip, at=now, success=False, channel=channel)
         audit_record(actor=None, verb="auth.login_failed", object_type="user", object_id=key[:50], summary="登录失败：账户已锁定", new={"channel": channel}, ip=ip)
         raise LoginRefused(LOCKED.format(until=_fmt_time(lock.until)))
-    user = authenticate(request, username=username, password=password) if username and password else None
+    # An absurdly long password is a hashing-cost attack, not a user: refuse it unhashed.
+    ok_input = bool(username and password) and len(password) <= 4096
+    user = authenticate(request, username=username, password=password) if ok_input else None
     if user is None:
         lock = record_failure(username=username, ip=ip, channel=channel, reason="用户名或密码错误")
         if lock is not None:
