@@ -2,7 +2,7 @@
 import datetime as dt
 
 from banli.cases.models import Contact, Reply
-from banli.cases.services import assignment_create, proposal_register, proposal_update
+from banli.cases.services import proposal_register, proposal_update
 from banli.textintel import selectors
 from banli.textintel.models import DocKind, SearchDoc
 

@@ -1,6 +1,6 @@
 """Similar proposals, merge suggestions and topic clusters on realistic proposals."""
 from banli.audit.models import AuditEvent
-from banli.cases.models import Proposal, ReviewState
+from banli.cases.models import ReviewState
 from banli.textintel import selectors, similarity
 from banli.textintel.services import proposal_merge_duplicate
 

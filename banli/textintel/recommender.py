@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import io
 import threading
-import warnings
 import time
+import warnings
 from dataclasses import dataclass
 
 import joblib

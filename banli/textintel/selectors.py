@@ -10,7 +10,6 @@ from django.db.models.expressions import RawSQL
 
 from banli.cases.models import (
     Assignment,
-    AssignmentRole,
     AssignmentState,
     Proposal,
     ReviewState,

@@ -10,7 +10,7 @@ from banli.audit.services import audit_record
 from banli.cases.models import Assignment, AssignmentRole, AssignmentState, Proposal, ReviewState
 from banli.cases.selectors import user_body
 from banli.cases.services import proposal_review
-from banli.errors import DomainError, NotFound
+from banli.errors import DomainError
 from banli.orgs.models import Role
 
 from . import recommender

@@ -5,7 +5,6 @@ import io
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -14,13 +13,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from banli.audit.services import audit_record
-from banli.cases.models import Proposal, Session
-from banli.cases.selectors import proposal_get, proposals_visible_to, sessions_visible_to, user_body
+from banli.cases.models import Session
+from banli.cases.selectors import proposal_get, sessions_visible_to, user_body
 from banli.errors import DomainError, NotFound
 from banli.orgs.models import Role
 
 from . import selectors, services
-from .models import DictTerm, DocKind, SearchDoc
+from .models import DictTerm, DocKind
 from .text import highlight
 
 

@@ -4,7 +4,7 @@ import json
 import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 
-from banli.cases.models import Proposal, Session
+from banli.cases.models import Proposal
 from banli.textintel import similarity
 from banli.textintel.models import DocKind, SearchDoc
 
