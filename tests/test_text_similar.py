@@ -130,3 +130,20 @@ def test_unit_sees_only_its_share_in_clusters(cast):
     clusters = selectors.session_clusters(cast.liaison_gx, w.cur)
     shown = {p.pk for c in clusters for p in c.proposals}
     assert shown == {w.a.pk}
+
+
+def test_seed_004_style_traditional_text_with_pinyin_glosses_matches_its_simplified_twin(cast):
+    from banli.textintel.index import index_session
+
+    from .test_text_support import register
+
+    s = cast.cppcc_session
+    trad = register(cast, s, "關於推動龍華區產業用房(fáng)建設的提案",
+                    "市政協(xié)委員建議加快龍華區產業用房(fáng)供給，推進工業上樓，降低企業租金。")
+    simp = register(cast, s, "关于加快龙华区产业用房供给的提案", "建议推进工业上楼，增加龙华区产业用房，降低企业租金成本。")
+    other = register(cast, s, "关于加强社区养老服务的提案", "建议建设社区长者食堂，发展居家养老。")
+    index_session(s)
+    data = selectors.similar_for_proposal(cast.staff_cppcc, trad)
+    assert _ids(data["same"]) == [simp.pk]
+    assert data["same"][0].score >= similarity.DUPLICATE_SCORE and "产业用房" in data["same"][0].terms
+    assert other.pk not in _ids(data["same"])
