@@ -112,3 +112,14 @@ def test_htmx_requests_are_told_to_redirect(client, cast, monkeypatch):
     shift(monkeypatch, minutes=31)
     r = client.get(reverse("cases:list"), HTTP_HX_REQUEST="true")
     assert r.status_code == 204 and r["HX-Redirect"].startswith(reverse("web:login"))
+
+
+@pytest.mark.django_db
+def test_user_sees_and_ends_other_sessions(cast):
+    a = sign_in(Client(), "liaison_gx", cast.password)
+    b = sign_in(Client(), "liaison_gx", cast.password)
+    r = a.get(reverse("security:account"))
+    assert r.status_code == 200 and "本设备" in r.content.decode() and len(r.context["sessions"]) == 2
+    a.post(reverse("security:sessions_end_others"))
+    assert signed_out(b.get(reverse("cases:list")))
+    assert a.get(reverse("cases:list")).status_code == 200

@@ -12,6 +12,8 @@ ROUTES = {
     "security:2fa_setup": {"GET": ANY, "POST": ANY},
     "security:2fa_verify": {"GET": ANY, "POST": ANY},
     "security:password_change": {"GET": ANY, "POST": ANY},
+    "security:account": {"GET": ANY},
+    "security:sessions_end_others": {"POST": ANY},
     "security:users": {"GET": SYSADMIN},
     "security:user_create": {"GET": SYSADMIN, "POST": SYSADMIN},
     "security:user_reset_password": {"POST": SYSADMIN},

@@ -180,6 +180,19 @@ def session_is_live(user, session_key: str | None) -> bool:
     return bool(session_key) and UserSession.objects.filter(session_key=session_key, user_id=user.pk, ended_at__isnull=True).exists()
 
 
+def sessions_end_others(*, user: User, keep_key: str | None) -> int:
+    """The user signs out their other devices (ASVS V3.3.4)."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    keys = list(UserSession.objects.filter(user=user, ended_at__isnull=True).exclude(session_key=keep_key).values_list("session_key", flat=True))
+    with transaction.atomic():
+        for k in keys:
+            store(session_key=k).delete()
+        UserSession.objects.filter(user=user, session_key__in=keys).update(ended_at=timezone.now(), end_reason="ended_by_user")
+        if keys:
+            audit_record(actor=user, verb="auth.sessions_end", obj=user, summary=f"结束其他 {len(keys)} 个登录会话")
+    return len(keys)
+
+
 def sessions_end_all(*, user: User, reason: str) -> int:
     """End every server-side session of `user` (logout, disablement, lockout, password reset)."""
     store = import_module(settings.SESSION_ENGINE).SessionStore

@@ -87,6 +87,34 @@ def twofa_verify(request):
     return render(request, "security/2fa_verify.html", {"form": form, "next": request.GET.get("next", "")})
 
 
+# --- own account: password, second factor, sessions --------------------------------------------
+
+
+def account(request):
+    user = request.user
+    dev = services.totp_device(user)
+    sec = services.password_state(user)
+    sessions = user.sessions_registry.filter(ended_at__isnull=True).order_by("-created_at")[:20]
+    return render(
+        request,
+        "security/account.html",
+        {
+            "device": dev if dev is not None and dev.confirmed else None,
+            "required": services.totp_required(user),
+            "sec": sec,
+            "sessions": sessions,
+            "current_key": request.session.session_key,
+        },
+    )
+
+
+@require_POST
+def sessions_end_others(request):
+    n = services.sessions_end_others(user=request.user, keep_key=request.session.session_key)
+    messages.success(request, f"已结束其他 {n} 个登录会话。" if n else "没有其他登录会话。")
+    return redirect("security:account")
+
+
 # --- own password -------------------------------------------------------------------------------
 
 
