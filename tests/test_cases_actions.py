@@ -387,3 +387,44 @@ def test_a_refused_registration_does_not_use_up_its_token(cast, login):
     assert c.post(REG, reg_data(cast, number="20230007", once="tok-2")).status_code == 400
     assert c.post(REG, reg_data(cast, number="20230008", once="tok-2")).status_code == 302
     assert Proposal.objects.filter(number="20230008").exists()
+
+
+# --- correcting registration data ------------------------------------------------------------------
+
+
+def edit_data(p, **kw):
+    data = {"version": p.version, "number": p.number, "title": p.title, "content": p.content, "channel": p.channel,
+            "lead": p.lead.name, "cosigners": "李代表", "group": p.group, "topic": p.topic, "submitted_on": "2023-02-21"}
+    data.update(kw)
+    return data
+
+
+def test_staff_corrects_title_and_cosigners_with_history(cast, cases, login):
+    c = login(cast.staff_npc)
+    assert c.get(f"/cases/{cases.main.pk}/edit/").status_code == 200
+    resp = c.post(f"/cases/{cases.main.pk}/edit/", edit_data(cases.main, title="关于加快数字经济高质量发展的建议", cosigners="李代表、周新人"))
+    assert resp.status_code == 302
+    cases.main.refresh_from_db()
+    assert cases.main.title == "关于加快数字经济高质量发展的建议"
+    assert sorted(x.name for x in cases.main.cosigners.all()) == ["周新人", "李代表"]
+    ev = AuditEvent.objects.filter(verb="proposal.update", proposal_id=cases.main.pk).get()
+    assert ev.old["title"] == "关于加快数字经济发展的建议"
+
+
+def test_stale_or_duplicate_edit_writes_nothing(cast, cases, login):
+    c = login(cast.staff_npc)
+    before = snapshot()
+    resp = c.post(f"/cases/{cases.main.pk}/edit/", edit_data(cases.main, version=cases.main.version + 5, lead="又一新人"))
+    assert resp.status_code == 400 and "已被他人修改" in resp.content.decode()
+    resp = c.post(f"/cases/{cases.main.pk}/edit/", edit_data(cases.main, number="20230002", lead="又一新人"))
+    assert resp.status_code == 400 and "编号 20230002 在本届会议中已被使用" in resp.content.decode()
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("user", ["staff_cppcc", "liaison_gx", "coordinator", "deputy_user", "sysadmin"])
+def test_edit_refused_for_others(cast, cases, login, user):
+    before = snapshot()
+    c = login(getattr(cast, user))
+    assert c.get(f"/cases/{cases.main.pk}/edit/").status_code in (403, 404)
+    assert c.post(f"/cases/{cases.main.pk}/edit/", edit_data(cases.main, title="篡改")).status_code in (403, 404)
+    assert snapshot() == before

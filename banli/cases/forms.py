@@ -41,7 +41,9 @@ class DateInput(forms.DateInput):
 
 
 def _bs(form: forms.Form) -> None:
-    """Bootstrap classes on every widget (and is-invalid where the field has an error)."""
+    """Bootstrap classes on every widget. Fields with errors get aria-invalid from Django, which
+    app.css styles like Bootstrap's is-invalid (looking at form.errors here would validate the
+    form before subclasses finish setting it up)."""
     for name, field in form.fields.items():
         w = field.widget
         if isinstance(w, (forms.CheckboxInput,)):
@@ -52,8 +54,6 @@ def _bs(form: forms.Form) -> None:
             css = "form-select"
         else:
             css = "form-control"
-        if form.is_bound and name in form.errors:
-            css += " is-invalid"
         w.attrs["class"] = (w.attrs.get("class", "") + " " + css).strip()
 
 
@@ -164,6 +164,19 @@ class ProposalRegisterForm(forms.Form):
         if d and d > timezone.localdate():
             raise forms.ValidationError("提交日期不能晚于今天。")
         return d
+
+
+class ProposalEditForm(ProposalRegisterForm):
+    """Correcting registration data: the session and attachments are not changed here."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["session"]
+        del self.fields["attachments"]
+        self.fields["number"].required = True
+        self.fields["number"].error_messages.update(required="请填写编号。")
 
 
 # --- review and key ------------------------------------------------------------------------------

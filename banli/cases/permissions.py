@@ -10,6 +10,7 @@ ROUTES = {
     "cases:list": {"GET": CASE_ROLES},
     "cases:detail": {"GET": CASE_ROLES},
     "cases:register": {"GET": {"body_staff"}, "POST": {"body_staff"}},
+    "cases:edit": {"GET": {"body_staff"}, "POST": {"body_staff"}},
     "cases:review": {"POST": {"body_staff"}},
     "cases:set_key": {"POST": {"body_staff"}},
     "cases:assign": {"POST": ASSIGNING_ROLES},

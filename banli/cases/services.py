@@ -420,6 +420,31 @@ def proposal_intake(
     return p
 
 
+def proposal_edit(*, actor, proposal: Proposal, version: int | None, lead_name: str, cosigner_names: Sequence[str] = (), **fields) -> Proposal:
+    """Correct a proposal's registration data as typed on the edit form, all or nothing
+    (new proposer names are created; a stale form is refused by the version check)."""
+    _require_body_staff(actor, proposal.session)
+    lead_name = (lead_name or "").strip()
+    if not lead_name:
+        raise DomainError("请填写领衔人。", field="lead")
+    if "title" in fields and not (fields["title"] or "").strip():
+        raise DomainError("请填写标题。", field="title")
+    body = proposal.session.body
+    try:
+        with transaction.atomic():
+            lead = proposer_get_or_create(body=body, name=lead_name)
+            cosigners = [proposer_get_or_create(body=body, name=n) for n in cosigner_names if n != lead_name]
+            if not (fields.get("number") or "").strip():
+                fields.pop("number", None)
+            fields["group"] = (fields.get("group") or "").strip() or lead.group
+            fields["joint_kind"] = (
+                JointKind.COLLECTIVE if lead.kind == ProposerKind.COLLECTIVE else JointKind.JOINT if cosigners else JointKind.INDIVIDUAL
+            )
+            return proposal_update(actor=actor, proposal=proposal, version=version, lead=lead, cosigners=cosigners, **fields)
+    except IntegrityError:
+        raise DomainError("编号已被同时登记的另一件占用，请换一个编号。", field="number")
+
+
 class AlreadySubmitted(DomainError):
     """The same form was submitted before; nothing was done the second time."""
 

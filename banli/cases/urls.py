@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.proposal_list, name="list"),
     path("new/", views.proposal_register_view, name="register"),
     path("<int:pk>/", views.proposal_detail, name="detail"),
+    path("<int:pk>/edit/", views.proposal_edit_view, name="edit"),
     path("<int:pk>/review/", views.proposal_review_view, name="review"),
     path("<int:pk>/key/", views.proposal_key_view, name="set_key"),
     path("<int:pk>/assign/", views.proposal_assign_view, name="assign"),

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from banli.errors import DomainError, NotFound
 from banli.orgs.models import Role
 
-from .forms import AssignForm, AttachmentForm, KeyForm, ProposalFilterForm, ProposalRegisterForm, ReviewForm, WithdrawForm
+from .forms import AssignForm, AttachmentForm, KeyForm, ProposalEditForm, ProposalFilterForm, ProposalRegisterForm, ReviewForm, WithdrawForm
 from .models import AssignmentRole, AssignmentState, ProposalStatus, Proposer, ReviewState, Session
 from .selectors import (
     CASE_ROLES,
@@ -47,6 +47,7 @@ from .services import (
     can_withdraw,
     is_body_staff_of,
     next_number,
+    proposal_edit,
     proposal_intake,
     proposal_review,
     proposal_set_key,
@@ -186,6 +187,43 @@ def proposal_register_view(request):
     )
 
 
+@login_required
+def proposal_edit_view(request, pk):
+    user = request.user
+    p = _case(user, pk)
+    if not is_body_staff_of(user, p.session.body):
+        raise Http404
+    if request.method == "POST":
+        form = ProposalEditForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                proposal_edit(
+                    actor=user, proposal=p, version=d["version"], lead_name=d["lead"], cosigner_names=d["cosigners"],
+                    number=d["number"], title=d["title"].strip(), content=d["content"], channel=d["channel"],
+                    group=d["group"], topic=d["topic"], submitted_on=d["submitted_on"],
+                )
+            except DomainError as e:
+                _form_error(form, e)
+            else:
+                messages.success(request, "登记信息已修改。")
+                return redirect(p)
+        status = 400
+    else:
+        form = ProposalEditForm(initial={
+            "version": p.version, "number": p.number, "title": p.title, "content": p.content, "channel": p.channel,
+            "lead": p.lead.name, "cosigners": "、".join(c.name for c in p.cosigners.all()), "group": p.group,
+            "topic": p.topic, "submitted_on": p.submitted_on,
+        })
+        status = 200
+    return render(
+        request,
+        "cases/edit.html",
+        {"form": form, "p": p, "proposers": Proposer.objects.filter(body=p.session.body).only("name", "group").order_by("name")[:3000]},
+        status=status,
+    )
+
+
 # --- the case page -----------------------------------------------------------------------------
 
 STAFF_ROLES = (Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER)
@@ -289,6 +327,7 @@ def _render_detail(request, p, *, status=200, review_form=None, key_form=None, a
         "history": _history_rows(proposal_history(user, p), proposer_view=not user.has_role(*STAFF_ROLES)),
         "status_label": ProposalStatus(p.status).label,
         "is_proposer_view": not user.has_role(*STAFF_ROLES),
+        "can_edit": staff,
         "review_form": review_form,
         "key_form": key_form,
         "assign_form": assign_form,
