@@ -12,6 +12,7 @@ import threading
 from typing import Iterable
 
 from django.db import transaction
+from django.utils import timezone
 
 from banli.cases.models import Contact, Proposal, Reply
 
@@ -107,20 +108,29 @@ def reindex(kind: str, pks: Iterable[int]) -> int:
         chunk = pks[i : i + BATCH]
         docs = BUILDERS[kind](chunk)
         with transaction.atomic():
-            existing = dict(SearchDoc.objects.filter(kind=kind, object_id__in=chunk).values_list("object_id", "id"))
+            existing = {
+                row[0]: row[1:]
+                for row in SearchDoc.objects.filter(kind=kind, object_id__in=chunk).values_list(
+                    "object_id", "id", "tokens", "title", "body", "state", "session_id"
+                )
+            }
             new, changed = [], []
+            now = timezone.now()
             for d in docs:
-                if d.object_id in existing:
-                    d.id = existing.pop(d.object_id)
-                    changed.append(d)
-                else:
+                old = existing.pop(d.object_id, None)
+                if old is None:
                     new.append(d)
+                elif old[1:] != (d.tokens, d.title, d.body, d.state, d.session_id):
+                    d.id, d.updated_at = old[0], now
+                    changed.append(d)
             if existing:
-                SearchDoc.objects.filter(id__in=existing.values()).delete()
+                SearchDoc.objects.filter(id__in=[v[0] for v in existing.values()]).delete()
             SearchDoc.objects.bulk_create(new)
-            for d in changed:
-                # save() (not bulk_update) so auto_now moves and the FTS trigger fires per row
-                d.save()
+            # one UPDATE per batch; the FTS trigger fires per row, and updated_at moves so the
+            # similarity caches of every process notice the change
+            SearchDoc.objects.bulk_update(
+                changed, ["tokens", "title", "body", "state", "session", "body_org", "updated_at"], batch_size=BATCH
+            )
         n += len(docs)
     return n
 
