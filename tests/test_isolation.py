@@ -29,7 +29,7 @@ MISSING = 987654
 
 # Routes whose <pk> is a proposal, an assignment, or an attachment.
 PROPOSAL_ROUTES = {
-    "cases:detail", "cases:review", "cases:set_key", "cases:assign", "cases:attachment_add",
+    "cases:detail", "cases:edit", "cases:review", "cases:set_key", "cases:assign", "cases:attachment_add",
     "textintel:similar_proposal", "textintel:recommend", "portal:proposal", "deadlines:key_detail", "deadlines:key_dates",
 }
 ASSIGNMENT_ROUTES = {
