@@ -40,6 +40,8 @@ def test_no_template_has_inline_scripts_or_event_handlers():
                 offenders.append(f"{path.relative_to(TEMPLATES)}: inline <script>")
         if re.search(r"\son[a-z]+\s*=\s*[\"']", text, re.I):
             offenders.append(f"{path.relative_to(TEMPLATES)}: inline event handler")
+        if re.search(r"\shx-on[:-]|hx-vals=[\"']js:|hx-vars=", text, re.I):
+            offenders.append(f"{path.relative_to(TEMPLATES)}: htmx attribute that needs eval")
         if re.search(r"javascript:", text, re.I):
             offenders.append(f"{path.relative_to(TEMPLATES)}: javascript: URL")
     assert not offenders, offenders
