@@ -135,6 +135,8 @@ class Proposal(models.Model):
             models.Index(fields=["session", "review_state"]),
             models.Index(fields=["session", "submitted_on"]),
             models.Index(fields=["number"]),
+            models.Index(fields=["session", "is_key"]),
+            models.Index(fields=["session", "title"]),
         ]
 
     def __str__(self) -> str:
@@ -217,6 +219,8 @@ class Assignment(models.Model):
         indexes = [
             models.Index(fields=["unit", "state"]),
             models.Index(fields=["proposal", "role"]),
+            # The derived status probes a proposal's top-level due assignments for a missing reply.
+            models.Index(fields=["proposal", "parent", "role", "first_reply_on"]),
         ]
 
     def __str__(self) -> str:
