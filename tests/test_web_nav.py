@@ -50,7 +50,13 @@ def test_menu_is_rendered_and_case_pages_light_up_the_list_entry(cast, login):
     assert 'href="/cases/new/">登记</a>' in body
 
 
-@pytest.mark.parametrize("user", ["staff_npc", "liaison_gx", "deputy_user"])
+@pytest.mark.parametrize("user", ["staff_npc", "liaison_gx", "coordinator", "handler_gx"])
 def test_case_roles_land_on_the_list(cast, login, user):
     resp = login(getattr(cast, user)).get("/")
     assert resp.status_code == 302 and resp["Location"] == "/cases/"
+
+
+def test_proposers_land_on_their_portal(cast, login):
+    resp = login(cast.deputy_user).get("/")
+    assert resp.status_code == 302 and resp["Location"] == "/portal/"
+    assert 'href="/portal/">我的建议提案</a>' in login(cast.deputy_user).get("/portal/").content.decode()

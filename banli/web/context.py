@@ -12,7 +12,7 @@ from banli.orgs.models import Role
 # (url name, label, roles to show it to; None = as the route's GET declaration says)
 NAV = (
     ("cases:list", "建议提案", (Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER)),
-    ("cases:list", "我的建议提案", (Role.PROPOSER,)),
+    ("portal:home", "我的建议提案", (Role.PROPOSER,)),
     ("cases:register", "登记", None),
     ("deadlines:dashboard", "督办", None),
     ("textintel:search", "检索", None),

@@ -61,8 +61,11 @@ def logout_view(request):
 @login_required
 def home(request):
     user = request.user
-    if user.has_role(Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER, Role.PROPOSER):
+    if user.has_role(Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER):
         return redirect("cases:list")
+    if user.has_role(Role.PROPOSER):
+        # Deputies and members read on their phones: the portal is built for them.
+        return redirect("portal:home")
     links = []
     if user.has_role(Role.SYSADMIN):
         links += [("security:users", "用户管理"), ("security:orgs", "组织管理")]
