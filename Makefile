@@ -6,7 +6,11 @@ STAMP     := $(VENV)/.installed
 PG_URL    ?= postgres://postgres@127.0.0.1:5432/test
 PORT      ?= 8000
 
-.PHONY: install run test test-sqlite test-postgres demo bench clean
+# Debian packages the test suite uses (LibreOffice renders the official documents to PDF to check
+# their layout; Noto CJK gives it Chinese glyphs). Installed once, only when missing.
+DEB_TEST  := libreoffice-writer-nogui poppler-utils fonts-noto-cjk
+
+.PHONY: install run test system-deps demo bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -26,7 +30,14 @@ demo: install
 	$(BIN)/banli demo
 
 # The suite runs on SQLite, then again on PostgreSQL when one answers; any failing run fails.
-test: install
+system-deps:
+	@missing=$$(for p in $(DEB_TEST); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+test: install system-deps
 	@bash scripts/test-all.sh
 
 bench: install
