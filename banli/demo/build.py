@@ -19,6 +19,9 @@ from banli.orgs.services import org_add, user_create
 from . import data
 
 PASSWORD = "Banli@2026demo"
+# The demo's published authenticator secret (base32) for the roles that must use two-factor sign-in.
+# Only demo accounts carry it; `banli demo --totp USER` prints the current code for them.
+DEMO_TOTP_SECRET = "BANLIDEMOTOTPKEYXYZWABCDEFGH2345"
 NPC_BODY = "市人大常委会选联任工委"
 CPPCC_BODY = "市政协提案委员会"
 GOV = "市人民政府办公厅"
@@ -94,6 +97,32 @@ def build_users(d: Demo) -> None:
             d.users.setdefault((name, role), user_create(username=uname, org=d.orgs[org], roles=[role], full_name=f"{key}{'联络员' if role == 'unit_liaison' else '领导'}", validate=False))
     # Hash the shared demo password once (PBKDF2 is deliberately slow).
     User.objects.filter(pk__in=[u.pk for u in d.users.values()]).update(password=make_password(PASSWORD))
+    enroll_demo_security(list(d.users.values()))
+
+
+def enroll_demo_security(users) -> None:
+    """Demo accounts skip the first-login password change and share one published TOTP secret,
+    so a newcomer can click through every role; real accounts go through both."""
+    from banli.security.models import TOTPDevice, UserSecurity
+    from banli.security.services import totp_required
+
+    now = timezone.now()
+    for u in users:
+        UserSecurity.objects.update_or_create(user=u, defaults={"must_change_password": False, "password_changed_at": now})
+        if totp_required(u):
+            TOTPDevice.objects.update_or_create(user=u, defaults={"secret": DEMO_TOTP_SECRET, "confirmed_at": now})
+
+
+def demo_totp_code(username: str) -> str | None:
+    """The current code of a demo account (None for any account that does not carry the demo secret)."""
+    import pyotp
+
+    from banli.security.models import TOTPDevice
+
+    dev = TOTPDevice.objects.filter(user__username=username).first()
+    if dev is None or dev.secret != DEMO_TOTP_SECRET:
+        return None
+    return pyotp.TOTP(DEMO_TOTP_SECRET, interval=30).now()
 
 
 def _proposal_text(d: Demo, topic: str) -> tuple[str, str]:
@@ -184,15 +213,15 @@ def review_and_assign(d: Demo, session: Session, proposals, *, assign_on: dt.dat
     return counts
 
 
-def build(*, today: dt.date | None = None, seed: int = 2026) -> Demo:
+def build(*, today: dt.date | None = None, seed: int = 2026, scale: float = 1.0) -> Demo:
     d = Demo(rng=random.Random(seed), today=today or timezone.localdate())
     with transaction.atomic():
         build_orgs(d)
         build_users(d)
         npc_start = d.today - dt.timedelta(days=75)
         cppcc_start = d.today - dt.timedelta(days=90)
-        s1, p1 = build_session(d, body=NPC_BODY, code="DEMO-NPC", name=f"市七届人大{'六'}次会议", start=npc_start, count=240, deputy_key="deputy")
-        s2, p2 = build_session(d, body=CPPCC_BODY, code="DEMO-CPPCC", name="市政协七届六次会议", start=cppcc_start, count=260, deputy_key="member")
+        s1, p1 = build_session(d, body=NPC_BODY, code="DEMO-NPC", name=f"市七届人大{'六'}次会议", start=npc_start, count=max(20, int(240 * scale)), deputy_key="deputy")
+        s2, p2 = build_session(d, body=CPPCC_BODY, code="DEMO-CPPCC", name="市政协七届六次会议", start=cppcc_start, count=max(20, int(260 * scale)), deputy_key="member")
         d.log.append(f"{s1.name}：{len(p1)} 件；{s2.name}：{len(p2)} 件")
         for s, ps, start in ((s1, p1, npc_start), (s2, p2, cppcc_start)):
             counts = review_and_assign(d, s, ps, assign_on=start + dt.timedelta(days=14))
