@@ -585,3 +585,16 @@ def test_district_liaison_decides_adjustments_of_its_sub_assignments(cast, case)
     svc.adjustment_decide(actor=cast.liaison_lh, request=req, approve=True, unit=cast.orgs.lh_gxj)
     new = Assignment.objects.get(proposal=p, unit=cast.orgs.lh_gxj)
     assert new.parent == district and new.role == R.SOLE and new.reply_due <= district.reply_due
+
+
+def test_the_worker_scan_also_closes_cases_whose_evaluation_window_passed(cast, case):
+    """`banli worker` / RQ run remind_task periodically; nobody has to remember `close-due`."""
+    from banli.deadlines.tasks import remind_task
+
+    _, lead, _ = case
+    distributed(cast, lead)
+    sent(cast, lead)
+    lead.refresh_from_db()
+    result = remind_task((lead.eval_due + dt.timedelta(days=1)).isoformat())
+    lead.refresh_from_db()
+    assert lead.state == S.CLOSED and result["closed_unevaluated"] == 1

@@ -18,10 +18,18 @@ def redis_url() -> str:
 
 
 def remind_task(today: str | None = None) -> dict:
-    """Scan deadlines and send due reminders (idempotent). `today` as YYYY-MM-DD for time travel."""
+    """The periodic scan: send due reminders, then close replied cases whose evaluation window
+    passed (recorded as 未评价). Both are idempotent. `today` as YYYY-MM-DD for time travel."""
+    from banli.handling.services import assignment_close_due
+
     from .services import remind_scan
 
-    return remind_scan(today=dt.date.fromisoformat(today) if today else None)
+    day = dt.date.fromisoformat(today) if today else None
+    result = remind_scan(today=day)
+    closed = assignment_close_due(on=day)
+    if isinstance(result, dict):
+        result = {**result, "closed_unevaluated": len(closed)}
+    return result
 
 
 def enqueue(func, *args, **kwargs):
