@@ -93,6 +93,10 @@ _database_url = env.str("DATABASE_URL", default="")
 if _database_url:
     DATABASES = {"default": env.db_url_config(_database_url)}
     DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # JIT compilation costs seconds on the statistics and status-filtered list queries
+        # and never pays back at this size (see bench/README.md).
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 else:
     DATABASES = {
         "default": {
@@ -130,6 +134,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "staticfiles"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise warns on every start without it
 STATICFILES_DIRS = [BASE_DIR / "banli" / "static"]
 # Uploaded files live outside the web root and are served only through permission-checked views.
 MEDIA_ROOT = DATA_DIR / "files"

@@ -2,6 +2,7 @@
 import datetime as dt
 
 from django import template
+from django.utils.safestring import mark_safe
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
@@ -32,7 +33,7 @@ def light(context, assignment, today=None):
     return format_html(
         '<a class="light-link text-nowrap text-reset text-decoration-none" href="{}" title="{}"><span class="light {}" aria-hidden="true"></span> <span class="small">{}</span>{}</a>',
         reverse("deadlines:assignment", args=[assignment.pk]), title, lt.css, lt.label,
-        format_html(' <span class="badge text-bg-warning fw-normal">暂定</span>') if lt.provisional and lt.dues else "",
+        mark_safe(' <span class="badge text-bg-warning fw-normal">暂定</span>') if lt.provisional and lt.dues else "",
     )
 
 
