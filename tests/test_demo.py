@@ -79,3 +79,12 @@ def test_totp_code_is_only_printed_for_demo_accounts(small_demo):
     TOTPDevice.objects.filter(user=real).update(secret=pyotp.random_base32())
     assert demo.demo_totp_code("npc_staff") is None
     assert demo.demo_totp_code("gx_handler") is None  # no 2FA device at all
+
+
+def test_demo_public_site_has_published_replies(small_demo, client):
+    from banli.portal.models import Publication, PublicationState
+
+    titles = set(Publication.objects.filter(state=PublicationState.PUBLISHED).values_list("reply__assignment__proposal__title", flat=True))
+    assert titles
+    page = client.get("/public/replies/").content.decode()
+    assert any(t in page for t in titles)

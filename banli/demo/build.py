@@ -226,7 +226,30 @@ def build(*, today: dt.date | None = None, seed: int = 2026, scale: float = 1.0)
         for s, ps, start in ((s1, p1, npc_start), (s2, p2, cppcc_start)):
             counts = review_and_assign(d, s, ps, assign_on=start + dt.timedelta(days=14))
             advance(d, counts["assigned"])
+        publish(d)
     return d
+
+
+def publish(d: Demo) -> None:
+    """Disclosure review: most replies the units proposed for publication are approved, so the
+    public site has content; the rest wait in the review queue."""
+    from banli.cases.models import Reply, ReplyState
+    from banli.errors import DomainError
+    from banli.portal.models import PublicationState
+    from banli.portal.services import publication_decide
+
+    staff = {d.orgs[NPC_BODY].pk: d.users["npc_staff"], d.orgs[CPPCC_BODY].pk: d.users["cppcc_staff"]}
+    published = 0
+    replies = Reply.objects.filter(state=ReplyState.SENT, disclosure="public").select_related("assignment__proposal__session")
+    for i, r in enumerate(replies.order_by("pk")):
+        if i % 4 == 3:
+            continue
+        try:
+            publication_decide(actor=staff[r.assignment.proposal.session.body_id], reply=r, decision=PublicationState.PUBLISHED)
+            published += 1
+        except DomainError:
+            continue
+    d.log.append(f"公开答复 {published} 件")
 
 
 def advance(d: Demo, assigned) -> None:
