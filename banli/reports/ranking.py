@@ -40,16 +40,12 @@ def ranked_units(*, sessions, org: Org | None, today=None) -> list[Org]:
     return list(Org.objects.filter(pk__in=ids).order_by("path"))
 
 
-def _rate(num, den):
-    return num / den if den else None
-
-
 def grouped_stats(*, sessions, org: Org | None, by: str = "unit_id", today=None) -> dict:
     """{group value: the assignment figures of stats_for} for the scope, grouped by `by`."""
     from django.db.models import Count
     from django.utils import timezone
 
-    from banli.stats.selectors import CLASSES, ROLES, _annotated, _conditions, scoped_assignments
+    from banli.stats.selectors import _annotated, _conditions, assignment_figures, scoped_assignments
 
     today = today or timezone.localdate()
     conds = _conditions(today)
@@ -62,27 +58,8 @@ def grouped_stats(*, sessions, org: Org | None, by: str = "unit_id", today=None)
     out = {}
     for r in rows:
         a = {k: r[k.replace(".", "__")] for k in conds}
-        sent, evaluated = a["replies_sent"], a["evaluated"]
         out[r[by]] = {
-            "by_role": {k: a[f"by_role.{k}"] for k in ROLES},
-            "replies_due": a["replies_due"],
-            "replies_sent": sent,
-            "reply_rate": _rate(sent, a["replies_due"]),
-            "on_time_sign_rate": _rate(a["on_time_signed"], a["sign_decided"]),
-            "on_time_reply_rate": _rate(a["on_time_replied"], a["reply_decided"]),
-            "class_counts": {k: a[f"class_counts.{k}"] for k in CLASSES},
-            "class_rates": {k: _rate(a[f"class_counts.{k}"], sent) for k in CLASSES},
-            "evaluated": evaluated,
-            "satisfied": a["satisfied"],
-            "basically_satisfied": a["basically_satisfied"],
-            "unsatisfied": a["unsatisfied"],
-            "satisfaction_rate": _rate(a["satisfied"] + a["basically_satisfied"], evaluated),
-            "full_satisfaction_rate": _rate(a["satisfied"], evaluated),
-            "contact_rate": _rate(a["contacted"], sent),
-            "face_to_face_rate": _rate(a["face_to_face"], sent),
-            "b_open": a["b_open"],
-            "b_converted": a["b_converted"],
-            "overdue": a["overdue"],
+            **assignment_figures(a),
             "_raw": a,  # every stats_cases count of the group, e.g. the rates' numerators and denominators
         }
     return out

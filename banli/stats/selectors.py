@@ -260,8 +260,8 @@ def stats_for(*, sessions, org: Org | None = None, today: dt.date | None = None)
     a.update(_contact_counts(scoped))
     adoption = _adoption_rate(scoped)
 
-    sent = a["replies_sent"]
-    evaluated = a["evaluated"]
+    figures = assignment_figures(a)
+    overdue = figures.pop("overdue")  # SPEC §9's order: adoption_rate before overdue
     return {
         "received": p["received"],
         "by_channel": {"plenary": p["by_channel.plenary"], "interim": p["by_channel.interim"]},
@@ -271,6 +271,16 @@ def stats_for(*, sessions, org: Org | None = None, today: dt.date | None = None)
         "accept_rate": _rate(p["accepted"], p["received"]),
         "assigned": p["assigned"],
         "assigned_share": _rate(p["assigned"], p["accepted"]),
+        **figures,
+        "adoption_rate": adoption,
+        "overdue": overdue,
+    }
+
+
+def assignment_figures(a: dict) -> dict:
+    """The assignment figures of SPEC §9 from the raw conditional counts `a` (one scope or one group)."""
+    sent, evaluated = a["replies_sent"], a["evaluated"]
+    return {
         "by_role": {k: a[f"by_role.{k}"] for k in ROLES},
         "replies_due": a["replies_due"],
         "replies_sent": sent,
@@ -289,7 +299,6 @@ def stats_for(*, sessions, org: Org | None = None, today: dt.date | None = None)
         "face_to_face_rate": _rate(a["face_to_face"], sent),
         "b_open": a["b_open"],
         "b_converted": a["b_converted"],
-        "adoption_rate": adoption,
         "overdue": a["overdue"],
     }
 
