@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from banli.orgs.models import Org, OrgKind
+from banli.security.crypto import EncryptedTextField
 
 
 class Session(models.Model):
@@ -47,7 +48,10 @@ class Proposer(models.Model):
     name = models.CharField("姓名/名称", max_length=100)
     kind = models.CharField("类别", max_length=12, choices=ProposerKind.choices, default=ProposerKind.INDIVIDUAL)
     group = models.CharField("代表团/界别", max_length=100, blank=True)
-    phone = models.CharField("电话", max_length=30, blank=True)
+    # Personal data, SM4-GCM encrypted at rest with the key outside the database (等保 8.1.4.8).
+    phone = EncryptedTextField("电话", blank=True)
+    id_number = EncryptedTextField("身份证号", blank=True)
+    address = EncryptedTextField("通讯地址", blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, verbose_name="登录账号", null=True, blank=True, on_delete=models.SET_NULL, related_name="proposer"
     )
