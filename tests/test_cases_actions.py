@@ -66,7 +66,7 @@ def test_register_form_offers_own_sessions_and_next_number(cast, login):
 
 
 def test_register_creates_proposal_new_proposers_and_attachments(cast, login):
-    files = [SimpleUploadedFile("原件.pdf", b"%PDF-1.4"), SimpleUploadedFile("附表.xlsx", b"PK\x03\x04")]
+    files = [SimpleUploadedFile("原件.pdf", b"%PDF-1.4"), SimpleUploadedFile("附图.png", b"\x89PNG\r\n\x1a\n")]
     resp = login(cast.staff_npc).post(REG, {**reg_data(cast), "attachments": files})
     p = Proposal.objects.get()
     assert resp.status_code == 302 and resp["Location"] == f"/cases/{p.pk}/"
@@ -74,7 +74,7 @@ def test_register_creates_proposal_new_proposers_and_attachments(cast, login):
     assert p.group == "福田代表团" and p.submitted_on == dt.date(2023, 2, 21) and p.review_state == ReviewState.SUBMITTED
     assert sorted(c.name for c in p.cosigners.all()) == ["孙新人", "李代表", "赵代表"]
     assert Proposer.objects.filter(body=cast.orgs.npc, name="孙新人").exists()
-    assert sorted(a.name for a in p.attachments.all()) == ["原件.pdf", "附表.xlsx"]
+    assert sorted(a.name for a in p.attachments.all()) == ["原件.pdf", "附图.png"]
     assert AuditEvent.objects.filter(verb="proposal.register", proposal_id=p.pk).exists()
 
 

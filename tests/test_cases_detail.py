@@ -188,9 +188,9 @@ def test_only_body_staff_add_proposal_attachments(cast, cases):
 
 def test_upload_through_case_page(cast, cases, login):
     c = login(cast.staff_npc)
-    resp = c.post(f"/cases/{cases.main.pk}/attachments/", {"files": [SimpleUploadedFile("a.docx", b"PK.."), SimpleUploadedFile("b.pdf", b"%PDF")]})
+    resp = c.post(f"/cases/{cases.main.pk}/attachments/", {"files": [SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n"), SimpleUploadedFile("b.pdf", b"%PDF")]})
     assert resp.status_code == 302
-    assert sorted(Attachment.objects.values_list("name", flat=True)) == ["a.docx", "b.pdf"]
+    assert sorted(Attachment.objects.values_list("name", flat=True)) == ["a.png", "b.pdf"]
     assert AuditEvent.objects.filter(verb="attachment.add", proposal_id=cases.main.pk).count() == 2
 
 

@@ -186,3 +186,27 @@ def test_stored_files_have_random_names_outside_the_web_root(cast, client, setti
     # No route serves the storage directly.
     assert client.get("/" + att.file.name).status_code == 404
     assert client.get(settings.STATIC_URL + att.file.name).status_code == 404
+
+
+@pytest.mark.django_db
+def test_upload_through_the_case_page_checks_content(cast, login):
+    """The case page's upload (cases.services.attachment_add) goes through validate_upload."""
+    from django.urls import reverse
+
+    from banli.audit.models import AuditEvent
+    from banli.cases.models import Attachment
+    from banli.cases.services import proposal_register
+
+    p = proposal_register(actor=cast.staff_npc, session=cast.npc_session, title="关于加强数据安全的建议", lead=cast.deputy)
+    c = login(cast.staff_npc)
+    url = reverse("cases:attachment_add", args=[p.pk])
+    before = AuditEvent.objects.count()
+    r = c.post(url, {"files": [up("答复函.pdf", b"MZ\x90\x00" + b"\x00" * 64)]})
+    assert r.status_code == 400 and "不允许上传" in r.content.decode()
+    r = c.post(url, {"files": [up("复文.docx", zipped({**DOCX_MEMBERS, "../../evil": b"x"}))]})
+    assert r.status_code == 400 and "非法路径" in r.content.decode()
+    assert not Attachment.objects.filter(proposal=p).exists() and AuditEvent.objects.count() == before
+    r = c.post(url, {"files": [up("..\\..\\答复函.pdf", PDF)]})
+    assert r.status_code == 302
+    att = Attachment.objects.get(proposal=p)
+    assert att.name == "答复函.pdf" and att.content_type == "application/pdf"

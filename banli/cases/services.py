@@ -500,7 +500,9 @@ def attachment_add(*, actor, proposal: Proposal, file, assignment: Assignment | 
     if not can_add_attachment(actor, proposal, owner):
         raise DomainError("您无权为该件上传附件。")
     _check_upload(file)
-    name = _clean_filename(getattr(file, "name", ""))
+    from banli.security.uploads import validate_upload  # type by content, zip bombs, traversal (SPEC §13)
+
+    name, content_type = validate_upload(file)
     with transaction.atomic():
         att = Attachment(
             proposal=proposal,
@@ -509,7 +511,7 @@ def attachment_add(*, actor, proposal: Proposal, file, assignment: Assignment | 
             contact=contact,
             name=name,
             size=file.size,
-            content_type=(getattr(file, "content_type", "") or "")[:100],
+            content_type=content_type,
             uploaded_by=actor,
         )
         att.file.save(name, file, save=False)

@@ -121,7 +121,7 @@ def _check_zip(f, name: str) -> set[str]:
 
 
 def _sniff(f, data: bytes, name: str, ext: str) -> str:
-    if data.startswith(b"%PDF-"):
+    if data.startswith(b"%PDF"):
         return PDF
     if data.startswith(b"\xff\xd8\xff"):
         return JPEG
