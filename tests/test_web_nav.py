@@ -48,6 +48,7 @@ def test_menu_is_rendered_and_case_pages_light_up_the_list_entry(cast, login):
     body = login(cast.staff_npc).get(f"/cases/{p.pk}/").content.decode()
     assert '<a class="nav-link active" aria-current="page" href="/cases/">建议提案</a>' in body
     assert 'href="/cases/new/">登记</a>' in body
+    assert 'href="/security/account/"' in body  # the user's name opens their account page
 
 
 @pytest.mark.parametrize("user", ["staff_npc", "liaison_gx", "coordinator", "handler_gx"])

@@ -14,12 +14,18 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+# What banli.security.uploads accepts (checked by content on upload); the browser's picker is a hint.
+ACCEPTED_FILES = ".pdf,.doc,.docx,.ofd,.wps,.jpg,.jpeg,.png"
+ACCEPTED_HELP = "支持 PDF、Word（doc/docx）、OFD、WPS、JPG、PNG，可多选，单个文件不超过 20 MB。"
+
+
 class MultipleFileField(forms.FileField):
     """Zero or more uploaded files, each at most 20 MB."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput())
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ACCEPTED_FILES}))
         kwargs.setdefault("required", False)
+        kwargs.setdefault("help_text", ACCEPTED_HELP)
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):

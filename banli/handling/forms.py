@@ -5,6 +5,7 @@ from django import forms
 from django.db import models
 from django.utils import timezone
 
+from banli.cases.forms import MultipleFileField
 from banli.cases.models import ContactMethod, ContactStage, Disclosure, ResultClass, Verdict
 from banli.orgs.models import Org, User
 
@@ -33,20 +34,8 @@ class BaseForm(forms.Form):
                 w.attrs.setdefault("class", "form-control")
 
 
-class MultiFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultiFileField(forms.FileField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultiFileInput())
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        single = super().clean
-        if isinstance(data, (list, tuple)):
-            return [single(d, initial) for d in data]
-        return [single(data, initial)] if data else []
+# One multi-file field for the whole product (size, emptiness, accepted types).
+MultiFileField = MultipleFileField
 
 
 def _unit_by_name(name):
