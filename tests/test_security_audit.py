@@ -204,3 +204,17 @@ def test_purge_command_applies_the_policy_and_refuses_a_broken_chain(cast, capsy
     raw("UPDATE audit_auditevent SET summary = %s WHERE verb = %s", ["改", "test.x"])
     with pytest.raises(CommandError, match="拒绝清理"):
         call_command("audit", "purge")
+
+
+def test_bulk_appended_events_form_the_same_verifiable_chain(cast):
+    """audit_record_many (the ledger import's path) chains exactly like one-by-one appends."""
+    from banli.audit.models import AuditEvent
+    from banli.audit.services import audit_record, audit_record_many, audit_verify
+
+    before = AuditEvent.objects.count()
+    audit_record_many(actor=cast.staff_npc, entries=[{"verb": "test.bulk", "object_type": "x", "object_id": i, "new": {"i": i}} for i in range(1200)])
+    audit_record(actor=cast.staff_npc, verb="test.after", object_type="x", object_id="last")
+    assert AuditEvent.objects.count() == before + 1201
+    seqs = list(AuditEvent.objects.order_by("seq").values_list("seq", flat=True))
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
+    assert audit_verify()[0]

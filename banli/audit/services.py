@@ -100,6 +100,39 @@ def audit_record(
     return event
 
 
+def audit_record_many(*, actor, entries: list[dict], ip: str | None = None) -> int:
+    """Append many events at once (bulk writers such as the ledger import): the chain head is
+    locked and updated once and the rows are inserted in batches, instead of several round trips
+    per event. Each entry takes audit_record's keywords (verb, obj, object_type, object_id,
+    proposal_id, assignment_id, summary, old, new). The chain is the same as event by event."""
+    if not entries:
+        return 0
+    now = timezone.now()
+    actor_obj = actor if getattr(actor, "pk", None) else None
+    name = (actor.display_name if actor_obj else "系统")[:100]
+    ip = ip or current_ip.get()
+    with transaction.atomic():
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+        seq, prev = head.seq, head.hash
+        events = []
+        for e in entries:
+            obj = e.get("obj")
+            seq += 1
+            event = AuditEvent(
+                seq=seq, at=now, actor=actor_obj, actor_name=name, ip=ip, verb=e["verb"],
+                object_type=e.get("object_type") or (obj._meta.model_name if obj is not None else ""),
+                object_id=str(e.get("object_id") or (obj.pk if obj is not None else "") or ""),
+                proposal_id=e.get("proposal_id"), assignment_id=e.get("assignment_id"),
+                summary=e.get("summary", "")[:300], old=_canonical(e.get("old")), new=_canonical(e.get("new")),
+                prev_hash=prev,
+            )
+            event.hash = prev = _digest(prev, _hashed_fields(event))
+            events.append(event)
+        AuditEvent.objects.bulk_create(events, batch_size=500)
+        AuditChainHead.objects.filter(pk=1).update(seq=seq, hash=prev)
+    return len(events)
+
+
 def _chain_start() -> tuple[int, str, str]:
     """(first expected seq, its prev hash, description) — after the latest purge, if any.
 
