@@ -607,10 +607,12 @@ def ledger_import(
     try:
         with transaction.atomic():
             _write(plan, actor, org_parent, progress)
-            # bulk_create fires no save signals: index the session's texts once it commits.
-            from banli.textintel.index import index_session_on_commit
+            # bulk_create fires no save signals: index the session's texts once it commits
+            # (only when the import wrote something: a re-import changes nothing).
+            if any(v for k, v in plan.counts.items() if not k.endswith("_existing")):
+                from banli.textintel.index import index_session_on_commit
 
-            index_session_on_commit(session)
+                index_session_on_commit(session)
     except IntegrityError:
         raise DomainError("导入时其他人修改了本届会议的数据（可能同时导入了同一台账），未导入任何数据，请重新导入。")
     progress(1.0, "已完成")
