@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -477,15 +477,10 @@ def attachment_upload_view(request, pk):
 
 @login_required
 def attachment_view(request, pk):
+    from banli.security.uploads import attachment_response
+
     try:
         att = attachment_download(actor=request.user, attachment_id=pk)
     except NotFound:
         raise Http404
-    try:
-        fh = att.file.open("rb")
-    except (FileNotFoundError, OSError):
-        raise Http404
-    response = FileResponse(fh, as_attachment=True, filename=att.name, content_type="application/octet-stream")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return attachment_response(att)

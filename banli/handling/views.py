@@ -7,12 +7,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from banli.cases.models import Attachment, Proposer, Reply, ReplyState
+from banli.cases.models import Reply, ReplyState
 from banli.errors import Conflict, DomainError, NotFound
 from banli.orgs.models import Org, OrgKind, Role, User
 
@@ -514,18 +514,15 @@ def policy(request):
 
 @login_required
 def attachment(request, pk):
-    """Download an attachment of a contact or reply, within scope (proposers: sent replies only)."""
-    att = Attachment.objects.filter(pk=pk).select_related("reply", "contact").first()
-    if att is None or att.assignment_id is None:
-        raise Http404
-    a = _assignment(request, att.assignment_id)
-    internal = sel.is_unit_member(request.user, a) or request.user.has_role(Role.BODY_STAFF, Role.COORDINATOR)
-    if not internal:
-        if not (att.reply_id and att.reply.state == ReplyState.SENT):
-            raise Http404
-    from banli.audit.services import audit_record
-
-    audit_record(actor=request.user, verb="attachment.download", obj=att, proposal_id=a.proposal_id, assignment_id=a.pk, summary=f"下载附件 {att.name}")
+    """Download an attachment of a contact or reply: the cases app's scoped, audited download
+    (proposers get only the files of sent replies)."""
+    from banli.cases.services import attachment_download
     from banli.security.uploads import attachment_response
 
+    try:
+        att = attachment_download(actor=request.user, attachment_id=pk)
+    except NotFound:
+        raise Http404
+    if att.assignment_id is None:  # proposal files are served by the case page's own route
+        raise Http404
     return attachment_response(att)

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -140,8 +140,9 @@ def attachment(request, pk):
         sel.portal_assignment_get(request.user, att.reply.assignment_id)
     except NotFound:
         raise Http404
-    return FileResponse(att.file.open("rb"), as_attachment=True, filename=att.name,
-                        content_type=att.content_type or "application/octet-stream")
+    from banli.security.uploads import attachment_response
+
+    return attachment_response(att)
 
 
 def _attachment_header(name: str) -> str:

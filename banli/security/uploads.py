@@ -171,10 +171,14 @@ def attachment_response(attachment, *, filename: str | None = None):
 
     The caller has already checked scope (selectors) and written the audit event.
     """
-    from django.http import FileResponse
+    from django.http import FileResponse, Http404
 
+    try:
+        fh = attachment.file.open("rb")
+    except OSError:  # the row exists but the file is gone: same answer as a missing attachment
+        raise Http404
     resp = FileResponse(
-        attachment.file.open("rb"),
+        fh,
         as_attachment=True,
         filename=filename or attachment.name,
         content_type=attachment.content_type or "application/octet-stream",
