@@ -21,7 +21,7 @@ from banli.cases.models import (
 )
 from banli.errors import Conflict, NotFound
 from banli.reports import services
-from banli.reports.formatting import pct
+from banli.formatting import pct
 from banli.reports.models import SummaryText
 
 TODAY = dt.date(2024, 1, 15)

@@ -100,7 +100,6 @@ VERDICT_LABELS = {value: label for value, label in Verdict.choices}
 METHOD_WORDS = {label: value for value, label in ContactMethod.choices}
 METHOD_LABELS = {value: label for value, label in ContactMethod.choices}
 
-NAME_SEPARATORS = re.compile(r"[、,，;；\s]+")
 METHOD_SEPARATORS = re.compile(r"[、,，;；/\s]+")
 
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日", "%Y%m%d")
@@ -157,16 +156,6 @@ def parse_date(value) -> dt.date | None:
         except ValueError:
             continue
     raise CellError(f"“{text}”不是有效日期，应写作 2023-06-20 或 2023年6月20日")
-
-
-def split_names(text: str) -> list[str]:
-    seen, out = set(), []
-    for n in NAME_SEPARATORS.split(text or ""):
-        n = n.strip()
-        if n and n not in seen:
-            seen.add(n)
-            out.append(n)
-    return out
 
 
 def split_methods(text: str) -> list[str]:

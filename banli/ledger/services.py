@@ -54,8 +54,9 @@ from banli.cases.models import (
     Verdict,
 )
 from banli.cases.selectors import user_body
-from banli.cases.services import check_roles, is_body_staff_of, proposer_get_or_create
+from banli.cases.services import check_roles, is_body_staff_of, proposer_get_or_create, split_names
 from banli.errors import DomainError, NotFound
+from banli.formatting import cn_date
 from banli.handling.models import FollowUp, FollowUpState
 from banli.orgs.models import Org, OrgKind, Role
 
@@ -154,10 +155,6 @@ PROPOSAL_COLUMNS = ("标题", "内容", "类型", "来源", "领衔人", "联名
 ASSIGNMENT_DETAIL_COLUMNS = ("办理方式", "交办日期", "签收日期", "答复日期", "答复类别", "公开", "沟通方式", "评价")
 
 
-def _cn_date(d: dt.date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
 # --- permission --------------------------------------------------------------------------------
 
 
@@ -249,7 +246,7 @@ def _parse_row(plan: LedgerPlan, rownum: int, cells: tuple, cols: dict[str, int]
     v["标题"] = text("标题")
     v["内容"] = text("内容")
     v["领衔人"] = text("领衔人")
-    v["联名人"] = tuple(fmt.split_names(text("联名人"))) or None
+    v["联名人"] = tuple(split_names(text("联名人"))) or None
     v["界别/代表团"] = text("界别/代表团")
 
     t = text("类型")
@@ -284,7 +281,7 @@ def _parse_row(plan: LedgerPlan, rownum: int, cells: tuple, cols: dict[str, int]
             bad(col, str(e))
             d = None
         if d is not None and d > today:
-            bad(col, f"{_cn_date(d)}晚于今天")
+            bad(col, f"{cn_date(d)}晚于今天")
             d = None
         v[col] = d
 
@@ -345,11 +342,11 @@ def _parse_row(plan: LedgerPlan, rownum: int, cells: tuple, cols: dict[str, int]
     if not present["交办日期"] and (present["签收日期"] or present["答复日期"]):
         bad("交办日期", "填写了签收或答复日期，须填写交办日期")
     if a_on and s_on and s_on < a_on:
-        bad("签收日期", f"{_cn_date(s_on)}早于交办日期{_cn_date(a_on)}")
+        bad("签收日期", f"{cn_date(s_on)}早于交办日期{cn_date(a_on)}")
     if a_on and r_on and r_on < a_on:
-        bad("答复日期", f"{_cn_date(r_on)}早于交办日期{_cn_date(a_on)}")
+        bad("答复日期", f"{cn_date(r_on)}早于交办日期{cn_date(a_on)}")
     elif s_on and r_on and r_on < s_on:
-        bad("答复日期", f"{_cn_date(r_on)}早于签收日期{_cn_date(s_on)}")
+        bad("答复日期", f"{cn_date(r_on)}早于签收日期{cn_date(s_on)}")
     if v["办理方式"] == AssignmentRole.CO:
         for col in ("答复日期", "答复类别", "公开", "评价"):
             if present[col]:
@@ -433,7 +430,7 @@ def ledger_validate(
                 )
                 unit_rows.setdefault(v["承办单位"], rownum)
     if missing_assigned_on:
-        plan.warnings.append(f"{missing_assigned_on} 行未填写交办日期，按导入当天（{_cn_date(today)}）计算签收和答复期限")
+        plan.warnings.append(f"{missing_assigned_on} 行未填写交办日期，按导入当天（{cn_date(today)}）计算签收和答复期限")
 
     _check_units(plan, unit_rows, create_orgs, org_parent)
     _check_proposals(plan)

@@ -16,7 +16,7 @@ from banli.cases.models import Attachment, Reply, ReplyState
 from banli.orgs.models import Org
 
 from . import data as d
-from .formatting import cn_date
+from banli.formatting import cn_date
 
 
 def xlsx(sheets: list[tuple[str, list[list]]]) -> bytes:

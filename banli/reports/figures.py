@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from .formatting import pct
+from banli.formatting import pct
 
 LABELS = {
     "received": "收到件数",

@@ -14,7 +14,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.shared import Pt
 
 from . import gbt9704 as g
-from .formatting import cn_date
+from banli.formatting import cn_date
 
 THANKS = "感谢您对我们工作的关心和支持。"
 

@@ -7,7 +7,7 @@ from django.db import models
 from banli.cases.models import Reply, Session
 from banli.orgs.models import Org
 
-from .formatting import letter_number
+from banli.formatting import letter_number
 
 
 class UnitDocSettings(models.Model):

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from banli.orgs.models import Org
 
-from .formatting import pct
+from banli.formatting import pct
 from .models import ASSESSMENT_METRICS, AssessmentWeights
 
 

@@ -19,7 +19,7 @@ from banli.orgs.models import BODY_KINDS, Org, OrgKind
 
 from . import data as d
 from . import gbt9704 as g
-from .formatting import cn_date, pct
+from banli.formatting import cn_date, pct
 
 CLASS_PHRASES = {
     "A": "所提问题已经解决或者基本解决的（A类）",

@@ -26,7 +26,7 @@ from banli.reports import data as report_data
 from banli.reports import figures as F
 from banli.reports import scope as report_scope
 from banli.reports import services as report_services
-from banli.reports.formatting import pct
+from banli.formatting import pct
 from banli.reports.models import ASSESSMENT_METRICS
 from banli.reports.ranking import unit_rows
 

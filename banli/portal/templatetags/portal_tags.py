@@ -5,24 +5,20 @@ import datetime as dt
 
 from django import template
 
+from banli import formatting
+
 register = template.Library()
 
 
 @register.filter
 def pct(rate) -> str:
     """A §9 rate (fraction or None) as “74.84%” (None → “—”)."""
-    try:
-        from banli.reports.formatting import pct as _pct
-    except ImportError:  # pragma: no cover
-        return "—" if rate is None else f"{rate * 100:.2f}%"
-    return _pct(rate)
+    return formatting.pct(rate)
 
 
 @register.filter
 def cndate(day) -> str:
-    if not isinstance(day, dt.date):
-        return ""
-    return f"{day.year}年{day.month}月{day.day}日"
+    return formatting.cn_date(day) if isinstance(day, dt.date) else ""
 
 
 @register.filter

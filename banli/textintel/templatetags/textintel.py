@@ -21,9 +21,9 @@ def recommend_allowed(user) -> bool:
 @register.filter
 def pct(value) -> str:
     """A rate in [0, 1] as a percentage with two decimals; “—” for no denominator (SPEC §9)."""
-    if value is None:
-        return "—"
-    return f"{value * 100:.2f}%"
+    from banli.formatting import pct as shared_pct
+
+    return shared_pct(value)
 
 
 @register.filter

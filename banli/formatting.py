@@ -1,4 +1,4 @@
-"""How numbers and dates are written in Banli's documents and dashboards.
+"""How numbers and dates are written everywhere in Banli: documents, dashboards, pages, messages.
 
 Rates: SPEC §9 keeps them as fractions; documents and the UI show percentages with two
 decimals (74.84%), rounded half up, except that an exact 100% is written “100%” as the seeds
