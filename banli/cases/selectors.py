@@ -181,6 +181,27 @@ def sessions_visible_to(user) -> QuerySet[Session]:
     return Session.objects.filter(pk__in=proposals_visible_to(user).values("session_id"))
 
 
+def acts_for_office(user, org: Org | None) -> bool:
+    """Whether `user` acts for the assigning office `org`: the body staff of a 人大/政协 office,
+    a coordinator of (or under) a coordinating office, the liaison of a district unit that
+    sub-assigned. That office decides adjustments and extensions of what it assigned."""
+    if org is None or not getattr(user, "is_authenticated", False) or not user.org_id:
+        return False
+    if org.kind in BODY_KINDS:
+        body = user_body(user) if user.has_role(Role.BODY_STAFF) else None
+        return body is not None and body.pk == org.pk
+    if org.kind == OrgKind.COORDINATOR:
+        return user.has_role(Role.COORDINATOR) and user.org.path.startswith(org.path)
+    unit = user_unit(user) if user.has_role(Role.UNIT_LIAISON) else None
+    return unit is not None and unit.pk == org.pk
+
+
+def is_assigning_office(user, assignment: Assignment) -> bool:
+    """`acts_for_office` for the office that assigned `assignment` (an assignment without a
+    recorded office, e.g. from an old ledger, is decided by the session's body)."""
+    return acts_for_office(user, assignment.assigned_by or assignment.proposal.session.body)
+
+
 def can_see_internal(user, assignment: Assignment) -> bool:
     """Whether `user` may see this assignment's internal work (drafts, contacts, opinions)."""
     if user.has_role(Role.BODY_STAFF, Role.COORDINATOR):

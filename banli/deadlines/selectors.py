@@ -36,18 +36,6 @@ def office_people(org: Org | None) -> QuerySet[User]:
     return unit_people(org, Role.UNIT_LIAISON)
 
 
-def acts_for_office(user, org: Org | None) -> bool:
-    """Whether `user` may decide for the assigning office `org` (extensions)."""
-    if org is None or not user.is_authenticated or not user.org_id:
-        return False
-    if org.kind in (OrgKind.NPC, OrgKind.CPPCC):
-        body = user_body(user) if user.has_role(Role.BODY_STAFF) else None
-        return body is not None and body.pk == org.pk
-    if org.kind == OrgKind.COORDINATOR:
-        return user.has_role(Role.COORDINATOR) and user.org.path.startswith(org.path)
-    return user.has_role(Role.UNIT_LIAISON) and unit_people(org, Role.UNIT_LIAISON).filter(pk=user.pk).exists()
-
-
 def can_supervise(user, assignment: Assignment) -> bool:
     """Body staff and coordinators may remind and supervise the assignments in their scope."""
     if not user.has_role(*SUPERVISOR_ROLES):

@@ -15,7 +15,7 @@ from django.utils import timezone
 from banli.audit.services import audit_record
 from banli.cases import deadlines as cal
 from banli.cases.models import DUE_ROLES, Assignment, AssignmentRole, AssignmentState, Contact, Evaluation, Proposal, Session
-from banli.cases.selectors import user_body
+from banli.cases.selectors import is_assigning_office, user_body
 from banli.errors import DomainError, NotFound
 from banli.orgs.models import BODY_KINDS, Org, OrgKind, Role
 
@@ -42,7 +42,6 @@ from .models import (
 )
 from .notify import notify
 from .selectors import (
-    acts_for_office,
     can_supervise,
     is_unit_staff,
     office_people,
@@ -255,7 +254,7 @@ def extension_request(*, actor, assignment: Assignment, reason: str, requested_d
 def extension_decide(*, actor, extension: Extension, approve: bool, note: str = "", granted_due: dt.date | None = None, on: dt.date | None = None) -> Extension:
     """The assigning office approves (possibly a shorter date) or refuses an extension request."""
     a = extension.assignment
-    if not acts_for_office(actor, a.assigned_by):
+    if not is_assigning_office(actor, a):
         raise NotFound()
     note = (note or "").strip()
     if not approve and not note:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from banli.audit.services import audit_record
 from banli.cases import deadlines as cal
 from banli.cases.models import Assignment, Session
-from banli.cases.selectors import assignment_get, proposal_get, sessions_visible_to, user_body
+from banli.cases.selectors import assignment_get, is_assigning_office, proposal_get, sessions_visible_to, user_body
 from banli.errors import DomainError, NotFound
 from banli.orgs.models import BODY_KINDS, Org, Role
 
@@ -143,7 +143,7 @@ def assignment_page(request, pk):
         "reminders": Reminder.objects.filter(assignment=a).select_related("recipient", "sender").order_by("-sent_at")[:50],
         "supervisions": Supervision.objects.filter(assignment=a).select_related("actor", "org")[:50],
         "can_request": selectors.is_unit_staff(user, a) and a.answers_proposer and not a.first_reply_on and a.state not in lights.FINISHED,
-        "can_decide": selectors.acts_for_office(user, a.assigned_by),
+        "can_decide": is_assigning_office(user, a),
         "can_supervise": selectors.can_supervise(user, a),
         "max_due": cal.reply_max_due(a.assigned_on, body=body),
         "supervision_kinds": SupervisionKind.choices,
@@ -299,7 +299,7 @@ def dashboard_export(request):
 @roles_required(Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON)
 def extensions(request):
     pending = selectors.extensions_to_decide(request.user)
-    pending = [e for e in pending if selectors.acts_for_office(request.user, e.assignment.assigned_by)]
+    pending = [e for e in pending if is_assigning_office(request.user, e.assignment)]
     return render(request, "deadlines/extensions.html", {"pending": pending})
 
 

@@ -26,7 +26,7 @@ from banli.cases.models import (
     ReplyState,
     Verdict,
 )
-from banli.cases.selectors import assignment_scope_q, user_body, user_unit
+from banli.cases.selectors import assignment_scope_q, is_assigning_office, user_body, user_unit
 from banli.errors import NotFound
 from banli.orgs.models import Role
 
@@ -83,20 +83,6 @@ def is_handler(user, a: Assignment, tasks: list[DeptTask] | None = None) -> bool
 def is_unit_member(user, a: Assignment) -> bool:
     u = unit_of(user)
     return bool(u) and u.pk == a.unit_id and user.has_role(Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER)
-
-
-def is_assigning_office(user, a: Assignment) -> bool:
-    """Body staff of the session's body, the coordinator whose org assigned it, or (sub-assignment) the parent unit's liaison."""
-    if a.parent_id:
-        u = unit_of(user) if user.has_role(Role.UNIT_LIAISON) else None
-        return bool(u) and u.pk == a.parent.unit_id
-    if user.has_role(Role.BODY_STAFF):
-        b = body_of(user)
-        if b and b.pk == a.proposal.session.body_id:
-            return True
-    if user.has_role(Role.COORDINATOR) and user.org_id and a.assigned_by_id:
-        return a.assigned_by_id == user.org_id
-    return False
 
 
 def eligible_proposers_q(proposal: Proposal) -> Q:
@@ -302,7 +288,7 @@ def panel_data_for(user, proposal_id: int, cache: dict | None = None) -> dict[in
     qs = Assignment.objects.filter(proposal_id=proposal_id)
     if proposer is None:
         qs = qs.filter(assignment_scope_q(user)).distinct()
-    assignments = list(qs.select_related("unit", "parent", "parent__unit", "proposal", "proposal__session", "proposal__lead"))
+    assignments = list(qs.select_related("unit", "parent", "parent__unit", "assigned_by", "proposal", "proposal__session", "proposal__lead"))
     data = {a.pk: PanelData(assignment=a) for a in assignments}
     ids = list(data)
     if not ids:

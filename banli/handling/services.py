@@ -35,7 +35,7 @@ from banli.cases.models import (
     ResultClass,
     Verdict,
 )
-from banli.cases.selectors import assignment_scope_q
+from banli.cases.selectors import is_assigning_office
 from banli.errors import Conflict, DomainError, NotFound
 from banli.orgs.models import Org, OrgKind, Role, User
 
@@ -196,7 +196,7 @@ def adjustment_decide(*, actor, request: AdjustmentRequest, approve: bool, unit:
     note = (note or "").strip()
     with transaction.atomic():
         a = _locked(request.assignment, actor)
-        _require(sel.is_assigning_office(actor, a), "只有交办机关可以审批调整申请。")
+        _require(is_assigning_office(actor, a), "只有交办机关可以审批调整申请。")
         req = AdjustmentRequest.objects.select_for_update().get(pk=request.pk)
         if req.state != AdjustmentState.PENDING:
             raise DomainError("该调整申请已处理。")
