@@ -525,7 +525,7 @@ def test_panel_data_takes_the_same_number_of_queries_for_one_or_four_assignments
     p, lead, co = case
 
     def count(user):
-        for attr in ("_handling_unit", "_handling_body", "_banli_scope", "roles"):
+        for attr in ("_banli_unit", "_banli_body", "_banli_scope", "roles"):
             user.__dict__.pop(attr, None)
         with CaptureQueriesContext(connection) as ctx:
             data = panel_data_for(user, p.pk)

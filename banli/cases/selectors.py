@@ -31,13 +31,17 @@ CASE_ROLES = (
 
 
 def user_body(user) -> Org | None:
-    """The 人大/政协 office a body_staff user works for."""
-    return user.org.nearest(*BODY_KINDS) if user.org_id else None
+    """The 人大/政协 office a body_staff user works for (looked up once per user object)."""
+    if "_banli_body" not in user.__dict__:
+        user._banli_body = user.org.nearest(*BODY_KINDS) if user.org_id else None
+    return user._banli_body
 
 
 def user_unit(user) -> Org | None:
-    """The handling unit of a liaison, leader or handler (a dept's enclosing unit)."""
-    return user.org.nearest(OrgKind.UNIT) if user.org_id else None
+    """The handling unit of a liaison, leader or handler: a dept's enclosing unit (once per user object)."""
+    if "_banli_unit" not in user.__dict__:
+        user._banli_unit = user.org.nearest(OrgKind.UNIT) if user.org_id else None
+    return user._banli_unit
 
 
 def _scope_cache(user) -> dict:

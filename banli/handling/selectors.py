@@ -45,17 +45,11 @@ from .models import (
 # --- who is what on an assignment --------------------------------------------------------------
 
 
-def unit_of(user):
-    """The handling unit of a liaison/leader/handler (cached on the user object)."""
-    if not hasattr(user, "_handling_unit"):
-        user._handling_unit = user_unit(user) if getattr(user, "org_id", None) else None
-    return user._handling_unit
+unit_of = user_unit
 
 
 def body_of(user):
-    if not hasattr(user, "_handling_body"):
-        user._handling_body = user_body(user) if user.has_role(Role.BODY_STAFF) else None
-    return user._handling_body
+    return user_body(user) if user.has_role(Role.BODY_STAFF) else None
 
 
 def is_liaison(user, a: Assignment) -> bool:
