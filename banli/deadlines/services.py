@@ -17,7 +17,7 @@ from banli.cases import deadlines as cal
 from banli.cases.models import DUE_ROLES, Assignment, AssignmentRole, AssignmentState, Contact, Evaluation, Proposal, Session
 from banli.cases.selectors import is_assigning_office, user_body
 from banli.errors import DomainError, NotFound
-from banli.orgs.models import BODY_KINDS, Org, OrgKind, Role
+from banli.orgs.models import BODY_KINDS, Org, Role
 
 from . import lights
 from .calendar_data import package_days, package_years

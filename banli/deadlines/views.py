@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from banli.audit.services import audit_record
 from banli.cases import deadlines as cal
-from banli.cases.models import Assignment, Session
+from banli.cases.models import Assignment
 from banli.cases.selectors import assignment_get, is_assigning_office, proposal_get, sessions_visible_to, user_body
 from banli.errors import DomainError, NotFound
 from banli.orgs.models import BODY_KINDS, Org, Role
@@ -23,7 +23,7 @@ from banli.orgs.models import BODY_KINDS, Org, Role
 from . import inbox as inbox_sel
 from . import lights, selectors, services
 from .calendar_data import format_days, parse_days
-from .models import CalendarDay, CalendarSource, CalendarYear, DueKind, Extension, ExtensionState, KeyDates, Policy, Reminder, ReminderKind, Supervision, SupervisionKind, SupervisionPlan
+from .models import CalendarDay, CalendarSource, CalendarYear, DueKind, Extension, KeyDates, Policy, Reminder, Supervision, SupervisionKind
 
 
 def roles_required(*roles):

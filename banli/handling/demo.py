@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from contextlib import contextmanager
 
-from banli.cases.models import AssignmentRole as R, AssignmentState as S, ContactMethod, ReviewState
+from banli.cases.models import AssignmentRole as R, ContactMethod
 from banli.cases.selectors import user_unit
 from banli.errors import DomainError
 from banli.orgs.models import Org, OrgKind, Role, User

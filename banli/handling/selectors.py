@@ -39,7 +39,6 @@ from .models import (
     FollowUpState,
     HandlingPlan,
     HandlingPolicy,
-    SuggestionPoint,
 )
 
 # --- who is what on an assignment --------------------------------------------------------------

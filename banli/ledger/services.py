@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import IO, Callable
 
 from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from banli.audit.services import audit_record, audit_record_many
@@ -53,7 +53,6 @@ from banli.cases.models import (
     Session,
     Verdict,
 )
-from banli.cases.selectors import user_body
 from banli.cases.services import check_roles, is_body_staff_of, proposer_get_or_create, split_names
 from banli.errors import DomainError, NotFound
 from banli.formatting import cn_date

@@ -18,7 +18,6 @@ from banli.errors import DomainError, NotFound
 from banli.orgs.models import Role
 
 from .forms import LedgerUploadForm
-from .models import JobStatus
 from .selectors import import_sessions_for, job_get, jobs_visible_to
 from .services import COUNT_LABELS, export_scope, import_job_confirm, import_job_create, job_live_progress, ledger_export
 

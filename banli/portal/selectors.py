@@ -30,7 +30,7 @@ from banli.cases.models import (
 )
 from banli.cases.selectors import user_body, user_unit, with_status
 from banli.errors import NotFound
-from banli.orgs.models import Org, OrgKind, Role, User
+from banli.orgs.models import Org, Role, User
 
 from .models import PortalMessage, Publication, PublicationState, PublicSearch
 

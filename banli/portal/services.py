@@ -16,7 +16,6 @@ from django.utils import timezone
 from banli.audit.services import audit_record
 from banli.cases import deadlines
 from banli.cases.models import (
-    DUE_ROLES,
     AssignmentState,
     Channel,
     ContactMethod,

@@ -13,7 +13,6 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from banli.audit.models import AuditEvent
@@ -21,7 +20,7 @@ from banli.audit.services import audit_record
 from banli.errors import DomainError, NotFound
 from banli.orgs.models import ADMIN_ROLES, Org, Role, RoleGrant, User
 
-from . import crypto, policy
+from . import policy
 from .models import (
     AuditPurge,
     AuditRetentionPolicy,

@@ -1,10 +1,9 @@
 """Thin views over security services: 2FA, own password, and the three administrators' pages."""
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -14,7 +13,7 @@ from django.views.decorators.http import require_POST
 from banli.audit.middleware import client_ip
 from banli.audit.services import audit_verify
 from banli.errors import DomainError
-from banli.orgs.models import ADMIN_ROLES, Org, Role, RoleGrant, User
+from banli.orgs.models import ADMIN_ROLES, Org, Role, User
 
 from . import forms, services
 from .models import AuditPurge, Lockout, TOTPDevice

@@ -31,7 +31,6 @@ Readings of §9 worth knowing:
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable
 
 from django.apps import apps
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
@@ -46,7 +45,6 @@ from banli.cases.models import (
     Contact,
     Evaluation,
     Proposal,
-    ResultClass,
     ReplyState,
     ReviewState,
     Session,
