@@ -33,25 +33,36 @@ def _form_error(form, e: DomainError):
 # --- two-factor ---------------------------------------------------------------------------------
 
 
+def _second_factor_passed(request, form, check, success: str = ""):
+    """Post a code through `check` (confirm a new device / verify at login). On success the
+    session key is rotated and marked as past the second factor; returns the redirect to follow,
+    or None to show the form again (with the error on it)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        check(actor=request.user, code=form.cleaned_data["code"], ip=client_ip(request))
+    except services.LoginRefused as e:  # too many wrong codes: signed out and locked
+        messages.error(request, e.message)
+        return redirect("web:login")
+    except DomainError as e:
+        _form_error(form, e)
+        return None
+    services.session_rotate(request)
+    request.session[services.SESSION_2FA] = True
+    if success:
+        messages.success(request, success)
+    return redirect(_safe_next(request))
+
+
 def twofa_setup(request):
     user = request.user
     dev = services.totp_device(user)
     if dev is not None and dev.confirmed:
         return redirect("security:2fa_verify")
     form = forms.CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.totp_confirm(actor=user, code=form.cleaned_data["code"], ip=client_ip(request))
-        except services.LoginRefused as e:
-            messages.error(request, e.message)
-            return redirect("web:login")
-        except DomainError as e:
-            _form_error(form, e)
-        else:
-            services.session_rotate(request)
-            request.session[services.SESSION_2FA] = True
-            messages.success(request, "双因素认证设备已绑定，今后登录时须输入手机上的动态验证码。")
-            return redirect(_safe_next(request))
+    done = _second_factor_passed(request, form, services.totp_confirm, "双因素认证设备已绑定，今后登录时须输入手机上的动态验证码。")
+    if done is not None:
+        return done
     secret = services.totp_pending_secret(user)
     if secret is None:
         _, secret, _ = services.totp_begin(actor=user)
@@ -71,18 +82,9 @@ def twofa_verify(request):
     if request.session.get(services.SESSION_2FA):
         return redirect(_safe_next(request))
     form = forms.CodeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.totp_verify(actor=user, code=form.cleaned_data["code"], ip=client_ip(request))
-        except services.LoginRefused as e:
-            messages.error(request, e.message)
-            return redirect("web:login")
-        except DomainError as e:
-            _form_error(form, e)
-        else:
-            services.session_rotate(request)
-            request.session[services.SESSION_2FA] = True
-            return redirect(_safe_next(request))
+    done = _second_factor_passed(request, form, services.totp_verify)
+    if done is not None:
+        return done
     return render(request, "security/2fa_verify.html", {"form": form, "next": request.GET.get("next", "")})
 
 
