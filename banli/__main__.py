@@ -1,4 +1,5 @@
 """The `banli` command: Django's management commands plus the project's own."""
+
 import os
 import sys
 

@@ -4,6 +4,7 @@ Rates: SPEC §9 keeps them as fractions; documents and the UI show percentages w
 decimals (74.84%), rounded half up, except that an exact 100% is written “100%” as the seeds
 write it (满意率100%) and an exact 0 as “0%”. A rate with a zero denominator (None) is “—”.
 """
+
 from __future__ import annotations
 
 import datetime as dt

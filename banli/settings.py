@@ -4,6 +4,7 @@ With no environment at all this is a working development setup: SQLite under ./v
 DEBUG on, a fixed development secret. Production sets DJANGO_ENV=production, SECRET_KEY,
 DATABASE_URL and ALLOWED_HOSTS (see README).
 """
+
 from pathlib import Path
 
 import environ

@@ -6,6 +6,7 @@ SQLite: a file database in a fresh temporary BANLI_DATA_DIR (deleted afterwards)
 PostgreSQL: set DATABASE_URL to an EMPTY scratch database (it is migrated and written to).
 Prints seconds per phase and the process's peak resident memory. Not a timed test.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -47,7 +48,9 @@ def main() -> None:
     try:
         t = time.perf_counter()
         call_command("migrate", verbosity=0, skip_checks=True)
-        print(f"database: {connection.vendor} {settings.DATABASES['default']['NAME']}  (migrate {time.perf_counter() - t:.1f} s)")
+        print(
+            f"database: {connection.vendor} {settings.DATABASES['default']['NAME']}  (migrate {time.perf_counter() - t:.1f} s)"
+        )
         run(args.rows)
     finally:
         if tmp:
@@ -83,9 +86,15 @@ def run(n_rows: int) -> None:
     t = time.perf_counter()
     while len(rows) < n_rows:
         i += 1
-        base = {"编号": f"2023{i:05d}", "标题": f"关于第{i}项民生工作的建议", "领衔人": f"代表{i % 700:03d}",
-                "联名人": f"代表{(i + 3) % 700:03d}、代表{(i + 9) % 700:03d}" if i % 4 == 0 else "",
-                "界别/代表团": f"第{i % 12}代表团", "提交日期": dt.date(2023, 1, 20), "来源": "大会" if i % 30 else "平时"}
+        base = {
+            "编号": f"2023{i:05d}",
+            "标题": f"关于第{i}项民生工作的建议",
+            "领衔人": f"代表{i % 700:03d}",
+            "联名人": f"代表{(i + 3) % 700:03d}、代表{(i + 9) % 700:03d}" if i % 4 == 0 else "",
+            "界别/代表团": f"第{i % 12}代表团",
+            "提交日期": dt.date(2023, 1, 20),
+            "来源": "大会" if i % 30 else "平时",
+        }
         if i % 20 == 0:
             rows.append({**base, "立案状态": "不立案"})
             continue
@@ -93,9 +102,13 @@ def run(n_rows: int) -> None:
         picks = rng.sample(units, 3)
         assigned = dt.date(2023, 3, 1) + dt.timedelta(days=rng.randint(0, 20))
         hist = lambda: {  # noqa: E731
-            "交办日期": assigned, "签收日期": assigned + dt.timedelta(days=2),
-            "答复日期": assigned + dt.timedelta(days=rng.randint(30, 100)), "答复类别": rng.choice("AAAABBC"),
-            "公开": "是", "沟通方式": "、".join(rng.sample(methods, 2)), "评价": rng.choice(["满意", "满意", "基本满意", ""]),
+            "交办日期": assigned,
+            "签收日期": assigned + dt.timedelta(days=2),
+            "答复日期": assigned + dt.timedelta(days=rng.randint(30, 100)),
+            "答复类别": rng.choice("AAAABBC"),
+            "公开": "是",
+            "沟通方式": "、".join(rng.sample(methods, 2)),
+            "评价": rng.choice(["满意", "满意", "基本满意", ""]),
         }
         if kind < 0.6:
             rows.append({**base, "承办单位": picks[0], "办理方式": "承办", **hist()})
@@ -113,7 +126,9 @@ def run(n_rows: int) -> None:
     for r in rows:
         ws.append([r.get(c, "") for c in COLUMNS])
     wb.save(path)
-    print(f"ledger: {len(rows)} rows, {i} proposals, {path.stat().st_size / 1e6:.1f} MB (generated in {time.perf_counter() - t:.1f} s)")
+    print(
+        f"ledger: {len(rows)} rows, {i} proposals, {path.stat().st_size / 1e6:.1f} MB (generated in {time.perf_counter() - t:.1f} s)"
+    )
 
     t = time.perf_counter()
     plan = ledger_validate(actor=None, session=session, source=path)
@@ -123,8 +138,10 @@ def run(n_rows: int) -> None:
     t = time.perf_counter()
     plan = ledger_import(actor=None, session=session, source=path)
     print(f"validate + import    : {time.perf_counter() - t:6.2f} s   created {plan.counts}")
-    print(f"  in the DB: {Proposal.objects.filter(session=session).count()} proposals, "
-          f"{Assignment.objects.filter(proposal__session=session).count()} assignments")
+    print(
+        f"  in the DB: {Proposal.objects.filter(session=session).count()} proposals, "
+        f"{Assignment.objects.filter(proposal__session=session).count()} assignments"
+    )
 
     t = time.perf_counter()
     plan = ledger_import(actor=None, session=session, source=path)

@@ -13,6 +13,7 @@ user through the whole Django stack (middleware, scope, template):
 SQLite: a file database in a fresh temporary BANLI_DATA_DIR (deleted afterwards).
 PostgreSQL: set DATABASE_URL to an EMPTY scratch database. Prints milliseconds.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -70,8 +71,11 @@ def existing() -> dict | None:
     if s is None:
         return None
     return {
-        "session": s, "gov": Org.objects.get(name="基准市人民政府办公厅"), "unit": Org.objects.get(name="基准市直单位00"),
-        "staff": User.objects.get(username="bench_staff"), "liaison": User.objects.get(username="bench_liaison"),
+        "session": s,
+        "gov": Org.objects.get(name="基准市人民政府办公厅"),
+        "unit": Org.objects.get(name="基准市直单位00"),
+        "staff": User.objects.get(username="bench_staff"),
+        "liaison": User.objects.get(username="bench_liaison"),
     }
 
 

@@ -2,6 +2,7 @@
 
 Each script seeds its own database (see bench/README.md); this takes several minutes.
 """
+
 import subprocess
 import sys
 from pathlib import Path

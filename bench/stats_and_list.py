@@ -10,6 +10,7 @@ evaluations, B follow-ups) with bulk_create, then times:
 SQLite: a file database in a fresh temporary BANLI_DATA_DIR (deleted afterwards).
 PostgreSQL: set DATABASE_URL to an EMPTY scratch database. Prints milliseconds.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,6 +56,7 @@ def main() -> None:
 
 
 def seed(n: int) -> dict:
+    from django.conf import settings
     from django.db import connection, transaction
 
     from banli.cases.models import (
@@ -68,12 +70,12 @@ def seed(n: int) -> dict:
         Session,
     )
     from banli.handling.models import FollowUp
-    from banli.orgs.models import Org, OrgKind
+    from banli.orgs.models import OrgKind
     from banli.orgs.services import org_add, user_create
 
-    from django.conf import settings
-
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # two bench users; no need for PBKDF2
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher"
+    ]  # two bench users; no need for PBKDF2
     t0 = time.perf_counter()
     rng = random.Random(11)
     npc = org_add(name="基准人大常委会选联任工委", kind=OrgKind.NPC)
@@ -84,8 +86,12 @@ def seed(n: int) -> dict:
     court = org_add(name="基准市中级人民法院", kind=OrgKind.UNIT)
     units.append(court)
     office = org_add(name="基准市直单位00办公室", kind=OrgKind.DEPT, parent=units[0])
-    staff = user_create(username="bench_staff", org=npc, roles=["body_staff"], password="Bench#2024pass", validate=False)
-    liaison = user_create(username="bench_liaison", org=office, roles=["unit_liaison"], password="Bench#2024pass", validate=False)
+    staff = user_create(
+        username="bench_staff", org=npc, roles=["body_staff"], password="Bench#2024pass", validate=False
+    )
+    liaison = user_create(
+        username="bench_liaison", org=office, roles=["unit_liaison"], password="Bench#2024pass", validate=False
+    )
 
     print(f"  orgs and users: {time.perf_counter() - t0:.1f} s")
     sessions = [Session.objects.create(code=f"B{y}", name=f"第{y}年会议", body=npc, year=y) for y in range(2015, 2025)]
@@ -97,12 +103,23 @@ def seed(n: int) -> dict:
         for s in sessions:
             for i in range(per):
                 r = rng.random()
-                state = "accepted" if r < 0.9 else ("not_accepted" if r < 0.95 else ("merged" if r < 0.98 else "submitted"))
-                props.append(Proposal(
-                    session=s, number=f"{s.year}{i + 1:05d}", title=f"关于第{i + 1}项工作的建议", kind="suggestion",
-                    channel="plenary" if i % 25 else "interim", lead=proposers[i % 3000], review_state=state,
-                    submitted_on=dt.date(s.year, 1, 20),
-                ))
+                state = (
+                    "accepted"
+                    if r < 0.9
+                    else ("not_accepted" if r < 0.95 else ("merged" if r < 0.98 else "submitted"))
+                )
+                props.append(
+                    Proposal(
+                        session=s,
+                        number=f"{s.year}{i + 1:05d}",
+                        title=f"关于第{i + 1}项工作的建议",
+                        kind="suggestion",
+                        channel="plenary" if i % 25 else "interim",
+                        lead=proposers[i % 3000],
+                        review_state=state,
+                        submitted_on=dt.date(s.year, 1, 20),
+                    )
+                )
         Proposal.objects.bulk_create(props, batch_size=2000)
         print(f"  proposals {len(props)}: {time.perf_counter() - t0:.1f} s")
 
@@ -125,34 +142,72 @@ def seed(n: int) -> dict:
                 due = role != "co"
                 reply_on = on + dt.timedelta(days=rng.randint(20, 110)) if (due and replied) else None
                 cls = rng.choice("AAAABBCD") if reply_on else ""
-                assignments.append(Assignment(
-                    proposal=p, unit=u, role=role, assigned_on=on, sign_due=on + dt.timedelta(days=7),
-                    reply_due=on + dt.timedelta(days=92), opinion_due=on + dt.timedelta(days=30) if role == "co" else None,
-                    signed_on=on + dt.timedelta(days=rng.randint(1, 9)),
-                    state=("closed" if cls in "ACD" else "follow_up") if reply_on else "handling",
-                    first_reply_on=reply_on, result_class=cls,
-                ))
+                assignments.append(
+                    Assignment(
+                        proposal=p,
+                        unit=u,
+                        role=role,
+                        assigned_on=on,
+                        sign_due=on + dt.timedelta(days=7),
+                        reply_due=on + dt.timedelta(days=92),
+                        opinion_due=on + dt.timedelta(days=30) if role == "co" else None,
+                        signed_on=on + dt.timedelta(days=rng.randint(1, 9)),
+                        state=("closed" if cls in "ACD" else "follow_up") if reply_on else "handling",
+                        first_reply_on=reply_on,
+                        result_class=cls,
+                    )
+                )
         Assignment.objects.bulk_create(assignments, batch_size=2000)
         print(f"  assignments {len(assignments)}: {time.perf_counter() - t0:.1f} s")
 
-        replies = [Reply(assignment=a, seq=1, state="sent", result_class=a.result_class, sent_on=a.first_reply_on)
-                   for a in assignments if a.first_reply_on]
+        replies = [
+            Reply(assignment=a, seq=1, state="sent", result_class=a.result_class, sent_on=a.first_reply_on)
+            for a in assignments
+            if a.first_reply_on
+        ]
         Reply.objects.bulk_create(replies, batch_size=2000)
         methods = ["phone", "visit", "symposium", "wechat", "research"]
         contacts = []
         for r in replies:
             for _ in range(rng.randint(0, 2)):
                 m = rng.choice(methods)
-                contacts.append(Contact(assignment_id=r.assignment_id, on=r.sent_on - dt.timedelta(days=rng.randint(-5, 15)),
-                                        stage="before", method=m, face_to_face=m in FACE_TO_FACE_METHODS))
+                contacts.append(
+                    Contact(
+                        assignment_id=r.assignment_id,
+                        on=r.sent_on - dt.timedelta(days=rng.randint(-5, 15)),
+                        stage="before",
+                        method=m,
+                        face_to_face=m in FACE_TO_FACE_METHODS,
+                    )
+                )
         Contact.objects.bulk_create(contacts, batch_size=2000)
-        evals = [Evaluation(assignment_id=r.assignment_id, reply=r, verdict=rng.choice(["satisfied"] * 8 + ["basically", "unsatisfied"]),
-                            on=r.sent_on + dt.timedelta(days=10)) for r in replies if rng.random() < 0.7]
+        evals = [
+            Evaluation(
+                assignment_id=r.assignment_id,
+                reply=r,
+                verdict=rng.choice(["satisfied"] * 8 + ["basically", "unsatisfied"]),
+                on=r.sent_on + dt.timedelta(days=10),
+            )
+            for r in replies
+            if rng.random() < 0.7
+        ]
         Evaluation.objects.bulk_create(evals, batch_size=2000)
-        FollowUp.objects.bulk_create([FollowUp(assignment_id=r.assignment_id, reply=r, opened_on=r.sent_on,
-                                               state=rng.choice(["open", "open", "converted"])) for r in replies if r.result_class == "B"],
-                                     batch_size=2000)
-        print(f"  replies {len(replies)}, contacts {len(contacts)}, evaluations {len(evals)}: {time.perf_counter() - t0:.1f} s")
+        FollowUp.objects.bulk_create(
+            [
+                FollowUp(
+                    assignment_id=r.assignment_id,
+                    reply=r,
+                    opened_on=r.sent_on,
+                    state=rng.choice(["open", "open", "converted"]),
+                )
+                for r in replies
+                if r.result_class == "B"
+            ],
+            batch_size=2000,
+        )
+        print(
+            f"  replies {len(replies)}, contacts {len(contacts)}, evaluations {len(evals)}: {time.perf_counter() - t0:.1f} s"
+        )
     if connection.vendor == "sqlite":
         with connection.cursor() as c:
             c.execute("ANALYZE")
@@ -181,7 +236,11 @@ def measure(ctx: dict, repeat: int) -> None:
 
     s = ctx["session"]
     print(f"\nstats_for (median of {repeat}):")
-    for label, org in (("session, all units", None), (f"session, {ctx['gov'].name} subtree", ctx["gov"]), (f"session, {ctx['unit'].name}", ctx["unit"])):
+    for label, org in (
+        ("session, all units", None),
+        (f"session, {ctx['gov'].name} subtree", ctx["gov"]),
+        (f"session, {ctx['unit'].name}", ctx["unit"]),
+    ):
         ms = timed(lambda: stats_for(sessions=[s], org=org), repeat)
         print(f"  {label:40s} {ms:8.0f} ms")
     ms = timed(lambda: stats_for(sessions=s.__class__.objects.all(), org=ctx["gov"]), repeat)

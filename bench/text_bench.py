@@ -10,6 +10,7 @@ The vectors are those the app builds from SearchDoc.tokens; the database is not 
 figures are the computation itself (the app adds one query for the cached index's signature).
 Options: --n 100000 --session 10000 --json
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "banli.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -78,7 +79,7 @@ def main() -> None:
         ids = np.arange(len(toks), dtype=np.int64)
         sess = np.array([int(p.session[3:]) for p in data], dtype=np.int64)
         index = similarity.BodyIndex(vectors=vectors, ids=ids, sessions=sess)
-    out["vocabulary"] = int(len(vectors.vocab))
+    out["vocabulary"] = len(vectors.vocab)
     out["matrix_nnz"] = int(vectors.X.nnz)
     out["rss_after_index_mb"] = round(rss_mb())
 

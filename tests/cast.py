@@ -9,14 +9,14 @@ Org tree:
     市中级人民法院 (unit outside the government system)
     市政务服务数据管理局信息中心 (dept-less home of the three admins: kind coord, no cases)
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from types import SimpleNamespace
 
-from banli.cases.models import Proposer
 from banli.cases.services import proposer_get_or_create, session_create
-from banli.orgs.models import Org, OrgKind
+from banli.orgs.models import OrgKind
 from banli.orgs.services import org_add, user_create
 
 PASSWORD = "Banli#2024test"
@@ -43,7 +43,14 @@ def build_cast() -> SimpleNamespace:
     c.orgs = o
 
     def mk(username, org, *roles, name=""):
-        return user_create(username=username, org=org, roles=list(roles), password=PASSWORD, full_name=name or username, validate=False)
+        return user_create(
+            username=username,
+            org=org,
+            roles=list(roles),
+            password=PASSWORD,
+            full_name=name or username,
+            validate=False,
+        )
 
     c.staff_npc = mk("staff_npc", o.npc, "body_staff", name="人大工委干事")
     c.staff_cppcc = mk("staff_cppcc", o.cppcc, "body_staff", name="政协提案委干事")
@@ -66,8 +73,12 @@ def build_cast() -> SimpleNamespace:
     c.secadmin = mk("secadmin", o.it, "secadmin", name="安全管理员")
     c.auditor = mk("auditor", o.it, "auditor", name="审计管理员")
 
-    c.npc_session = session_create(code="SZ7-4", name="市七届人大四次会议", body=o.npc, year=2023, start_date=dt.date(2023, 2, 20))
-    c.cppcc_session = session_create(code="SZZX7-4", name="市政协七届四次会议", body=o.cppcc, year=2024, start_date=dt.date(2024, 1, 10))
+    c.npc_session = session_create(
+        code="SZ7-4", name="市七届人大四次会议", body=o.npc, year=2023, start_date=dt.date(2023, 2, 20)
+    )
+    c.cppcc_session = session_create(
+        code="SZZX7-4", name="市政协七届四次会议", body=o.cppcc, year=2024, start_date=dt.date(2024, 1, 10)
+    )
     c.deputy = proposer_get_or_create(body=o.npc, name="王代表", group="福田代表团")
     c.deputy.user = c.deputy_user
     c.deputy.save()
@@ -85,7 +96,24 @@ def build_cast() -> SimpleNamespace:
 
 
 ALL_USERS = (
-    "staff_npc", "staff_cppcc", "coordinator", "liaison_gx", "leader_gx", "handler_gx", "handler_gx_sme",
-    "liaison_sw", "leader_sw", "handler_sw", "liaison_lh", "liaison_lh_fgj", "liaison_court",
-    "deputy_user", "cosigner_user", "outsider", "member_user", "sysadmin", "secadmin", "auditor",
+    "staff_npc",
+    "staff_cppcc",
+    "coordinator",
+    "liaison_gx",
+    "leader_gx",
+    "handler_gx",
+    "handler_gx_sme",
+    "liaison_sw",
+    "leader_sw",
+    "handler_sw",
+    "liaison_lh",
+    "liaison_lh_fgj",
+    "liaison_court",
+    "deputy_user",
+    "cosigner_user",
+    "outsider",
+    "member_user",
+    "sysadmin",
+    "secadmin",
+    "auditor",
 )

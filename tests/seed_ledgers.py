@@ -7,6 +7,7 @@
 
 Only the published figures are fixed; titles, names and dates are made up around them.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -21,16 +22,47 @@ from banli.orgs.services import org_add
 
 GOV = "市人民政府"
 GOV_UNITS = [
-    "市发展和改革委员会", "市科技创新委员会", "市工业和信息化局", "市商务局", "市卫生健康委员会", "市水务局",
-    "市人力资源和社会保障局", "市司法局", "市公安局", "市交通运输局", "市生态环境局", "市民政局", "市教育局",
-    "市规划和自然资源局", "市住房和建设局", "市财政局", "市文化广电旅游体育局", "市市场监督管理局",
-    "市城市管理和综合执法局", "市应急管理局", "龙华区人民政府", "南山区人民政府",
+    "市发展和改革委员会",
+    "市科技创新委员会",
+    "市工业和信息化局",
+    "市商务局",
+    "市卫生健康委员会",
+    "市水务局",
+    "市人力资源和社会保障局",
+    "市司法局",
+    "市公安局",
+    "市交通运输局",
+    "市生态环境局",
+    "市民政局",
+    "市教育局",
+    "市规划和自然资源局",
+    "市住房和建设局",
+    "市财政局",
+    "市文化广电旅游体育局",
+    "市市场监督管理局",
+    "市城市管理和综合执法局",
+    "市应急管理局",
+    "龙华区人民政府",
+    "南山区人民政府",
 ]
 COURT = "市中级人民法院"
 TOPICS = [
-    "打造优势产业链", "加强疾控体系建设", "建立民间河长长效机制", "保障新就业形态劳动者权益", "提升智慧停车治理水平",
-    "推进港口信息化建设", "发展数字经济", "统筹实施碳排放战略", "完善养老服务", "打造自行车友好城市", "推动工业上楼",
-    "支持中小企业专精特新发展", "加强基础研究资金管理", "促进律师行业发展", "优化营商环境", "加强校园周边交通安全",
+    "打造优势产业链",
+    "加强疾控体系建设",
+    "建立民间河长长效机制",
+    "保障新就业形态劳动者权益",
+    "提升智慧停车治理水平",
+    "推进港口信息化建设",
+    "发展数字经济",
+    "统筹实施碳排放战略",
+    "完善养老服务",
+    "打造自行车友好城市",
+    "推动工业上楼",
+    "支持中小企业专精特新发展",
+    "加强基础研究资金管理",
+    "促进律师行业发展",
+    "优化营商环境",
+    "加强校园周边交通安全",
 ]
 METHODS = ["电话", "座谈会", "上门走访", "微信", "联合调研", "书面", "面商"]
 
@@ -53,7 +85,9 @@ def seed_session(code: str, name: str, body_name: str, body_kind: str, year: int
     s = Session.objects.filter(code=code).first()
     if s:
         return s
-    return session_create(code=code, name=name, body=_unit(body_name, body_kind), year=year, start_date=dt.date(year, 1, 10))
+    return session_create(
+        code=code, name=name, body=_unit(body_name, body_kind), year=year, start_date=dt.date(year, 1, 10)
+    )
 
 
 def write_xlsx(rows: list[list], path: Path | str, header: list[str] | None = None) -> Path:
@@ -131,9 +165,18 @@ def seed002_rows() -> list[dict]:
         elif kind == "court":
             rows.append({**base, "承办单位": COURT, "办理方式": "承办", **_history(rng, assigned_on, "A")})
         elif kind == "sole":
-            rows.append({**base, "承办单位": units[0], "办理方式": "承办", **_history(rng, assigned_on, next(classes), rng.choice(["", "满意", "基本满意"]))})
+            rows.append(
+                {
+                    **base,
+                    "承办单位": units[0],
+                    "办理方式": "承办",
+                    **_history(rng, assigned_on, next(classes), rng.choice(["", "满意", "基本满意"])),
+                }
+            )
         elif kind == "lead_co":
-            rows.append({**base, "承办单位": units[0], "办理方式": "主办", **_history(rng, assigned_on, next(classes), "满意")})
+            rows.append(
+                {**base, "承办单位": units[0], "办理方式": "主办", **_history(rng, assigned_on, next(classes), "满意")}
+            )
             rows.append({**base, "承办单位": units[1], "办理方式": "会办", **_history(rng, assigned_on, None)})
         else:
             for u in units[: 3 if kind == "sep3" else 2]:
@@ -171,16 +214,27 @@ def seed000_rows() -> list[dict]:
         }
         other = others[i % len(others)]
         if kind == "lead":
-            rows.append({**base, "承办单位": GX, "办理方式": "主办", **_history(rng, assigned_on, "A", next(verdicts))})
+            rows.append(
+                {**base, "承办单位": GX, "办理方式": "主办", **_history(rng, assigned_on, "A", next(verdicts))}
+            )
             rows.append({**base, "承办单位": other, "办理方式": "会办", **_history(rng, assigned_on, None)})
         elif kind == "separate":
-            rows.append({**base, "承办单位": GX, "办理方式": "分办", **_history(rng, assigned_on, rng.choice("AB"), next(verdicts))})
+            rows.append(
+                {
+                    **base,
+                    "承办单位": GX,
+                    "办理方式": "分办",
+                    **_history(rng, assigned_on, rng.choice("AB"), next(verdicts)),
+                }
+            )
             rows.append({**base, "承办单位": other, "办理方式": "分办", **_history(rng, assigned_on, "A")})
         elif kind == "co":
             rows.append({**base, "承办单位": other, "办理方式": "主办", **_history(rng, assigned_on, "A", "基本满意")})
             rows.append({**base, "承办单位": GX, "办理方式": "汇办", **_history(rng, assigned_on, None)})
         else:
-            rows.append({**base, "承办单位": GX, "办理方式": "承办", **_history(rng, assigned_on, "A", next(verdicts))})
+            rows.append(
+                {**base, "承办单位": GX, "办理方式": "承办", **_history(rng, assigned_on, "A", next(verdicts))}
+            )
     return rows
 
 

@@ -1,20 +1,26 @@
 """交办 rules of SPEC §3, through the service."""
+
 import pytest
 
-from banli.cases.models import Assignment, AssignmentRole as R, ReviewState
+from banli.cases.models import Assignment, ReviewState
+from banli.cases.models import AssignmentRole as R
 from banli.cases.services import assignment_create, proposal_register, proposal_review
 from banli.errors import DomainError, NotFound
 
 
 @pytest.fixture
 def accepted(cast):
-    p = proposal_register(actor=cast.staff_npc, session=cast.npc_session, title="关于加快数字经济发展的建议", lead=cast.deputy)
+    p = proposal_register(
+        actor=cast.staff_npc, session=cast.npc_session, title="关于加快数字经济发展的建议", lead=cast.deputy
+    )
     return proposal_review(actor=cast.staff_npc, proposal=p, decision=ReviewState.ACCEPTED)
 
 
 def test_lead_with_two_co_units_is_assigned(cast, accepted):
     o = cast.orgs
-    made = assignment_create(actor=cast.staff_npc, proposal=accepted, units=[(o.gx, R.LEAD), (o.sw, R.CO), (o.lh, R.CO)])
+    made = assignment_create(
+        actor=cast.staff_npc, proposal=accepted, units=[(o.gx, R.LEAD), (o.sw, R.CO), (o.lh, R.CO)]
+    )
     assert [a.role for a in made] == ["lead", "co", "co"]
     assert all(a.sign_due and a.reply_due for a in made)
 
@@ -51,7 +57,9 @@ def test_unaccepted_proposal_cannot_be_assigned(cast):
 def test_district_sub_assigns_one_level_down(cast, accepted):
     o = cast.orgs
     (parent,) = assignment_create(actor=cast.staff_npc, proposal=accepted, units=[(o.lh, R.SOLE)])
-    subs = assignment_create(actor=cast.liaison_lh, proposal=accepted, units=[(o.lh_fgj, R.LEAD), (o.lh_gxj, R.CO)], parent=parent)
+    subs = assignment_create(
+        actor=cast.liaison_lh, proposal=accepted, units=[(o.lh_fgj, R.LEAD), (o.lh_gxj, R.CO)], parent=parent
+    )
     assert {a.parent_id for a in subs} == {parent.pk}
     with pytest.raises(DomainError):
         assignment_create(actor=cast.liaison_lh, proposal=accepted, units=[(o.gx, R.SEPARATE)], parent=parent)

@@ -1,4 +1,5 @@
 """The working-day calendar: holidays and 调休 from the database, provisional years as weekdays only."""
+
 import datetime as dt
 
 import pytest
@@ -121,7 +122,9 @@ def test_workdays_command_add_and_import(tmp_path, capsys):
     call_command("workdays", "import", str(f))
     assert "1 天放假，1 天调休上班" in capsys.readouterr().out
     cal.clear_cache()
-    assert not cal.is_provisional(D(2027, 1, 1)) and cal.is_workday(D(2027, 2, 6)) and not cal.is_workday(D(2027, 1, 1))
+    assert (
+        not cal.is_provisional(D(2027, 1, 1)) and cal.is_workday(D(2027, 2, 6)) and not cal.is_workday(D(2027, 1, 1))
+    )
     call_command("workdays", "add", "2026-12-30", "3")
     assert capsys.readouterr().out.strip() == "2027-01-05"
 

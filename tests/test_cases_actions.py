@@ -3,6 +3,7 @@
 Every action: the right role succeeds (and it is audited); other roles are refused with 404 or a
 message, and the refusal writes nothing.
 """
+
 import datetime as dt
 
 import pytest
@@ -71,7 +72,9 @@ def test_register_creates_proposal_new_proposers_and_attachments(cast, login):
     p = Proposal.objects.get()
     assert resp.status_code == 302 and resp["Location"] == f"/cases/{p.pk}/"
     assert p.number == "20230001" and p.kind == "suggestion" and p.lead == cast.deputy
-    assert p.group == "福田代表团" and p.submitted_on == dt.date(2023, 2, 21) and p.review_state == ReviewState.SUBMITTED
+    assert (
+        p.group == "福田代表团" and p.submitted_on == dt.date(2023, 2, 21) and p.review_state == ReviewState.SUBMITTED
+    )
     assert sorted(c.name for c in p.cosigners.all()) == ["孙新人", "李代表", "赵代表"]
     assert Proposer.objects.filter(body=cast.orgs.npc, name="孙新人").exists()
     assert sorted(a.name for a in p.attachments.all()) == ["原件.pdf", "附图.png"]
@@ -95,7 +98,9 @@ def test_register_with_a_given_number(cast, login):
 )
 def test_register_errors_are_shown_beside_the_field_and_nothing_is_saved(cast, login, changes, field, message):
     before = snapshot()
-    resp = login(cast.staff_npc).post(REG, {**reg_data(cast, **{"lead": "全新代表", **changes}), "attachments": [SimpleUploadedFile("a.pdf", b"x")]})
+    resp = login(cast.staff_npc).post(
+        REG, {**reg_data(cast, **{"lead": "全新代表", **changes}), "attachments": [SimpleUploadedFile("a.pdf", b"x")]}
+    )
     assert resp.status_code == 400
     assert message in str(resp.context["form"].errors[field])
     assert "未保存任何内容" in resp.content.decode()
@@ -103,9 +108,17 @@ def test_register_errors_are_shown_beside_the_field_and_nothing_is_saved(cast, l
 
 
 def test_register_duplicate_number_writes_nothing_not_even_new_proposers(cast, login):
-    proposal_register(actor=cast.staff_npc, session=cast.npc_session, title="已有", lead=cast.deputy, number="20230007")
+    proposal_register(
+        actor=cast.staff_npc, session=cast.npc_session, title="已有", lead=cast.deputy, number="20230007"
+    )
     before = snapshot()
-    resp = login(cast.staff_npc).post(REG, {**reg_data(cast, number="20230007", lead="全新代表", cosigners="另一新人"), "attachments": [SimpleUploadedFile("a.pdf", b"x")]})
+    resp = login(cast.staff_npc).post(
+        REG,
+        {
+            **reg_data(cast, number="20230007", lead="全新代表", cosigners="另一新人"),
+            "attachments": [SimpleUploadedFile("a.pdf", b"x")],
+        },
+    )
     assert resp.status_code == 400
     assert "编号 20230007 在本届会议中已被使用" in str(resp.context["form"].errors["number"])
     assert snapshot() == before
@@ -158,7 +171,9 @@ def test_not_accepted_needs_a_reason(cast, cases, login):
     assert snapshot() == before
     resp = review(login(cast.staff_npc), cases.fresh, decision="not_accepted", reason="属个人诉求，转来信处理")
     cases.fresh.refresh_from_db()
-    assert cases.fresh.review_state == ReviewState.NOT_ACCEPTED and cases.fresh.review_reason == "属个人诉求，转来信处理"
+    assert (
+        cases.fresh.review_state == ReviewState.NOT_ACCEPTED and cases.fresh.review_reason == "属个人诉求，转来信处理"
+    )
 
 
 def test_merge_into_another_number_of_the_session(cast, cases, login):
@@ -170,7 +185,14 @@ def test_merge_into_another_number_of_the_session(cast, cases, login):
     assert "并案件" in page and f'href="/cases/{cases.fresh.pk}/"' in page
 
 
-@pytest.mark.parametrize("number, message", [("20239999", "没有编号为“20239999”"), ("20230003", "只能并入本届会议的另一件"), ("", "请填写并入的建议/提案编号")])
+@pytest.mark.parametrize(
+    "number, message",
+    [
+        ("20239999", "没有编号为“20239999”"),
+        ("20230003", "只能并入本届会议的另一件"),
+        ("", "请填写并入的建议/提案编号"),
+    ],
+)
 def test_bad_merge_targets_are_refused(cast, cases, login, number, message):
     before = snapshot()
     resp = review(login(cast.staff_npc), cases.fresh, decision="merged", merge_number=number)
@@ -186,7 +208,9 @@ def test_merge_target_must_be_in_the_same_session(cast, cases, login):
 
 def test_stale_version_is_refused(cast, cases, login):
     before = snapshot()
-    resp = login(cast.staff_npc).post(f"/cases/{cases.fresh.pk}/review/", {"version": cases.fresh.version - 1 or 99, "decision": "accepted"})
+    resp = login(cast.staff_npc).post(
+        f"/cases/{cases.fresh.pk}/review/", {"version": cases.fresh.version - 1 or 99, "decision": "accepted"}
+    )
     assert resp.status_code == 400 and "已被他人修改" in resp.content.decode()
     assert snapshot() == before
 
@@ -209,10 +233,19 @@ def test_review_refused_for_others(cast, cases, login, user):
 
 
 def test_staff_sets_key_with_leader_and_flags(cast, cases, login):
-    resp = login(cast.staff_npc).post(f"/cases/{cases.main.pk}/key/", {"is_key": "on", "leader": "张副市长", "plan": "6月底前座谈", "is_hard": "on", "is_showcase": "on"})
+    resp = login(cast.staff_npc).post(
+        f"/cases/{cases.main.pk}/key/",
+        {"is_key": "on", "leader": "张副市长", "plan": "6月底前座谈", "is_hard": "on", "is_showcase": "on"},
+    )
     assert resp.status_code == 302
     cases.main.refresh_from_db()
-    assert (cases.main.is_key, cases.main.key_leader, cases.main.key_plan, cases.main.is_hard, cases.main.is_showcase) == (True, "张副市长", "6月底前座谈", True, True)
+    assert (
+        cases.main.is_key,
+        cases.main.key_leader,
+        cases.main.key_plan,
+        cases.main.is_hard,
+        cases.main.is_showcase,
+    ) == (True, "张副市长", "6月底前座谈", True, True)
     assert AuditEvent.objects.filter(verb="proposal.set_key", proposal_id=cases.main.pk).exists()
 
 
@@ -349,7 +382,9 @@ def test_withdrawing_the_lead_while_co_remains_is_refused(cast, cases, login):
 
 
 def test_signed_assignment_cannot_be_withdrawn(cast, cases, login):
-    Assignment.objects.filter(pk=cases.main_co.pk).update(state=AssignmentState.HANDLING, signed_on=dt.date(2023, 3, 12))
+    Assignment.objects.filter(pk=cases.main_co.pk).update(
+        state=AssignmentState.HANDLING, signed_on=dt.date(2023, 3, 12)
+    )
     before = snapshot()
     resp = withdraw(login(cast.staff_npc), cases.main_co, "改交")
     assert resp.status_code == 400 and "单位已签收，不能撤回" in resp.content.decode()
@@ -382,7 +417,9 @@ def test_double_submitted_registration_registers_once(cast, login):
 
 
 def test_a_refused_registration_does_not_use_up_its_token(cast, login):
-    proposal_register(actor=cast.staff_npc, session=cast.npc_session, title="已有", lead=cast.deputy, number="20230007")
+    proposal_register(
+        actor=cast.staff_npc, session=cast.npc_session, title="已有", lead=cast.deputy, number="20230007"
+    )
     c = login(cast.staff_npc)
     assert c.post(REG, reg_data(cast, number="20230007", once="tok-2")).status_code == 400
     assert c.post(REG, reg_data(cast, number="20230008", once="tok-2")).status_code == 302
@@ -393,8 +430,18 @@ def test_a_refused_registration_does_not_use_up_its_token(cast, login):
 
 
 def edit_data(p, **kw):
-    data = {"version": p.version, "number": p.number, "title": p.title, "content": p.content, "channel": p.channel,
-            "lead": p.lead.name, "cosigners": "李代表", "group": p.group, "topic": p.topic, "submitted_on": "2023-02-21"}
+    data = {
+        "version": p.version,
+        "number": p.number,
+        "title": p.title,
+        "content": p.content,
+        "channel": p.channel,
+        "lead": p.lead.name,
+        "cosigners": "李代表",
+        "group": p.group,
+        "topic": p.topic,
+        "submitted_on": "2023-02-21",
+    }
     data.update(kw)
     return data
 
@@ -402,7 +449,10 @@ def edit_data(p, **kw):
 def test_staff_corrects_title_and_cosigners_with_history(cast, cases, login):
     c = login(cast.staff_npc)
     assert c.get(f"/cases/{cases.main.pk}/edit/").status_code == 200
-    resp = c.post(f"/cases/{cases.main.pk}/edit/", edit_data(cases.main, title="关于加快数字经济高质量发展的建议", cosigners="李代表、周新人"))
+    resp = c.post(
+        f"/cases/{cases.main.pk}/edit/",
+        edit_data(cases.main, title="关于加快数字经济高质量发展的建议", cosigners="李代表、周新人"),
+    )
     assert resp.status_code == 302
     cases.main.refresh_from_db()
     assert cases.main.title == "关于加快数字经济高质量发展的建议"
@@ -414,7 +464,9 @@ def test_staff_corrects_title_and_cosigners_with_history(cast, cases, login):
 def test_stale_or_duplicate_edit_writes_nothing(cast, cases, login):
     c = login(cast.staff_npc)
     before = snapshot()
-    resp = c.post(f"/cases/{cases.main.pk}/edit/", edit_data(cases.main, version=cases.main.version + 5, lead="又一新人"))
+    resp = c.post(
+        f"/cases/{cases.main.pk}/edit/", edit_data(cases.main, version=cases.main.version + 5, lead="又一新人")
+    )
     assert resp.status_code == 400 and "已被他人修改" in resp.content.decode()
     resp = c.post(f"/cases/{cases.main.pk}/edit/", edit_data(cases.main, number="20230002", lead="又一新人"))
     assert resp.status_code == 400 and "编号 20230002 在本届会议中已被使用" in resp.content.decode()

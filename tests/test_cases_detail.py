@@ -1,10 +1,17 @@
 """The case page: scope per role, what each role is offered, history, attachments."""
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from banli.audit.models import AuditEvent
 from banli.cases.models import Attachment
-from banli.cases.services import MAX_ATTACHMENT_BYTES, assignment_create, assignment_withdraw, attachment_add, proposal_set_key
+from banli.cases.services import (
+    MAX_ATTACHMENT_BYTES,
+    assignment_create,
+    assignment_withdraw,
+    attachment_add,
+    proposal_set_key,
+)
 from banli.errors import DomainError
 
 from .case_fixtures import build_cases
@@ -19,8 +26,27 @@ def url(p):
     return f"/cases/{p.pk}/"
 
 
-SEES_MAIN = {"staff_npc", "coordinator", "liaison_gx", "leader_gx", "liaison_sw", "leader_sw", "deputy_user", "cosigner_user"}
-NOT_MAIN = {"staff_cppcc", "handler_gx", "handler_gx_sme", "handler_sw", "liaison_lh", "liaison_lh_fgj", "liaison_court", "outsider", "member_user"}
+SEES_MAIN = {
+    "staff_npc",
+    "coordinator",
+    "liaison_gx",
+    "leader_gx",
+    "liaison_sw",
+    "leader_sw",
+    "deputy_user",
+    "cosigner_user",
+}
+NOT_MAIN = {
+    "staff_cppcc",
+    "handler_gx",
+    "handler_gx_sme",
+    "handler_sw",
+    "liaison_lh",
+    "liaison_lh_fgj",
+    "liaison_court",
+    "outsider",
+    "member_user",
+}
 
 
 @pytest.mark.parametrize("user", sorted(SEES_MAIN))
@@ -56,7 +82,16 @@ def test_district_and_its_sub_unit_see_the_district_case(cast, cases, login):
 
 def test_header_shows_registration_data_and_status(cast, cases, login):
     body = login(cast.staff_npc).get(url(cases.main)).content.decode()
-    for text in ("第20230001号建议", "市七届人大四次会议", "王代表", "李代表", "经济发展", "2023年2月21日", "办理中", "立案"):
+    for text in (
+        "第20230001号建议",
+        "市七届人大四次会议",
+        "王代表",
+        "李代表",
+        "经济发展",
+        "2023年2月21日",
+        "办理中",
+        "立案",
+    ):
         assert text in body
 
 
@@ -112,9 +147,7 @@ def test_staff_see_full_history_with_changes(cast, cases, login):
 
 def test_proposer_sees_only_milestones(cast, cases, login):
     proposal_set_key(actor=cast.staff_npc, proposal=cases.main, is_key=True, leader="张副市长")
-    (extra,) = assignment_create(
-        actor=cast.staff_npc, proposal=cases.main, units=[(cast.orgs.court, "co")]
-    )
+    (extra,) = assignment_create(actor=cast.staff_npc, proposal=cases.main, units=[(cast.orgs.court, "co")])
     assignment_withdraw(actor=cast.staff_npc, assignment=extra, reason="误选单位")
     resp = login(cast.deputy_user).get(url(cases.main))
     verbs = {e.verb for e in resp.context["history"]}
@@ -135,7 +168,11 @@ def test_history_rows_never_cross_cases(cast, cases, login):
 
 @pytest.fixture
 def att(cast, cases):
-    return attachment_add(actor=cast.staff_npc, proposal=cases.main, file=SimpleUploadedFile("原件.pdf", b"%PDF-1.4 hello", content_type="application/pdf"))
+    return attachment_add(
+        actor=cast.staff_npc,
+        proposal=cases.main,
+        file=SimpleUploadedFile("原件.pdf", b"%PDF-1.4 hello", content_type="application/pdf"),
+    )
 
 
 def test_attachment_download_in_scope(cast, cases, att, login):
@@ -188,14 +225,19 @@ def test_only_body_staff_add_proposal_attachments(cast, cases):
 
 def test_upload_through_case_page(cast, cases, login):
     c = login(cast.staff_npc)
-    resp = c.post(f"/cases/{cases.main.pk}/attachments/", {"files": [SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n"), SimpleUploadedFile("b.pdf", b"%PDF")]})
+    resp = c.post(
+        f"/cases/{cases.main.pk}/attachments/",
+        {"files": [SimpleUploadedFile("a.png", b"\x89PNG\r\n\x1a\n"), SimpleUploadedFile("b.pdf", b"%PDF")]},
+    )
     assert resp.status_code == 302
     assert sorted(Attachment.objects.values_list("name", flat=True)) == ["a.png", "b.pdf"]
     assert AuditEvent.objects.filter(verb="attachment.add", proposal_id=cases.main.pk).count() == 2
 
 
 def test_upload_refused_for_unit_liaison(cast, cases, login):
-    resp = login(cast.liaison_gx).post(f"/cases/{cases.main.pk}/attachments/", {"files": [SimpleUploadedFile("a.txt", b"x")]})
+    resp = login(cast.liaison_gx).post(
+        f"/cases/{cases.main.pk}/attachments/", {"files": [SimpleUploadedFile("a.txt", b"x")]}
+    )
     assert resp.status_code in (403, 404)
     assert Attachment.objects.count() == 0
 
@@ -203,7 +245,9 @@ def test_upload_refused_for_unit_liaison(cast, cases, login):
 def test_double_submitted_upload_stores_once(cast, cases, login):
     c = login(cast.staff_npc)
     for _ in range(2):
-        resp = c.post(f"/cases/{cases.main.pk}/attachments/", {"once": "up-1", "files": [SimpleUploadedFile("a.pdf", b"%PDF")]})
+        resp = c.post(
+            f"/cases/{cases.main.pk}/attachments/", {"once": "up-1", "files": [SimpleUploadedFile("a.pdf", b"%PDF")]}
+        )
         assert resp.status_code == 302
     assert Attachment.objects.count() == 1
 
@@ -219,8 +263,20 @@ def test_units_see_their_own_internal_history_not_another_units(cast, cases, log
     """A co unit does not read the lead unit's internal steps; the lead unit and the offices do."""
     from banli.audit.services import audit_record
 
-    audit_record(actor=cast.liaison_gx, verb="plan.save", obj=cases.main_lead, proposal_id=cases.main.pk,
-                 assignment_id=cases.main_lead.pk, summary="制定办理方案：产业发展处牵头")
-    seen = lambda user: "制定办理方案：产业发展处牵头" in login(user).get(url(cases.main)).content.decode().split('id="h-history"', 1)[1]
+    audit_record(
+        actor=cast.liaison_gx,
+        verb="plan.save",
+        obj=cases.main_lead,
+        proposal_id=cases.main.pk,
+        assignment_id=cases.main_lead.pk,
+        summary="制定办理方案：产业发展处牵头",
+    )
+
+    def seen(user):
+        return (
+            "制定办理方案：产业发展处牵头"
+            in login(user).get(url(cases.main)).content.decode().split('id="h-history"', 1)[1]
+        )
+
     assert seen(cast.liaison_gx) and seen(cast.leader_gx) and seen(cast.staff_npc) and seen(cast.coordinator)
     assert not seen(cast.liaison_sw) and not seen(cast.deputy_user)

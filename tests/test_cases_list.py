@@ -1,4 +1,5 @@
 """The proposal list: scope, filters, sorting, pagination, empty state, fixed query count."""
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -126,8 +127,20 @@ def test_sort_by_number_title_and_date_both_ways(cast, cases, login):
     asc = numbers(staff.get(LIST, {"sort": "number"}))
     assert asc == sorted(asc)
     assert numbers(staff.get(LIST, {"sort": "-number"})) == asc[::-1]
-    assert numbers(staff.get(LIST, {"sort": "submitted"})) == ["20230003", "20230001", "20230002", "20230004", "20230005"]
-    assert numbers(staff.get(LIST, {"sort": "-submitted"})) == ["20230005", "20230004", "20230002", "20230001", "20230003"]
+    assert numbers(staff.get(LIST, {"sort": "submitted"})) == [
+        "20230003",
+        "20230001",
+        "20230002",
+        "20230004",
+        "20230005",
+    ]
+    assert numbers(staff.get(LIST, {"sort": "-submitted"})) == [
+        "20230005",
+        "20230004",
+        "20230002",
+        "20230001",
+        "20230003",
+    ]
     titles = [p.title for p in staff.get(LIST, {"sort": "title"}).context["rows"]]
     assert titles == sorted(titles)
 
@@ -145,7 +158,9 @@ def test_header_links_toggle_direction_and_keep_filters(cast, cases, login):
 
 def test_pages_of_fifty_with_total_and_links(cast, login):
     for i in range(53):
-        proposal_register(actor=cast.staff_npc, session=cast.npc_session, title=f"关于第{i}项工作的建议", lead=cast.deputy)
+        proposal_register(
+            actor=cast.staff_npc, session=cast.npc_session, title=f"关于第{i}项工作的建议", lead=cast.deputy
+        )
     staff = login(cast.staff_npc)
     first = staff.get(LIST, {"sort": "number", "key": "0"})
     assert len(numbers(first)) == 50
@@ -158,12 +173,19 @@ def test_pages_of_fifty_with_total_and_links(cast, login):
 
 def test_query_count_does_not_grow_with_rows(cast, login):
     """No N+1: a page of 3 and a page of 12 proposals with assignments cost the same queries."""
-    from banli.cases.models import AssignmentRole as R, ReviewState as RS
+    from banli.cases.models import AssignmentRole as R
+    from banli.cases.models import ReviewState as RS
     from banli.cases.services import assignment_create, proposal_review
 
     def add(n):
         for i in range(n):
-            p = proposal_register(actor=cast.staff_npc, session=cast.npc_session, title=f"关于事项{i}的建议", lead=cast.deputy, cosigners=[cast.cosigner])
+            p = proposal_register(
+                actor=cast.staff_npc,
+                session=cast.npc_session,
+                title=f"关于事项{i}的建议",
+                lead=cast.deputy,
+                cosigners=[cast.cosigner],
+            )
             proposal_review(actor=cast.staff_npc, proposal=p, decision=RS.ACCEPTED)
             assignment_create(actor=cast.staff_npc, proposal=p, units=[(cast.orgs.gx, R.LEAD), (cast.orgs.sw, R.CO)])
 
@@ -180,5 +202,5 @@ def test_query_count_does_not_grow_with_rows(cast, login):
 
 def test_unit_column_names_each_unit_with_its_role(cast, cases, login):
     body = login(cast.staff_npc).get(LIST).content.decode()
-    assert "市工业和信息化局<span class=\"role\">（主办）</span>" in body
-    assert "市商务局<span class=\"role\">（会办）</span>" in body
+    assert '市工业和信息化局<span class="role">（主办）</span>' in body
+    assert '市商务局<span class="role">（会办）</span>' in body

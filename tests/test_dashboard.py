@@ -1,4 +1,5 @@
 """Dashboards: every number links to exactly the cases it counts, within the user's scope."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,10 +16,31 @@ from banli.stats.selectors import stats_for
 from .test_reports_summary import build_seed000, build_seed002
 
 COUNT_KEYS = [
-    "received", "by_channel.plenary", "by_channel.interim", "accepted", "not_accepted", "merged", "assigned", "assignments",
-    "by_role.lead", "by_role.co", "by_role.separate", "by_role.sole", "replies_due", "replies_sent", "class_counts.A",
-    "class_counts.B", "class_counts.C", "class_counts.D", "evaluated", "satisfied", "basically_satisfied", "unsatisfied",
-    "b_open", "b_converted", "overdue",
+    "received",
+    "by_channel.plenary",
+    "by_channel.interim",
+    "accepted",
+    "not_accepted",
+    "merged",
+    "assigned",
+    "assignments",
+    "by_role.lead",
+    "by_role.co",
+    "by_role.separate",
+    "by_role.sole",
+    "replies_due",
+    "replies_sent",
+    "class_counts.A",
+    "class_counts.B",
+    "class_counts.C",
+    "class_counts.D",
+    "evaluated",
+    "satisfied",
+    "basically_satisfied",
+    "unsatisfied",
+    "b_open",
+    "b_converted",
+    "overdue",
 ]
 
 
@@ -32,8 +54,15 @@ def _with_evaluations(cast, session):
 
     due = list(Assignment.objects.filter(proposal__session=session).exclude(role="co").order_by("id")[:30])
     verdicts = [Verdict.SATISFIED] * 20 + [Verdict.BASICALLY] * 7 + [Verdict.UNSATISFIED] * 3
-    Evaluation.objects.bulk_create([Evaluation(assignment=a, verdict=v, on=dt.date(2023, 7, 1)) for a, v in zip(due, verdicts)])
-    Contact.objects.bulk_create([Contact(assignment=a, on=dt.date(2023, 3, 5), stage="before", method="visit", face_to_face=True) for a in due[:12]])
+    Evaluation.objects.bulk_create(
+        [Evaluation(assignment=a, verdict=v, on=dt.date(2023, 7, 1)) for a, v in zip(due, verdicts)]
+    )
+    Contact.objects.bulk_create(
+        [
+            Contact(assignment=a, on=dt.date(2023, 3, 5), stage="before", method="visit", face_to_face=True)
+            for a in due[:12]
+        ]
+    )
 
 
 def test_every_count_links_to_exactly_its_cases_for_body_staff(cast, login):
@@ -54,8 +83,14 @@ def test_rate_numerators_and_denominators_link_to_their_lists(cast, login):
     stats = stats_for(sessions=[session], org=gov)
     resp = client.get("/stats/cases/", {"key": "satisfied+basically_satisfied", "session": session.pk, "org": gov.pk})
     assert _total(resp) == stats["satisfied"] + stats["basically_satisfied"] == 27
-    assert _total(client.get("/stats/cases/", {"key": "evaluated", "session": session.pk, "org": gov.pk})) == stats["evaluated"] == 30
-    assert _total(client.get("/stats/cases/", {"key": "face_to_face", "session": session.pk, "org": gov.pk})) == round(stats["face_to_face_rate"] * stats["replies_sent"])
+    assert (
+        _total(client.get("/stats/cases/", {"key": "evaluated", "session": session.pk, "org": gov.pk}))
+        == stats["evaluated"]
+        == 30
+    )
+    assert _total(client.get("/stats/cases/", {"key": "face_to_face", "session": session.pk, "org": gov.pk})) == round(
+        stats["face_to_face_rate"] * stats["replies_sent"]
+    )
 
 
 def test_overview_shows_figures_as_links_and_the_ranking(cast, login):
@@ -78,7 +113,11 @@ def test_unit_ranking_equals_each_units_own_figures(cast, login):
 
     rows = unit_rows(sessions=[session], org=cast.orgs.gov, weights=AssessmentWeights(owner=cast.orgs.gov))
     assert {r.unit.name for r in rows} == {"市工业和信息化局", "市商务局", "龙华区人民政府"}
-    assert sum(r.stats["replies_due"] for r in rows) == stats_for(sessions=[session], org=cast.orgs.gov)["replies_due"] == 616
+    assert (
+        sum(r.stats["replies_due"] for r in rows)
+        == stats_for(sessions=[session], org=cast.orgs.gov)["replies_due"]
+        == 616
+    )
     assert sorted(r.rank for r in rows) == [1, 1, 1]  # all answered everything on time: a shared first place
 
 
@@ -111,7 +150,15 @@ def test_other_bodys_session_is_not_found_for_body_staff(cast, login):
 def test_weights_are_saved_by_coordinator_and_refused_to_units(cast, login):
     session = build_seed002(cast)
     client = login(cast.coordinator)
-    data = {"reply_rate": 50, "on_time_sign_rate": 0, "on_time_reply_rate": 50, "satisfaction_rate": 0, "contact_rate": 0, "face_to_face_rate": 0, "overdue_penalty": "2"}
+    data = {
+        "reply_rate": 50,
+        "on_time_sign_rate": 0,
+        "on_time_reply_rate": 50,
+        "satisfaction_rate": 0,
+        "contact_rate": 0,
+        "face_to_face_rate": 0,
+        "overdue_penalty": "2",
+    }
     resp = client.post(f"/stats/assessment/?session={session.pk}", data)
     assert resp.status_code == 302
     w = AssessmentWeights.objects.get(owner=cast.orgs.gov)
@@ -138,7 +185,9 @@ def test_dashboard_tables_export_as_xlsx(cast, login):
     wb = load_workbook(io.BytesIO(resp.content))
     assert wb.sheetnames == ["指标", "单位排名"]
     assert len(list(wb["单位排名"].values)) == 4
-    resp = client.get("/stats/cases/", {"session": session.pk, "org": cast.orgs.gov.pk, "key": "class_counts.D", "format": "xlsx"})
+    resp = client.get(
+        "/stats/cases/", {"session": session.pk, "org": cast.orgs.gov.pk, "key": "class_counts.D", "format": "xlsx"}
+    )
     assert len(list(load_workbook(io.BytesIO(resp.content)).active.values)) == 5
     assert AuditEvent.objects.filter(verb="stats.export").count() == 2
 

@@ -1,4 +1,5 @@
 """Due dates, traffic lights, the overdue dashboard, extensions, supervision, policies."""
+
 import datetime as dt
 from io import BytesIO
 
@@ -7,7 +8,9 @@ from openpyxl import load_workbook
 
 from banli.audit.models import AuditEvent
 from banli.cases import deadlines as cal
-from banli.cases.models import Assignment, AssignmentRole as R, AssignmentState as S, ReviewState
+from banli.cases.models import Assignment, ReviewState
+from banli.cases.models import AssignmentRole as R
+from banli.cases.models import AssignmentState as S
 from banli.cases.services import assignment_create, proposal_register, proposal_review, proposal_set_key
 from banli.deadlines import lights
 from banli.deadlines.models import Extension, ExtensionState, KeyDates, Notification, Policy, Reminder, Supervision
@@ -124,7 +127,9 @@ def four_cases(cast):
     (replied_late,) = assign(cast, make_case(cast, "迟答复"), [(o.sw, R.SOLE)], on)
     set_(replied_late, state=S.REPLIED, signed_on=D(2024, 3, 4), first_reply_on=D(2024, 6, 20))
     (extended,) = assign(cast, make_case(cast, "已延期"), [(o.court, R.SOLE)], on)
-    set_(extended, state=S.HANDLING, signed_on=D(2024, 3, 4), reply_due_original=D(2024, 6, 3), reply_due=D(2024, 8, 30))
+    set_(
+        extended, state=S.HANDLING, signed_on=D(2024, 3, 4), reply_due_original=D(2024, 6, 3), reply_due=D(2024, 8, 30)
+    )
     (still_open,) = assign(cast, make_case(cast, "未签收"), [(o.lh, R.SOLE)], on)
     return signed_late, replied_late, extended, still_open
 
@@ -163,7 +168,7 @@ def test_dashboard_sql_filter_agrees_with_the_light_function(cast, four_cases, t
 
 def test_co_unit_light_follows_the_opinion_due_date(cast):
     p = make_case(cast)
-    lead, co = assign(cast, p, [(cast.orgs.gx, R.LEAD), (cast.orgs.sw, R.CO)], D(2024, 3, 1))
+    _lead, co = assign(cast, p, [(cast.orgs.gx, R.LEAD), (cast.orgs.sw, R.CO)], D(2024, 3, 1))
     set_(co, state=S.HANDLING, signed_on=D(2024, 3, 4))
     assert co.opinion_due == D(2024, 4, 1)  # 03-31 is a Sunday
     assert lights.light(co, D(2024, 4, 2)).color == "red"
@@ -172,7 +177,7 @@ def test_co_unit_light_follows_the_opinion_due_date(cast):
 
 
 def test_dashboard_scope_and_filters(cast, four_cases):
-    signed_late, replied_late, extended, still_open = four_cases
+    signed_late, replied_late, _extended, still_open = four_cases
     today = D(2024, 6, 4)
     red = set(dashboard_assignments(cast.staff_npc, today=today, status="red"))
     assert red == {signed_late, still_open}
@@ -180,7 +185,11 @@ def test_dashboard_scope_and_filters(cast, four_cases):
     assert late == {signed_late, replied_late}
     # The coordinator sees the government units only (not the court); a unit sees itself only.
     assert set(dashboard_assignments(cast.coordinator, today=today, status="red")) == {signed_late, still_open}
-    assert set(dashboard_assignments(cast.coordinator, today=today, status="open")) == {signed_late, replied_late, still_open}
+    assert set(dashboard_assignments(cast.coordinator, today=today, status="open")) == {
+        signed_late,
+        replied_late,
+        still_open,
+    }
     assert set(dashboard_assignments(cast.liaison_gx, today=today, status="red")) == {signed_late}
     assert set(dashboard_assignments(cast.staff_cppcc, today=today, status="red")) == set()
     assert set(dashboard_assignments(cast.staff_npc, today=today, status="red", due_kind="sign")) == {still_open}
@@ -208,7 +217,9 @@ def test_light_tag_links_to_the_deadlines_page(cast, four_cases, login):
     still_open = four_cases[3]
     html = Template("{% load deadlines_tags %}{% light a '2024-03-11' %}").render(Context({"a": still_open}))
     assert "light-red" in html
-    html = Template("{% load deadlines_tags %}{% light a today %}").render(Context({"a": still_open, "today": D(2024, 3, 11)}))
+    html = Template("{% load deadlines_tags %}{% light a today %}").render(
+        Context({"a": still_open, "today": D(2024, 3, 11)})
+    )
     assert "light-red" in html and f"/deadlines/assignments/{still_open.pk}/" in html and "逾期" in html
     page = login(cast.liaison_lh).get(f"/deadlines/assignments/{still_open.pk}/")
     assert page.status_code == 200
@@ -225,7 +236,13 @@ def sole(cast):
 
 
 def test_extension_requested_by_the_unit_and_approved_by_the_assigning_office(cast, sole):
-    ext = extension_request(actor=cast.liaison_gx, assignment=sole, reason="涉及多部门协调", requested_due=D(2024, 7, 31), on=D(2024, 5, 20))
+    ext = extension_request(
+        actor=cast.liaison_gx,
+        assignment=sole,
+        reason="涉及多部门协调",
+        requested_due=D(2024, 7, 31),
+        on=D(2024, 5, 20),
+    )
     assert Notification.objects.filter(user=cast.staff_npc, verb="extension.request").exists()
     with pytest.raises(DomainError, match="已有一份延期申请"):
         extension_request(actor=cast.liaison_gx, assignment=sole, reason="再次", requested_due=D(2024, 8, 30))
@@ -241,7 +258,10 @@ def test_extension_requested_by_the_unit_and_approved_by_the_assigning_office(ca
     extension_decide(actor=cast.staff_npc, extension=ext2, approve=False, note="请按期答复")
     sole.refresh_from_db()
     assert (sole.reply_due, sole.reply_due_original) == (D(2024, 7, 15), D(2024, 6, 3))
-    assert list(Extension.objects.filter(assignment=sole).values_list("state", flat=True).order_by("id")) == ["approved", "refused"]
+    assert list(Extension.objects.filter(assignment=sole).values_list("state", flat=True).order_by("id")) == [
+        "approved",
+        "refused",
+    ]
 
 
 def test_extension_limits_and_refusals_write_nothing(cast, sole):
@@ -266,14 +286,23 @@ def test_extension_limits_and_refusals_write_nothing(cast, sole):
 
 def test_extension_forms_through_the_pages(cast, sole, login):
     c = login(cast.liaison_gx)
-    r = c.post(f"/deadlines/assignments/{sole.pk}/extension/", {"reason": "需跨部门协调", "requested_due": "2024-07-01"})
+    r = c.post(
+        f"/deadlines/assignments/{sole.pk}/extension/", {"reason": "需跨部门协调", "requested_due": "2024-07-01"}
+    )
     assert r.status_code == 302
     ext = Extension.objects.get()
     assert login(cast.staff_npc).get("/deadlines/extensions/").content.decode().count("需跨部门协调") == 1
-    r = login(cast.staff_npc).post(f"/deadlines/extensions/{ext.pk}/decide/", {"decision": "approve", "granted_due": "2024-06-28"})
+    r = login(cast.staff_npc).post(
+        f"/deadlines/extensions/{ext.pk}/decide/", {"decision": "approve", "granted_due": "2024-06-28"}
+    )
     sole.refresh_from_db()
     assert sole.reply_due == D(2024, 6, 28)
-    assert login(cast.liaison_sw).post(f"/deadlines/extensions/{ext.pk}/decide/", {"decision": "refuse", "note": "x"}).status_code == 404
+    assert (
+        login(cast.liaison_sw)
+        .post(f"/deadlines/extensions/{ext.pk}/decide/", {"decision": "refuse", "note": "x"})
+        .status_code
+        == 404
+    )
 
 
 # --- supervision and manual reminders -------------------------------------------------------------------------
@@ -312,7 +341,9 @@ def test_supervision_records_the_three_kinds(cast, sole, login):
 
 
 def test_key_proposal_page_for_the_leader(cast, sole, login):
-    p = proposal_set_key(actor=cast.staff_npc, proposal=sole.proposal, is_key=True, leader="张副市长", plan="三月调研，五月座谈")
+    p = proposal_set_key(
+        actor=cast.staff_npc, proposal=sole.proposal, is_key=True, leader="张副市长", plan="三月调研，五月座谈"
+    )
     supervision_record(actor=cast.staff_npc, assignment=sole, kind="leader", note="实地督办", leader="张副市长")
     page = login(cast.leader_gx).get(f"/deadlines/key/{p.pk}/").content.decode()
     assert "张副市长" in page and "三月调研" in page and "实地督办" in page
@@ -327,7 +358,9 @@ def test_sysadmin_enters_next_years_schedule_and_due_dates_follow(cast, login):
     (a,) = assign(cast, make_case(cast), [(cast.orgs.gx, R.SOLE)], D(2026, 12, 24))
     assert a.sign_due == D(2026, 12, 31) and a.due_provisional
     text = "2027-01-01 休 元旦\n2027-01-02 休 元旦\n2027-01-03 休 元旦\n"
-    assert login(cast.staff_npc).post("/deadlines/calendar/2027/", {"days": text, "confirmed": "on"}).status_code == 403
+    assert (
+        login(cast.staff_npc).post("/deadlines/calendar/2027/", {"days": text, "confirmed": "on"}).status_code == 403
+    )
     r = login(cast.sysadmin).post("/deadlines/calendar/2027/", {"days": "2027-13-01 休 元旦", "confirmed": "on"})
     assert "日期“2027-13-01”无效" in r.content.decode()
     r = login(cast.sysadmin).post("/deadlines/calendar/2027/", {"days": text, "confirmed": "on"})
@@ -363,7 +396,16 @@ def test_pages_follow_the_route_table(cast, login, url_name):
 
     allowed = ROUTES[f"deadlines:{url_name}"]["GET"]
     url = reverse(f"deadlines:{url_name}")
-    for name in ("staff_npc", "coordinator", "liaison_gx", "leader_gx", "handler_gx", "deputy_user", "sysadmin", "auditor"):
+    for name in (
+        "staff_npc",
+        "coordinator",
+        "liaison_gx",
+        "leader_gx",
+        "handler_gx",
+        "deputy_user",
+        "sysadmin",
+        "auditor",
+    ):
         user = getattr(cast, name)
         ok = "authenticated" in allowed or bool(user.roles & allowed)
         status = login(user).get(url).status_code
@@ -372,7 +414,10 @@ def test_pages_follow_the_route_table(cast, login, url_name):
 
 def test_plan_pages(cast, login):
     c = login(cast.staff_npc)
-    r = c.post("/deadlines/plans/", {"name": "2023年建议分阶段督办", "session": cast.npc_session.pk, "start": "2023-03-01", "checks": "2"})
+    r = c.post(
+        "/deadlines/plans/",
+        {"name": "2023年建议分阶段督办", "session": cast.npc_session.pk, "start": "2023-03-01", "checks": "2"},
+    )
     assert r.status_code == 302
     from banli.deadlines.models import SupervisionPlan
 
@@ -387,10 +432,14 @@ def test_district_decides_extensions_of_its_sub_assignments(cast):
     o = cast.orgs
     p = make_case(cast, "区级分解")
     (parent,) = assign(cast, p, [(o.lh, R.SOLE)], D(2024, 3, 1))
-    (sub,) = assignment_create(actor=cast.liaison_lh, proposal=p, units=[(o.lh_fgj, R.SOLE)], parent=parent, assigned_on=D(2024, 3, 4))
+    (sub,) = assignment_create(
+        actor=cast.liaison_lh, proposal=p, units=[(o.lh_fgj, R.SOLE)], parent=parent, assigned_on=D(2024, 3, 4)
+    )
     assert sub.reply_due <= parent.reply_due  # a sub-assignment never gets more time than its parent
     set_(sub, state=S.HANDLING, signed_on=D(2024, 3, 5))
-    ext = extension_request(actor=cast.liaison_lh_fgj, assignment=sub, reason="需征求街道意见", requested_due=D(2024, 6, 20))
+    ext = extension_request(
+        actor=cast.liaison_lh_fgj, assignment=sub, reason="需征求街道意见", requested_due=D(2024, 6, 20)
+    )
     assert Notification.objects.filter(user=cast.liaison_lh, verb="extension.request").exists()
     with pytest.raises(NotFound):
         extension_decide(actor=cast.staff_npc, extension=ext, approve=True)

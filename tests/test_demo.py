@@ -1,4 +1,5 @@
 """`banli demo`: a newcomer can sign in as every role and finds cases at every stage."""
+
 from io import StringIO
 
 import pyotp
@@ -8,7 +9,6 @@ from django.core.management import call_command
 from banli.cases.models import Assignment, AssignmentState, Proposal
 from banli.cases.selectors import proposals_visible_to, with_status
 from banli.demo import build as demo
-
 
 SECURE_2FA_ROLES = ["sysadmin", "secadmin", "auditor", "body_staff", "coordinator"]
 
@@ -68,7 +68,9 @@ def test_demo_deputy_sees_own_proposals_only(small_demo):
     deputy = User.objects.get(username="deputy")
     mine = proposals_visible_to(deputy)
     assert mine.exists()
-    assert all(p.lead.user_id == deputy.pk or p.cosigners.filter(user=deputy).exists() or p.merged_from.exists() for p in mine)
+    assert all(
+        p.lead.user_id == deputy.pk or p.cosigners.filter(user=deputy).exists() or p.merged_from.exists() for p in mine
+    )
 
 
 def test_totp_code_is_only_printed_for_demo_accounts(small_demo):
@@ -84,7 +86,11 @@ def test_totp_code_is_only_printed_for_demo_accounts(small_demo):
 def test_demo_public_site_has_published_replies(small_demo, client):
     from banli.portal.models import Publication, PublicationState
 
-    titles = set(Publication.objects.filter(state=PublicationState.PUBLISHED).values_list("reply__assignment__proposal__title", flat=True))
+    titles = set(
+        Publication.objects.filter(state=PublicationState.PUBLISHED).values_list(
+            "reply__assignment__proposal__title", flat=True
+        )
+    )
     assert titles
     page = client.get("/public/replies/").content.decode()
     assert any(t in page for t in titles)

@@ -1,4 +1,5 @@
 """Disclosure review: units propose, the coordinator or body staff approve the redacted text, then it is public."""
+
 from __future__ import annotations
 
 import pytest
@@ -30,18 +31,29 @@ def test_coordinator_publishes_redacted_text_with_computed_publish_date(cast, wo
         assert gone not in pub.redacted_text
     assert "福田区深南大道【地址已隐去】" in pub.redacted_text
     assert {r["kind"] for r in pub.redactions} == {"phone", "email", "address", "name"}
-    assert AuditEvent.objects.filter(verb="publication.published", assignment_id=world.p1_gx.pk, proposal_id=world.p1.pk).exists()
+    assert AuditEvent.objects.filter(
+        verb="publication.published", assignment_id=world.p1_gx.pk, proposal_id=world.p1.pk
+    ).exists()
 
 
 def test_body_staff_of_the_body_may_publish(cast, world):
     assert publish(cast, world, actor=cast.staff_npc).state == PublicationState.PUBLISHED
 
 
-@pytest.mark.parametrize("who, error", [
-    ("staff_cppcc", NotFound), ("liaison_sw", NotFound), ("deputy_user", NotFound), ("outsider", NotFound),
-    ("sysadmin", NotFound), ("auditor", NotFound), ("handler_gx", NotFound),
-    ("liaison_gx", DomainError), ("leader_gx", DomainError),
-])
+@pytest.mark.parametrize(
+    "who, error",
+    [
+        ("staff_cppcc", NotFound),
+        ("liaison_sw", NotFound),
+        ("deputy_user", NotFound),
+        ("outsider", NotFound),
+        ("sysadmin", NotFound),
+        ("auditor", NotFound),
+        ("handler_gx", NotFound),
+        ("liaison_gx", DomainError),
+        ("leader_gx", DomainError),
+    ],
+)
 def test_others_cannot_publish_and_the_refusal_writes_nothing(cast, world, who, error):
     events = AuditEvent.objects.count()
     with pytest.raises(error):
@@ -60,7 +72,12 @@ def test_unit_proposes_private_with_a_reason_and_coordinator_agrees(cast, world)
         services.publication_propose(actor=cast.liaison_gx, reply=world.r1, decision="private", reason="不想公开")
     assert not Publication.objects.exists()
     pub = services.publication_propose(actor=cast.liaison_gx, reply=world.r1, decision="private", reason="个人隐私")
-    assert (pub.state, pub.proposed, pub.proposed_reason, pub.proposed_by) == ("pending", "private", "个人隐私", cast.liaison_gx)
+    assert (pub.state, pub.proposed, pub.proposed_reason, pub.proposed_by) == (
+        "pending",
+        "private",
+        "个人隐私",
+        cast.liaison_gx,
+    )
     with pytest.raises(DomainError, match="请写明具体原因"):
         services.publication_decide(actor=cast.coordinator, reply=world.r1, decision="private", reason="其他")
     pub = services.publication_decide(actor=cast.coordinator, reply=world.r1, decision="private", reason="个人隐私")
@@ -99,7 +116,9 @@ def test_withdraw_needs_a_reason_and_takes_the_reply_off_the_public_site(cast, w
 def test_stale_version_is_refused(cast, world):
     pub = services.publication_propose(actor=cast.liaison_gx, reply=world.r1, decision="public")
     with pytest.raises(Conflict):
-        services.publication_decide(actor=cast.coordinator, reply=world.r1, decision="published", version=pub.version + 5)
+        services.publication_decide(
+            actor=cast.coordinator, reply=world.r1, decision="published", version=pub.version + 5
+        )
     pub.refresh_from_db()
     assert pub.state == PublicationState.PENDING
 
@@ -108,7 +127,9 @@ def test_correction_replaces_the_published_original(cast, world):
     from banli.handling.services import reply_correct
 
     old = publish(cast, world)
-    new_reply = reply_correct(actor=cast.leader_gx, reply=world.r1, text="更正后的答复：新建厂房面积为125万平方米。", reason="面积数据有误")
+    new_reply = reply_correct(
+        actor=cast.leader_gx, reply=world.r1, text="更正后的答复：新建厂房面积为125万平方米。", reason="面积数据有误"
+    )
     new_pub = publish(cast, world, reply=new_reply)
     old.refresh_from_db()
     assert old.state == PublicationState.WITHDRAWN
@@ -135,13 +156,18 @@ def test_review_queue_lists_pending_replies_with_due_date(cast, world, login):
     body = login(cast.coordinator).get(reverse("portal:disclosure") + "?state=published").content.decode()
     assert world.p1.title[:20] in body and world.p2.title[:10] not in body
     # A unit sees only its own replies; another unit sees none of them.
-    assert world.p1.title[:20] not in login(cast.liaison_sw).get(reverse("portal:disclosure") + "?state=published").content.decode()
+    assert (
+        world.p1.title[:20]
+        not in login(cast.liaison_sw).get(reverse("portal:disclosure") + "?state=published").content.decode()
+    )
 
 
 def test_publish_through_the_review_form(cast, world, login):
     client = login(cast.coordinator)
-    resp = client.post(reverse("portal:disclosure_decide", args=[world.r1.pk]),
-                       {"decision": "published", "redacted_text": "答复全文，电话13812345678。", "version": ""})
+    resp = client.post(
+        reverse("portal:disclosure_decide", args=[world.r1.pk]),
+        {"decision": "published", "redacted_text": "答复全文，电话13812345678。", "version": ""},
+    )
     assert resp.status_code == 302
     pub = Publication.objects.get(reply=world.r1)
     assert pub.state == "published" and pub.redacted_text == "答复全文，电话【电话已隐去】。"

@@ -1,4 +1,5 @@
 """redact(text) -> (text, spans): personal data out of what is published, nothing else touched."""
+
 from __future__ import annotations
 
 import pytest
@@ -33,7 +34,7 @@ def test_personal_data_is_replaced_by_a_placeholder(original, kind):
     assert original not in text
     assert [(s.kind, s.original) for s in spans] == [(kind, original)]
     s = spans[0]
-    assert text[s.start:s.end].startswith("【") and text[s.start:s.end].endswith("已隐去】")
+    assert text[s.start : s.end].startswith("【") and text[s.start : s.end].endswith("已隐去】")
 
 
 @pytest.mark.parametrize(

@@ -5,13 +5,15 @@ first saves, the second is told about the conflict, and the first editor's text 
 threaded test (PostgreSQL only: SQLite's in-memory test database is not shared between threads)
 saves at the same moment from two connections; the row lock makes exactly one of them win.
 """
+
 import threading
 
 import pytest
 from django.db import connections
 from django.urls import reverse
 
-from banli.cases.models import AssignmentRole as R, Reply, ReviewState
+from banli.cases.models import AssignmentRole as R
+from banli.cases.models import Reply, ReviewState
 from banli.cases.services import assignment_create, proposal_register, proposal_review
 from banli.errors import Conflict
 from banli.handling import services as svc
@@ -20,7 +22,9 @@ DRAFT = dict(result_class="A", contact_name="张三", contact_phone="0755-1234",
 
 
 def _setup(cast):
-    p = proposal_register(actor=cast.staff_npc, session=cast.npc_session, title="关于加强工业用地保障的建议", lead=cast.deputy)
+    p = proposal_register(
+        actor=cast.staff_npc, session=cast.npc_session, title="关于加强工业用地保障的建议", lead=cast.deputy
+    )
     p = proposal_review(actor=cast.staff_npc, proposal=p, decision=ReviewState.ACCEPTED)
     (a,) = assignment_create(actor=cast.staff_npc, proposal=p, units=[(cast.orgs.gx, R.SOLE)])
     svc.assignment_sign(actor=cast.liaison_gx, assignment=a)
@@ -41,7 +45,7 @@ def test_second_writer_gets_a_conflict_and_the_first_writers_text_is_intact(cast
 
 
 def test_two_people_creating_the_first_draft_do_not_both_create_one(cast):
-    a, r = _setup(cast)
+    a, _r = _setup(cast)
     with pytest.raises(Conflict):
         svc.reply_save_draft(actor=cast.liaison_gx, assignment=a, version=0, text="另起的一稿", **DRAFT)
     assert Reply.objects.filter(assignment=a).count() == 1
@@ -98,7 +102,9 @@ def test_simultaneous_saves_on_postgresql_let_exactly_one_win():
         finally:
             connections.close_all()
 
-    threads = [threading.Thread(target=save, args=(u, t)) for u, t in ((cast.handler_gx, "甲稿"), (cast.liaison_gx, "乙稿"))]
+    threads = [
+        threading.Thread(target=save, args=(u, t)) for u, t in ((cast.handler_gx, "甲稿"), (cast.liaison_gx, "乙稿"))
+    ]
     for t in threads:
         t.start()
     for t in threads:

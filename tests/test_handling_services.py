@@ -1,5 +1,6 @@
 """Every handling action, for each role that may do it and every other user of the cast (who is
 refused, and whose refusal writes nothing)."""
+
 import datetime as dt
 
 import pytest
@@ -8,13 +9,17 @@ from django.utils.timezone import localdate as today
 from banli.audit.models import AuditEvent
 from banli.cases.models import (
     Assignment,
-    AssignmentRole as R,
-    AssignmentState as S,
     Contact,
     DeptTask,
     Evaluation,
     Reply,
     ReviewState,
+)
+from banli.cases.models import (
+    AssignmentRole as R,
+)
+from banli.cases.models import (
+    AssignmentState as S,
 )
 from banli.cases.services import assignment_create, proposal_register, proposal_review
 from banli.errors import DomainError
@@ -33,14 +38,31 @@ from banli.handling.models import (
 )
 from tests.cast import ALL_USERS
 
-MODELS = (Assignment, Reply, Contact, Evaluation, DeptTask, AdjustmentRequest, HandlingPlan, CoOpinion, Commitment,
-          CommitmentProgress, FollowUp, Handover, SuggestionPoint, PointDecision, HandlingPolicy)
+MODELS = (
+    Assignment,
+    Reply,
+    Contact,
+    Evaluation,
+    DeptTask,
+    AdjustmentRequest,
+    HandlingPlan,
+    CoOpinion,
+    Commitment,
+    CommitmentProgress,
+    FollowUp,
+    Handover,
+    SuggestionPoint,
+    PointDecision,
+    HandlingPolicy,
+)
 
 
 def snapshot():
     rows = {m.__name__: m.objects.count() for m in MODELS}
     rows["audit"] = AuditEvent.objects.count()
-    rows["states"] = tuple(Assignment.objects.order_by("pk").values_list("state", "version", "result_class", "closed_on"))
+    rows["states"] = tuple(
+        Assignment.objects.order_by("pk").values_list("state", "version", "result_class", "closed_on")
+    )
     rows["replies"] = tuple(Reply.objects.order_by("pk").values_list("state", "version", "text"))
     return rows
 
@@ -62,9 +84,17 @@ def refused(cast, allowed, fn):
 
 @pytest.fixture
 def case(cast):
-    p = proposal_register(actor=cast.staff_npc, session=cast.npc_session, title="关于发展数字经济的建议", lead=cast.deputy, cosigners=[cast.cosigner])
+    p = proposal_register(
+        actor=cast.staff_npc,
+        session=cast.npc_session,
+        title="关于发展数字经济的建议",
+        lead=cast.deputy,
+        cosigners=[cast.cosigner],
+    )
     p = proposal_review(actor=cast.staff_npc, proposal=p, decision=ReviewState.ACCEPTED)
-    lead, co = assignment_create(actor=cast.staff_npc, proposal=p, units=[(cast.orgs.gx, R.LEAD), (cast.orgs.sw, R.CO)])
+    lead, co = assignment_create(
+        actor=cast.staff_npc, proposal=p, units=[(cast.orgs.gx, R.LEAD), (cast.orgs.sw, R.CO)]
+    )
     return p, lead, co
 
 
@@ -74,7 +104,13 @@ def signed(cast, a, liaison=None):
 
 def distributed(cast, a):
     signed(cast, a)
-    svc.plan_save(actor=cast.liaison_gx, assignment=a, version=0, lead_dept=cast.orgs.gx_industry, responsible_person=cast.handler_gx)
+    svc.plan_save(
+        actor=cast.liaison_gx,
+        assignment=a,
+        version=0,
+        lead_dept=cast.orgs.gx_industry,
+        responsible_person=cast.handler_gx,
+    )
     svc.plan_distribute(actor=cast.liaison_gx, assignment=a)
     return a
 
@@ -96,11 +132,20 @@ def approved(cast, a, **kw):
 
 
 def sent(cast, a, **kw):
-    return svc.reply_send(actor=cast.liaison_gx, reply=approved(cast, a, **kw), missing_opinion_reason="会办单位逾期未复")
+    return svc.reply_send(
+        actor=cast.liaison_gx, reply=approved(cast, a, **kw), missing_opinion_reason="会办单位逾期未复"
+    )
 
 
 def evaluate(cast, a, verdict, user=None):
-    return svc.evaluation_submit(actor=user or cast.deputy_user, assignment=a, verdict=verdict, attitude="satisfied", result=verdict, comment="意见")
+    return svc.evaluation_submit(
+        actor=user or cast.deputy_user,
+        assignment=a,
+        verdict=verdict,
+        attitude="satisfied",
+        result=verdict,
+        comment="意见",
+    )
 
 
 # --- signing and adjustment ------------------------------------------------------------------------
@@ -138,7 +183,9 @@ def test_adjustment_after_the_window_is_refused(cast, case):
 def test_only_the_assigning_office_decides_an_adjustment(cast, case):
     p, lead, _ = case
     req = svc.adjustment_request(actor=cast.liaison_gx, assignment=lead, reason="不属本单位职责")
-    refused(cast, {"staff_npc"}, lambda u: svc.adjustment_decide(actor=u, request=req, approve=True, unit=cast.orgs.court))
+    refused(
+        cast, {"staff_npc"}, lambda u: svc.adjustment_decide(actor=u, request=req, approve=True, unit=cast.orgs.court)
+    )
     svc.adjustment_decide(actor=cast.staff_npc, request=req, approve=True, unit=cast.orgs.court, note="改交法院")
     lead.refresh_from_db()
     assert lead.state == S.WITHDRAWN
@@ -179,15 +226,28 @@ def test_only_the_liaison_makes_the_plan_and_distributes(cast, case):
     _, lead, _ = case
     signed(cast, lead)
     o = cast.orgs
-    refused(cast, {"liaison_gx"}, lambda u: svc.plan_save(actor=u, assignment=lead, version=0, lead_dept=o.gx_industry))
+    refused(
+        cast, {"liaison_gx"}, lambda u: svc.plan_save(actor=u, assignment=lead, version=0, lead_dept=o.gx_industry)
+    )
     with pytest.raises(DomainError, match="本单位的处室"):
         svc.plan_save(actor=cast.liaison_gx, assignment=lead, version=0, lead_dept=o.sw_trade)
-    plan = svc.plan_save(actor=cast.liaison_gx, assignment=lead, version=0, lead_dept=o.gx_industry, assist_depts=[o.gx_sme],
-                         responsible_leader=cast.leader_gx, responsible_person=cast.handler_gx, text="方案")
+    plan = svc.plan_save(
+        actor=cast.liaison_gx,
+        assignment=lead,
+        version=0,
+        lead_dept=o.gx_industry,
+        assist_depts=[o.gx_sme],
+        responsible_leader=cast.leader_gx,
+        responsible_person=cast.handler_gx,
+        text="方案",
+    )
     assert plan.version == 1
     refused(cast, {"liaison_gx"}, lambda u: svc.plan_distribute(actor=u, assignment=lead))
     tasks = svc.plan_distribute(actor=cast.liaison_gx, assignment=lead)
-    assert {(t.dept, t.is_lead, t.handler) for t in tasks} == {(o.gx_industry, True, cast.handler_gx), (o.gx_sme, False, cast.handler_gx_sme)}
+    assert {(t.dept, t.is_lead, t.handler) for t in tasks} == {
+        (o.gx_industry, True, cast.handler_gx),
+        (o.gx_sme, False, cast.handler_gx_sme),
+    }
 
 
 def test_a_handler_sees_only_cases_distributed_to_their_department(cast, case, login):
@@ -211,7 +271,9 @@ def test_plan_edits_are_version_checked(cast, case):
     svc.plan_save(actor=cast.liaison_gx, assignment=lead, version=0, lead_dept=cast.orgs.gx_industry, text="第一版")
     svc.plan_save(actor=cast.liaison_gx, assignment=lead, version=1, lead_dept=cast.orgs.gx_industry, text="第二版")
     with pytest.raises(Conflict):
-        svc.plan_save(actor=cast.liaison_gx, assignment=lead, version=1, lead_dept=cast.orgs.gx_industry, text="旧版本上的修改")
+        svc.plan_save(
+            actor=cast.liaison_gx, assignment=lead, version=1, lead_dept=cast.orgs.gx_industry, text="旧版本上的修改"
+        )
     assert HandlingPlan.objects.get().text == "第二版"
 
 
@@ -221,15 +283,29 @@ def test_plan_edits_are_version_checked(cast, case):
 def test_contacts_are_recorded_by_liaison_or_distributed_handler(cast, case):
     _, lead, _ = case
     distributed(cast, lead)
-    add = lambda u: svc.contact_add(actor=u, assignment=lead, on=today(), stage="before", method="phone", summary="电话沟通")
+
+    def add(u):
+        return svc.contact_add(
+            actor=u, assignment=lead, on=today(), stage="before", method="phone", summary="电话沟通"
+        )
+
     refused(cast, {"liaison_gx", "handler_gx"}, add)
     add(cast.liaison_gx)
     c = add(cast.handler_gx)
     assert c.face_to_face is False
-    v = svc.contact_add(actor=cast.handler_gx, assignment=lead, on=today(), stage="during", method="symposium", summary="座谈")
+    v = svc.contact_add(
+        actor=cast.handler_gx, assignment=lead, on=today(), stage="during", method="symposium", summary="座谈"
+    )
     assert v.face_to_face is True
     with pytest.raises(DomainError, match="晚于今天"):
-        svc.contact_add(actor=cast.handler_gx, assignment=lead, on=today() + dt.timedelta(days=1), stage="before", method="phone", summary="x")
+        svc.contact_add(
+            actor=cast.handler_gx,
+            assignment=lead,
+            on=today() + dt.timedelta(days=1),
+            stage="before",
+            method="phone",
+            summary="x",
+        )
 
 
 def test_co_opinion_goes_to_the_lead_and_only_the_co_unit_sends_it(cast, case):
@@ -275,7 +351,11 @@ def test_sending_without_a_co_opinion_requires_a_recorded_reason(cast, case):
 def test_draft_by_liaison_or_handler_only(cast, case):
     _, lead, _ = case
     distributed(cast, lead)
-    refused(cast, {"liaison_gx", "handler_gx"}, lambda u: svc.reply_save_draft(actor=u, assignment=lead, version=0, **DRAFT))
+    refused(
+        cast,
+        {"liaison_gx", "handler_gx"},
+        lambda u: svc.reply_save_draft(actor=u, assignment=lead, version=0, **DRAFT),
+    )
     r = svc.reply_save_draft(actor=cast.liaison_gx, assignment=lead, version=0, **DRAFT)
     r = svc.reply_save_draft(actor=cast.handler_gx, assignment=lead, version=r.version, **{**DRAFT, "text": "改"})
     assert r.version == 2 and r.text == "改"
@@ -303,7 +383,13 @@ def test_b_class_reply_needs_commitments(cast, case):
     with pytest.raises(DomainError, match="承诺事项"):
         svc.reply_submit(actor=cast.liaison_gx, reply=r)
     with pytest.raises(DomainError, match="完成时间"):
-        svc.reply_save_draft(actor=cast.handler_gx, assignment=lead, version=r.version, **{**DRAFT, "result_class": "B"}, commitments=[("建设园区", None)])
+        svc.reply_save_draft(
+            actor=cast.handler_gx,
+            assignment=lead,
+            version=r.version,
+            **{**DRAFT, "result_class": "B"},
+            commitments=[("建设园区", None)],
+        )
 
 
 def test_approve_and_return_by_the_units_leader_only(cast, case):
@@ -325,11 +411,13 @@ def test_approve_and_return_by_the_units_leader_only(cast, case):
 
 @pytest.mark.parametrize("sender", ["liaison_gx", "leader_gx"])
 def test_send_by_liaison_or_leader_sets_the_fields_statistics_read(cast, case, sender):
-    _, lead, co = case
+    _, lead, _co = case
     distributed(cast, lead)
     r = approved(cast, lead)
     if sender == "liaison_gx":
-        refused(cast, {"liaison_gx", "leader_gx"}, lambda u: svc.reply_send(actor=u, reply=r, missing_opinion_reason="x"))
+        refused(
+            cast, {"liaison_gx", "leader_gx"}, lambda u: svc.reply_send(actor=u, reply=r, missing_opinion_reason="x")
+        )
     svc.reply_send(actor=getattr(cast, sender), reply=r, missing_opinion_reason="会办单位未签收")
     lead.refresh_from_db()
     assert lead.state == S.REPLIED and lead.first_reply_on == today() and lead.result_class == "A"
@@ -369,13 +457,22 @@ def test_contact_before_reply_policy_blocks_submission_without_a_before_contact(
 def test_suggestion_points_each_need_a_decision(cast, case):
     _, lead, _ = case
     distributed(cast, lead)
-    refused(cast, {"liaison_gx", "handler_gx", "staff_npc"}, lambda u: svc.points_save(actor=u, assignment=lead, texts=["一", "二"]))
+    refused(
+        cast,
+        {"liaison_gx", "handler_gx", "staff_npc"},
+        lambda u: svc.points_save(actor=u, assignment=lead, texts=["一", "二"]),
+    )
     pts = svc.points_save(actor=cast.handler_gx, assignment=lead, texts=["扩大供给", "降低租金"])
     r = drafted(cast, lead, decisions={pts[0].pk: ("adopted", "已出台办法")})
     with pytest.raises(DomainError, match="每一条"):
         svc.reply_submit(actor=cast.liaison_gx, reply=r)
-    r = svc.reply_save_draft(actor=cast.handler_gx, assignment=lead, version=r.version, **DRAFT,
-                             decisions={pts[0].pk: ("adopted", "已出台办法"), pts[1].pk: ("partial", "部分减免")})
+    r = svc.reply_save_draft(
+        actor=cast.handler_gx,
+        assignment=lead,
+        version=r.version,
+        **DRAFT,
+        decisions={pts[0].pk: ("adopted", "已出台办法"), pts[1].pk: ("partial", "部分减免")},
+    )
     svc.reply_submit(actor=cast.liaison_gx, reply=r)
     with pytest.raises(DomainError, match="不能再修改条目"):
         svc.points_save(actor=cast.handler_gx, assignment=lead, texts=["改"])
@@ -388,11 +485,16 @@ def test_only_proposers_of_the_case_evaluate(cast, case):
     _, lead, _ = case
     distributed(cast, lead)
     sent(cast, lead)
-    refused(cast, {"deputy_user", "cosigner_user", "staff_npc"},
-            lambda u: svc.evaluation_submit(actor=u, assignment=lead, verdict="satisfied"))
+    refused(
+        cast,
+        {"deputy_user", "cosigner_user", "staff_npc"},
+        lambda u: svc.evaluation_submit(actor=u, assignment=lead, verdict="satisfied"),
+    )
     # body staff enter a paper form, but only on behalf of a proposer of this case
     with pytest.raises(DomainError):
-        svc.evaluation_submit(actor=cast.staff_npc, assignment=lead, verdict="satisfied", proposer=cast.outsider_proposer)
+        svc.evaluation_submit(
+            actor=cast.staff_npc, assignment=lead, verdict="satisfied", proposer=cast.outsider_proposer
+        )
     e = svc.evaluation_submit(actor=cast.staff_npc, assignment=lead, verdict="basically", proposer=cast.cosigner)
     assert e.proposer == cast.cosigner
     lead.refresh_from_db()
@@ -406,7 +508,9 @@ def test_only_proposers_of_the_case_evaluate(cast, case):
 
 def test_proposer_of_a_merged_proposal_may_evaluate(cast, case):
     p, lead, _ = case
-    other = proposal_register(actor=cast.staff_npc, session=cast.npc_session, title="关于数字经济的另一建议", lead=cast.outsider_proposer)
+    other = proposal_register(
+        actor=cast.staff_npc, session=cast.npc_session, title="关于数字经济的另一建议", lead=cast.outsider_proposer
+    )
     proposal_review(actor=cast.staff_npc, proposal=other, decision=ReviewState.MERGED, merge_into=p)
     distributed(cast, lead)
     sent(cast, lead)
@@ -430,8 +534,18 @@ def test_second_unsatisfied_requires_a_face_talk_led_by_the_leader(cast, case):
     with pytest.raises(DomainError, match="面商"):
         svc.reply_submit(actor=cast.liaison_gx, reply=r3)
     with pytest.raises(DomainError, match="带队领导"):
-        svc.contact_add(actor=cast.liaison_gx, assignment=lead, on=today(), stage="after", method="face_talk", summary="面商")
-    svc.contact_add(actor=cast.liaison_gx, assignment=lead, on=today(), stage="after", method="face_talk", summary="面商", leader="工信分管领导")
+        svc.contact_add(
+            actor=cast.liaison_gx, assignment=lead, on=today(), stage="after", method="face_talk", summary="面商"
+        )
+    svc.contact_add(
+        actor=cast.liaison_gx,
+        assignment=lead,
+        on=today(),
+        stage="after",
+        method="face_talk",
+        summary="面商",
+        leader="工信分管领导",
+    )
     assert svc.reply_submit(actor=cast.liaison_gx, reply=r3).state == "in_review"
 
 
@@ -455,7 +569,12 @@ def test_evaluation_window_passing_closes_as_not_evaluated(cast, case):
 
 def _b_case(cast, lead):
     distributed(cast, lead)
-    r = sent(cast, lead, result_class="B", commitments=[("建设产业园", today() + dt.timedelta(days=200)), ("出台政策", today() + dt.timedelta(days=100))])
+    r = sent(
+        cast,
+        lead,
+        result_class="B",
+        commitments=[("建设产业园", today() + dt.timedelta(days=200)), ("出台政策", today() + dt.timedelta(days=100))],
+    )
     evaluate(cast, lead, "satisfied")
     lead.refresh_from_db()
     assert lead.state == S.FOLLOW_UP
@@ -466,7 +585,9 @@ def test_progress_by_unit_and_conversion_to_a_by_the_liaison(cast, case):
     _, lead, _ = case
     r = _b_case(cast, lead)
     c1 = r.commitments.first()
-    refused(cast, {"liaison_gx", "handler_gx"}, lambda u: svc.commitment_progress_add(actor=u, commitment=c1, text="进展"))
+    refused(
+        cast, {"liaison_gx", "handler_gx"}, lambda u: svc.commitment_progress_add(actor=u, commitment=c1, text="进展")
+    )
     svc.commitment_progress_add(actor=cast.handler_gx, commitment=c1, text="已选址")
     fu = FollowUp.objects.get(reply=r)
     refused(cast, {"liaison_gx"}, lambda u: svc.followup_convert_to_a(actor=u, followup=fu, note="已解决"))
@@ -474,15 +595,29 @@ def test_progress_by_unit_and_conversion_to_a_by_the_liaison(cast, case):
     lead.refresh_from_db()
     fu.refresh_from_db()
     r.refresh_from_db()
-    assert (lead.result_class, lead.state, fu.state, fu.original_class, r.result_class) == ("A", S.CLOSED, "converted", "B", "B")
+    assert (lead.result_class, lead.state, fu.state, fu.original_class, r.result_class) == (
+        "A",
+        S.CLOSED,
+        "converted",
+        "B",
+        "B",
+    )
 
 
 def test_explained_change_of_commitment_keeps_it_open_and_a_drop_ends_the_follow_up(cast, case):
     _, lead, _ = case
     r = _b_case(cast, lead)
     c1, c2 = r.commitments.all()
-    refused(cast, {"liaison_gx"}, lambda u: svc.followup_explain(actor=u, commitment=c1, explanation="用地调整", new_due=today() + dt.timedelta(days=400)))
-    svc.followup_explain(actor=cast.liaison_gx, commitment=c1, explanation="用地调整", new_due=today() + dt.timedelta(days=400))
+    refused(
+        cast,
+        {"liaison_gx"},
+        lambda u: svc.followup_explain(
+            actor=u, commitment=c1, explanation="用地调整", new_due=today() + dt.timedelta(days=400)
+        ),
+    )
+    svc.followup_explain(
+        actor=cast.liaison_gx, commitment=c1, explanation="用地调整", new_due=today() + dt.timedelta(days=400)
+    )
     c1.refresh_from_db()
     assert c1.state == "open" and c1.progress.get().kind == "change"
     svc.commitment_progress_add(actor=cast.handler_gx, commitment=c1, text="建成", done=True)
@@ -502,8 +637,19 @@ def test_handover_moves_all_open_cases_in_one_step_and_keeps_history(cast, case,
     _, lead, _ = case
     distributed(cast, lead)
     drafted(cast, lead)
-    newcomer = user_create(username="handler_gx2", org=cast.orgs.gx_industry, roles=["handler"], password=cast.password, full_name="新承办人", validate=False)
-    refused(cast, {"liaison_gx", "leader_gx"}, lambda u: svc.cases_handover(actor=u, from_user=cast.handler_gx, to_user=newcomer))
+    newcomer = user_create(
+        username="handler_gx2",
+        org=cast.orgs.gx_industry,
+        roles=["handler"],
+        password=cast.password,
+        full_name="新承办人",
+        validate=False,
+    )
+    refused(
+        cast,
+        {"liaison_gx", "leader_gx"},
+        lambda u: svc.cases_handover(actor=u, from_user=cast.handler_gx, to_user=newcomer),
+    )
     with pytest.raises(DomainError, match="同一处室"):
         svc.cases_handover(actor=cast.liaison_gx, from_user=cast.handler_gx, to_user=cast.handler_gx_sme)
     h = svc.cases_handover(actor=cast.liaison_gx, from_user=cast.handler_gx, to_user=newcomer, note="岗位调整")
@@ -516,13 +662,15 @@ def test_handover_moves_all_open_cases_in_one_step_and_keeps_history(cast, case,
 # --- safety ----------------------------------------------------------------------------------------
 
 
-def test_panel_data_takes_the_same_number_of_queries_for_one_or_four_assignments(cast, case, django_assert_max_num_queries):
+def test_panel_data_takes_the_same_number_of_queries_for_one_or_four_assignments(
+    cast, case, django_assert_max_num_queries
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from banli.handling.selectors import panel_data_for
 
-    p, lead, co = case
+    p, _lead, _co = case
 
     def count(user):
         for attr in ("_banli_unit", "_banli_body", "_banli_scope", "roles"):
@@ -546,7 +694,9 @@ def test_sub_assigned_unit_answers_the_district_not_the_proposer(cast, case):
     svc.assignment_sign(actor=cast.liaison_lh_fgj, assignment=sub)
     from banli.orgs.services import user_create
 
-    boss = user_create(username="leader_fgj", org=cast.orgs.lh_fgj, roles=["unit_leader"], password=cast.password, validate=False)
+    boss = user_create(
+        username="leader_fgj", org=cast.orgs.lh_fgj, roles=["unit_leader"], password=cast.password, validate=False
+    )
     r = svc.reply_save_draft(actor=cast.liaison_lh_fgj, assignment=sub, version=0, **DRAFT)
     svc.reply_submit(actor=cast.liaison_lh_fgj, reply=r)
     svc.reply_approve(actor=boss, reply=r)
@@ -581,7 +731,11 @@ def test_district_liaison_decides_adjustments_of_its_sub_assignments(cast, case)
     svc.assignment_sign(actor=cast.liaison_lh, assignment=district)
     (sub,) = assignment_create(actor=cast.liaison_lh, proposal=p, units=[(cast.orgs.lh_fgj, R.SOLE)], parent=district)
     req = svc.adjustment_request(actor=cast.liaison_lh_fgj, assignment=sub, reason="应由区工信局办理")
-    refused(cast, {"liaison_lh"}, lambda u: svc.adjustment_decide(actor=u, request=req, approve=True, unit=cast.orgs.lh_gxj))
+    refused(
+        cast,
+        {"liaison_lh"},
+        lambda u: svc.adjustment_decide(actor=u, request=req, approve=True, unit=cast.orgs.lh_gxj),
+    )
     svc.adjustment_decide(actor=cast.liaison_lh, request=req, approve=True, unit=cast.orgs.lh_gxj)
     new = Assignment.objects.get(proposal=p, unit=cast.orgs.lh_gxj)
     assert new.parent == district and new.role == R.SOLE and new.reply_due <= district.reply_due

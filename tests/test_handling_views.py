@@ -1,4 +1,5 @@
 """The handling pages and the assignment panel as each role sees them."""
+
 import datetime as dt
 
 import pytest
@@ -6,7 +7,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import get_resolver, reverse
 from django.utils.timezone import localdate as today
 
-from banli.cases.models import AssignmentRole as R, Contact, ReviewState
+from banli.cases.models import AssignmentRole as R
+from banli.cases.models import Contact, ReviewState
 from banli.cases.services import assignment_create, proposal_register, proposal_review
 from banli.handling import services as svc
 from banli.handling.permissions import ROUTES
@@ -16,9 +18,13 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 @pytest.fixture
 def case(cast):
-    p = proposal_register(actor=cast.staff_npc, session=cast.npc_session, title="关于完善产业园区配套的建议", lead=cast.deputy)
+    p = proposal_register(
+        actor=cast.staff_npc, session=cast.npc_session, title="关于完善产业园区配套的建议", lead=cast.deputy
+    )
     p = proposal_review(actor=cast.staff_npc, proposal=p, decision=ReviewState.ACCEPTED)
-    lead, co = assignment_create(actor=cast.staff_npc, proposal=p, units=[(cast.orgs.gx, R.LEAD), (cast.orgs.sw, R.CO)])
+    lead, co = assignment_create(
+        actor=cast.staff_npc, proposal=p, units=[(cast.orgs.gx, R.LEAD), (cast.orgs.sw, R.CO)]
+    )
     return p, lead, co
 
 
@@ -63,7 +69,7 @@ def test_handler_page_after_distribution_offers_drafting_and_contacts(cast, case
 
 
 def test_double_submitted_contact_form_records_one_contact(cast, case, login):
-    p, lead, _ = case
+    _p, lead, _ = case
     svc.assignment_sign(actor=cast.liaison_gx, assignment=lead)
     c = login(cast.liaison_gx)
     data = {"on": today().isoformat(), "stage": "before", "method": "phone", "summary": "电话沟通", "once": "tok-1"}
@@ -73,22 +79,29 @@ def test_double_submitted_contact_form_records_one_contact(cast, case, login):
 
 
 def test_contact_form_shows_chinese_validation_messages(cast, case, login):
-    p, lead, _ = case
+    _p, lead, _ = case
     svc.assignment_sign(actor=cast.liaison_gx, assignment=lead)
-    resp = login(cast.liaison_gx).post(reverse("handling:contact", args=[lead.pk]), {"stage": "before", "method": "phone"})
+    resp = login(cast.liaison_gx).post(
+        reverse("handling:contact", args=[lead.pk]), {"stage": "before", "method": "phone"}
+    )
     html = resp.content.decode()
     assert resp.status_code == 200 and "请填写情况摘要" in html and "请填写沟通日期" in html
     assert not Contact.objects.exists()
 
 
 def test_contact_attachment_is_validated_and_downloadable_only_inside_the_unit(cast, case, login):
-    p, lead, _ = case
+    _p, lead, _ = case
     svc.assignment_sign(actor=cast.liaison_gx, assignment=lead)
     c = login(cast.liaison_gx)
     data = {"on": today().isoformat(), "stage": "before", "method": "visit", "summary": "走访"}
-    bad = c.post(reverse("handling:contact", args=[lead.pk]), {**data, "files": SimpleUploadedFile("x.pdf", b"MZ not a pdf")})
+    bad = c.post(
+        reverse("handling:contact", args=[lead.pk]), {**data, "files": SimpleUploadedFile("x.pdf", b"MZ not a pdf")}
+    )
     assert bad.status_code == 200 and not Contact.objects.exists()
-    ok = c.post(reverse("handling:contact", args=[lead.pk]), {**data, "files": SimpleUploadedFile("走访记录.pdf", PDF, "application/pdf")})
+    ok = c.post(
+        reverse("handling:contact", args=[lead.pk]),
+        {**data, "files": SimpleUploadedFile("走访记录.pdf", PDF, "application/pdf")},
+    )
     assert ok.status_code == 302
     att = Contact.objects.get().attachments.get()
     url = reverse("handling:attachment", args=[att.pk])
@@ -98,17 +111,28 @@ def test_contact_attachment_is_validated_and_downloadable_only_inside_the_unit(c
 
 
 def test_proposer_evaluation_page_shows_the_reply_and_validates(cast, case, login):
-    p, lead, _ = case
+    _p, lead, _ = case
     svc.assignment_sign(actor=cast.liaison_gx, assignment=lead)
-    r = svc.reply_save_draft(actor=cast.liaison_gx, assignment=lead, version=0, result_class="A", text="答复全文在此",
-                             contact_name="张三", contact_phone="0755-1", disclosure="public")
+    r = svc.reply_save_draft(
+        actor=cast.liaison_gx,
+        assignment=lead,
+        version=0,
+        result_class="A",
+        text="答复全文在此",
+        contact_name="张三",
+        contact_phone="0755-1",
+        disclosure="public",
+    )
     svc.reply_submit(actor=cast.liaison_gx, reply=r)
     svc.reply_approve(actor=cast.leader_gx, reply=r)
     svc.reply_send(actor=cast.liaison_gx, reply=r, missing_opinion_reason="会办单位未签收")
     c = login(cast.deputy_user)
     html = c.get(reverse("handling:evaluate", args=[lead.pk])).content.decode()
     assert "答复全文在此" in html and "办理态度" in html
-    resp = c.post(reverse("handling:evaluate", args=[lead.pk]), {"attitude": "satisfied", "result": "unsatisfied", "verdict": "unsatisfied"})
+    resp = c.post(
+        reverse("handling:evaluate", args=[lead.pk]),
+        {"attitude": "satisfied", "result": "unsatisfied", "verdict": "unsatisfied"},
+    )
     assert resp.status_code == 200 and "不满意的原因" in resp.content.decode()
     lead.refresh_from_db()
     assert lead.state == "replied"
@@ -118,8 +142,17 @@ def test_proposer_evaluation_page_shows_the_reply_and_validates(cast, case, logi
 def test_b_ledger_handover_and_policy_pages(cast, case, login):
     p, lead, _ = case
     svc.assignment_sign(actor=cast.liaison_gx, assignment=lead)
-    r = svc.reply_save_draft(actor=cast.liaison_gx, assignment=lead, version=0, result_class="B", text="B类答复",
-                             contact_name="张三", contact_phone="0755-1", disclosure="public", commitments=[("建设配套", today() + dt.timedelta(days=90))])
+    r = svc.reply_save_draft(
+        actor=cast.liaison_gx,
+        assignment=lead,
+        version=0,
+        result_class="B",
+        text="B类答复",
+        contact_name="张三",
+        contact_phone="0755-1",
+        disclosure="public",
+        commitments=[("建设配套", today() + dt.timedelta(days=90))],
+    )
     svc.reply_submit(actor=cast.liaison_gx, reply=r)
     svc.reply_approve(actor=cast.leader_gx, reply=r)
     svc.reply_send(actor=cast.liaison_gx, reply=r, missing_opinion_reason="x")
@@ -156,7 +189,9 @@ def test_rendering_every_panel_of_a_case_costs_the_same_queries_for_two_or_four_
         svc.assignment_sign(actor=liaison, assignment=a)
         svc.contact_add(actor=liaison, assignment=a, on=today(), stage="before", method="phone", summary="沟通")
     two = render_all()
-    more = assignment_create(actor=cast.staff_npc, proposal=p, units=[(cast.orgs.lh, R.CO), (cast.orgs.court, R.SEPARATE)])
+    more = assignment_create(
+        actor=cast.staff_npc, proposal=p, units=[(cast.orgs.lh, R.CO), (cast.orgs.court, R.SEPARATE)]
+    )
     for a, liaison in zip(more, (cast.liaison_lh, cast.liaison_court)):
         svc.assignment_sign(actor=liaison, assignment=a)
         svc.contact_add(actor=liaison, assignment=a, on=today(), stage="before", method="phone", summary="沟通")
@@ -168,13 +203,30 @@ def test_handover_page_moves_a_handlers_cases(cast, case, login):
     from banli.cases.models import DeptTask
     from banli.orgs.services import user_create
 
-    p, lead, _ = case
+    _p, lead, _ = case
     svc.assignment_sign(actor=cast.liaison_gx, assignment=lead)
-    svc.plan_save(actor=cast.liaison_gx, assignment=lead, version=0, lead_dept=cast.orgs.gx_industry, responsible_person=cast.handler_gx)
+    svc.plan_save(
+        actor=cast.liaison_gx,
+        assignment=lead,
+        version=0,
+        lead_dept=cast.orgs.gx_industry,
+        responsible_person=cast.handler_gx,
+    )
     svc.plan_distribute(actor=cast.liaison_gx, assignment=lead)
-    newcomer = user_create(username="handler_new", org=cast.orgs.gx_industry, roles=["handler"], password=cast.password, full_name="新同事", validate=False)
+    newcomer = user_create(
+        username="handler_new",
+        org=cast.orgs.gx_industry,
+        roles=["handler"],
+        password=cast.password,
+        full_name="新同事",
+        validate=False,
+    )
     c = login(cast.liaison_gx)
-    resp = c.post(reverse("handling:handover"), {"from_user": cast.handler_gx.pk, "to_user": newcomer.pk, "note": "调岗"}, follow=True)
+    resp = c.post(
+        reverse("handling:handover"),
+        {"from_user": cast.handler_gx.pk, "to_user": newcomer.pk, "note": "调岗"},
+        follow=True,
+    )
     assert "1 件在办件移交给新同事" in resp.content.decode()
     assert DeptTask.objects.get(assignment=lead).handler == newcomer
     # a person of another unit is not even offered
@@ -185,11 +237,19 @@ def test_handover_page_moves_a_handlers_cases(cast, case, login):
 
 
 def test_every_form_page_renders_for_its_role_and_is_hidden_from_others(cast, case, login):
-    p, lead, co = case
+    _p, lead, co = case
     svc.assignment_sign(actor=cast.liaison_gx, assignment=lead)
     svc.assignment_sign(actor=cast.liaison_sw, assignment=co)
-    r = svc.reply_save_draft(actor=cast.liaison_gx, assignment=lead, version=0, result_class="A", text="答复",
-                             contact_name="张三", contact_phone="0755-1", disclosure="public")
+    r = svc.reply_save_draft(
+        actor=cast.liaison_gx,
+        assignment=lead,
+        version=0,
+        result_class="A",
+        text="答复",
+        contact_name="张三",
+        contact_phone="0755-1",
+        disclosure="public",
+    )
     svc.reply_submit(actor=cast.liaison_gx, reply=r)
     svc.reply_approve(actor=cast.leader_gx, reply=r)
     svc.reply_send(actor=cast.liaison_gx, reply=r, missing_opinion_reason="x")
@@ -213,10 +273,14 @@ def test_every_form_page_renders_for_its_role_and_is_hidden_from_others(cast, ca
 
 
 def test_save_and_submit_keeps_the_draft_when_submission_is_refused(cast, case, login):
-    p, lead, _ = case
+    _p, lead, _ = case
     svc.assignment_sign(actor=cast.liaison_gx, assignment=lead)
     c = login(cast.liaison_gx)
-    resp = c.post(reverse("handling:reply", args=[lead.pk]), {"version": "0", "result_class": "A", "text": "尚缺联系人的答复稿", "submit": "1"}, follow=True)
+    resp = c.post(
+        reverse("handling:reply", args=[lead.pk]),
+        {"version": "0", "result_class": "A", "text": "尚缺联系人的答复稿", "submit": "1"},
+        follow=True,
+    )
     html = resp.content.decode()
     assert "答复稿已保存，但未能提交领导签发" in html and "联系人及电话" in html
     r = lead.replies.get()

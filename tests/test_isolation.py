@@ -7,6 +7,7 @@ response is the same as for an id that does not exist. Routes are discovered fro
 and the permission matrix; a route with an object id that this test does not know how to probe
 fails `test_every_object_route_is_classified`.
 """
+
 from __future__ import annotations
 
 import io
@@ -19,42 +20,107 @@ from django.urls import reverse
 
 from banli.audit.models import AuditEvent
 from banli.cases.models import Assignment, DeptTask, Proposal, ReviewState
-from banli.cases.services import assignment_create, attachment_add, proposal_register, proposal_review, proposer_get_or_create
+from banli.cases.services import (
+    assignment_create,
+    attachment_add,
+    proposal_register,
+    proposal_review,
+    proposer_get_or_create,
+)
 from banli.orgs.models import OrgKind
 from banli.security.matrix import permission_matrix
 
-from .test_permission_matrix import routes, walk
+from .test_permission_matrix import routes
 
 MISSING = 987654
 
 # Routes whose <pk> is a proposal, an assignment, or an attachment.
 PROPOSAL_ROUTES = {
-    "cases:detail", "cases:edit", "cases:review", "cases:set_key", "cases:assign", "cases:attachment_add",
-    "textintel:similar_proposal", "textintel:recommend", "portal:proposal", "deadlines:key_detail", "deadlines:key_dates",
+    "cases:detail",
+    "cases:edit",
+    "cases:review",
+    "cases:set_key",
+    "cases:assign",
+    "cases:attachment_add",
+    "textintel:similar_proposal",
+    "textintel:recommend",
+    "portal:proposal",
+    "deadlines:key_detail",
+    "deadlines:key_dates",
 }
 ASSIGNMENT_ROUTES = {
-    "cases:withdraw", "handling:sign", "handling:adjust", "handling:plan", "handling:distribute", "handling:contact",
-    "handling:co_opinion", "handling:points", "handling:reply", "handling:evaluate", "deadlines:assignment",
-    "deadlines:extension_request", "deadlines:remind", "deadlines:supervise", "portal:evaluate", "portal:message_send",
+    "cases:withdraw",
+    "handling:sign",
+    "handling:adjust",
+    "handling:plan",
+    "handling:distribute",
+    "handling:contact",
+    "handling:co_opinion",
+    "handling:points",
+    "handling:reply",
+    "handling:evaluate",
+    "deadlines:assignment",
+    "deadlines:extension_request",
+    "deadlines:remind",
+    "deadlines:supervise",
+    "portal:evaluate",
+    "portal:message_send",
 }
 ATTACHMENT_ROUTES = {"cases:attachment", "handling:attachment", "portal:attachment"}
 # Routes on objects this graph does not generate (their apps' own tests cover their scope), or on
 # objects that are not case data.
 OTHER_OBJECT_ROUTES = {
-    "ledger:job", "ledger:job_run", "ledger:job_progress",
-    "handling:adjust_decide", "handling:reply_submit", "handling:reply_approve", "handling:reply_return",
-    "handling:reply_send", "handling:reply_correct", "handling:progress", "handling:explain", "handling:convert",
-    "deadlines:inbox_open", "deadlines:extension_decide", "deadlines:plan_detail", "deadlines:calendar_year",
-    "textintel:dictionary_delete", "reports:reply_letter",
-    "portal:reply_letter", "portal:message_answer", "portal:disclosure_detail", "portal:disclosure_propose",
-    "portal:disclosure_decide", "portal:disclosure_withdraw", "public:reply", "public:reply_document", "public:session",
-    "security:user_reset_password", "security:user_set_active", "security:grant", "security:2fa_reset",
+    "ledger:job",
+    "ledger:job_run",
+    "ledger:job_progress",
+    "handling:adjust_decide",
+    "handling:reply_submit",
+    "handling:reply_approve",
+    "handling:reply_return",
+    "handling:reply_send",
+    "handling:reply_correct",
+    "handling:progress",
+    "handling:explain",
+    "handling:convert",
+    "deadlines:inbox_open",
+    "deadlines:extension_decide",
+    "deadlines:plan_detail",
+    "deadlines:calendar_year",
+    "textintel:dictionary_delete",
+    "reports:reply_letter",
+    "portal:reply_letter",
+    "portal:message_answer",
+    "portal:disclosure_detail",
+    "portal:disclosure_propose",
+    "portal:disclosure_decide",
+    "portal:disclosure_withdraw",
+    "public:reply",
+    "public:reply_document",
+    "public:session",
+    "security:user_reset_password",
+    "security:user_set_active",
+    "security:grant",
+    "security:2fa_reset",
 }
 
 PRINCIPALS = (
-    "staff_npc", "staff_cppcc", "coordinator", "liaison_gx", "leader_gx", "handler_gx", "handler_gx_sme",
-    "liaison_sw", "liaison_lh", "liaison_lh_fgj", "liaison_court", "deputy_user", "cosigner_user", "outsider",
-    "member_user", "sysadmin", "auditor",
+    "staff_npc",
+    "staff_cppcc",
+    "coordinator",
+    "liaison_gx",
+    "leader_gx",
+    "handler_gx",
+    "handler_gx_sme",
+    "liaison_sw",
+    "liaison_lh",
+    "liaison_lh_fgj",
+    "liaison_court",
+    "deputy_user",
+    "cosigner_user",
+    "outsider",
+    "member_user",
+    "sysadmin",
+    "auditor",
 )
 
 PDF = b"%PDF-1.7\n%%EOF\n"
@@ -89,24 +155,42 @@ def unit_of(org):
 def build_graph(cast):
     rng = random.Random(20241125)
     o = cast.orgs
-    npc_people = [cast.deputy, cast.cosigner, cast.outsider_proposer, proposer_get_or_create(body=o.npc, name="孙代表")]
+    npc_people = [
+        cast.deputy,
+        cast.cosigner,
+        cast.outsider_proposer,
+        proposer_get_or_create(body=o.npc, name="孙代表"),
+    ]
     cppcc_people = [cast.member, proposer_get_or_create(body=o.cppcc, name="周委员")]
     units = [o.gx, o.sw, o.lh, o.lh_fgj, o.court]
     shapes = [("sole",), ("lead", "co"), ("separate", "separate"), ("lead", "co", "co"), ()]
     graph = []
     for i in range(8):
         npc = i % 4 != 3
-        session, staff, people = (cast.npc_session, cast.staff_npc, npc_people) if npc else (cast.cppcc_session, cast.staff_cppcc, cppcc_people)
+        session, staff, people = (
+            (cast.npc_session, cast.staff_npc, npc_people)
+            if npc
+            else (cast.cppcc_session, cast.staff_cppcc, cppcc_people)
+        )
         lead = people[i % len(people)]
         cosigners = [p for p in people if p != lead and rng.random() < 0.4]
         tag = f"隔离标记{i:02d}号"
-        p = proposal_register(actor=staff, session=session, title=f"关于优化营商环境的建议（{tag}）", lead=lead, cosigners=cosigners, content=f"营商环境 {tag}")
+        p = proposal_register(
+            actor=staff,
+            session=session,
+            title=f"关于优化营商环境的建议（{tag}）",
+            lead=lead,
+            cosigners=cosigners,
+            content=f"营商环境 {tag}",
+        )
         proposal_review(actor=staff, proposal=p, decision=ReviewState.ACCEPTED)
         shape = shapes[i % len(shapes)]
         chosen = rng.sample(units, len(shape))
         if shape:
             assignment_create(actor=staff, proposal=p, units=list(zip(chosen, shape)))
-        attachment_add(actor=staff, proposal=p, file=SimpleUploadedFile(f"材料{i}.pdf", PDF, content_type="application/pdf"))
+        attachment_add(
+            actor=staff, proposal=p, file=SimpleUploadedFile(f"材料{i}.pdf", PDF, content_type="application/pdf")
+        )
         graph.append((p, tag))
     # One case is distributed to a department, so its handler sees it (and only it).
     a = Assignment.objects.filter(unit=o.gx).first()
@@ -126,11 +210,13 @@ def truth(user, p: Proposal) -> bool:
     unit = unit_of(user.org) if user.org_id else None
     if roles & {"unit_liaison", "unit_leader"} and unit and any(a.unit.path.startswith(unit.path) for a in active):
         return True
-    if "handler" in roles and unit and any(a.unit.path.startswith(unit.path) and a.tasks.filter(dept=user.org).exists() for a in active):
+    if (
+        "handler" in roles
+        and unit
+        and any(a.unit.path.startswith(unit.path) and a.tasks.filter(dept=user.org).exists() for a in active)
+    ):
         return True
-    if "proposer" in roles and (p.lead.user_id == user.pk or p.cosigners.filter(user=user).exists()):
-        return True
-    return False
+    return bool("proposer" in roles and (p.lead.user_id == user.pk or p.cosigners.filter(user=user).exists()))
 
 
 @pytest.fixture
@@ -198,7 +284,9 @@ def test_foreign_objects_answer_like_missing_ones(cast, graph):
                         r = probe(c, name, pk, method)
                         probes += 1
                         if r.status_code != baseline or r.status_code == 200 or AuditEvent.objects.count() != before:
-                            leaks.append(f"{who} {method} {name} {kind}#{pk}: {r.status_code} (missing id: {baseline})")
+                            leaks.append(
+                                f"{who} {method} {name} {kind}#{pk}: {r.status_code} (missing id: {baseline})"
+                            )
     assert probes > 500, probes
     assert not leaks, "\n".join(leaks[:40])
 
@@ -211,7 +299,12 @@ def test_lists_search_and_exports_hold_no_foreign_case(cast, graph):
         c = Client()
         c.force_login(u)
         hidden_tags = [tag for p, tag in graph if not truth(u, p)]
-        pages = [reverse("cases:list"), reverse("textintel:search") + "?q=营商环境", reverse("deadlines:dashboard"), reverse("portal:home")]
+        pages = [
+            reverse("cases:list"),
+            reverse("textintel:search") + "?q=营商环境",
+            reverse("deadlines:dashboard"),
+            reverse("portal:home"),
+        ]
         for url in pages:
             r = c.get(url)
             if r.status_code == 200:
@@ -221,7 +314,9 @@ def test_lists_search_and_exports_hold_no_foreign_case(cast, graph):
             r = c.get(reverse("ledger:export") + f"?session={session.pk}")
             if r.status_code == 200:
                 exported += 1
-                assert AuditEvent.objects.filter(verb="ledger.export", actor=u, object_id=str(session.pk)).exists(), "exports are audited"
+                assert AuditEvent.objects.filter(verb="ledger.export", actor=u, object_id=str(session.pk)).exists(), (
+                    "exports are audited"
+                )
                 from openpyxl import load_workbook
 
                 ws = load_workbook(io.BytesIO(r.content), read_only=True).worksheets[0]
@@ -248,7 +343,9 @@ def test_anonymous_reaches_no_case_object(cast, graph):
     for p, _ in graph:
         for name in sorted(PROPOSAL_ROUTES & object_routes()):
             r = c.get(reverse(name, args=[p.pk]))
-            assert r.status_code in (302, 404, 405) and (r.status_code != 302 or r["Location"].startswith(reverse("web:login"))), name
+            assert r.status_code in (302, 404, 405) and (
+                r.status_code != 302 or r["Location"].startswith(reverse("web:login"))
+            ), name
 
 
 @pytest.mark.django_db

@@ -1,6 +1,7 @@
 """Ledger (台账) import and export, SPEC §11: all or nothing, idempotent, round-trips."""
+
 import datetime as dt
-from io import BytesIO, StringIO
+from io import StringIO
 
 import pytest
 from django.apps import apps
@@ -14,7 +15,6 @@ from banli.cases.models import (
     Contact,
     Evaluation,
     Proposal,
-    Reply,
     ReviewState,
 )
 from banli.cases.services import session_create
@@ -40,13 +40,43 @@ def good_rows(o):
     """Four proposals: lead+co with full history, 分办 ×2, not accepted, merged."""
     hist = {"交办日期": D(2023, 3, 1), "签收日期": D(2023, 3, 3)}
     return [
-        row("20230001", 联名人="李代表、张代表", **{"界别/代表团": "福田代表团"}, 承办单位=o.gx.name, 办理方式="主办", **hist,
-            答复日期=D(2023, 5, 20), 答复类别="A", 公开="是", 沟通方式="电话、座谈会", 评价="满意"),
+        row(
+            "20230001",
+            联名人="李代表、张代表",
+            **{"界别/代表团": "福田代表团"},
+            承办单位=o.gx.name,
+            办理方式="主办",
+            **hist,
+            答复日期=D(2023, 5, 20),
+            答复类别="A",
+            公开="是",
+            沟通方式="电话、座谈会",
+            评价="满意",
+        ),
         row("20230001", 承办单位=o.sw.name, 办理方式="协办", **hist),
-        row("20230002", title="关于工业上楼的建议", lead="赵代表", 承办单位=o.gx.name, 办理方式="分办", **hist,
-            答复日期=D(2023, 5, 25), 答复类别="B", 沟通方式="微信", 评价="基本满意"),
-        row("20230002", title="关于工业上楼的建议", lead="赵代表", 承办单位=o.lh.name, 办理方式="分办", **hist,
-            答复日期=D(2023, 5, 26), 答复类别="C", 评价="不满意"),
+        row(
+            "20230002",
+            title="关于工业上楼的建议",
+            lead="赵代表",
+            承办单位=o.gx.name,
+            办理方式="分办",
+            **hist,
+            答复日期=D(2023, 5, 25),
+            答复类别="B",
+            沟通方式="微信",
+            评价="基本满意",
+        ),
+        row(
+            "20230002",
+            title="关于工业上楼的建议",
+            lead="赵代表",
+            承办单位=o.lh.name,
+            办理方式="分办",
+            **hist,
+            答复日期=D(2023, 5, 26),
+            答复类别="C",
+            评价="不满意",
+        ),
         row("20230003", title="关于某事的建议", 立案状态="不立案"),
         row("20230004", title="关于数字经济的建议", lead="李代表", 立案状态="并案", 并入编号="20230001"),
         row("20230005", title="关于法院执行的建议", 承办单位=o.court.name, 办理方式="承办", 交办日期=D(2023, 3, 1)),
@@ -69,12 +99,19 @@ def test_valid_ledger_becomes_real_history(cast, tmp_path):
     assert sorted(p1.cosigners.values_list("name", flat=True)) == ["张代表", "李代表"]
     assert p1.lead == cast.deputy  # an existing proposer is reused by name
     lead = p1.assignments.get(unit=o.gx)
-    assert (lead.role, lead.state, lead.signed_on, lead.first_reply_on, lead.result_class) == ("lead", "closed", D(2023, 3, 3), D(2023, 5, 20), "A")
+    assert (lead.role, lead.state, lead.signed_on, lead.first_reply_on, lead.result_class) == (
+        "lead",
+        "closed",
+        D(2023, 3, 3),
+        D(2023, 5, 20),
+        "A",
+    )
     assert lead.sign_due and lead.reply_due and lead.reply_due > lead.assigned_on
     reply = lead.replies.get()
     assert (reply.seq, reply.state, reply.sent_on, reply.disclosure) == (1, "sent", D(2023, 5, 20), "public")
     assert sorted(Contact.objects.filter(assignment=lead).values_list("method", "face_to_face", "stage", "on")) == [
-        ("phone", False, "before", D(2023, 3, 3)), ("symposium", True, "before", D(2023, 3, 3))
+        ("phone", False, "before", D(2023, 3, 3)),
+        ("symposium", True, "before", D(2023, 3, 3)),
     ]
     assert Evaluation.objects.get(assignment=lead).verdict == "satisfied"
     co = p1.assignments.get(unit=o.sw)
@@ -98,12 +135,26 @@ def test_bad_ledger_is_refused_whole_naming_every_row_and_column(cast, tmp_path)
         row("20230006", 承办单位=o.gx.name, 办理方式="主持"),  # row 9
         row("20230007", 承办单位="市不存在局", 办理方式="承办"),  # row 10
         row("20230008", 立案状态="并案", 并入编号="29990001"),  # row 11
-        row("20230009", 承办单位=o.gx.name, 办理方式="主办", 交办日期=D(2023, 3, 5), 答复日期=D(2023, 3, 1), 答复类别="E"),  # 12
+        row(
+            "20230009",
+            承办单位=o.gx.name,
+            办理方式="主办",
+            交办日期=D(2023, 3, 5),
+            答复日期=D(2023, 3, 1),
+            答复类别="E",
+        ),  # 12
         row("20230010", 承办单位=o.gx.name, 办理方式="主办"),  # 13
         row("20230010", 承办单位=o.sw.name, 办理方式="主办"),  # 14: two leads
         row("20230001", title="另一个标题", 承办单位=o.lh.name, 办理方式="会办"),  # 15: conflicting title
         row("20230005", title="关于法院执行的建议", 承办单位=o.court.name, 办理方式="承办"),  # 16: duplicate unit
-        row("20230011", 承办单位=o.sw.name, 办理方式="会办", 交办日期=D(2023, 3, 1), 答复日期=D(2023, 4, 1), 答复类别="A"),  # 17
+        row(
+            "20230011",
+            承办单位=o.sw.name,
+            办理方式="会办",
+            交办日期=D(2023, 3, 1),
+            答复日期=D(2023, 4, 1),
+            答复类别="A",
+        ),  # 17
         row("20230012", 沟通方式="电话、飞鸽传书", 承办单位=o.sw.name, 办理方式="承办", 交办日期=D(2023, 3, 1)),  # 18
         {"编号": "20230013", "标题": "", "领衔人": "王代表", "提交日期": "2023-02-30"},  # 19
     ]
@@ -146,7 +197,9 @@ def test_reimport_adds_only_the_new_unit_row(cast, tmp_path):
     o = cast.orgs
     rows = good_rows(o)
     run_import(write_xlsx(rows, tmp_path / "a.xlsx"), cast.npc_session)
-    rows.append(row("20230005", title="关于法院执行的建议", 承办单位=o.sw.name, 办理方式="分办", 交办日期=D(2023, 3, 1)))
+    rows.append(
+        row("20230005", title="关于法院执行的建议", 承办单位=o.sw.name, 办理方式="分办", 交办日期=D(2023, 3, 1))
+    )
     # 承办 must stay alone: adding a 分办 unit beside it is refused, nothing written.
     before = table_counts()
     with pytest.raises(CommandError):
@@ -164,7 +217,9 @@ def test_existing_proposal_that_differs_is_reported_not_overwritten(cast, tmp_pa
     rows[4] = row("20230003", title="关于某事的建议", 立案状态="立案")
     with pytest.raises(LedgerInvalid) as e:
         ledger_import(actor=None, session=cast.npc_session, source=write_xlsx(rows, tmp_path / "b.xlsx"))
-    assert "第6行 立案状态：与系统中已登记的编号 20230003 不一致（系统中为“不立案”）" in [str(p) for p in e.value.problems][0]
+    assert "第6行 立案状态：与系统中已登记的编号 20230003 不一致（系统中为“不立案”）" in next(
+        str(p) for p in e.value.problems
+    )
     assert Proposal.objects.get(number="20230003").review_state == ReviewState.NOT_ACCEPTED
 
 
@@ -188,7 +243,9 @@ def test_missing_units_are_created_only_on_request(cast, tmp_path):
     assert unit.kind == "unit" and unit.depth == 1
     assert Assignment.objects.get(unit=unit).role == "sole"
     rows = [row("20230002", 承办单位="市新设文化局", 办理方式="承办", 交办日期=D(2023, 3, 1))]
-    run_import(write_xlsx(rows, tmp_path / "new2.xlsx"), cast.npc_session, "--create-orgs", "--org-parent", cast.orgs.gov.name)
+    run_import(
+        write_xlsx(rows, tmp_path / "new2.xlsx"), cast.npc_session, "--create-orgs", "--org-parent", cast.orgs.gov.name
+    )
     new = Org.objects.get(name="市新设文化局")
     assert new.path.startswith(cast.orgs.gov.path) and new.depth == cast.orgs.gov.depth + 1
 
@@ -240,7 +297,9 @@ def test_only_the_bodys_own_staff_may_import(cast, tmp_path):
 def test_headers_in_any_order_and_unknown_columns_are_warned(cast, tmp_path):
     header = ["备注", "领衔人", "办理方式", "承办单位", "标题", "编号", "交办日期"]
     rows = [["无", "王代表", "承办", cast.orgs.gx.name, "关于某事的建议", 20230001, dt.datetime(2023, 3, 1)]]
-    plan = ledger_validate(actor=None, session=cast.npc_session, source=write_xlsx(rows, tmp_path / "h.xlsx", header=header))
+    plan = ledger_validate(
+        actor=None, session=cast.npc_session, source=write_xlsx(rows, tmp_path / "h.xlsx", header=header)
+    )
     assert plan.ok, plan.errors
     assert any("备注" in w and "已忽略" in w for w in plan.warnings)
     assert plan.counts["proposals"] == 1 and plan.counts["assignments"] == 1
@@ -250,7 +309,9 @@ def test_a_file_that_is_not_xlsx_is_reported(cast, tmp_path):
     bad = tmp_path / "x.xlsx"
     bad.write_bytes(b"not a spreadsheet")
     plan = ledger_validate(actor=None, session=cast.npc_session, source=bad)
-    assert [str(p) for p in plan.errors] == ["第1行 文件：无法读取，请上传 Excel .xlsx 格式的台账（.xls 请先另存为 .xlsx）"]
+    assert [str(p) for p in plan.errors] == [
+        "第1行 文件：无法读取，请上传 Excel .xlsx 格式的台账（.xls 请先另存为 .xlsx）"
+    ]
 
 
 def test_wrong_kind_for_the_session_is_reported(cast, tmp_path):

@@ -1,4 +1,5 @@
 """The ledger pages: upload → report → confirm → background import with progress; export."""
+
 import datetime as dt
 from io import BytesIO
 
@@ -23,10 +24,34 @@ def ledger_bytes(tmp_path, rows, name="t.xlsx") -> bytes:
 
 def good(o):
     return [
-        {"编号": "20230001", "标题": "关于加快数字经济发展的建议", "领衔人": "王代表", "承办单位": o.gx.name, "办理方式": "主办",
-         "交办日期": D(2023, 3, 1), "签收日期": D(2023, 3, 2), "答复日期": D(2023, 5, 1), "答复类别": "A", "评价": "满意"},
-        {"编号": "20230001", "标题": "关于加快数字经济发展的建议", "领衔人": "王代表", "承办单位": o.sw.name, "办理方式": "会办", "交办日期": D(2023, 3, 1)},
-        {"编号": "20230002", "标题": "关于法院执行的建议", "领衔人": "李代表", "承办单位": o.court.name, "办理方式": "承办", "交办日期": D(2023, 3, 1)},
+        {
+            "编号": "20230001",
+            "标题": "关于加快数字经济发展的建议",
+            "领衔人": "王代表",
+            "承办单位": o.gx.name,
+            "办理方式": "主办",
+            "交办日期": D(2023, 3, 1),
+            "签收日期": D(2023, 3, 2),
+            "答复日期": D(2023, 5, 1),
+            "答复类别": "A",
+            "评价": "满意",
+        },
+        {
+            "编号": "20230001",
+            "标题": "关于加快数字经济发展的建议",
+            "领衔人": "王代表",
+            "承办单位": o.sw.name,
+            "办理方式": "会办",
+            "交办日期": D(2023, 3, 1),
+        },
+        {
+            "编号": "20230002",
+            "标题": "关于法院执行的建议",
+            "领衔人": "李代表",
+            "承办单位": o.court.name,
+            "办理方式": "承办",
+            "交办日期": D(2023, 3, 1),
+        },
     ]
 
 
@@ -37,7 +62,9 @@ def inline_jobs(monkeypatch):
 
 
 def upload(client, session, data, name="台账.xlsx", **extra):
-    f = SimpleUploadedFile(name, data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    f = SimpleUploadedFile(
+        name, data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     return client.post(reverse("ledger:import"), {"session": session.pk, "file": f, **extra})
 
 
@@ -128,7 +155,9 @@ def test_progress_partial_polls_while_running(cast, login, tmp_path):
     cache.delete(ledger_services._job_progress_key(job.pk))
 
 
-def test_another_bodys_staff_cannot_see_or_run_a_job(cast, login, tmp_path, inline_jobs, django_capture_on_commit_callbacks):
+def test_another_bodys_staff_cannot_see_or_run_a_job(
+    cast, login, tmp_path, inline_jobs, django_capture_on_commit_callbacks
+):
     upload(login(cast.staff_npc), cast.npc_session, ledger_bytes(tmp_path, good(cast.orgs)))
     job = ImportJob.objects.get()
     client = login(cast.staff_cppcc)
@@ -149,7 +178,9 @@ def _export(client, session):
 
 
 def test_export_download_by_scope(cast, login, tmp_path):
-    ledger_services.ledger_import(actor=None, session=cast.npc_session, source=write_xlsx(good(cast.orgs), tmp_path / "g.xlsx"))
+    ledger_services.ledger_import(
+        actor=None, session=cast.npc_session, source=write_xlsx(good(cast.orgs), tmp_path / "g.xlsx")
+    )
     r = _export(login(cast.staff_npc), cast.npc_session)
     assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "attachment;" in r["Content-Disposition"]
@@ -168,12 +199,15 @@ def test_export_download_by_scope(cast, login, tmp_path):
 
 def test_a_job_left_running_by_a_restart_says_so(cast, login, tmp_path):
     import datetime
+
     from django.utils import timezone
 
     client = login(cast.staff_npc)
     upload(client, cast.npc_session, ledger_bytes(tmp_path, good(cast.orgs)))
     job = ImportJob.objects.get()
-    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.RUNNING, started_at=timezone.now() - datetime.timedelta(hours=3))
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=JobStatus.RUNNING, started_at=timezone.now() - datetime.timedelta(hours=3)
+    )
     page = client.get(job.get_absolute_url()).content.decode()
     assert "可能因服务重启而中断" in page and "every 1s" not in page
     r = client.get(reverse("ledger:job_progress", args=[job.pk]), HTTP_HX_REQUEST="true")

@@ -1,4 +1,5 @@
 """The inbox, email and SMS adapters behind notify()."""
+
 import logging
 
 import pytest
@@ -12,7 +13,9 @@ from banli.deadlines.notify import notify
 
 @pytest.fixture
 def proposal(cast):
-    p = proposal_register(actor=cast.staff_npc, session=cast.npc_session, title="关于加快数字经济发展的建议", lead=cast.deputy)
+    p = proposal_register(
+        actor=cast.staff_npc, session=cast.npc_session, title="关于加快数字经济发展的建议", lead=cast.deputy
+    )
     return proposal_review(actor=cast.staff_npc, proposal=p, decision=ReviewState.ACCEPTED)
 
 
@@ -24,7 +27,9 @@ def test_notify_writes_inbox_rows_linking_to_the_case(cast, proposal):
 
 def test_same_dedupe_key_reaches_each_user_once(cast, proposal):
     notify(users=[cast.liaison_gx], verb="test", text="第一次", proposal=proposal, dedupe_key="k1")
-    again = notify(users=[cast.liaison_gx, cast.leader_gx], verb="test", text="第二次", proposal=proposal, dedupe_key="k1")
+    again = notify(
+        users=[cast.liaison_gx, cast.leader_gx], verb="test", text="第二次", proposal=proposal, dedupe_key="k1"
+    )
     assert [n.user for n in again] == [cast.leader_gx]
     assert Notification.objects.filter(user=cast.liaison_gx).count() == 1
 
@@ -44,7 +49,9 @@ def test_email_goes_out_after_commit_to_users_with_an_address(cast, proposal, dj
     assert f"/cases/{proposal.pk}/" in mail.outbox[0].body
 
 
-def test_email_can_be_turned_off_and_sms_on_goes_to_the_log(cast, proposal, django_capture_on_commit_callbacks, caplog):
+def test_email_can_be_turned_off_and_sms_on_goes_to_the_log(
+    cast, proposal, django_capture_on_commit_callbacks, caplog
+):
     u = cast.liaison_gx
     u.email, u.phone = "lly@example.cn", "13800000000"
     u.save()

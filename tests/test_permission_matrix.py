@@ -1,5 +1,6 @@
 """Deny by default (等保2.0 §8.1.4.2; ASVS V4.1.3, V4.1.5): every route of the URL resolver is in
 the declared matrix (role × route × method), and every cell of the matrix is enforced."""
+
 import uuid
 
 import pytest
@@ -175,7 +176,11 @@ def test_the_matrix_is_enforced_end_to_end(principals, stand_in_views):
         for method in METHODS:
             allowed = [k for k, (_, u) in principals.items() if expected(cell, method, k, u)]
             refused = [k for k in principals if k not in allowed]
-            probes = ([allowed[-1]] if allowed else []) + ([k for k in refused if k != "anonymous"][:1]) + (["anonymous"] if "anonymous" in refused else [])
+            probes = (
+                ([allowed[-1]] if allowed else [])
+                + ([k for k in refused if k != "anonymous"][:1])
+                + (["anonymous"] if "anonymous" in refused else [])
+            )
             for key in probes:
                 client, user = principals[key]
                 r = getattr(client, method.lower())(url)

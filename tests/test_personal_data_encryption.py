@@ -1,4 +1,5 @@
 """Proposers' phone numbers, ID numbers and addresses are SM4-GCM encrypted at rest (SPEC §13, 等保 8.1.4.8)."""
+
 from django.db import connection
 
 from banli.cases.models import Proposer
@@ -15,7 +16,11 @@ def test_personal_fields_are_ciphertext_in_the_database_and_plain_in_the_app(cas
     p = cast.deputy
     p.phone, p.id_number, p.address = "13812345678", "440301199001011234", "福田区深南大道1号"
     p.save()
-    for column, plain in (("phone", "13812345678"), ("id_number", "440301199001011234"), ("address", "福田区深南大道1号")):
+    for column, plain in (
+        ("phone", "13812345678"),
+        ("id_number", "440301199001011234"),
+        ("address", "福田区深南大道1号"),
+    ):
         stored = _raw(p.pk, column)
         assert stored.startswith("sm4gcm:1:") and plain not in stored
     fresh = Proposer.objects.get(pk=p.pk)

@@ -1,5 +1,6 @@
 """The proposer portal (SPEC §6): own proposals only, timeline without internal data, evaluation,
 messages recorded as contacts, interim submission."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,7 +13,7 @@ from banli.portal import services
 from banli.portal.models import PortalMessage
 from banli.portal.selectors import portal_proposals
 
-from .test_portal_world import PHONES, SECRETS, build_world
+from .test_portal_world import SECRETS, build_world
 
 
 @pytest.fixture
@@ -50,10 +51,27 @@ def test_proposal_page_shows_timeline_reply_and_contact_person_but_nothing_inter
     resp = login(cast.cosigner_user).get(reverse("portal:proposal", args=[world.p1.pk]))
     assert resp.status_code == 200
     body = resp.content.decode()
-    for shown in ("交办", "签收", "沟通（办前）", "上门走访", "会办单位市商务局已向主办单位提交会办意见", "市工业和信息化局", "答复（A类）", "张小明", "0755-88776655"):
+    for shown in (
+        "交办",
+        "签收",
+        "沟通（办前）",
+        "上门走访",
+        "会办单位市商务局已向主办单位提交会办意见",
+        "市工业和信息化局",
+        "答复（A类）",
+        "张小明",
+        "0755-88776655",
+    ):
         assert shown in body, shown
     assert "王代表：您提出的关于支持中小企业工业上楼的建议收悉" in body
-    for key in ("contact summary", "co-opinion", "return comment", "draft", "unpublished reply", "unpublished contact person"):
+    for key in (
+        "contact summary",
+        "co-opinion",
+        "return comment",
+        "draft",
+        "unpublished reply",
+        "unpublished contact person",
+    ):
         assert SECRETS[key] not in body, key
     assert "初稿" not in body  # the first draft of the reply
     assert "刘经办" not in body  # contact participants (staff) are not shown
@@ -62,7 +80,13 @@ def test_proposal_page_shows_timeline_reply_and_contact_person_but_nothing_inter
 def test_merged_proposer_follows_the_main_proposal(cast, world, login):
     from banli.cases.services import proposal_register, proposal_review
 
-    dup = proposal_register(actor=cast.staff_npc, session=cast.npc_session, title="关于龙华厂区搬迁的建议", lead=cast.deputy, content="内容")
+    dup = proposal_register(
+        actor=cast.staff_npc,
+        session=cast.npc_session,
+        title="关于龙华厂区搬迁的建议",
+        lead=cast.deputy,
+        content="内容",
+    )
     proposal_review(actor=cast.staff_npc, proposal=dup, decision=ReviewState.MERGED, merge_into=world.p2)
     assert set(portal_proposals(cast.deputy_user)) == {world.p1, dup, world.p2}
     resp = login(cast.deputy_user).get(reverse("portal:proposal", args=[dup.pk]))
@@ -73,8 +97,16 @@ def test_evaluation_from_portal_unsatisfied_puts_unit_into_rehandling(cast, worl
     client = login(cast.deputy_user)
     url = reverse("portal:evaluate", args=[world.p1_gx.pk])
     assert client.get(url).status_code == 200
-    form = {"attitude": "satisfied", "result": "unsatisfied", "visited": "yes", "heard_via": "走访", "addresses": "基本针对",
-            "leader_replied": "yes", "verdict": "unsatisfied", "comment": "厂房租金补贴未落实"}
+    form = {
+        "attitude": "satisfied",
+        "result": "unsatisfied",
+        "visited": "yes",
+        "heard_via": "走访",
+        "addresses": "基本针对",
+        "leader_replied": "yes",
+        "verdict": "unsatisfied",
+        "comment": "厂房租金补贴未落实",
+    }
     resp = client.post(url, form)
     assert resp.status_code == 302
     world.p1_gx.refresh_from_db()
@@ -94,21 +126,51 @@ def test_evaluation_from_portal_unsatisfied_puts_unit_into_rehandling(cast, worl
 def test_evaluation_satisfied_closes_and_unsatisfied_needs_a_reason(cast, world, login):
     client = login(cast.deputy_user)
     url = reverse("portal:evaluate", args=[world.p1_gx.pk])
-    resp = client.post(url, {"attitude": "satisfied", "result": "unsatisfied", "visited": "no", "heard_via": "电话",
-                             "addresses": "针对", "leader_replied": "yes", "verdict": "unsatisfied", "comment": ""})
+    resp = client.post(
+        url,
+        {
+            "attitude": "satisfied",
+            "result": "unsatisfied",
+            "visited": "no",
+            "heard_via": "电话",
+            "addresses": "针对",
+            "leader_replied": "yes",
+            "verdict": "unsatisfied",
+            "comment": "",
+        },
+    )
     assert resp.status_code == 200
     assert "请写明不满意的原因" in resp.content.decode()
     assert not Evaluation.objects.exists()
-    client.post(url, {"attitude": "satisfied", "result": "satisfied", "visited": "yes", "heard_via": "走访",
-                      "addresses": "针对", "leader_replied": "yes", "verdict": "satisfied"})
+    client.post(
+        url,
+        {
+            "attitude": "satisfied",
+            "result": "satisfied",
+            "visited": "yes",
+            "heard_via": "走访",
+            "addresses": "针对",
+            "leader_replied": "yes",
+            "verdict": "satisfied",
+        },
+    )
     world.p1_gx.refresh_from_db()
     assert world.p1_gx.state == AssignmentState.CLOSED
 
 
 def test_co_unit_is_not_evaluated_and_outsider_cannot_evaluate(cast, world, login):
-    resp = login(cast.deputy_user).post(reverse("portal:evaluate", args=[world.p1_sw.pk]), {
-        "attitude": "satisfied", "result": "satisfied", "visited": "yes", "heard_via": "走访", "addresses": "针对",
-        "leader_replied": "yes", "verdict": "satisfied"})
+    resp = login(cast.deputy_user).post(
+        reverse("portal:evaluate", args=[world.p1_sw.pk]),
+        {
+            "attitude": "satisfied",
+            "result": "satisfied",
+            "visited": "yes",
+            "heard_via": "走访",
+            "addresses": "针对",
+            "leader_replied": "yes",
+            "verdict": "satisfied",
+        },
+    )
     assert resp.status_code == 200 and "会办单位不直接答复" in resp.content.decode()
     resp = login(cast.outsider).post(reverse("portal:evaluate", args=[world.p1_gx.pk]), {"verdict": "satisfied"})
     assert resp.status_code == 404
@@ -141,7 +203,9 @@ def test_message_refused_for_foreign_assignment_and_other_units(cast, world, log
     assert not PortalMessage.objects.exists()
     m = services.message_send(actor=cast.deputy_user, assignment=world.p1_gx, text="请问进度")
     # Another unit's liaison cannot see or answer it; a leader may read but not answer.
-    assert login(cast.liaison_sw).post(reverse("portal:message_answer", args=[m.pk]), {"text": "答"}).status_code == 404
+    assert (
+        login(cast.liaison_sw).post(reverse("portal:message_answer", args=[m.pk]), {"text": "答"}).status_code == 404
+    )
     assert "请问进度" not in login(cast.liaison_sw).get(reverse("portal:unit_messages")).content.decode()
     with pytest.raises(NotFound):
         services.message_answer(actor=cast.liaison_sw, message=m, text="答")
@@ -152,11 +216,23 @@ def test_message_refused_for_foreign_assignment_and_other_units(cast, world, log
 def test_interim_submission_lands_in_review_queue(cast, world, login):
     client = login(cast.deputy_user)
     assert client.get(reverse("portal:submit")).status_code == 200
-    resp = client.post(reverse("portal:submit"), {"title": "关于增设社区托育点的建议", "content": "目前社区托育资源不足，建议在新建住宅小区配建托育点，并给予运营补贴。",
-                                                  "topic": "民生", "cosigners": "李代表"})
+    resp = client.post(
+        reverse("portal:submit"),
+        {
+            "title": "关于增设社区托育点的建议",
+            "content": "目前社区托育资源不足，建议在新建住宅小区配建托育点，并给予运营补贴。",
+            "topic": "民生",
+            "cosigners": "李代表",
+        },
+    )
     assert resp.status_code == 302
     p = Proposal.objects.get(title="关于增设社区托育点的建议")
-    assert (p.session, p.channel, p.review_state, p.lead) == (cast.npc_session, Channel.INTERIM, ReviewState.SUBMITTED, cast.deputy)
+    assert (p.session, p.channel, p.review_state, p.lead) == (
+        cast.npc_session,
+        Channel.INTERIM,
+        ReviewState.SUBMITTED,
+        cast.deputy,
+    )
     assert list(p.cosigners.all()) == [cast.cosigner]
     assert p.number.startswith("2023")
     assert AuditEvent.objects.filter(verb="proposal.register", proposal_id=p.pk).exists()
@@ -172,10 +248,19 @@ def test_interim_submission_refusals_write_nothing(cast, world, login):
     client = login(cast.deputy_user)
     resp = client.post(reverse("portal:submit"), {"title": "关于X的建议", "content": "太短", "cosigners": ""})
     assert "不少于20字" in resp.content.decode()
-    resp = client.post(reverse("portal:submit"), {"title": "关于Y的建议", "content": "这是一段足够长的建议内容，用于测试联名人校验是否生效。", "cosigners": "不存在的人"})
+    resp = client.post(
+        reverse("portal:submit"),
+        {
+            "title": "关于Y的建议",
+            "content": "这是一段足够长的建议内容，用于测试联名人校验是否生效。",
+            "cosigners": "不存在的人",
+        },
+    )
     assert "不在本届人大代表名单中" in resp.content.decode()
     with pytest.raises(DomainError):
-        services.proposal_submit(actor=cast.staff_npc, title="关于Z的建议", content="这是一段足够长的建议内容，用于测试非代表提交。")
+        services.proposal_submit(
+            actor=cast.staff_npc, title="关于Z的建议", content="这是一段足够长的建议内容，用于测试非代表提交。"
+        )
     assert Proposal.objects.count() == n
 
 
@@ -199,7 +284,9 @@ def test_reply_letter_download_is_audited(cast, world, login):
     resp = login(cast.cosigner_user).get(reverse("portal:reply_letter", args=[world.r1.pk]))
     assert resp.status_code == 200
     assert resp["Content-Type"].startswith("application/vnd.openxmlformats")
-    assert AuditEvent.objects.filter(verb="reply.letter_download", object_id=str(world.r1.pk), actor=cast.cosigner_user).exists()
+    assert AuditEvent.objects.filter(
+        verb="reply.letter_download", object_id=str(world.r1.pk), actor=cast.cosigner_user
+    ).exists()
 
 
 def test_phone_width_markup_has_big_touch_targets(cast, world, login):

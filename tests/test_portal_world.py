@@ -4,6 +4,7 @@ Built through the real services (cases registration/assignment, handling sign �
 draft → sign-off → send), so the portal is tested against data as the product makes it.
 Secrets below are strings that must never reach a page they do not belong to.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,25 +33,65 @@ SECRETS = {
 }
 
 
-def _flow_to_sent(*, a, liaison, leader, text, result_class="A", contact_name, contact_phone, disclosure=Disclosure.PUBLIC,
-                  disclosure_reason="", contact_summary="", return_comment="", commitments=None):
+def _flow_to_sent(
+    *,
+    a,
+    liaison,
+    leader,
+    text,
+    result_class="A",
+    contact_name,
+    contact_phone,
+    disclosure=Disclosure.PUBLIC,
+    disclosure_reason="",
+    contact_summary="",
+    return_comment="",
+    commitments=None,
+):
     from banli.cases.models import Reply
     from banli.handling import services as h
 
     h.assignment_sign(actor=liaison, assignment=a)
     if contact_summary:
-        h.contact_add(actor=liaison, assignment=a, on=timezone.localdate(), stage=ContactStage.BEFORE, method=ContactMethod.VISIT,
-                      participants="刘经办", summary=contact_summary)
-    r = h.reply_save_draft(actor=liaison, assignment=a, version=0, result_class=result_class, text="初稿" + text,
-                           signer="", contact_name=contact_name, contact_phone=contact_phone, disclosure=disclosure,
-                           disclosure_reason=disclosure_reason, commitments=commitments)
+        h.contact_add(
+            actor=liaison,
+            assignment=a,
+            on=timezone.localdate(),
+            stage=ContactStage.BEFORE,
+            method=ContactMethod.VISIT,
+            participants="刘经办",
+            summary=contact_summary,
+        )
+    r = h.reply_save_draft(
+        actor=liaison,
+        assignment=a,
+        version=0,
+        result_class=result_class,
+        text="初稿" + text,
+        signer="",
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        disclosure=disclosure,
+        disclosure_reason=disclosure_reason,
+        commitments=commitments,
+    )
     if return_comment:
         h.reply_submit(actor=liaison, reply=r)
         h.reply_return(actor=leader, reply=r, comment=return_comment)
         r.refresh_from_db()
-    r = h.reply_save_draft(actor=liaison, assignment=a, version=r.version, result_class=result_class, text=text, signer="",
-                           contact_name=contact_name, contact_phone=contact_phone, disclosure=disclosure,
-                           disclosure_reason=disclosure_reason, commitments=commitments)
+    r = h.reply_save_draft(
+        actor=liaison,
+        assignment=a,
+        version=r.version,
+        result_class=result_class,
+        text=text,
+        signer="",
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        disclosure=disclosure,
+        disclosure_reason=disclosure_reason,
+        commitments=commitments,
+    )
     h.reply_submit(actor=liaison, reply=r)
     h.reply_approve(actor=leader, reply=r)
     r.refresh_from_db()
@@ -69,32 +110,71 @@ def build_world(c) -> SimpleNamespace:
     on = timezone.localdate() - dt.timedelta(days=3)
 
     def proposal(lead, title, cosigners=(), topic="工业经济"):
-        p = proposal_register(actor=c.staff_npc, session=s, title=title, lead=lead, cosigners=list(cosigners),
-                              content="建议内容：" + title + "，请有关部门研究落实。", topic=topic)
+        p = proposal_register(
+            actor=c.staff_npc,
+            session=s,
+            title=title,
+            lead=lead,
+            cosigners=list(cosigners),
+            content="建议内容：" + title + "，请有关部门研究落实。",
+            topic=topic,
+        )
         return proposal_review(actor=c.staff_npc, proposal=p, decision=ReviewState.ACCEPTED)
 
     # p1: the deputy leads, the co-signer signs; 工信局 lead (replied, to be published), 商务局 co.
     w.p1 = proposal(c.deputy, "关于支持中小企业工业上楼的建议", cosigners=[c.cosigner])
-    w.p1_gx, w.p1_sw = assignment_create(actor=c.staff_npc, proposal=w.p1, units=[(c.orgs.gx, AssignmentRole.LEAD), (c.orgs.sw, AssignmentRole.CO)], assigned_on=on)
+    w.p1_gx, w.p1_sw = assignment_create(
+        actor=c.staff_npc,
+        proposal=w.p1,
+        units=[(c.orgs.gx, AssignmentRole.LEAD), (c.orgs.sw, AssignmentRole.CO)],
+        assigned_on=on,
+    )
     h.assignment_sign(actor=c.liaison_sw, assignment=w.p1_sw)
     h.co_opinion_submit(actor=c.liaison_sw, assignment=w.p1_sw, text=SECRETS["co-opinion"])
-    w.r1 = _flow_to_sent(a=w.p1_gx, liaison=c.liaison_gx, leader=c.leader_gx, text=PUBLISHED_TEXT, contact_name="张小明",
-                         contact_phone="0755-88776655", contact_summary=SECRETS["contact summary"], return_comment=SECRETS["return comment"])
+    w.r1 = _flow_to_sent(
+        a=w.p1_gx,
+        liaison=c.liaison_gx,
+        leader=c.leader_gx,
+        text=PUBLISHED_TEXT,
+        contact_name="张小明",
+        contact_phone="0755-88776655",
+        contact_summary=SECRETS["contact summary"],
+        return_comment=SECRETS["return comment"],
+    )
     w.p1_gx.refresh_from_db()
 
     # p2: the outsider's proposal, replied but NOT published (private); the deputy must never see it.
     w.p2 = proposal(c.outsider_proposer, "关于龙华厂区搬迁补偿的建议", topic="城市建设")
-    (w.p2_gx,) = assignment_create(actor=c.staff_npc, proposal=w.p2, units=[(c.orgs.gx, AssignmentRole.SOLE)], assigned_on=on)
-    w.r2 = _flow_to_sent(a=w.p2_gx, liaison=c.liaison_gx, leader=c.leader_gx,
-                         text=SECRETS["unpublished reply"] + "，联系电话13987654321，身份证" + SECRETS["id number"] + "。",
-                         contact_name="刘经办", contact_phone="0755-83334444", disclosure=Disclosure.PRIVATE, disclosure_reason="个人隐私")
+    (w.p2_gx,) = assignment_create(
+        actor=c.staff_npc, proposal=w.p2, units=[(c.orgs.gx, AssignmentRole.SOLE)], assigned_on=on
+    )
+    w.r2 = _flow_to_sent(
+        a=w.p2_gx,
+        liaison=c.liaison_gx,
+        leader=c.leader_gx,
+        text=SECRETS["unpublished reply"] + "，联系电话13987654321，身份证" + SECRETS["id number"] + "。",
+        contact_name="刘经办",
+        contact_phone="0755-83334444",
+        disclosure=Disclosure.PRIVATE,
+        disclosure_reason="个人隐私",
+    )
 
     # p3: the co-signer's own proposal with a draft reply only.
     w.p3 = proposal(c.cosigner, "关于完善充电桩布局的建议", topic="交通")
-    (w.p3_sw,) = assignment_create(actor=c.staff_npc, proposal=w.p3, units=[(c.orgs.sw, AssignmentRole.SOLE)], assigned_on=on)
+    (w.p3_sw,) = assignment_create(
+        actor=c.staff_npc, proposal=w.p3, units=[(c.orgs.sw, AssignmentRole.SOLE)], assigned_on=on
+    )
     h.assignment_sign(actor=c.liaison_sw, assignment=w.p3_sw)
-    h.reply_save_draft(actor=c.liaison_sw, assignment=w.p3_sw, version=0, result_class="A", text=SECRETS["draft"],
-                       contact_name="商务联系人", contact_phone="13800000000", disclosure=Disclosure.PUBLIC)
+    h.reply_save_draft(
+        actor=c.liaison_sw,
+        assignment=w.p3_sw,
+        version=0,
+        result_class="A",
+        text=SECRETS["draft"],
+        contact_name="商务联系人",
+        contact_phone="13800000000",
+        disclosure=Disclosure.PUBLIC,
+    )
     return w
 
 
@@ -102,6 +182,8 @@ def publish(c, w, reply=None, *, actor=None, text=None):
     from banli.portal.selectors import public_cache_clear
     from banli.portal.services import publication_decide
 
-    pub = publication_decide(actor=actor or c.coordinator, reply=reply or w.r1, decision="published", redacted_text=text)
+    pub = publication_decide(
+        actor=actor or c.coordinator, reply=reply or w.r1, decision="published", redacted_text=text
+    )
     public_cache_clear()  # on_commit does not run inside a test transaction
     return pub

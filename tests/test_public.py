@@ -1,4 +1,5 @@
 """The public site (no login): published replies only, with their redactions; nothing else reachable."""
+
 from __future__ import annotations
 
 import io
@@ -158,9 +159,15 @@ def test_anonymous_crawl_from_public_home_finds_no_non_public_data(world, client
     assert not any(p.startswith(("/cases/", "/portal/", "/handling/")) for p in paths)
 
 
-@pytest.mark.parametrize("name, args", [
-    ("portal:home", []), ("portal:disclosure", []), ("cases:list", []), ("portal:unit_messages", []),
-])
+@pytest.mark.parametrize(
+    "name, args",
+    [
+        ("portal:home", []),
+        ("portal:disclosure", []),
+        ("cases:list", []),
+        ("portal:unit_messages", []),
+    ],
+)
 def test_anonymous_reaches_nothing_else(world, client, name, args):
     resp = client.get(reverse(name, args=args))
     assert resp.status_code in (302, 403, 404)
@@ -168,10 +175,13 @@ def test_anonymous_reaches_nothing_else(world, client, name, args):
 
 
 def test_anonymous_cannot_reach_case_pages_or_files(cast, world, client):
-    from banli.cases.models import Attachment
 
-    for url in (reverse("cases:detail", args=[world.p2.pk]), reverse("portal:proposal", args=[world.p1.pk]),
-                reverse("portal:reply_letter", args=[world.r2.pk]), reverse("portal:disclosure_detail", args=[world.r2.pk])):
+    for url in (
+        reverse("cases:detail", args=[world.p2.pk]),
+        reverse("portal:proposal", args=[world.p1.pk]),
+        reverse("portal:reply_letter", args=[world.r2.pk]),
+        reverse("portal:disclosure_detail", args=[world.r2.pk]),
+    ):
         resp = client.get(url)
         assert resp.status_code in (302, 403, 404), url
         assert _forbidden(resp.content.decode()) == []
@@ -184,12 +194,24 @@ def test_public_pages_use_a_constant_number_of_queries(cast, world, client, djan
     from .test_portal_world import _flow_to_sent
 
     for i in range(6):
-        p = proposal_register(actor=cast.staff_npc, session=cast.npc_session, title=f"关于第{i}项产业政策的建议", lead=cast.deputy,
-                              content="内容", topic=f"类别{i % 3}")
+        p = proposal_register(
+            actor=cast.staff_npc,
+            session=cast.npc_session,
+            title=f"关于第{i}项产业政策的建议",
+            lead=cast.deputy,
+            content="内容",
+            topic=f"类别{i % 3}",
+        )
         proposal_review(actor=cast.staff_npc, proposal=p, decision="accepted")
         (a,) = assignment_create(actor=cast.staff_npc, proposal=p, units=[(cast.orgs.gx, AssignmentRole.SOLE)])
-        r = _flow_to_sent(a=a, liaison=cast.liaison_gx, leader=cast.leader_gx, text=f"第{i}项答复正文，工业上楼政策已落实。",
-                          contact_name="工信联系人", contact_phone="0755-12345678")
+        r = _flow_to_sent(
+            a=a,
+            liaison=cast.liaison_gx,
+            leader=cast.leader_gx,
+            text=f"第{i}项答复正文，工业上楼政策已落实。",
+            contact_name="工信联系人",
+            contact_phone="0755-12345678",
+        )
         publish(cast, world, reply=r)
     assert Publication.objects.filter(state="published").count() == 7
     with django_assert_max_num_queries(12):

@@ -1,4 +1,5 @@
 """`banli remind` over a session's life: which reminders go to whom, once each; concurrency."""
+
 import datetime as dt
 import threading
 from collections import Counter
@@ -7,7 +8,9 @@ import pytest
 from django.core.management import call_command
 
 from banli.cases import deadlines as cal
-from banli.cases.models import Assignment, AssignmentRole as R, AssignmentState as S, ReviewState
+from banli.cases.models import Assignment, ReviewState
+from banli.cases.models import AssignmentRole as R
+from banli.cases.models import AssignmentState as S
 from banli.cases.services import assignment_create, proposal_register, proposal_review
 from banli.deadlines.models import Notification, Reminder, Supervision, SupervisionCheck
 from banli.deadlines.services import default_phase_dates, remind_scan, supervision_plan_create
@@ -34,15 +37,25 @@ def set_(a, **fields):
 
 
 def sent_on(day):
-    return {(r.recipient.username, r.kind, r.due_kind) for r in Reminder.objects.filter(sent_on=day).select_related("recipient")}
+    return {
+        (r.recipient.username, r.kind, r.due_kind)
+        for r in Reminder.objects.filter(sent_on=day).select_related("recipient")
+    }
 
 
 @pytest.fixture
 def session_cases(cast):
     o = cast.orgs
     on = D(2024, 3, 1)
-    lead, co = assignment_create(actor=cast.staff_npc, proposal=make_case(cast, "数字经济"), units=[(o.gx, R.LEAD), (o.sw, R.CO)], assigned_on=on)
-    (court,) = assignment_create(actor=cast.staff_npc, proposal=make_case(cast, "诉讼服务"), units=[(o.court, R.SOLE)], assigned_on=on)
+    lead, co = assignment_create(
+        actor=cast.staff_npc,
+        proposal=make_case(cast, "数字经济"),
+        units=[(o.gx, R.LEAD), (o.sw, R.CO)],
+        assigned_on=on,
+    )
+    (court,) = assignment_create(
+        actor=cast.staff_npc, proposal=make_case(cast, "诉讼服务"), units=[(o.court, R.SOLE)], assigned_on=on
+    )
     return lead, co, court
 
 
@@ -53,7 +66,11 @@ def test_reminders_over_a_session_go_to_the_right_people_once(cast, session_case
     assert remind_scan(today=D(2024, 3, 4))["sent"] == 0
     # 03-05: 3 working days before → the three liaisons hear about signing.
     remind_scan(today=D(2024, 3, 5))
-    assert sent_on(D(2024, 3, 5)) == {("liaison_gx", "before", "sign"), ("liaison_sw", "before", "sign"), ("liaison_court", "before", "sign")}
+    assert sent_on(D(2024, 3, 5)) == {
+        ("liaison_gx", "before", "sign"),
+        ("liaison_sw", "before", "sign"),
+        ("liaison_court", "before", "sign"),
+    }
     # Running again the same day, or the next day, sends nothing twice.
     assert remind_scan(today=D(2024, 3, 5))["sent"] == 0
     assert remind_scan(today=D(2024, 3, 6))["sent"] == 0
@@ -64,7 +81,9 @@ def test_reminders_over_a_session_go_to_the_right_people_once(cast, session_case
     # 03-11: overdue → liaison and leader; the assigning office (人大 staff) gets one digest.
     remind_scan(today=D(2024, 3, 11))
     assert sent_on(D(2024, 3, 11)) == {
-        ("liaison_sw", "overdue", "sign"), ("leader_sw", "overdue", "sign"), ("liaison_court", "overdue", "sign"),
+        ("liaison_sw", "overdue", "sign"),
+        ("leader_sw", "overdue", "sign"),
+        ("liaison_court", "overdue", "sign"),
     }
     remind_scan(today=D(2024, 3, 11))
     (digest,) = Notification.objects.filter(user=cast.staff_npc, verb="remind.overdue_digest")
@@ -100,7 +119,7 @@ def test_long_overdue_cases_do_not_flood_the_inbox(cast, session_cases):
 
 
 def test_an_extension_moves_the_reminders(cast, session_cases):
-    lead, co, court = session_cases
+    _lead, _co, court = session_cases
     set_(court, state=S.HANDLING, signed_on=D(2024, 3, 4), reply_due_original=D(2024, 6, 3), reply_due=D(2024, 7, 31))
     remind_scan(today=D(2024, 6, 4))
     assert not any(u == "liaison_court" for u, _, _ in sent_on(D(2024, 6, 4)))
@@ -125,7 +144,9 @@ def test_phased_plan_creates_checks_and_supervises_lagging_cases_once(cast, sess
     lead, co, court = session_cases
     phases = default_phase_dates(D(2024, 3, 1), body=cast.orgs.npc)
     assert [p[0] for p in phases] == ["签收与方案", "办理与沟通", "答复与反馈"]
-    plan = supervision_plan_create(actor=cast.staff_npc, session=cast.npc_session, name="2024年分阶段督办", phases=phases)
+    plan = supervision_plan_create(
+        actor=cast.staff_npc, session=cast.npc_session, name="2024年分阶段督办", phases=phases
+    )
     checks = list(SupervisionCheck.objects.filter(phase__plan=plan).order_by("scheduled_on"))
     assert len(checks) == 6 and all(cal.is_workday(c.scheduled_on) for c in checks)
     first = checks[0]
@@ -162,7 +183,9 @@ def test_concurrent_scans_never_double_send():
     o = cast.orgs
     for i in range(6):
         p = make_case(cast, f"并发测试{i}")
-        assignment_create(actor=cast.staff_npc, proposal=p, units=[(o.gx, R.LEAD), (o.sw, R.CO)], assigned_on=D(2024, 3, 1))
+        assignment_create(
+            actor=cast.staff_npc, proposal=p, units=[(o.gx, R.LEAD), (o.sw, R.CO)], assigned_on=D(2024, 3, 1)
+        )
     errors, results = [], []
     barrier = threading.Barrier(4)
 

@@ -1,4 +1,5 @@
 """Archive (.zip) and spreadsheets: contents, unit scope, refusals, audit."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,7 +11,8 @@ from django.core.files.base import ContentFile
 from openpyxl import load_workbook
 
 from banli.audit.models import AuditEvent
-from banli.cases.models import AssignmentRole as R, Attachment, Reply, ReplyState, ReviewState
+from banli.cases.models import AssignmentRole as R
+from banli.cases.models import Attachment, Reply, ReplyState, ReviewState
 from banli.cases.services import assignment_create, proposal_register, proposal_review
 from banli.errors import NotFound
 from banli.handling.models import Commitment, FollowUp
@@ -22,12 +24,22 @@ def replied(cast):
     """Two proposals: one answered by 工信 (class B with a commitment and an attachment), one by 商务."""
     out = []
     for number, unit, cls in (("20230001", cast.orgs.gx, "B"), ("20230002", cast.orgs.sw, "A")):
-        p = proposal_register(actor=cast.staff_npc, session=cast.npc_session, title=f"关于{number}的建议", lead=cast.deputy, number=number)
+        p = proposal_register(
+            actor=cast.staff_npc,
+            session=cast.npc_session,
+            title=f"关于{number}的建议",
+            lead=cast.deputy,
+            number=number,
+        )
         proposal_review(actor=cast.staff_npc, proposal=p, decision=ReviewState.ACCEPTED)
-        (a,) = assignment_create(actor=cast.staff_npc, proposal=p, units=[(unit, R.SOLE)], assigned_on=dt.date(2023, 3, 1))
+        (a,) = assignment_create(
+            actor=cast.staff_npc, proposal=p, units=[(unit, R.SOLE)], assigned_on=dt.date(2023, 3, 1)
+        )
         a.first_reply_on, a.result_class, a.state = dt.date(2023, 5, 1), cls, "replied"
         a.save()
-        r = Reply.objects.create(assignment=a, state=ReplyState.SENT, result_class=cls, text="答复正文。", sent_on=dt.date(2023, 5, 1))
+        r = Reply.objects.create(
+            assignment=a, state=ReplyState.SENT, result_class=cls, text="答复正文。", sent_on=dt.date(2023, 5, 1)
+        )
         out.append(r)
     b = out[0]
     fu = FollowUp.objects.create(assignment=b.assignment, reply=b, opened_on=dt.date(2023, 5, 1))
@@ -92,7 +104,9 @@ def test_responsibility_list_and_b_ledger_downloads(cast, replied, login):
     resp = client.get("/reports/b-ledger.xlsx", q)
     assert list(load_workbook(io.BytesIO(resp.content)).active.values)[1][7] == "跟踪落实中"
     assert client.get("/reports/b-ledger.xlsx", {**q, "org": cast.orgs.sw.pk}).status_code == 404
-    assert AuditEvent.objects.filter(verb__in=["reports.responsibility_export", "reports.b_ledger_export"]).count() == 2
+    assert (
+        AuditEvent.objects.filter(verb__in=["reports.responsibility_export", "reports.b_ledger_export"]).count() == 2
+    )
 
 
 def test_summary_page_saves_texts_and_shows_the_preview(cast, replied, login):
@@ -100,7 +114,9 @@ def test_summary_page_saves_texts_and_shows_the_preview(cast, replied, login):
     q = f"?session={cast.npc_session.pk}&org={cast.orgs.gx.pk}"
     page = client.get("/reports/summary/" + q).content.decode()
     assert "一、基本情况" in page and "市工业和信息化局共承办市七届人大四次会议建议1件" in page
-    resp = client.post("/reports/summary/" + q, {"version": 0, "practices": "（一）强化组织领导。", "problems": "沟通不够。"})
+    resp = client.post(
+        "/reports/summary/" + q, {"version": 0, "practices": "（一）强化组织领导。", "problems": "沟通不够。"}
+    )
     assert resp.status_code == 302
     page = client.get("/reports/summary/" + q).content.decode()
     assert "（一）强化组织领导。" in page
@@ -113,7 +129,10 @@ def test_summary_lists_b_replies_with_their_commitments(cast, replied):
 
     text = docx_text(services.summary_render(actor=cast.liaison_gx, session=cast.npc_session, org=cast.orgs.gx)[0])
     assert "2023年度市工业和信息化局办理结果类型列为“B类”的答复共1件，其中正在跟踪落实1件：" in text
-    assert "《关于20230001的建议》（20230001，市工业和信息化局），承诺事项：年底前出台扶持办法（2023年12月31日前，落实中）。" in text
+    assert (
+        "《关于20230001的建议》（20230001，市工业和信息化局），承诺事项：年底前出台扶持办法（2023年12月31日前，落实中）。"
+        in text
+    )
     assert "无承诺的事项因客观条件发生较大变化" in text
     # 商务局 has no B reply: the seeds' sentence.
     text = docx_text(services.summary_render(actor=cast.liaison_sw, session=cast.npc_session, org=cast.orgs.sw)[0])
@@ -125,5 +144,7 @@ def test_unit_downloads_its_part_of_the_ledger(cast, replied, login):
     resp = client.get("/reports/ledger.xlsx", {"session": cast.npc_session.pk, "org": cast.orgs.gx.pk})
     rows = list(load_workbook(io.BytesIO(resp.content)).active.values)
     assert rows[0][0] == "编号" and [r[0] for r in rows[1:]] == ["20230001"]
-    assert client.get("/reports/ledger.xlsx", {"session": cast.npc_session.pk, "org": cast.orgs.sw.pk}).status_code == 404
+    assert (
+        client.get("/reports/ledger.xlsx", {"session": cast.npc_session.pk, "org": cast.orgs.sw.pk}).status_code == 404
+    )
     assert AuditEvent.objects.filter(verb="ledger.export", actor=cast.liaison_gx).count() == 1

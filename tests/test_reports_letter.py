@@ -1,4 +1,5 @@
 """The reply letter (答复函): GB/T 9704 layout, content from the reply, scope and audit."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,7 +12,8 @@ from docx import Document
 from docx.oxml.ns import qn
 
 from banli.audit.models import AuditEvent
-from banli.cases.models import AssignmentRole as R, Reply, ReplyState, ReviewState
+from banli.cases.models import AssignmentRole as R
+from banli.cases.models import Reply, ReplyState, ReviewState
 from banli.cases.services import assignment_create, proposal_register, proposal_review
 from banli.errors import DomainError, NotFound
 from banli.reports import services
@@ -22,12 +24,26 @@ BODY = "经认真研究，现就有关问题答复如下。\n一、关于政策�
 
 @pytest.fixture
 def sent(cast):
-    p = proposal_register(actor=cast.staff_npc, session=cast.npc_session, title="关于加快我市数字经济高质量发展的建议", lead=cast.deputy, number="20230064")
+    p = proposal_register(
+        actor=cast.staff_npc,
+        session=cast.npc_session,
+        title="关于加快我市数字经济高质量发展的建议",
+        lead=cast.deputy,
+        number="20230064",
+    )
     proposal_review(actor=cast.staff_npc, proposal=p, decision=ReviewState.ACCEPTED)
-    (a,) = assignment_create(actor=cast.staff_npc, proposal=p, units=[(cast.orgs.gx, R.SOLE)], assigned_on=dt.date(2023, 3, 20))
+    (a,) = assignment_create(
+        actor=cast.staff_npc, proposal=p, units=[(cast.orgs.gx, R.SOLE)], assigned_on=dt.date(2023, 3, 20)
+    )
     return Reply.objects.create(
-        assignment=a, state=ReplyState.SENT, result_class="A", text=BODY, signer="张三", contact_name="李四",
-        contact_phone="0755-88888888", sent_on=dt.date(2023, 6, 20),
+        assignment=a,
+        state=ReplyState.SENT,
+        result_class="A",
+        text=BODY,
+        signer="张三",
+        contact_name="李四",
+        contact_phone="0755-88888888",
+        sent_on=dt.date(2023, 6, 20),
     )
 
 
@@ -41,22 +57,43 @@ def test_letter_has_the_official_document_elements(cast, sent):
     text = _text(content)
     assert name == "答复函_20230064_市工业和信息化局_1.docx"
     for expected in (
-        "深圳市工业和信息化局", "深工信函〔2023〕1号", "签发人：张三", "关于市七届人大四次会议第20230064号建议的答复", "王代表：",
-        "您提出的《关于加快我市数字经济高质量发展的建议》收悉，现答复如下：", "二、关于基础设施。", "感谢您对我们工作的关心和支持。",
-        "2023年6月20日", "（联系人：李四，电话：0755-88888888）", "抄送：市人大常委会选联任工委，市政府办公厅。",
+        "深圳市工业和信息化局",
+        "深工信函〔2023〕1号",
+        "签发人：张三",
+        "关于市七届人大四次会议第20230064号建议的答复",
+        "王代表：",
+        "您提出的《关于加快我市数字经济高质量发展的建议》收悉，现答复如下：",
+        "二、关于基础设施。",
+        "感谢您对我们工作的关心和支持。",
+        "2023年6月20日",
+        "（联系人：李四，电话：0755-88888888）",
+        "抄送：市人大常委会选联任工委，市政府办公厅。",
     ):
         assert expected in text, expected
     assert text.splitlines()[0] == "A"  # class mark first, top right
     assert text.count("深圳市工业和信息化局") == 2  # 发文机关标志 and 落款
-    assert text.index("签发人") < text.index("关于市七届") < text.index("王代表：") < text.index("2023年6月20日") < text.index("抄送")
-    assert AuditEvent.objects.filter(verb="reply.letter_download", actor=cast.liaison_gx, assignment_id=sent.assignment_id).exists()
+    assert (
+        text.index("签发人")
+        < text.index("关于市七届")
+        < text.index("王代表：")
+        < text.index("2023年6月20日")
+        < text.index("抄送")
+    )
+    assert AuditEvent.objects.filter(
+        verb="reply.letter_download", actor=cast.liaison_gx, assignment_id=sent.assignment_id
+    ).exists()
 
 
 def test_letter_page_fonts_and_grid_follow_gbt_9704(cast, sent):
     doc = Document(io.BytesIO(services.reply_letter_render(actor=cast.liaison_gx, reply=sent)[0]))
     sec = doc.sections[0]
     assert (round(sec.page_width.mm), round(sec.page_height.mm)) == (210, 297)
-    assert [round(x.mm) for x in (sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin)] == [37, 35, 28, 26]
+    assert [round(x.mm) for x in (sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin)] == [
+        37,
+        35,
+        28,
+        26,
+    ]
     grid = sec._sectPr.find(qn("w:docGrid"))
     assert grid.get(qn("w:type")) == "lines" and grid.get(qn("w:linePitch")) == "579"
     normal = doc.styles["Normal"]
@@ -74,7 +111,14 @@ def test_letter_page_fonts_and_grid_follow_gbt_9704(cast, sent):
 def test_letter_number_is_given_once_and_counts_up_per_unit_and_year(cast, sent):
     services.reply_letter_render(actor=cast.liaison_gx, reply=sent)
     services.reply_letter_render(actor=cast.leader_gx, reply=sent)
-    second = Reply.objects.create(assignment=sent.assignment, seq=2, state=ReplyState.SENT, result_class="A", text="再次答复", sent_on=dt.date(2023, 9, 1))
+    second = Reply.objects.create(
+        assignment=sent.assignment,
+        seq=2,
+        state=ReplyState.SENT,
+        result_class="A",
+        text="再次答复",
+        sent_on=dt.date(2023, 9, 1),
+    )
     services.reply_letter_render(actor=cast.liaison_gx, reply=second)
     assert [str(n) for n in LetterNumber.objects.order_by("id")] == ["工业函〔2023〕1号", "工业函〔2023〕2号"]
 
@@ -86,11 +130,15 @@ def test_proposer_downloads_own_letter_and_others_get_not_found(cast, sent, logi
         assert resp.status_code in (403, 404), who
     with pytest.raises(NotFound):
         services.reply_letter_render(actor=cast.liaison_sw, reply=sent)
-    assert not AuditEvent.objects.filter(verb="reply.letter_download", actor__in=[cast.liaison_sw, cast.outsider]).exists()
+    assert not AuditEvent.objects.filter(
+        verb="reply.letter_download", actor__in=[cast.liaison_sw, cast.outsider]
+    ).exists()
 
 
 def test_unsent_reply_is_a_preview_for_the_unit_only(cast, sent):
-    draft = Reply.objects.create(assignment=sent.assignment, seq=2, state=ReplyState.DRAFT, result_class="B", text="草稿")
+    draft = Reply.objects.create(
+        assignment=sent.assignment, seq=2, state=ReplyState.DRAFT, result_class="B", text="草稿"
+    )
     content, _ = services.reply_letter_render(actor=cast.liaison_gx, reply=draft)
     assert "（发文字号待签发后生成）" in _text(content)
     assert not LetterNumber.objects.filter(reply=draft).exists()
@@ -119,7 +167,9 @@ def test_doc_settings_are_for_the_units_own_people(cast):
     assert UnitDocSettings.objects.get(unit=cast.orgs.gx).letter_prefix == "深工信函"
 
 
-@pytest.mark.skipif(not (shutil.which("soffice") and shutil.which("pdftotext")), reason="LibreOffice / poppler not installed")
+@pytest.mark.skipif(
+    not (shutil.which("soffice") and shutil.which("pdftotext")), reason="LibreOffice / poppler not installed"
+)
 def test_letter_renders_as_a4_with_22_lines_of_28_characters(cast, sent):
     """Converted by LibreOffice: an A4 page whose full body page has 22 lines of 28 characters."""
     from banli.reports.render import docx_to_pdf
@@ -129,7 +179,9 @@ def test_letter_renders_as_a4_with_22_lines_of_28_characters(cast, sent):
     pdf = docx_to_pdf(services.reply_letter_render(actor=cast.liaison_gx, reply=sent)[0])
     info = subprocess.run(["pdfinfo", "-"], input=pdf, capture_output=True).stdout.decode()
     assert "595.3" in info and "841.8" in info  # A4 in points
-    page2 = subprocess.run(["pdftotext", "-f", "2", "-l", "2", "-layout", "-", "-"], input=pdf, capture_output=True).stdout.decode()
+    page2 = subprocess.run(
+        ["pdftotext", "-f", "2", "-l", "2", "-layout", "-", "-"], input=pdf, capture_output=True
+    ).stdout.decode()
     lines = [line.strip() for line in page2.splitlines() if line.strip() and "—" not in line]
     assert len(lines) == 22
     assert max(len(line.replace(" ", "")) for line in lines) == 28
@@ -138,7 +190,9 @@ def test_letter_renders_as_a4_with_22_lines_of_28_characters(cast, sent):
 def test_doc_settings_page_saves_for_the_liaison_only(cast, login):
     client = login(cast.liaison_gx)
     assert client.get("/reports/doc-settings/").status_code == 200
-    assert client.post("/reports/doc-settings/", {"issuer": "", "letter_prefix": "深工信函", "cc": ""}).status_code == 302
+    assert (
+        client.post("/reports/doc-settings/", {"issuer": "", "letter_prefix": "深工信函", "cc": ""}).status_code == 302
+    )
     assert UnitDocSettings.objects.get(unit=cast.orgs.gx).letter_prefix == "深工信函"
     bad = client.post("/reports/doc-settings/", {"letter_prefix": "深工信函〔2023〕1号"})
     assert "只填机关代字" in bad.content.decode()
@@ -157,10 +211,20 @@ def test_cosigner_gets_the_letter_in_their_own_name(cast, sent):
 
 
 def test_cppcc_letter_says_proposal_and_member(cast):
-    p = proposal_register(actor=cast.staff_cppcc, session=cast.cppcc_session, title="关于推动时尚品牌出海的提案", lead=cast.member, number="20240080")
+    p = proposal_register(
+        actor=cast.staff_cppcc,
+        session=cast.cppcc_session,
+        title="关于推动时尚品牌出海的提案",
+        lead=cast.member,
+        number="20240080",
+    )
     proposal_review(actor=cast.staff_cppcc, proposal=p, decision=ReviewState.ACCEPTED)
-    (a,) = assignment_create(actor=cast.staff_cppcc, proposal=p, units=[(cast.orgs.sw, R.LEAD)], assigned_on=dt.date(2024, 3, 1))
-    r = Reply.objects.create(assignment=a, state=ReplyState.SENT, result_class="B", text="正在推进。", sent_on=dt.date(2024, 6, 3))
+    (a,) = assignment_create(
+        actor=cast.staff_cppcc, proposal=p, units=[(cast.orgs.sw, R.LEAD)], assigned_on=dt.date(2024, 3, 1)
+    )
+    r = Reply.objects.create(
+        assignment=a, state=ReplyState.SENT, result_class="B", text="正在推进。", sent_on=dt.date(2024, 6, 3)
+    )
     text = _text(services.reply_letter_render(actor=cast.leader_sw, reply=r)[0])
     assert "关于市政协七届四次会议第20240080号提案的答复" in text
     assert "陈委员：" in text and "2024年6月3日" in text

@@ -1,4 +1,5 @@
 """The annual work summary states the seeds' numbers exactly, read back from the .docx."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -10,7 +11,6 @@ from docx import Document
 from banli.audit.models import AuditEvent
 from banli.cases.models import (
     Assignment,
-    AssignmentRole as R,
     AssignmentState,
     Channel,
     Contact,
@@ -19,9 +19,12 @@ from banli.cases.models import (
     ReviewState,
     Verdict,
 )
+from banli.cases.models import (
+    AssignmentRole as R,
+)
 from banli.errors import Conflict, NotFound
-from banli.reports import services
 from banli.formatting import pct
+from banli.reports import services
 from banli.reports.models import SummaryText
 
 TODAY = dt.date(2024, 1, 15)
@@ -32,9 +35,14 @@ def _proposals(session, lead, n, *, interim_from=None, prefix=None):
     prefix = prefix or str(session.year)
     objs = [
         Proposal(
-            session=session, number=f"{prefix}{i + 1:04d}", title=f"关于第{i + 1}项工作的{'建议' if session.is_npc else '提案'}",
-            kind=session.proposal_kind, channel=Channel.INTERIM if interim_from is not None and i >= interim_from else Channel.PLENARY,
-            lead=lead, review_state=ReviewState.ACCEPTED, submitted_on=dt.date(session.year, 1, 10),
+            session=session,
+            number=f"{prefix}{i + 1:04d}",
+            title=f"关于第{i + 1}项工作的{'建议' if session.is_npc else '提案'}",
+            kind=session.proposal_kind,
+            channel=Channel.INTERIM if interim_from is not None and i >= interim_from else Channel.PLENARY,
+            lead=lead,
+            review_state=ReviewState.ACCEPTED,
+            submitted_on=dt.date(session.year, 1, 10),
         )
         for i in range(n)
     ]
@@ -43,9 +51,16 @@ def _proposals(session, lead, n, *, interim_from=None, prefix=None):
 
 def _assign(p, unit, role, *, replied_class=None, on=dt.date(2023, 3, 1)):
     return Assignment(
-        proposal=p, unit=unit, role=role, assigned_on=on, sign_due=on + dt.timedelta(days=7), reply_due=on + dt.timedelta(days=90),
-        signed_on=on + dt.timedelta(days=2), state=AssignmentState.REPLIED if replied_class else AssignmentState.HANDLING,
-        first_reply_on=on + dt.timedelta(days=60) if replied_class else None, result_class=replied_class or "",
+        proposal=p,
+        unit=unit,
+        role=role,
+        assigned_on=on,
+        sign_due=on + dt.timedelta(days=7),
+        reply_due=on + dt.timedelta(days=90),
+        signed_on=on + dt.timedelta(days=2),
+        state=AssignmentState.REPLIED if replied_class else AssignmentState.HANDLING,
+        first_reply_on=on + dt.timedelta(days=60) if replied_class else None,
+        result_class=replied_class or "",
     )
 
 
@@ -106,7 +121,10 @@ def build_seed000(cast):
     )
     Contact.objects.bulk_create(
         [Contact(assignment=a, on=dt.date(2023, 4, 1), stage="before", method="phone") for a in due]
-        + [Contact(assignment=a, on=dt.date(2023, 4, 2), stage="during", method="symposium", face_to_face=True) for a in due[:10]]
+        + [
+            Contact(assignment=a, on=dt.date(2023, 4, 2), stage="during", method="symposium", face_to_face=True)
+            for a in due[:10]
+        ]
     )
     return session
 
@@ -147,7 +165,10 @@ def test_bureau_summary_states_seed_000_counts_and_full_satisfaction(cast):
     session = build_seed000(cast)
     content, _ = services.summary_render(actor=cast.liaison_gx, session=session, org=cast.orgs.gx, on=TODAY)
     text = docx_text(content)
-    assert "2023年，市工业和信息化局共承办市七届人大四次会议建议110件，其中主办件34件、分办件15件、会办件59件、承办件2件。" in text
+    assert (
+        "2023年，市工业和信息化局共承办市七届人大四次会议建议110件，其中主办件34件、分办件15件、会办件59件、承办件2件。"
+        in text
+    )
     assert "应有答复51件，已全部答复完毕，办复率100%" in text
     assert "代表已评价的有41件，其中满意件41件，满意率为100%" in text
     # Contacts by method, from the data: 51 phone calls, 10 symposiums, 10 face to face.
@@ -163,7 +184,13 @@ def test_saved_texts_and_showcases_appear_in_their_sections(cast):
     p = Proposal.objects.get(session=session, number="20230003")
     p.is_showcase = True
     p.save()
-    services.summary_text_save(actor=cast.liaison_gx, session=session, org=cast.orgs.gx, practices="（一）加强组织领导。\n局领导亲自部署。", problems="与代表沟通不够主动。")
+    services.summary_text_save(
+        actor=cast.liaison_gx,
+        session=session,
+        org=cast.orgs.gx,
+        practices="（一）加强组织领导。\n局领导亲自部署。",
+        problems="与代表沟通不够主动。",
+    )
     text = docx_text(services.summary_render(actor=cast.liaison_gx, session=session, org=cast.orgs.gx, on=TODAY)[0])
     assert "局领导亲自部署。" in text
     assert f"《{p.title}》（20230003），由市工业和信息化局主办" in text
@@ -173,9 +200,13 @@ def test_saved_texts_and_showcases_appear_in_their_sections(cast):
 
 def test_summary_texts_save_with_version_check(cast):
     s = services.summary_text_save(actor=cast.liaison_gx, session=cast.npc_session, org=cast.orgs.gx, practices="一")
-    services.summary_text_save(actor=cast.leader_gx, session=cast.npc_session, org=cast.orgs.gx, version=s.version, practices="二")
+    services.summary_text_save(
+        actor=cast.leader_gx, session=cast.npc_session, org=cast.orgs.gx, version=s.version, practices="二"
+    )
     with pytest.raises(Conflict):
-        services.summary_text_save(actor=cast.liaison_gx, session=cast.npc_session, org=cast.orgs.gx, version=s.version, practices="三")
+        services.summary_text_save(
+            actor=cast.liaison_gx, session=cast.npc_session, org=cast.orgs.gx, version=s.version, practices="三"
+        )
     assert SummaryText.objects.get().practices == "二"
     assert AuditEvent.objects.filter(verb="summary.save").count() == 2
 
@@ -211,7 +242,9 @@ def test_summary_from_the_imported_seed_002_ledger(tmp_path, db):
     path, session = build_seed002(tmp_path)
     call_command("import-ledger", str(path), "--session", session.code, stdout=StringIO())
     out = tmp_path / "gov.docx"
-    call_command("report", "summary", "--session", session.code, "--org", "市人民政府", "-o", str(out), stdout=StringIO())
+    call_command(
+        "report", "summary", "--session", session.code, "--org", "市人民政府", "-o", str(out), stdout=StringIO()
+    )
     text = docx_text(out.read_bytes())
     assert "共收到提案739件，其中大会提案714件，平时提案25件，经审查立案579件" in text
     assert "交付市政府系统办理567件，占立案提案总数的97.93%" in text
@@ -232,13 +265,18 @@ def test_summary_from_the_imported_seed_000_ledger(tmp_path, db):
     path, session = build_seed000(tmp_path)
     call_command("import-ledger", str(path), "--session", session.code, stdout=StringIO())
     out = tmp_path / "gx.docx"
-    call_command("report", "summary", "--session", session.code, "--org", "市工业和信息化局", "-o", str(out), stdout=StringIO())
+    call_command(
+        "report", "summary", "--session", session.code, "--org", "市工业和信息化局", "-o", str(out), stdout=StringIO()
+    )
     text = docx_text(out.read_bytes())
     assert "其中主办件34件、分办件15件、会办件59件、承办件2件。" in text
     assert "已评价的有41件，其中满意件41件，满意率为100%" in text
 
 
-@pytest.mark.skipif(not (__import__("shutil").which("soffice") and __import__("shutil").which("pdftotext")), reason="LibreOffice / poppler not installed")
+@pytest.mark.skipif(
+    not (__import__("shutil").which("soffice") and __import__("shutil").which("pdftotext")),
+    reason="LibreOffice / poppler not installed",
+)
 def test_summary_renders_as_a4_pages_numbered_like_an_official_document(cast):
     import subprocess
 

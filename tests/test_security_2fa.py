@@ -1,4 +1,5 @@
 """Two-factor authentication (等保2.0 §8.1.4.1 d: two or more authentication techniques; ASVS V2.8)."""
+
 import datetime as dt
 
 import pyotp
@@ -84,7 +85,10 @@ def test_enrolment_then_every_login_asks_for_a_code(client, cast):
     r = other.post(reverse("security:2fa_verify"), {"code": code(secret, later)})
     # A code two steps ahead is outside the allowed drift.
     assert r.status_code == 200 and other.get(reverse("cases:list")).status_code == 302
-    r = other.post(reverse("security:2fa_verify") + "?next=/cases/", {"code": code(secret, timezone.now() + dt.timedelta(seconds=30))})
+    r = other.post(
+        reverse("security:2fa_verify") + "?next=/cases/",
+        {"code": code(secret, timezone.now() + dt.timedelta(seconds=30))},
+    )
     assert r.status_code == 302
     assert other.get(reverse("cases:list")).status_code == 200
 
@@ -109,7 +113,7 @@ def test_wrong_codes_count_as_login_failures_and_lock(client, cast):
     c2 = Client()
     sign_in(c2, "staff_npc", cast.password)
     for _ in range(5):
-        r = c2.post(reverse("security:2fa_verify"), {"code": "000000"})
+        c2.post(reverse("security:2fa_verify"), {"code": "000000"})
     assert services.lockout_active("staff_npc") is not None
     # The lock ended every session, including the already verified one.
     assert client.get(reverse("cases:list")).status_code == 302

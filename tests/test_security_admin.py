@@ -1,4 +1,5 @@
 """三权分立 (等保2.0 §8.1.4.2 a–d): sysadmin, secadmin and auditor with disjoint powers."""
+
 import pytest
 from django.core.checks import run_checks
 from django.urls import reverse
@@ -27,12 +28,16 @@ def test_the_three_admin_roles_share_no_route():
 
 def test_admin_roles_have_no_case_routes():
     for role in ADMINS:
-        assert not any(n.split(":")[0] in ("cases", "handling", "ledger", "stats", "reports") for n in routes_of(role)), role
+        assert not any(
+            n.split(":")[0] in ("cases", "handling", "ledger", "stats", "reports") for n in routes_of(role)
+        ), role
 
 
 @pytest.mark.django_db
 def test_admin_roles_get_no_case_data(cast):
-    proposal_register(actor=cast.staff_npc, session=cast.npc_session, title="关于加强中小企业融资服务的建议", lead=cast.deputy)
+    proposal_register(
+        actor=cast.staff_npc, session=cast.npc_session, title="关于加强中小企业融资服务的建议", lead=cast.deputy
+    )
     for who in ADMINS:
         u = getattr(cast, who)
         assert not proposals_visible_to(u).exists()
@@ -51,7 +56,10 @@ def test_admin_roles_are_refused_the_case_pages(cast, login, who):
 @pytest.mark.django_db
 def test_sysadmin_creates_accounts_without_roles(cast, login):
     c = login(cast.sysadmin)
-    r = c.post(reverse("security:user_create"), {"username": "clerk2", "full_name": "干事二", "org": cast.orgs.npc.pk, "password": "Tmp#2024abc"})
+    r = c.post(
+        reverse("security:user_create"),
+        {"username": "clerk2", "full_name": "干事二", "org": cast.orgs.npc.pk, "password": "Tmp#2024abc"},
+    )
     assert r.status_code == 302
     u = User.objects.get(username="clerk2")
     assert u.roles == frozenset()
@@ -61,11 +69,16 @@ def test_sysadmin_creates_accounts_without_roles(cast, login):
 @pytest.mark.django_db
 @pytest.mark.parametrize("who", ["secadmin", "auditor", "staff_npc"])
 def test_others_cannot_create_accounts(cast, login, who):
-    r = login(getattr(cast, who)).post(reverse("security:user_create"), {"username": "clerk2", "full_name": "x", "org": cast.orgs.npc.pk, "password": "Tmp#2024abc"})
+    r = login(getattr(cast, who)).post(
+        reverse("security:user_create"),
+        {"username": "clerk2", "full_name": "x", "org": cast.orgs.npc.pk, "password": "Tmp#2024abc"},
+    )
     assert r.status_code == 403
     assert not User.objects.filter(username="clerk2").exists()
     with pytest.raises(DomainError):
-        services.user_admin_create(actor=getattr(cast, who), username="clerk3", full_name="x", org=cast.orgs.npc, password="Tmp#2024abc")
+        services.user_admin_create(
+            actor=getattr(cast, who), username="clerk3", full_name="x", org=cast.orgs.npc, password="Tmp#2024abc"
+        )
     assert not User.objects.filter(username="clerk3").exists()
 
 

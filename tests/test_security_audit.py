@@ -1,4 +1,5 @@
 """The audit log: append-only, SM3 hash chain, tamper detection, retention (等保2.0 §8.1.4.3; ASVS V7)."""
+
 import datetime as dt
 
 import pytest
@@ -157,7 +158,9 @@ def test_nothing_younger_than_180_days_is_purged(cast):
 def test_a_forged_purge_anchor_is_caught(cast):
     events = list(AuditEvent.objects.order_by("seq")[:5])
     raw("DELETE FROM audit_auditevent WHERE seq <= %s", [events[3].seq])
-    AuditPurge.objects.create(up_to_seq=events[3].seq, anchor_hash=events[3].hash, purged_count=4, cutoff=timezone.now(), at=timezone.now())
+    AuditPurge.objects.create(
+        up_to_seq=events[3].seq, anchor_hash=events[3].hash, purged_count=4, cutoff=timezone.now(), at=timezone.now()
+    )
     ok, msg = audit_verify()
     assert not ok and "清理" in msg
 
@@ -212,7 +215,10 @@ def test_bulk_appended_events_form_the_same_verifiable_chain(cast):
     from banli.audit.services import audit_record, audit_record_many, audit_verify
 
     before = AuditEvent.objects.count()
-    audit_record_many(actor=cast.staff_npc, entries=[{"verb": "test.bulk", "object_type": "x", "object_id": i, "new": {"i": i}} for i in range(1200)])
+    audit_record_many(
+        actor=cast.staff_npc,
+        entries=[{"verb": "test.bulk", "object_type": "x", "object_id": i, "new": {"i": i}} for i in range(1200)],
+    )
     audit_record(actor=cast.staff_npc, verb="test.after", object_type="x", object_id="last")
     assert AuditEvent.objects.count() == before + 1201
     seqs = list(AuditEvent.objects.order_by("seq").values_list("seq", flat=True))

@@ -1,5 +1,4 @@
 """SM4-GCM encryption of sensitive fields, key outside the database (等保2.0 §8.1.4.8; ASVS V6.2)."""
-import os
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -23,12 +22,14 @@ def test_sm4_gcm_known_vector():
     from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
     enc = Cipher(algorithms.SM4(bytes.fromhex("0123456789abcdeffedcba9876543210")), modes.ECB()).encryptor()
-    assert (enc.update(bytes.fromhex("0123456789abcdeffedcba9876543210")) + enc.finalize()).hex() == "681edf34d206965e86b3e94f536e4246"
+    assert (
+        enc.update(bytes.fromhex("0123456789abcdeffedcba9876543210")) + enc.finalize()
+    ).hex() == "681edf34d206965e86b3e94f536e4246"
 
 
 def test_tampered_ciphertext_is_refused():
     token = encrypt("广东省深圳市福田区", key=KEY)
-    raw = bytearray(__import__("base64").b64decode(token[len(crypto.PREFIX):]))
+    raw = bytearray(__import__("base64").b64decode(token[len(crypto.PREFIX) :]))
     raw[14] ^= 1
     forged = crypto.PREFIX + __import__("base64").b64encode(bytes(raw)).decode()
     with pytest.raises(DecryptionError):

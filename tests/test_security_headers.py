@@ -1,4 +1,5 @@
 """HTTP headers and deployment settings (ASVS V14.4, V3.4; Django's deployment checklist)."""
+
 import os
 import re
 import secrets
@@ -63,7 +64,11 @@ def _production_env(**extra):
 def _check(env):
     return subprocess.run(
         [sys.executable, "-m", "banli", "check", "--deploy", "--fail-level", "WARNING"],
-        env=env, capture_output=True, text=True, timeout=120, cwd=TEMPLATES.parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=TEMPLATES.parent.parent,
     )
 
 
@@ -86,5 +91,11 @@ def test_production_cookies_and_hsts(tmp_path):
         "from django.conf import settings as s;"
         "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS >= 31536000, s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_NAME.startswith('__Host-'), s.DEBUG)"
     )
-    r = subprocess.run([sys.executable, "-c", code], env=_production_env(BANLI_DATA_DIR=str(tmp_path)), capture_output=True, text=True, timeout=60)
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        env=_production_env(BANLI_DATA_DIR=str(tmp_path)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert r.stdout.split() == ["True", "True", "True", "True", "True", "False"], r.stderr

@@ -1,4 +1,5 @@
 """Login failures, lockout and throttling (等保2.0 §8.1.4.1 c; ASVS V2.2.1)."""
+
 import datetime as dt
 
 import pytest
@@ -8,7 +9,7 @@ from django.utils import timezone
 from banli.audit.models import AuditEvent
 from banli.errors import DomainError
 from banli.security import services
-from banli.security.models import LoginAttempt, Lockout
+from banli.security.models import Lockout, LoginAttempt
 
 
 def post_login(client, username, password, ip="10.0.0.1"):
@@ -134,7 +135,9 @@ def test_disabled_account_cannot_sign_in(client, cast):
 
 @pytest.mark.django_db
 def test_open_redirect_is_refused(client, cast):
-    r = client.post(reverse("web:login"), {"username": "liaison_gx", "password": cast.password, "next": "https://evil.example/"})
+    r = client.post(
+        reverse("web:login"), {"username": "liaison_gx", "password": cast.password, "next": "https://evil.example/"}
+    )
     assert r.status_code == 302 and not r["Location"].startswith("https://evil")
 
 
@@ -143,7 +146,17 @@ def test_client_address_behind_a_trusted_proxy(client, cast, settings):
     """Behind the load balancer the throttle and the audit see the user's address, not the proxy's;
     a forged X-Forwarded-For from an untrusted peer is ignored."""
     settings.BANLI_TRUSTED_PROXIES = ["10.0.0.9"]
-    client.post(reverse("web:login"), {"username": "liaison_gx", "password": "bad-Pass1"}, REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR="203.0.113.7, 10.0.0.9")
-    client.post(reverse("web:login"), {"username": "liaison_gx", "password": "bad-Pass1"}, REMOTE_ADDR="198.51.100.1", HTTP_X_FORWARDED_FOR="203.0.113.99")
+    client.post(
+        reverse("web:login"),
+        {"username": "liaison_gx", "password": "bad-Pass1"},
+        REMOTE_ADDR="10.0.0.9",
+        HTTP_X_FORWARDED_FOR="203.0.113.7, 10.0.0.9",
+    )
+    client.post(
+        reverse("web:login"),
+        {"username": "liaison_gx", "password": "bad-Pass1"},
+        REMOTE_ADDR="198.51.100.1",
+        HTTP_X_FORWARDED_FOR="203.0.113.99",
+    )
     assert list(LoginAttempt.objects.order_by("at").values_list("ip", flat=True)) == ["203.0.113.7", "198.51.100.1"]
     assert AuditEvent.objects.filter(verb="auth.login_failed", ip="203.0.113.7").exists()

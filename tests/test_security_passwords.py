@@ -1,5 +1,7 @@
 """Password policy (等保2.0 §8.1.4.1 a: complexity and periodic change; ASVS V2.1)."""
+
 import datetime as dt
+import itertools
 
 import pytest
 from django.contrib.auth.password_validation import validate_password
@@ -46,7 +48,7 @@ def test_good_passwords_pass(cast, password):
 def test_none_of_the_last_five_passwords_may_be_reused(cast):
     u = cast.liaison_gx
     chain = [cast.password, "Qz7#mkpw1", "Qz7#mkpw2", "Qz7#mkpw3", "Qz7#mkpw4", "Qz7#mkpw5"]
-    for old, new in zip(chain, chain[1:]):
+    for old, new in itertools.pairwise(chain):
         services.password_change(actor=u, old_password=old, new_password=new)
     for recent in chain[1:]:
         with pytest.raises(DomainError, match="最近 5 次"):
@@ -70,13 +72,18 @@ def test_change_needs_the_current_password_and_writes_nothing_otherwise(cast):
 @pytest.mark.django_db
 def test_first_login_forces_a_password_change(cast, settings):
     settings.BANLI_FORCE_PASSWORD_CHANGE = True
-    u = services.user_admin_create(actor=cast.sysadmin, username="newclerk", full_name="新干事", org=cast.orgs.npc, password="Tmp#2024abc")
+    u = services.user_admin_create(
+        actor=cast.sysadmin, username="newclerk", full_name="新干事", org=cast.orgs.npc, password="Tmp#2024abc"
+    )
     services.role_grant(actor=cast.secadmin, user=u, role="body_staff")
     c = sign_in(Client(), "newclerk", "Tmp#2024abc")
     for url in (reverse("cases:list"), reverse("web:home")):
         r = c.get(url)
         assert r.status_code == 302 and r["Location"] == reverse("security:password_change")
-    r = c.post(reverse("security:password_change"), {"old_password": "Tmp#2024abc", "new_password": "Mine#2024xyz", "new_password2": "Mine#2024xyz"})
+    r = c.post(
+        reverse("security:password_change"),
+        {"old_password": "Tmp#2024abc", "new_password": "Mine#2024xyz", "new_password2": "Mine#2024xyz"},
+    )
     assert r.status_code == 302
     assert c.get(reverse("cases:list")).status_code == 200
 
@@ -97,9 +104,13 @@ def test_admin_reset_forces_a_change_and_ends_sessions(cast, settings):
 def test_password_expires_after_ninety_days(cast, settings):
     settings.BANLI_PASSWORD_MAX_AGE_DAYS = 90
     c = sign_in(Client(), "handler_gx", cast.password)
-    UserSecurity.objects.filter(user=cast.handler_gx).update(password_changed_at=timezone.now() - dt.timedelta(days=89))
+    UserSecurity.objects.filter(user=cast.handler_gx).update(
+        password_changed_at=timezone.now() - dt.timedelta(days=89)
+    )
     assert c.get(reverse("cases:list")).status_code == 200
-    UserSecurity.objects.filter(user=cast.handler_gx).update(password_changed_at=timezone.now() - dt.timedelta(days=91))
+    UserSecurity.objects.filter(user=cast.handler_gx).update(
+        password_changed_at=timezone.now() - dt.timedelta(days=91)
+    )
     r = c.get(reverse("cases:list"))
     assert r.status_code == 302 and r["Location"] == reverse("security:password_change")
 

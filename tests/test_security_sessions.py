@@ -1,4 +1,5 @@
 """Server-side sessions: idle and absolute timeouts, ending every session (等保2.0 §8.1.4.1 b; ASVS V3.3)."""
+
 import datetime as dt
 
 import pytest

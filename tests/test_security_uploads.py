@@ -1,5 +1,6 @@
 """Uploads validated by content (SPEC §13; ASVS V12.1–V12.5): type by magic bytes, ≤ 20 MB,
 zip bombs and path traversal refused, macros refused, safe display names."""
+
 import io
 import struct
 import zipfile
@@ -20,7 +21,12 @@ def png() -> bytes:
     def chunk(t, d):
         return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
 
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)) + chunk(b"IDAT", zlib.compress(b"\x00\x00")) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
 
 
 def zipped(members: dict[str, bytes]) -> bytes:
@@ -31,7 +37,11 @@ def zipped(members: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
-DOCX_MEMBERS = {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>", "_rels/.rels": b"<Relationships/>"}
+DOCX_MEMBERS = {
+    "[Content_Types].xml": b"<Types/>",
+    "word/document.xml": b"<w:document/>",
+    "_rels/.rels": b"<Relationships/>",
+}
 DOCX = zipped(DOCX_MEMBERS)
 OFD = zipped({"OFD.xml": b"<ofd:OFD/>", "Doc_0/Document.xml": b"<ofd:Document/>"})
 
@@ -176,7 +186,9 @@ def test_stored_files_have_random_names_outside_the_web_root(cast, client, setti
 
     from banli.cases.services import attachment_add, proposal_register
 
-    p = proposal_register(actor=cast.staff_npc, session=cast.npc_session, title="关于加强数据安全的建议", lead=cast.deputy)
+    p = proposal_register(
+        actor=cast.staff_npc, session=cast.npc_session, title="关于加强数据安全的建议", lead=cast.deputy
+    )
     att = attachment_add(actor=cast.staff_npc, proposal=p, file=up("../../答复函.pdf", PDF))
     stored = Path(att.file.path).resolve()
     assert "答复函" not in att.file.name and ".." not in att.file.name
@@ -197,7 +209,9 @@ def test_upload_through_the_case_page_checks_content(cast, login):
     from banli.cases.models import Attachment
     from banli.cases.services import proposal_register
 
-    p = proposal_register(actor=cast.staff_npc, session=cast.npc_session, title="关于加强数据安全的建议", lead=cast.deputy)
+    p = proposal_register(
+        actor=cast.staff_npc, session=cast.npc_session, title="关于加强数据安全的建议", lead=cast.deputy
+    )
     c = login(cast.staff_npc)
     url = reverse("cases:attachment_add", args=[p.pk])
     before = AuditEvent.objects.count()

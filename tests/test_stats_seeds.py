@@ -1,4 +1,5 @@
 """The Done-when figures of the seeds, through `banli import-ledger` and `banli stats --json`."""
+
 import json
 from io import StringIO
 
@@ -34,7 +35,12 @@ def test_seed002_government_system_figures(tmp_path):
     assert s["replies_sent"] == 616
     assert s["reply_rate"] == 1.0
     assert s["class_counts"] == {"A": 461, "B": 119, "C": 32, "D": 4}
-    assert {k: round(v, 4) for k, v in s["class_rates"].items()} == {"A": 0.7484, "B": 0.1932, "C": 0.0519, "D": 0.0065}
+    assert {k: round(v, 4) for k, v in s["class_rates"].items()} == {
+        "A": 0.7484,
+        "B": 0.1932,
+        "C": 0.0519,
+        "D": 0.0065,
+    }
     # The court's 8 and the 4 unassigned are outside the government system.
     everything = _stats("--session", session.code)
     assert everything["assigned"] == 575

@@ -1,4 +1,5 @@
 """stats_for / stats_cases (SPEC §9): definitions, scope, constant queries, lists behind numbers."""
+
 import datetime as dt
 import json
 from io import StringIO
@@ -9,7 +10,7 @@ from django.core.management import CommandError, call_command
 from banli.cases.models import Assignment, AssignmentState, Contact, Evaluation, Proposal, Reply
 from banli.handling.models import FollowUp, PointDecision, SuggestionPoint
 from banli.ledger.services import ledger_import
-from banli.stats.selectors import ASSIGNMENT_KEYS, KEYS, PROPOSAL_KEYS, stats_cases, stats_for
+from banli.stats.selectors import KEYS, PROPOSAL_KEYS, stats_cases, stats_for
 
 from .seed_ledgers import write_xlsx
 
@@ -30,16 +31,41 @@ def scenario_rows(o, n=1, offset=0):
         h = {"交办日期": D(2023, 3, 1), "签收日期": D(2023, 3, 3)}
         rows += [
             # replied on time, A, phone before reply, satisfied
-            row(num(1), 承办单位=o.gx.name, 办理方式="主办", **h, 答复日期=D(2023, 5, 1), 答复类别="A", 沟通方式="电话", 评价="满意"),
+            row(
+                num(1),
+                承办单位=o.gx.name,
+                办理方式="主办",
+                **h,
+                答复日期=D(2023, 5, 1),
+                答复类别="A",
+                沟通方式="电话",
+                评价="满意",
+            ),
             row(num(1), 承办单位=o.sw.name, 办理方式="会办", **h),
             # replied late (due 2023-06-01), B, face to face
-            row(num(2), 承办单位=o.sw.name, 办理方式="分办", 交办日期=D(2023, 3, 1), 答复日期=D(2023, 6, 20), 答复类别="B", 沟通方式="座谈会"),
+            row(
+                num(2),
+                承办单位=o.sw.name,
+                办理方式="分办",
+                交办日期=D(2023, 3, 1),
+                答复日期=D(2023, 6, 20),
+                答复类别="B",
+                沟通方式="座谈会",
+            ),
             # unanswered, overdue by TODAY; never signed
             row(num(2), 承办单位=o.lh.name, 办理方式="分办", 交办日期=D(2023, 3, 1)),
             # unanswered, not yet due on TODAY (assigned 2023-07-20), signed on time
             row(num(3), 承办单位=o.gx.name, 办理方式="承办", 交办日期=D(2023, 7, 20), 签收日期=D(2023, 7, 21)),
             # outside the government system
-            row(num(4), 承办单位=o.court.name, 办理方式="承办", **h, 答复日期=D(2023, 4, 1), 答复类别="C", 评价="不满意"),
+            row(
+                num(4),
+                承办单位=o.court.name,
+                办理方式="承办",
+                **h,
+                答复日期=D(2023, 4, 1),
+                答复类别="C",
+                评价="不满意",
+            ),
             row(num(5), 立案状态="不立案", 来源="平时"),
             row(num(6), 立案状态="并案", 并入编号=num(1)),
             row(num(7)),  # accepted, not assigned
@@ -49,22 +75,57 @@ def scenario_rows(o, n=1, offset=0):
 
 @pytest.fixture
 def session(cast, tmp_path):
-    ledger_import(actor=None, session=cast.npc_session, source=write_xlsx(scenario_rows(cast.orgs), tmp_path / "s.xlsx"), today=TODAY)
+    ledger_import(
+        actor=None,
+        session=cast.npc_session,
+        source=write_xlsx(scenario_rows(cast.orgs), tmp_path / "s.xlsx"),
+        today=TODAY,
+    )
     return cast.npc_session
 
 
 EXPECTED_KEYS = [
-    "received", "by_channel", "accepted", "not_accepted", "merged", "accept_rate", "assigned", "assigned_share", "by_role",
-    "replies_due", "replies_sent", "reply_rate", "on_time_sign_rate", "on_time_reply_rate", "class_counts", "class_rates",
-    "evaluated", "satisfied", "basically_satisfied", "unsatisfied", "satisfaction_rate", "full_satisfaction_rate",
-    "contact_rate", "face_to_face_rate", "b_open", "b_converted", "adoption_rate", "overdue",
+    "received",
+    "by_channel",
+    "accepted",
+    "not_accepted",
+    "merged",
+    "accept_rate",
+    "assigned",
+    "assigned_share",
+    "by_role",
+    "replies_due",
+    "replies_sent",
+    "reply_rate",
+    "on_time_sign_rate",
+    "on_time_reply_rate",
+    "class_counts",
+    "class_rates",
+    "evaluated",
+    "satisfied",
+    "basically_satisfied",
+    "unsatisfied",
+    "satisfaction_rate",
+    "full_satisfaction_rate",
+    "contact_rate",
+    "face_to_face_rate",
+    "b_open",
+    "b_converted",
+    "adoption_rate",
+    "overdue",
 ]
 
 
 def test_figures_of_a_small_session(cast, session):
     s = stats_for(sessions=[session], today=TODAY)
     assert list(s) == EXPECTED_KEYS
-    assert (s["received"], s["by_channel"], s["accepted"], s["not_accepted"], s["merged"]) == (7, {"plenary": 6, "interim": 1}, 5, 1, 1)
+    assert (s["received"], s["by_channel"], s["accepted"], s["not_accepted"], s["merged"]) == (
+        7,
+        {"plenary": 6, "interim": 1},
+        5,
+        1,
+        1,
+    )
     assert s["accept_rate"] == 5 / 7
     assert s["assigned"] == 4 and s["assigned_share"] == 4 / 5
     assert s["by_role"] == {"lead": 1, "co": 1, "separate": 2, "sole": 2}
@@ -98,8 +159,18 @@ def test_intake_is_the_sessions_while_the_rest_follows_the_org(cast, session):
 def test_zero_denominators_give_none_never_zero(cast):
     s = stats_for(sessions=[cast.cppcc_session])
     assert s["received"] == 0
-    for key in ("accept_rate", "assigned_share", "reply_rate", "on_time_sign_rate", "on_time_reply_rate", "satisfaction_rate",
-                "full_satisfaction_rate", "contact_rate", "face_to_face_rate", "adoption_rate"):
+    for key in (
+        "accept_rate",
+        "assigned_share",
+        "reply_rate",
+        "on_time_sign_rate",
+        "on_time_reply_rate",
+        "satisfaction_rate",
+        "full_satisfaction_rate",
+        "contact_rate",
+        "face_to_face_rate",
+        "adoption_rate",
+    ):
         assert s[key] is None, key
     assert s["class_rates"] == {"A": None, "B": None, "C": None, "D": None}
 
@@ -127,17 +198,36 @@ def test_latest_evaluation_decides_and_current_class_counts(cast, session):
 def test_withdrawn_and_sub_assignments_are_not_counted_twice(cast, session):
     o = cast.orgs
     district = Assignment.objects.get(unit=o.lh)
-    Assignment.objects.create(proposal=district.proposal, unit=o.lh_fgj, role="sole", parent=district, assigned_on=D(2023, 3, 5), reply_due=D(2023, 6, 5))
+    Assignment.objects.create(
+        proposal=district.proposal,
+        unit=o.lh_fgj,
+        role="sole",
+        parent=district,
+        assigned_on=D(2023, 3, 5),
+        reply_due=D(2023, 6, 5),
+    )
     Assignment.objects.filter(unit=o.court).update(state=AssignmentState.WITHDRAWN)
     everything = stats_for(sessions=[session], today=TODAY)
     assert everything["replies_due"] == 4 and everything["by_role"]["sole"] == 1
-    assert stats_for(sessions=[session], org=o.lh, today=TODAY)["by_role"] == {"lead": 0, "co": 0, "separate": 1, "sole": 0}
-    assert stats_for(sessions=[session], org=o.lh_fgj, today=TODAY)["by_role"] == {"lead": 0, "co": 0, "separate": 0, "sole": 1}
+    assert stats_for(sessions=[session], org=o.lh, today=TODAY)["by_role"] == {
+        "lead": 0,
+        "co": 0,
+        "separate": 1,
+        "sole": 0,
+    }
+    assert stats_for(sessions=[session], org=o.lh_fgj, today=TODAY)["by_role"] == {
+        "lead": 0,
+        "co": 0,
+        "separate": 0,
+        "sole": 1,
+    }
 
 
 def test_adoption_rate_from_point_decisions(cast, session):
     reply = Reply.objects.get(assignment__unit=cast.orgs.gx, assignment__proposal__number="20230001")
-    points = [SuggestionPoint.objects.create(proposal=reply.assignment.proposal, seq=i, text=f"第{i}条") for i in (1, 2, 3)]
+    points = [
+        SuggestionPoint.objects.create(proposal=reply.assignment.proposal, seq=i, text=f"第{i}条") for i in (1, 2, 3)
+    ]
     for p, d in zip(points, ["adopted", "partial", "not_adopted"]):
         PointDecision.objects.create(reply=reply, point=p, decision=d)
     assert stats_for(sessions=[session], today=TODAY)["adoption_rate"] == 1.5 / 3
@@ -163,10 +253,17 @@ def test_every_list_has_as_many_rows_as_its_number(cast, session, org_attr):
 
 def test_query_count_is_constant_whatever_the_size(cast, tmp_path, django_assert_max_num_queries):
     o = cast.orgs
-    ledger_import(actor=None, session=cast.npc_session, source=write_xlsx(scenario_rows(o, 1), tmp_path / "a.xlsx"), today=TODAY)
+    ledger_import(
+        actor=None, session=cast.npc_session, source=write_xlsx(scenario_rows(o, 1), tmp_path / "a.xlsx"), today=TODAY
+    )
     with django_assert_max_num_queries(6):
         small = stats_for(sessions=[cast.npc_session], org=o.gov, today=TODAY)
-    ledger_import(actor=None, session=cast.npc_session, source=write_xlsx(scenario_rows(o, 30, offset=100), tmp_path / "b.xlsx"), today=TODAY)
+    ledger_import(
+        actor=None,
+        session=cast.npc_session,
+        source=write_xlsx(scenario_rows(o, 30, offset=100), tmp_path / "b.xlsx"),
+        today=TODAY,
+    )
     with django_assert_max_num_queries(6):
         big = stats_for(sessions=[cast.npc_session], org=o.gov, today=TODAY)
     assert big["received"] == 31 * small["received"]
@@ -176,7 +273,7 @@ def test_stats_command_json_table_and_errors(cast, session):
     out = StringIO()
     call_command("stats", "--session", f"{session.code},{cast.cppcc_session.code}", "--json", stdout=out)
     data = json.loads(out.getvalue())
-    assert data["received"] == 7 and list(data)[0] == "received"
+    assert data["received"] == 7 and next(iter(data)) == "received"
     out = StringIO()
     call_command("stats", "--session", session.code, "--org", cast.orgs.gov.name, stdout=out)
     assert "办复率" in out.getvalue() and "市政府办公厅" in out.getvalue()

@@ -1,4 +1,5 @@
 """The Chinese text pipeline: normalisation, user dictionary, genre words, highlighting."""
+
 import zhconv
 
 from banli.textintel.models import DictTerm

@@ -1,4 +1,5 @@
 """Unit recommendation: trained from past assignments, stored, explained, followed-or-not recorded."""
+
 import datetime as dt
 
 import pytest
@@ -35,7 +36,9 @@ COURT = [
 @pytest.fixture
 def trained(cast):
     o = cast.orgs
-    past = session_create(code="SZ7-3", name="市七届人大三次会议", body=o.npc, year=2022, start_date=dt.date(2022, 2, 20))
+    past = session_create(
+        code="SZ7-3", name="市七届人大三次会议", body=o.npc, year=2022, start_date=dt.date(2022, 2, 20)
+    )
     for i, (t, c) in enumerate(GX):
         p = register(cast, past, t, c, number=f"2022{i + 1:04d}")
         assignment_create(actor=cast.staff_npc, proposal=p, units=[(o.gx, "lead"), (o.lh, "co")])
@@ -160,10 +163,18 @@ def test_session_reindex_after_a_bulk_import_runs_on_commit(cast, django_capture
     from banli.textintel.index import index_session_on_commit
     from banli.textintel.models import SearchDoc
 
-    Proposal.objects.bulk_create([
-        Proposal(session=cast.npc_session, number=f"2023{i:04d}", title=f"关于低空经济第{i}项的建议", kind="suggestion", lead=cast.deputy)
-        for i in range(1, 4)
-    ])
+    Proposal.objects.bulk_create(
+        [
+            Proposal(
+                session=cast.npc_session,
+                number=f"2023{i:04d}",
+                title=f"关于低空经济第{i}项的建议",
+                kind="suggestion",
+                lead=cast.deputy,
+            )
+            for i in range(1, 4)
+        ]
+    )
     assert not SearchDoc.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
         index_session_on_commit(cast.npc_session)

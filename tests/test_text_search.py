@@ -1,4 +1,5 @@
 """Full-text search within the user's scope; index kept in step with writes."""
+
 import datetime as dt
 
 from banli.cases.models import Contact, Reply
@@ -44,9 +45,16 @@ def test_search_is_limited_to_the_users_scope(cast):
 
 def _reply_and_contact(cast, w):
     a = w.past_upstairs.assignments.get(unit=cast.orgs.gx)
-    draft = Reply.objects.create(assignment=a, result_class="A", text="关于工业上楼，我局已出台产业用房租金补贴办法。", state="draft")
-    contact = Contact.objects.create(assignment=a, on=dt.date(2022, 4, 1), stage="before", method="visit",
-                                     summary="上门走访代表，听取工业上楼项目选址意见。")
+    draft = Reply.objects.create(
+        assignment=a, result_class="A", text="关于工业上楼，我局已出台产业用房租金补贴办法。", state="draft"
+    )
+    contact = Contact.objects.create(
+        assignment=a,
+        on=dt.date(2022, 4, 1),
+        stage="before",
+        method="visit",
+        summary="上门走访代表，听取工业上楼项目选址意见。",
+    )
     from banli.textintel.index import reindex
 
     reindex(DocKind.REPLY, [draft.pk])
@@ -56,7 +64,7 @@ def _reply_and_contact(cast, w):
 
 def test_draft_replies_only_for_the_unit_sent_ones_for_others(cast):
     w = build_world(cast)
-    a, draft, _ = _reply_and_contact(cast, w)
+    _a, draft, _ = _reply_and_contact(cast, w)
     assert (DocKind.REPLY, draft.pk) in _found(cast.liaison_gx, "租金补贴")
     assert (DocKind.REPLY, draft.pk) not in _found(cast.staff_npc, "租金补贴")
     assert (DocKind.REPLY, draft.pk) not in _found(cast.deputy_user, "租金补贴")
@@ -81,8 +89,13 @@ def test_contacts_only_for_those_who_see_internal_work(cast):
 
 def test_index_follows_registration_and_edits_after_commit(cast, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        p = proposal_register(actor=cast.staff_npc, session=cast.npc_session, title="关于推广免申即享惠企政策的建议",
-                              content="惠企政策申报流程繁琐。", lead=cast.deputy)
+        p = proposal_register(
+            actor=cast.staff_npc,
+            session=cast.npc_session,
+            title="关于推广免申即享惠企政策的建议",
+            content="惠企政策申报流程繁琐。",
+            lead=cast.deputy,
+        )
     assert {d.object_id for d in selectors.search(cast.staff_npc, "免申即享").docs} == {p.pk}
     with django_capture_on_commit_callbacks(execute=True):
         proposal_update(actor=cast.staff_npc, proposal=p, version=p.version, title="关于扩大首贷贴息范围的建议")
@@ -96,7 +109,9 @@ def test_nothing_is_indexed_when_the_transaction_rolls_back(cast, django_capture
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         try:
             with transaction.atomic():
-                proposal_register(actor=cast.staff_npc, session=cast.npc_session, title="关于低空经济的建议", lead=cast.deputy)
+                proposal_register(
+                    actor=cast.staff_npc, session=cast.npc_session, title="关于低空经济的建议", lead=cast.deputy
+                )
                 raise RuntimeError
         except RuntimeError:
             pass
@@ -106,7 +121,9 @@ def test_nothing_is_indexed_when_the_transaction_rolls_back(cast, django_capture
 def test_search_page_highlights_matches_and_paginates(cast, login):
     w = build_world(cast)
     for i in range(25):
-        proposal_register(actor=cast.staff_npc, session=w.cur, title=f"关于工业上楼第{i}期项目的建议", lead=cast.deputy)
+        proposal_register(
+            actor=cast.staff_npc, session=w.cur, title=f"关于工业上楼第{i}期项目的建议", lead=cast.deputy
+        )
     from banli.textintel.index import index_session
 
     index_session(w.cur)

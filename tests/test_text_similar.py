@@ -1,4 +1,5 @@
 """Similar proposals, merge suggestions and topic clusters on realistic proposals."""
+
 from banli.audit.models import AuditEvent
 from banli.cases.models import ReviewState
 from banli.textintel import selectors, similarity
@@ -40,8 +41,9 @@ def test_same_topic_in_a_past_session_is_listed_with_how_it_was_handled(cast):
 
 def test_similar_while_typing_finds_duplicates_of_the_current_and_past_sessions(cast):
     w = build_world(cast)
-    data = selectors.similar_for_text(cast.staff_npc, body=cast.orgs.npc, session=w.cur,
-                                      title="关于推进工业上楼的建议", content="")
+    data = selectors.similar_for_text(
+        cast.staff_npc, body=cast.orgs.npc, session=w.cur, title="关于推进工业上楼的建议", content=""
+    )
     assert w.a.pk in _ids(data["same"]) and w.past_upstairs.pk in _ids(data["past"])
     assert w.elderly.pk not in _ids(data["same"])
 
@@ -108,8 +110,12 @@ def test_clusters_group_a_topic_and_name_it_by_its_terms(cast):
     from banli.cases.services import proposal_register
 
     # a session big enough to cluster: the world plus more proposals on two topics
-    for i, t in enumerate(["关于扩大社区长者食堂覆盖面的建议", "关于社区长者食堂运营补贴的建议", "关于发展老年助餐服务长者食堂的建议"]):
-        proposal_register(actor=cast.staff_npc, session=w.cur, title=t, content="老年人助餐难，社区长者食堂不足。", lead=cast.deputy)
+    for _i, t in enumerate(
+        ["关于扩大社区长者食堂覆盖面的建议", "关于社区长者食堂运营补贴的建议", "关于发展老年助餐服务长者食堂的建议"]
+    ):
+        proposal_register(
+            actor=cast.staff_npc, session=w.cur, title=t, content="老年人助餐难，社区长者食堂不足。", lead=cast.deputy
+        )
     from banli.textintel.index import index_session
 
     index_session(w.cur)
@@ -138,9 +144,15 @@ def test_seed_004_style_traditional_text_with_pinyin_glosses_matches_its_simplif
     from .test_text_support import register
 
     s = cast.cppcc_session
-    trad = register(cast, s, "關於推動龍華區產業用房(fáng)建設的提案",
-                    "市政協(xié)委員建議加快龍華區產業用房(fáng)供給，推進工業上樓，降低企業租金。")
-    simp = register(cast, s, "关于加快龙华区产业用房供给的提案", "建议推进工业上楼，增加龙华区产业用房，降低企业租金成本。")
+    trad = register(
+        cast,
+        s,
+        "關於推動龍華區產業用房(fáng)建設的提案",
+        "市政協(xié)委員建議加快龍華區產業用房(fáng)供給，推進工業上樓，降低企業租金。",
+    )
+    simp = register(
+        cast, s, "关于加快龙华区产业用房供给的提案", "建议推进工业上楼，增加龙华区产业用房，降低企业租金成本。"
+    )
     other = register(cast, s, "关于加强社区养老服务的提案", "建议建设社区长者食堂，发展居家养老。")
     index_session(s)
     data = selectors.similar_for_proposal(cast.staff_cppcc, trad)

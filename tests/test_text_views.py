@@ -1,4 +1,5 @@
 """Pages, panels, export, dictionary editing and commands of text intelligence, per role."""
+
 import io
 import json
 

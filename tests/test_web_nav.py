@@ -1,4 +1,5 @@
 """Navigation by role (banli/web/context.py) and the landing page."""
+
 import pytest
 from django.test import RequestFactory
 

@@ -4,18 +4,30 @@ Lead unit 市工信局 with two co units (市商务局, 龙华区) plus a separa
 for an adjustment and is replaced by 龙华区发改局). Along the way: the per-assignment timeline,
 the derived statuses and the SPEC §9 figures.
 """
+
 import datetime as dt
 
 import pytest
 from django.urls import reverse
+from django.utils.timezone import localdate as today
 
-from banli.cases.models import Assignment, AssignmentRole as R, AssignmentState as S, Proposal, ProposalStatus, ReviewState
+from banli.cases import deadlines
+from banli.cases.models import (
+    Assignment,
+    Proposal,
+    ProposalStatus,
+    ReviewState,
+)
+from banli.cases.models import (
+    AssignmentRole as R,
+)
+from banli.cases.models import (
+    AssignmentState as S,
+)
 from banli.cases.selectors import with_status
 from banli.cases.services import assignment_create, proposal_register, proposal_review
 from banli.handling.models import FollowUp, FollowUpState
-from banli.cases import deadlines
 from banli.orgs.services import user_create
-from django.utils.timezone import localdate as today
 
 try:
     from banli.stats.selectors import stats_for
@@ -40,20 +52,33 @@ def _flash(resp):
 def walk(cast, client):
     o = cast.orgs
     p = proposal_register(
-        actor=cast.staff_npc, session=cast.npc_session, title="关于推动工业上楼降低中小企业成本的建议", lead=cast.deputy,
-        cosigners=[cast.cosigner], content="一、扩大工业上楼供给。\n二、降低租金。\n三、完善配套。",
+        actor=cast.staff_npc,
+        session=cast.npc_session,
+        title="关于推动工业上楼降低中小企业成本的建议",
+        lead=cast.deputy,
+        cosigners=[cast.cosigner],
+        content="一、扩大工业上楼供给。\n二、降低租金。\n三、完善配套。",
     )
     p = proposal_review(actor=cast.staff_npc, proposal=p, decision=ReviewState.ACCEPTED)
     lead, co_sw, co_lh, sep = assignment_create(
         actor=cast.staff_npc, proposal=p, units=[(o.gx, R.LEAD), (o.sw, R.CO), (o.lh, R.CO), (o.court, R.SEPARATE)]
     )
-    leader_fgj = user_create(username="leader_fgj", org=o.lh_fgj, roles=["unit_leader"], password=cast.password, full_name="区发改局长", validate=False)
+    leader_fgj = user_create(
+        username="leader_fgj",
+        org=o.lh_fgj,
+        roles=["unit_leader"],
+        password=cast.password,
+        full_name="区发改局长",
+        validate=False,
+    )
 
     def as_(user):
         client.force_login(user)
         return client
 
-    return dict(cast=cast, p=p, lead=lead, co_sw=co_sw, co_lh=co_lh, sep=sep, as_=as_, client=client, leader_fgj=leader_fgj)
+    return dict(
+        cast=cast, p=p, lead=lead, co_sw=co_sw, co_lh=co_lh, sep=sep, as_=as_, client=client, leader_fgj=leader_fgj
+    )
 
 
 def post(c, name, pk, data=None, follow=True):
@@ -64,7 +89,7 @@ def panel(html, a):
     """The assignment panel of `a` on the case page (not the page-wide history)."""
     start = html.index(f'data-assignment="{a.pk}"')
     end = html.find("data-assignment=", start + 10)
-    return html[start:end if end != -1 else len(html)]
+    return html[start : end if end != -1 else len(html)]
 
 
 def case_page(c, p):
@@ -97,7 +122,12 @@ def test_one_proposal_walks_from_assignment_to_closure_through_the_web(walk):
     assert sep.role == R.SEPARATE and sep.state == S.PENDING_SIGN and sep.sign_due
 
     # --- every unit signs ---
-    for user, a in ((cast.liaison_gx, lead), (cast.liaison_sw, co_sw), (cast.liaison_lh, co_lh), (cast.liaison_lh_fgj, sep)):
+    for user, a in (
+        (cast.liaison_gx, lead),
+        (cast.liaison_sw, co_sw),
+        (cast.liaison_lh, co_lh),
+        (cast.liaison_lh_fgj, sep),
+    ):
         post(as_(user), "sign", a.pk, {"once": f"sign-{a.pk}"})
         assert _state(a) == S.HANDLING
         a.refresh_from_db()
@@ -112,22 +142,42 @@ def test_one_proposal_walks_from_assignment_to_closure_through_the_web(walk):
     c = as_(cast.liaison_gx)
     resp = c.get(reverse("handling:plan", args=[lead.pk]))
     assert resp.status_code == 200
-    resp = c.post(reverse("handling:plan", args=[lead.pk]), {
-        "version": "0", "lead_dept": o.gx_industry.pk, "assist_depts": [o.gx_sme.pk], "responsible_leader": cast.leader_gx.pk,
-        "responsible_person": cast.handler_gx.pk, "internal_due": (lead.reply_due - dt.timedelta(days=10)).isoformat(),
-        "text": "产业处牵头研究工业上楼政策，中小处配合测算租金。", "distribute": "1",
-    }, follow=True)
+    resp = c.post(
+        reverse("handling:plan", args=[lead.pk]),
+        {
+            "version": "0",
+            "lead_dept": o.gx_industry.pk,
+            "assist_depts": [o.gx_sme.pk],
+            "responsible_leader": cast.leader_gx.pk,
+            "responsible_person": cast.handler_gx.pk,
+            "internal_due": (lead.reply_due - dt.timedelta(days=10)).isoformat(),
+            "text": "产业处牵头研究工业上楼政策，中小处配合测算租金。",
+            "distribute": "1",
+        },
+        follow=True,
+    )
     assert resp.status_code == 200
-    assert set(lead.tasks.values_list("dept__name", flat=True)) == {"市工业和信息化局产业发展处", "市工业和信息化局中小企业处"}
+    assert set(lead.tasks.values_list("dept__name", flat=True)) == {
+        "市工业和信息化局产业发展处",
+        "市工业和信息化局中小企业处",
+    }
     assert case_page(as_(cast.handler_gx), p)
     assert case_page(as_(cast.handler_gx_sme), p)
 
     # --- contacts (办前 face-to-face) ---
     c = as_(cast.handler_gx)
-    resp = c.post(reverse("handling:contact", args=[lead.pk]), {
-        "on": today().isoformat(), "stage": "before", "method": "visit", "participants": "王代表、产业处",
-        "summary": "上门听取王代表对工业上楼的意见", "leader": "",
-    }, follow=True)
+    resp = c.post(
+        reverse("handling:contact", args=[lead.pk]),
+        {
+            "on": today().isoformat(),
+            "stage": "before",
+            "method": "visit",
+            "participants": "王代表、产业处",
+            "summary": "上门听取王代表对工业上楼的意见",
+            "leader": "",
+        },
+        follow=True,
+    )
     assert resp.status_code == 200
     assert lead.contacts.get().face_to_face is True
 
@@ -141,8 +191,14 @@ def test_one_proposal_walks_from_assignment_to_closure_through_the_web(walk):
     page = c.get(reverse("handling:reply", args=[lead.pk])).content.decode()
     assert "商务局意见：支持工业上楼配套商业。" in page and "龙华区意见：已规划两处工业上楼园区。" in page
     draft = {
-        "version": "0", "result_class": "A", "text": "王代表：您好！关于工业上楼……（第一稿）", "signer": "", "contact_name": "张三",
-        "contact_phone": "0755-88886666", "disclosure": "public", "disclosure_reason": "",
+        "version": "0",
+        "result_class": "A",
+        "text": "王代表：您好！关于工业上楼……（第一稿）",
+        "signer": "",
+        "contact_name": "张三",
+        "contact_phone": "0755-88886666",
+        "disclosure": "public",
+        "disclosure_reason": "",
     }
     resp = c.post(reverse("handling:reply", args=[lead.pk]), draft, follow=True)
     assert resp.status_code == 200
@@ -166,7 +222,10 @@ def test_one_proposal_walks_from_assignment_to_closure_through_the_web(walk):
     reply.refresh_from_db()
     c = as_(cast.handler_gx)
     assert "请补充租金补贴的具体标准" in c.get(reverse("handling:reply", args=[lead.pk])).content.decode()
-    c.post(reverse("handling:reply", args=[lead.pk]), {**draft, "version": str(reply.version), "text": "王代表：您好！……租金补贴标准为每平方米每月10元（第二稿）"})
+    c.post(
+        reverse("handling:reply", args=[lead.pk]),
+        {**draft, "version": str(reply.version), "text": "王代表：您好！……租金补贴标准为每平方米每月10元（第二稿）"},
+    )
     c = as_(cast.liaison_gx)
     post(c, "reply_submit", reply.pk)
     post(as_(cast.leader_gx), "reply_approve", reply.pk)
@@ -183,7 +242,10 @@ def test_one_proposal_walks_from_assignment_to_closure_through_the_web(walk):
 
     # --- the separate unit replies on its own ---
     c = as_(cast.liaison_lh_fgj)
-    c.post(reverse("handling:reply", args=[sep.pk]), {**draft, "version": "0", "text": "区发改局答复：已纳入年度计划。", "result_class": "C"})
+    c.post(
+        reverse("handling:reply", args=[sep.pk]),
+        {**draft, "version": "0", "text": "区发改局答复：已纳入年度计划。", "result_class": "C"},
+    )
     sep_reply = sep.replies.get()
     post(c, "reply_submit", sep_reply.pk)
     post(as_(w["leader_fgj"]), "reply_approve", sep_reply.pk)
@@ -206,10 +268,20 @@ def test_one_proposal_walks_from_assignment_to_closure_through_the_web(walk):
     assert "请补充租金补贴的具体标准" not in page  # the leader's internal return comment
     assert "第一稿" not in page
     assert "评价答复" in page
-    resp = c.post(reverse("handling:evaluate", args=[lead.pk]), {
-        "attitude": "satisfied", "result": "unsatisfied", "visited": "1", "heard_via": "走访", "addresses": "基本针对",
-        "leader_replied": "0", "verdict": "unsatisfied", "comment": "租金补贴过低，未解决实际问题",
-    }, follow=True)
+    resp = c.post(
+        reverse("handling:evaluate", args=[lead.pk]),
+        {
+            "attitude": "satisfied",
+            "result": "unsatisfied",
+            "visited": "1",
+            "heard_via": "走访",
+            "addresses": "基本针对",
+            "leader_replied": "0",
+            "verdict": "unsatisfied",
+            "comment": "租金补贴过低，未解决实际问题",
+        },
+        follow=True,
+    )
     assert resp.status_code == 200
     assert _state(lead) == S.REHANDLING
     lead.refresh_from_db()
@@ -217,7 +289,10 @@ def test_one_proposal_walks_from_assignment_to_closure_through_the_web(walk):
     assert lead.rehandling_due >= deadlines.add_months(today(), 1)
     # the co-signer may evaluate too; it is recorded but the lead proposer's verdict drives the case
     c = as_(cast.cosigner_user)
-    c.post(reverse("handling:evaluate", args=[sep.pk]), {"attitude": "satisfied", "result": "basically", "verdict": "basically"})
+    c.post(
+        reverse("handling:evaluate", args=[sep.pk]),
+        {"attitude": "satisfied", "result": "basically", "verdict": "basically"},
+    )
     assert sep.evaluations.get().proposer == cast.cosigner
     assert _state(sep) == S.REPLIED
     # the outsider may not evaluate at all
@@ -225,10 +300,18 @@ def test_one_proposal_walks_from_assignment_to_closure_through_the_web(walk):
 
     # --- re-handling: a second reply, class B with a commitment ---
     c = as_(cast.handler_gx)
-    resp = c.post(reverse("handling:reply", args=[lead.pk]), {
-        **draft, "version": "0", "result_class": "B", "text": "第二次答复：租金补贴提高并列入明年计划。",
-        "c0_text": "出台工业上楼租金补贴新办法", "c0_due": (today() + dt.timedelta(days=180)).isoformat(),
-    }, follow=True)
+    resp = c.post(
+        reverse("handling:reply", args=[lead.pk]),
+        {
+            **draft,
+            "version": "0",
+            "result_class": "B",
+            "text": "第二次答复：租金补贴提高并列入明年计划。",
+            "c0_text": "出台工业上楼租金补贴新办法",
+            "c0_due": (today() + dt.timedelta(days=180)).isoformat(),
+        },
+        follow=True,
+    )
     second = lead.replies.exclude(pk=reply.pk).get()
     assert second.seq == 2 and second.commitments.count() == 1
     post(as_(cast.liaison_gx), "reply_submit", second.pk)
@@ -238,10 +321,16 @@ def test_one_proposal_walks_from_assignment_to_closure_through_the_web(walk):
     assert lead.state == S.REPLIED and lead.result_class == "B" and lead.first_reply_on == today()
 
     # --- 满意; the B commitment keeps the case open under follow-up ---
-    as_(cast.deputy_user).post(reverse("handling:evaluate", args=[lead.pk]), {"attitude": "satisfied", "result": "satisfied", "verdict": "satisfied"})
+    as_(cast.deputy_user).post(
+        reverse("handling:evaluate", args=[lead.pk]),
+        {"attitude": "satisfied", "result": "satisfied", "verdict": "satisfied"},
+    )
     assert _state(lead) == S.FOLLOW_UP
     # and the separate unit's lead-proposer evaluation closes it
-    as_(cast.deputy_user).post(reverse("handling:evaluate", args=[sep.pk]), {"attitude": "satisfied", "result": "basically", "verdict": "basically"})
+    as_(cast.deputy_user).post(
+        reverse("handling:evaluate", args=[sep.pk]),
+        {"attitude": "satisfied", "result": "basically", "verdict": "basically"},
+    )
     assert _state(sep) == S.CLOSED
     assert _status(p) == ProposalStatus.REPLIED
     if stats_for is not None:
@@ -272,9 +361,21 @@ def test_one_proposal_walks_from_assignment_to_closure_through_the_web(walk):
 
     # --- the timeline: everything that happened, who and when ---
     page = panel(case_page(as_(cast.liaison_gx), p), lead)
-    for words in ("签收", "制定办理方案", "分办至", "办前沟通（上门走访，见面）", "收到会办单位市商务局的会办意见",
-                  "退回第1次答复稿：请补充租金补贴的具体标准", "签发第1次答复", "正式答复（第1次，A类）", "王代表评价：不满意",
-                  "评价不满意，重新办理", "正式答复（第2次，B类）", "B类转A类", "办结（B类已转A类）"):
+    for words in (
+        "签收",
+        "制定办理方案",
+        "分办至",
+        "办前沟通（上门走访，见面）",
+        "收到会办单位市商务局的会办意见",
+        "退回第1次答复稿：请补充租金补贴的具体标准",
+        "签发第1次答复",
+        "正式答复（第1次，A类）",
+        "王代表评价：不满意",
+        "评价不满意，重新办理",
+        "正式答复（第2次，B类）",
+        "B类转A类",
+        "办结（B类已转A类）",
+    ):
         assert words in page, words
     assert "产业处承办人" in page and "工信分管领导" in page  # who did it
     # the proposer's view of the same timeline leaves out the internal steps

@@ -1,4 +1,5 @@
 """Keeps the current request's client address for audit events written during it."""
+
 import contextvars
 import ipaddress
 

@@ -1,4 +1,5 @@
 """Writing and verifying the audit chain."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,7 +31,7 @@ def _digest(prev_hash: str, fields: dict, algorithm: str = CHAIN_ALGORITHM) -> s
     return hashlib.new(algorithm, (prev_hash + payload).encode("utf-8")).hexdigest()
 
 
-def _hash_ok(prev_hash: str, e: "AuditEvent") -> bool:
+def _hash_ok(prev_hash: str, e: AuditEvent) -> bool:
     if _digest(prev_hash, _hashed_fields(e), CHAIN_ALGORITHM) == e.hash:
         return True
     legacy = _hashed_fields(e, legacy=True)
@@ -40,7 +41,7 @@ def _hash_ok(prev_hash: str, e: "AuditEvent") -> bool:
 def _hashed_fields(e: AuditEvent, *, legacy: bool = False) -> dict:
     fields = {
         "seq": e.seq,
-        "at": e.at.astimezone(dt.timezone.utc).isoformat(timespec="microseconds"),
+        "at": e.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
         "actor": e.actor_id,
         "ip": e.ip,
         "verb": e.verb,
@@ -119,11 +120,19 @@ def audit_record_many(*, actor, entries: list[dict], ip: str | None = None) -> i
             obj = e.get("obj")
             seq += 1
             event = AuditEvent(
-                seq=seq, at=now, actor=actor_obj, actor_name=name, ip=ip, verb=e["verb"],
+                seq=seq,
+                at=now,
+                actor=actor_obj,
+                actor_name=name,
+                ip=ip,
+                verb=e["verb"],
                 object_type=e.get("object_type") or (obj._meta.model_name if obj is not None else ""),
                 object_id=str(e.get("object_id") or (obj.pk if obj is not None else "") or ""),
-                proposal_id=e.get("proposal_id"), assignment_id=e.get("assignment_id"),
-                summary=e.get("summary", "")[:300], old=_canonical(e.get("old")), new=_canonical(e.get("new")),
+                proposal_id=e.get("proposal_id"),
+                assignment_id=e.get("assignment_id"),
+                summary=e.get("summary", "")[:300],
+                old=_canonical(e.get("old")),
+                new=_canonical(e.get("new")),
                 prev_hash=prev,
             )
             event.hash = prev = _digest(prev, _hashed_fields(event))
@@ -164,7 +173,9 @@ def audit_verify() -> tuple[bool, str]:
             return False, f"审计记录 #{e.seq} 被篡改（{e.verb} {e.object_type}:{e.object_id}）"
         if not purge_confirmed and e.verb == "audit.purge" and isinstance(e.new, dict):
             anchor = AuditPurge.objects.filter(up_to_seq=start - 1).first()
-            purge_confirmed = e.new.get("up_to_seq") == start - 1 and e.new.get("anchor_hash") == (anchor.anchor_hash if anchor else None)
+            purge_confirmed = e.new.get("up_to_seq") == start - 1 and e.new.get("anchor_hash") == (
+                anchor.anchor_hash if anchor else None
+            )
         prev = e.hash
         expected_seq += 1
     head = AuditChainHead.objects.filter(pk=1).first()

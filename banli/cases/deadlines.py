@@ -11,6 +11,7 @@ Each year is loaded once and cached in this process for `CACHE_SECONDS`; writes 
 Periods counted in days or months whose last day is not a working day end on the next working
 day (民法典第二百零三条: 期间的最后一日是法定休假日的，以法定休假日结束的次日为期间的最后一日).
 """
+
 from __future__ import annotations
 
 import calendar

@@ -1,4 +1,5 @@
 """Forms of the case UI. They parse and validate input; the services decide and write."""
+
 from __future__ import annotations
 
 from django import forms
@@ -50,11 +51,9 @@ def _bs(form: forms.Form) -> None:
     """Bootstrap classes on every widget. Fields with errors get aria-invalid from Django, which
     app.css styles like Bootstrap's is-invalid (looking at form.errors here would validate the
     form before subclasses finish setting it up)."""
-    for name, field in form.fields.items():
+    for _name, field in form.fields.items():
         w = field.widget
-        if isinstance(w, (forms.CheckboxInput,)):
-            css = "form-check-input"
-        elif isinstance(w, forms.RadioSelect):
+        if isinstance(w, (forms.CheckboxInput, forms.RadioSelect)):
             css = "form-check-input"
         elif isinstance(w, forms.Select):
             css = "form-select"
@@ -71,11 +70,19 @@ YES_NO = [("", "全部"), ("1", "是"), ("0", "否")]
 class ProposalFilterForm(forms.Form):
     """GET parameters of the proposal list; an invalid value is ignored, never an error page."""
 
-    session = forms.ModelChoiceField(label="届次", queryset=Session.objects.none(), required=False, empty_label="全部届次")
-    status = forms.ChoiceField(label="办理状态", choices=[("", "全部状态")] + list(ProposalStatus.choices), required=False)
+    session = forms.ModelChoiceField(
+        label="届次", queryset=Session.objects.none(), required=False, empty_label="全部届次"
+    )
+    status = forms.ChoiceField(
+        label="办理状态", choices=[("", "全部状态")] + list(ProposalStatus.choices), required=False
+    )
     review = forms.ChoiceField(label="立案", choices=[("", "全部")] + list(ReviewState.choices), required=False)
-    unit = forms.ModelChoiceField(label="承办单位", queryset=Org.objects.none(), required=False, empty_label="全部单位")
-    role = forms.ChoiceField(label="办理方式", choices=[("", "全部方式")] + list(AssignmentRole.choices), required=False)
+    unit = forms.ModelChoiceField(
+        label="承办单位", queryset=Org.objects.none(), required=False, empty_label="全部单位"
+    )
+    role = forms.ChoiceField(
+        label="办理方式", choices=[("", "全部方式")] + list(AssignmentRole.choices), required=False
+    )
     key = forms.ChoiceField(label="重点", choices=YES_NO, required=False)
     q = forms.CharField(label="编号/标题", required=False, max_length=100)
 
@@ -133,7 +140,9 @@ class ProposalRegisterForm(forms.Form):
     number = forms.CharField(label="编号", max_length=20, required=False)
     title = forms.CharField(label="标题", max_length=300)
     content = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 10}), required=False)
-    channel = forms.ChoiceField(label="来源", choices=Channel.choices, initial=Channel.PLENARY, widget=forms.RadioSelect)
+    channel = forms.ChoiceField(
+        label="来源", choices=Channel.choices, initial=Channel.PLENARY, widget=forms.RadioSelect
+    )
     lead = forms.CharField(label="领衔人", max_length=100)
     cosigners = forms.CharField(label="联名人（附议）", max_length=2000, required=False)
     group = forms.CharField(label="代表团/界别", max_length=100, required=False)
@@ -144,7 +153,9 @@ class ProposalRegisterForm(forms.Form):
     def __init__(self, *args, sessions=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["session"].queryset = sessions if sessions is not None else Session.objects.none()
-        self.fields["session"].error_messages.update(required="请选择届次会议。", invalid_choice="请选择本机构的届次会议。")
+        self.fields["session"].error_messages.update(
+            required="请选择届次会议。", invalid_choice="请选择本机构的届次会议。"
+        )
         self.fields["title"].error_messages.update(required="请填写标题。", max_length="标题不能超过 300 字。")
         self.fields["lead"].error_messages.update(required="请填写领衔人。")
         self.fields["submitted_on"].error_messages.update(invalid="请填写有效日期，如 2024-01-15。")
@@ -152,7 +163,9 @@ class ProposalRegisterForm(forms.Form):
         self.fields["submitted_on"].initial = timezone.localdate()
         self.fields["title"].widget.attrs["placeholder"] = "关于……的建议 / 提案"
         self.fields["lead"].widget.attrs.update(list="proposer-names", autocomplete="off")
-        self.fields["cosigners"].widget.attrs.update(placeholder="多个姓名用“、”或“，”分隔", list="proposer-names", autocomplete="off")
+        self.fields["cosigners"].widget.attrs.update(
+            placeholder="多个姓名用“、”或“，”分隔", list="proposer-names", autocomplete="off"
+        )
         self.fields["topic"].widget.attrs.update(list="topic-names", autocomplete="off")
         _bs(self)
 
@@ -190,7 +203,9 @@ class ProposalEditForm(ProposalRegisterForm):
 
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(label="审查结果", choices=ReviewState.choices[1:], widget=forms.RadioSelect)
-    reason = forms.CharField(label="理由/审查意见", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000)
+    reason = forms.CharField(
+        label="理由/审查意见", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=2000
+    )
     merge_number = forms.CharField(label="并入编号", max_length=20, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -198,7 +213,9 @@ class ReviewForm(forms.Form):
         super().__init__(*args, **kwargs)
         if choices is not None:
             self.fields["decision"].choices = [(v, l) for v, l in ReviewState.choices if v in choices]
-        self.fields["decision"].error_messages.update(required="请选择审查结果。", invalid_choice="当前状态下不能作此审查。")
+        self.fields["decision"].error_messages.update(
+            required="请选择审查结果。", invalid_choice="当前状态下不能作此审查。"
+        )
         self.fields["merge_number"].widget.attrs["placeholder"] = "本届另一件的编号"
         _bs(self)
 
@@ -214,7 +231,9 @@ class ReviewForm(forms.Form):
 class KeyForm(forms.Form):
     is_key = forms.BooleanField(label="重点建议/提案", required=False)
     leader = forms.CharField(label="领衔督办领导", max_length=50, required=False)
-    plan = forms.CharField(label="重点办理计划", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=4000)
+    plan = forms.CharField(
+        label="重点办理计划", widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=4000
+    )
     is_hard = forms.BooleanField(label="“重难特”件", required=False)
     is_showcase = forms.BooleanField(label="典型案例", required=False)
 
@@ -248,7 +267,9 @@ class AssignForm(forms.Form):
     lead = UnitChoiceField(label="主办单位", queryset=Org.objects.none(), required=False, empty_label="（无）")
     co = UnitMultipleChoiceField(label="会办单位", queryset=Org.objects.none(), required=False)
     separate = UnitMultipleChoiceField(label="分办单位", queryset=Org.objects.none(), required=False)
-    sole = UnitChoiceField(label="承办（单独承办）单位", queryset=Org.objects.none(), required=False, empty_label="（无）")
+    sole = UnitChoiceField(
+        label="承办（单独承办）单位", queryset=Org.objects.none(), required=False, empty_label="（无）"
+    )
     assigned_on = forms.DateField(label="交办日期", widget=DateInput())
     parent = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

@@ -1,4 +1,5 @@
 """Sessions, proposers, proposals and their assignments (SPEC §1, §3, §4)."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -53,7 +54,12 @@ class Proposer(models.Model):
     id_number = EncryptedTextField("身份证号", blank=True)
     address = EncryptedTextField("通讯地址", blank=True)
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name="登录账号", null=True, blank=True, on_delete=models.SET_NULL, related_name="proposer"
+        settings.AUTH_USER_MODEL,
+        verbose_name="登录账号",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="proposer",
     )
 
     class Meta:
@@ -114,7 +120,9 @@ class Proposal(models.Model):
     topic = models.CharField("类别", max_length=50, blank=True)
     submitted_on = models.DateField("提交日期", null=True, blank=True)
 
-    review_state = models.CharField("立案状态", max_length=14, choices=ReviewState.choices, default=ReviewState.SUBMITTED)
+    review_state = models.CharField(
+        "立案状态", max_length=14, choices=ReviewState.choices, default=ReviewState.SUBMITTED
+    )
     review_reason = models.TextField("审查意见", blank=True)
     merged_into = models.ForeignKey(
         "self", verbose_name="并入", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_from"
@@ -126,7 +134,9 @@ class Proposal(models.Model):
     is_hard = models.BooleanField("重难特件", default=False)
     is_showcase = models.BooleanField("典型案例", default=False)
 
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
@@ -191,11 +201,20 @@ class Assignment(models.Model):
     proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="assignments")
     unit = models.ForeignKey(Org, verbose_name="承办单位", on_delete=models.PROTECT, related_name="assignments")
     role = models.CharField("办理方式", max_length=10, choices=AssignmentRole.choices)
-    state = models.CharField("状态", max_length=22, choices=AssignmentState.choices, default=AssignmentState.PENDING_SIGN)
-    parent = models.ForeignKey(
-        "self", verbose_name="上级交办", null=True, blank=True, on_delete=models.PROTECT, related_name="sub_assignments"
+    state = models.CharField(
+        "状态", max_length=22, choices=AssignmentState.choices, default=AssignmentState.PENDING_SIGN
     )
-    assigned_by = models.ForeignKey(Org, verbose_name="交办机关", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上级交办",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sub_assignments",
+    )
+    assigned_by = models.ForeignKey(
+        Org, verbose_name="交办机关", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     assigned_on = models.DateField("交办日期")
     sign_due = models.DateField("签收期限", null=True, blank=True)
     reply_due = models.DateField("答复期限", null=True, blank=True)
@@ -262,16 +281,25 @@ class Reply(models.Model):
     disclosure = models.CharField("公开", max_length=8, choices=Disclosure.choices, blank=True)
     disclosure_reason = models.CharField("不公开理由", max_length=200, blank=True)
     sent_on = models.DateField("答复日期", null=True, blank=True)
-    correction_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections")
+    correction_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections"
+    )
     correction_reason = models.TextField("更正理由", blank=True)
     missing_opinion_reason = models.TextField("缺少会办意见的说明", blank=True)
     return_comment = models.TextField("退回意见", blank=True)
     submitted_at = models.DateTimeField("提交审核时间", null=True, blank=True)
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="签发领导", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="签发领导",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     approved_at = models.DateTimeField("签发时间", null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
@@ -323,7 +351,9 @@ class Contact(models.Model):
     participants = models.CharField("参加人员", max_length=300, blank=True)
     summary = models.TextField("情况摘要", blank=True)
     leader = models.CharField("带队领导", max_length=50, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -355,7 +385,9 @@ class Evaluation(models.Model):
     verdict = models.CharField("总体评价", max_length=12, choices=Verdict.choices)
     comment = models.TextField("意见", blank=True)
     on = models.DateField("评价日期")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -366,7 +398,7 @@ class Evaluation(models.Model):
         return f"{self.assignment} {self.get_verdict_display()}"
 
 
-def attachment_path(instance: "Attachment", filename: str) -> str:
+def attachment_path(instance: Attachment, filename: str) -> str:
     # Random stored names; the original name is kept in the row only.
     import uuid
 
@@ -375,14 +407,18 @@ def attachment_path(instance: "Attachment", filename: str) -> str:
 
 class Attachment(models.Model):
     proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="attachments")
-    assignment = models.ForeignKey(Assignment, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments")
+    assignment = models.ForeignKey(
+        Assignment, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments"
+    )
     reply = models.ForeignKey(Reply, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments")
     contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="attachments")
     file = models.FileField(upload_to=attachment_path)
     name = models.CharField("文件名", max_length=200)
     size = models.PositiveIntegerField(default=0)
     content_type = models.CharField(max_length=100, blank=True)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -399,7 +435,14 @@ class DeptTask(models.Model):
     assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="tasks")
     dept = models.ForeignKey(Org, verbose_name="处室", on_delete=models.PROTECT, related_name="tasks")
     is_lead = models.BooleanField("牵头处室", default=False)
-    handler = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="承办人", null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks")
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="承办人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tasks",
+    )
     due = models.DateField("内部期限", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

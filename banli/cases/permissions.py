@@ -2,6 +2,7 @@
 
 Object scope (which proposal, which assignment) is applied by the selectors and services on top.
 """
+
 CASE_ROLES = {"body_staff", "coordinator", "unit_liaison", "unit_leader", "handler", "proposer"}
 # Who may 交办: body staff, the coordinating office within its subtree, a district's liaison one level down.
 ASSIGNING_ROLES = {"body_staff", "coordinator", "unit_liaison"}

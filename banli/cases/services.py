@@ -1,10 +1,11 @@
 """Writes on proposals and assignments. Each action: permission, guard, write, audit — one transaction."""
+
 from __future__ import annotations
 
 import datetime as dt
 import re
 from collections import Counter
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -18,8 +19,8 @@ from . import deadlines
 from .models import (
     Assignment,
     AssignmentRole,
-    Attachment,
     AssignmentState,
+    Attachment,
     Channel,
     JointKind,
     Proposal,
@@ -60,14 +61,23 @@ def _check_version(obj, version: int | None) -> None:
 # --- sessions and proposers --------------------------------------------------------------------
 
 
-def session_create(*, actor=None, code: str, name: str, body: Org, year: int, start_date=None, end_date=None) -> Session:
+def session_create(
+    *, actor=None, code: str, name: str, body: Org, year: int, start_date=None, end_date=None
+) -> Session:
     if body.kind not in BODY_KINDS:
         raise DomainError(f"“{body.name}”不是人大或政协机构，不能设立届次会议。", field="body")
     if Session.objects.filter(code=code).exists():
         raise DomainError(f"届次代码“{code}”已存在。", field="code")
     with transaction.atomic():
-        s = Session.objects.create(code=code, name=name, body=body, year=year, start_date=start_date, end_date=end_date)
-        audit_record(actor=actor, verb="session.create", obj=s, new={"code": code, "name": name, "body": body.name, "year": year})
+        s = Session.objects.create(
+            code=code, name=name, body=body, year=year, start_date=start_date, end_date=end_date
+        )
+        audit_record(
+            actor=actor,
+            verb="session.create",
+            obj=s,
+            new={"code": code, "name": name, "body": body.name, "year": year},
+        )
     return s
 
 
@@ -77,8 +87,32 @@ def proposer_get_or_create(*, body: Org, name: str, kind: str | None = None, gro
     if p:
         return p
     if kind is None:
-        collective_words = ("委员会", "工会", "民盟", "民建", "民进", "农工", "致公", "九三", "台盟", "民革", "团", "联合会", "界", "小组", "代表团", "妇联", "侨联", "工商联", "科协")
-        kind = ProposerKind.COLLECTIVE if any(w in name for w in collective_words) and len(name) > 4 else ProposerKind.INDIVIDUAL
+        collective_words = (
+            "委员会",
+            "工会",
+            "民盟",
+            "民建",
+            "民进",
+            "农工",
+            "致公",
+            "九三",
+            "台盟",
+            "民革",
+            "团",
+            "联合会",
+            "界",
+            "小组",
+            "代表团",
+            "妇联",
+            "侨联",
+            "工商联",
+            "科协",
+        )
+        kind = (
+            ProposerKind.COLLECTIVE
+            if any(w in name for w in collective_words) and len(name) > 4
+            else ProposerKind.INDIVIDUAL
+        )
     return Proposer.objects.create(body=body, name=name, kind=kind, group=group)
 
 
@@ -90,7 +124,7 @@ def next_number(session: Session) -> str:
     nums = Proposal.objects.filter(session=session, number__startswith=prefix).values_list("number", flat=True)
     best = 0
     for n in nums:
-        tail = n[len(prefix):]
+        tail = n[len(prefix) :]
         if tail.isdigit():
             best = max(best, int(tail))
     return f"{prefix}{best + 1:04d}"
@@ -132,7 +166,11 @@ def proposal_register(
         raise DomainError(f"编号 {number} 在本届会议中已被使用。", field="number")
     if joint_kind is None:
         joint_kind = (
-            JointKind.COLLECTIVE if lead.kind == ProposerKind.COLLECTIVE else JointKind.JOINT if cosigners else JointKind.INDIVIDUAL
+            JointKind.COLLECTIVE
+            if lead.kind == ProposerKind.COLLECTIVE
+            else JointKind.JOINT
+            if cosigners
+            else JointKind.INDIVIDUAL
         )
     with transaction.atomic():
         p = Proposal.objects.create(
@@ -151,7 +189,14 @@ def proposal_register(
         )
         if cosigners:
             p.cosigners.set([c for c in cosigners if c.pk != lead.pk])
-        audit_record(actor=actor, verb="proposal.register", obj=p, proposal_id=p.pk, summary=f"登记 {number}《{title}》", new=proposal_snapshot(p))
+        audit_record(
+            actor=actor,
+            verb="proposal.register",
+            obj=p,
+            proposal_id=p.pk,
+            summary=f"登记 {number}《{title}》",
+            new=proposal_snapshot(p),
+        )
     return p
 
 
@@ -175,7 +220,15 @@ def proposal_update(*, actor, proposal: Proposal, version: int | None, **fields)
         p.refresh_from_db()
         if cosigners is not None:
             p.cosigners.set([c for c in cosigners if c.pk != p.lead_id])
-        audit_record(actor=actor, verb="proposal.update", obj=p, proposal_id=p.pk, summary="修改登记信息", old=old, new=proposal_snapshot(p))
+        audit_record(
+            actor=actor,
+            verb="proposal.update",
+            obj=p,
+            proposal_id=p.pk,
+            summary="修改登记信息",
+            old=old,
+            new=proposal_snapshot(p),
+        )
     return p
 
 
@@ -187,7 +240,13 @@ REVIEW_TRANSITIONS = {
 
 
 def proposal_review(
-    *, actor, proposal: Proposal, decision: str, reason: str = "", merge_into: Proposal | None = None, version: int | None = None
+    *,
+    actor,
+    proposal: Proposal,
+    decision: str,
+    reason: str = "",
+    merge_into: Proposal | None = None,
+    version: int | None = None,
 ) -> Proposal:
     """Review (立案审查): accept, not accept with a reason, or merge into another proposal of the session."""
     _require_body_staff(actor, proposal.session)
@@ -210,7 +269,10 @@ def proposal_review(
             if merge_into.pk == p.pk or merge_into.session_id != p.session_id:
                 raise DomainError("只能并入本届会议的另一件建议/提案。", field="merge_into")
             if merge_into.review_state in (ReviewState.MERGED, ReviewState.NOT_ACCEPTED):
-                raise DomainError(f"编号 {merge_into.number} 本身已{merge_into.get_review_state_display()}，不能作为并案主件。", field="merge_into")
+                raise DomainError(
+                    f"编号 {merge_into.number} 本身已{merge_into.get_review_state_display()}，不能作为并案主件。",
+                    field="merge_into",
+                )
             p.merged_into = merge_into
         p.review_state = decision
         p.review_reason = reason.strip()
@@ -223,22 +285,52 @@ def proposal_review(
             ReviewState.MERGED: f"并入 {merge_into.number if merge_into else ''}",
         }[decision]
         audit_record(
-            actor=actor, verb="proposal.review", obj=p, proposal_id=p.pk, summary=summary, old=old,
-            new={"review_state": p.review_state, "review_reason": p.review_reason, "merged_into": merge_into.number if merge_into else None},
+            actor=actor,
+            verb="proposal.review",
+            obj=p,
+            proposal_id=p.pk,
+            summary=summary,
+            old=old,
+            new={
+                "review_state": p.review_state,
+                "review_reason": p.review_reason,
+                "merged_into": merge_into.number if merge_into else None,
+            },
         )
         if merge_into is not None:
-            audit_record(actor=actor, verb="proposal.merge_received", obj=merge_into, proposal_id=merge_into.pk, summary=f"{p.number} 并入本件")
+            audit_record(
+                actor=actor,
+                verb="proposal.merge_received",
+                obj=merge_into,
+                proposal_id=merge_into.pk,
+                summary=f"{p.number} 并入本件",
+            )
     return p
 
 
-def proposal_set_key(*, actor, proposal: Proposal, is_key: bool, leader: str = "", plan: str = "", is_hard: bool | None = None, is_showcase: bool | None = None) -> Proposal:
+def proposal_set_key(
+    *,
+    actor,
+    proposal: Proposal,
+    is_key: bool,
+    leader: str = "",
+    plan: str = "",
+    is_hard: bool | None = None,
+    is_showcase: bool | None = None,
+) -> Proposal:
     """Mark or unmark a key proposal (重点), with the leader who leads or supervises it."""
     _require_body_staff(actor, proposal.session)
     if is_key and not leader.strip():
         raise DomainError("重点建议/提案须填写领衔督办领导。", field="leader")
     with transaction.atomic():
         p = Proposal.objects.select_for_update().get(pk=proposal.pk)
-        old = {"is_key": p.is_key, "key_leader": p.key_leader, "key_plan": p.key_plan, "is_hard": p.is_hard, "is_showcase": p.is_showcase}
+        old = {
+            "is_key": p.is_key,
+            "key_leader": p.key_leader,
+            "key_plan": p.key_plan,
+            "is_hard": p.is_hard,
+            "is_showcase": p.is_showcase,
+        }
         p.is_key, p.key_leader, p.key_plan = is_key, leader.strip() if is_key else "", plan.strip() if is_key else ""
         if is_hard is not None:
             p.is_hard = is_hard
@@ -247,8 +339,22 @@ def proposal_set_key(*, actor, proposal: Proposal, is_key: bool, leader: str = "
         p.version = F("version") + 1
         p.save()
         p.refresh_from_db()
-        new = {"is_key": p.is_key, "key_leader": p.key_leader, "key_plan": p.key_plan, "is_hard": p.is_hard, "is_showcase": p.is_showcase}
-        audit_record(actor=actor, verb="proposal.set_key", obj=p, proposal_id=p.pk, summary="设为重点" if is_key else "修改标记", old=old, new=new)
+        new = {
+            "is_key": p.is_key,
+            "key_leader": p.key_leader,
+            "key_plan": p.key_plan,
+            "is_hard": p.is_hard,
+            "is_showcase": p.is_showcase,
+        }
+        audit_record(
+            actor=actor,
+            verb="proposal.set_key",
+            obj=p,
+            proposal_id=p.pk,
+            summary="设为重点" if is_key else "修改标记",
+            old=old,
+            new=new,
+        )
     return p
 
 
@@ -277,7 +383,11 @@ def assignable_units(actor, proposal: Proposal, parent: Assignment | None = None
         return units.filter(path__startswith=parent.unit.path, depth=parent.unit.depth + 1)
     if is_body_staff_of(actor, proposal.session.body):
         return units
-    if actor.has_role(Role.COORDINATOR) and actor.org_id and Proposal.objects.filter(proposal_scope_q(actor), pk=proposal.pk).exists():
+    if (
+        actor.has_role(Role.COORDINATOR)
+        and actor.org_id
+        and Proposal.objects.filter(proposal_scope_q(actor), pk=proposal.pk).exists()
+    ):
         return units.filter(path__startswith=actor.org.path)
     return units.none()
 
@@ -323,7 +433,11 @@ def assignment_create(
             seen.add(unit.pk)
         check_roles(list(siblings.values_list("role", flat=True)) + [r for _, r in units])
         on = assigned_on or today()
-        assigning_org = parent.unit if parent is not None else (user_body(actor) if is_body_staff_of(actor, p.session.body) else actor.org)
+        assigning_org = (
+            parent.unit
+            if parent is not None
+            else (user_body(actor) if is_body_staff_of(actor, p.session.body) else actor.org)
+        )
         created = []
         for unit, role in units:
             a = Assignment.objects.create(
@@ -337,9 +451,20 @@ def assignment_create(
             )
             created.append(a)
             audit_record(
-                actor=actor, verb="assignment.create", obj=a, proposal_id=p.pk, assignment_id=a.pk,
+                actor=actor,
+                verb="assignment.create",
+                obj=a,
+                proposal_id=p.pk,
+                assignment_id=a.pk,
                 summary=f"交办{unit.name}（{a.get_role_display()}）",
-                new={"unit": unit.name, "role": role, "assigned_on": on, "sign_due": a.sign_due, "reply_due": a.reply_due, "parent": parent.pk if parent else None},
+                new={
+                    "unit": unit.name,
+                    "role": role,
+                    "assigned_on": on,
+                    "sign_due": a.sign_due,
+                    "reply_due": a.reply_due,
+                    "parent": parent.pk if parent else None,
+                },
             )
     return created
 
@@ -361,7 +486,16 @@ def assignment_withdraw(*, actor, assignment: Assignment, reason: str) -> Assign
         a.state = AssignmentState.WITHDRAWN
         a.version = F("version") + 1
         a.save()
-        audit_record(actor=actor, verb="assignment.withdraw", obj=a, proposal_id=p.pk, assignment_id=a.pk, summary=f"撤回交办：{reason.strip()}", old={"state": old_state}, new={"state": "withdrawn"})
+        audit_record(
+            actor=actor,
+            verb="assignment.withdraw",
+            obj=a,
+            proposal_id=p.pk,
+            assignment_id=a.pk,
+            summary=f"撤回交办：{reason.strip()}",
+            old={"state": old_state},
+            new={"state": "withdrawn"},
+        )
     a.refresh_from_db()
     return a
 
@@ -420,7 +554,9 @@ def proposal_intake(
     return p
 
 
-def proposal_edit(*, actor, proposal: Proposal, version: int | None, lead_name: str, cosigner_names: Sequence[str] = (), **fields) -> Proposal:
+def proposal_edit(
+    *, actor, proposal: Proposal, version: int | None, lead_name: str, cosigner_names: Sequence[str] = (), **fields
+) -> Proposal:
     """Correct a proposal's registration data as typed on the edit form, all or nothing
     (new proposer names are created; a stale form is refused by the version check)."""
     _require_body_staff(actor, proposal.session)
@@ -438,9 +574,15 @@ def proposal_edit(*, actor, proposal: Proposal, version: int | None, lead_name: 
                 fields.pop("number", None)
             fields["group"] = (fields.get("group") or "").strip() or lead.group
             fields["joint_kind"] = (
-                JointKind.COLLECTIVE if lead.kind == ProposerKind.COLLECTIVE else JointKind.JOINT if cosigners else JointKind.INDIVIDUAL
+                JointKind.COLLECTIVE
+                if lead.kind == ProposerKind.COLLECTIVE
+                else JointKind.JOINT
+                if cosigners
+                else JointKind.INDIVIDUAL
             )
-            return proposal_update(actor=actor, proposal=proposal, version=version, lead=lead, cosigners=cosigners, **fields)
+            return proposal_update(
+                actor=actor, proposal=proposal, version=version, lead=lead, cosigners=cosigners, **fields
+            )
     except IntegrityError:
         raise DomainError("编号已被同时登记的另一件占用，请换一个编号。", field="number")
 
@@ -490,11 +632,17 @@ def can_add_attachment(actor, proposal: Proposal, assignment: Assignment | None 
     return can_see_internal(actor, assignment)
 
 
-def attachment_add(*, actor, proposal: Proposal, file, assignment: Assignment | None = None, reply=None, contact=None) -> Attachment:
+def attachment_add(
+    *, actor, proposal: Proposal, file, assignment: Assignment | None = None, reply=None, contact=None
+) -> Attachment:
     """Store an uploaded file with a case (20 MB at most). Proposal-level files: body staff;
     files of an assignment's work: those who see its internal work."""
     _require_visible(actor, proposal)
-    owner = assignment or (reply.assignment if reply is not None else None) or (contact.assignment if contact is not None else None)
+    owner = (
+        assignment
+        or (reply.assignment if reply is not None else None)
+        or (contact.assignment if contact is not None else None)
+    )
     if owner is not None and owner.proposal_id != proposal.pk:
         raise NotFound()
     if not can_add_attachment(actor, proposal, owner):
@@ -517,8 +665,13 @@ def attachment_add(*, actor, proposal: Proposal, file, assignment: Assignment | 
         att.file.save(name, file, save=False)
         att.save()
         audit_record(
-            actor=actor, verb="attachment.add", obj=att, proposal_id=proposal.pk, assignment_id=owner.pk if owner else None,
-            summary=f"上传附件“{name}”", new={"name": name, "size": att.size},
+            actor=actor,
+            verb="attachment.add",
+            obj=att,
+            proposal_id=proposal.pk,
+            assignment_id=owner.pk if owner else None,
+            summary=f"上传附件“{name}”",
+            new={"name": name, "size": att.size},
         )
     return att
 
@@ -530,7 +683,11 @@ def attachment_download(*, actor, attachment_id) -> Attachment:
     att = attachment_get(actor, attachment_id)
     with transaction.atomic():
         audit_record(
-            actor=actor, verb="attachment.download", obj=att, proposal_id=att.proposal_id, assignment_id=att.assignment_id,
+            actor=actor,
+            verb="attachment.download",
+            obj=att,
+            proposal_id=att.proposal_id,
+            assignment_id=att.assignment_id,
             summary=f"下载附件“{att.name}”",
         )
     return att
@@ -544,7 +701,10 @@ def review_choices(actor, proposal: Proposal) -> set[str]:
     if not is_body_staff_of(actor, proposal.session.body):
         return set()
     choices = set(REVIEW_TRANSITIONS.get(proposal.review_state, set()))
-    if proposal.review_state == ReviewState.ACCEPTED and proposal.assignments.exclude(state=AssignmentState.WITHDRAWN).exists():
+    if (
+        proposal.review_state == ReviewState.ACCEPTED
+        and proposal.assignments.exclude(state=AssignmentState.WITHDRAWN).exists()
+    ):
         choices -= {ReviewState.MERGED, ReviewState.NOT_ACCEPTED}
     return choices
 

@@ -1,4 +1,5 @@
 """The case UI: proposal list, registration, case page and its actions. Thin: parse, call, render."""
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,16 @@ from django.views.decorators.http import require_POST
 from banli.errors import DomainError, NotFound
 from banli.orgs.models import Role
 
-from .forms import AssignForm, AttachmentForm, KeyForm, ProposalEditForm, ProposalFilterForm, ProposalRegisterForm, ReviewForm, WithdrawForm
+from .forms import (
+    AssignForm,
+    AttachmentForm,
+    KeyForm,
+    ProposalEditForm,
+    ProposalFilterForm,
+    ProposalRegisterForm,
+    ReviewForm,
+    WithdrawForm,
+)
 from .models import AssignmentRole, AssignmentState, ProposalStatus, Proposer, ReviewState, Session
 from .selectors import (
     CASE_ROLES,
@@ -43,8 +53,8 @@ from .services import (
     assignment_withdraw,
     attachment_add,
     attachment_download,
-    form_token_claim,
     can_withdraw,
+    form_token_claim,
     is_body_staff_of,
     next_number,
     proposal_edit,
@@ -181,7 +191,11 @@ def proposal_register_view(request):
             "once": once or uuid.uuid4().hex,
             "next_number": next_numbers.get(str(selected), ""),
             "proposers": Proposer.objects.filter(body=body).only("name", "group").order_by("name")[:3000],
-            "topics": proposals_visible_to(user).exclude(topic="").values_list("topic", flat=True).distinct().order_by("topic")[:200],
+            "topics": proposals_visible_to(user)
+            .exclude(topic="")
+            .values_list("topic", flat=True)
+            .distinct()
+            .order_by("topic")[:200],
         },
         status=status,
     )
@@ -199,9 +213,18 @@ def proposal_edit_view(request, pk):
             d = form.cleaned_data
             try:
                 proposal_edit(
-                    actor=user, proposal=p, version=d["version"], lead_name=d["lead"], cosigner_names=d["cosigners"],
-                    number=d["number"], title=d["title"].strip(), content=d["content"], channel=d["channel"],
-                    group=d["group"], topic=d["topic"], submitted_on=d["submitted_on"],
+                    actor=user,
+                    proposal=p,
+                    version=d["version"],
+                    lead_name=d["lead"],
+                    cosigner_names=d["cosigners"],
+                    number=d["number"],
+                    title=d["title"].strip(),
+                    content=d["content"],
+                    channel=d["channel"],
+                    group=d["group"],
+                    topic=d["topic"],
+                    submitted_on=d["submitted_on"],
                 )
             except DomainError as e:
                 _form_error(form, e)
@@ -210,16 +233,29 @@ def proposal_edit_view(request, pk):
                 return redirect(p)
         status = 400
     else:
-        form = ProposalEditForm(initial={
-            "version": p.version, "number": p.number, "title": p.title, "content": p.content, "channel": p.channel,
-            "lead": p.lead.name, "cosigners": "、".join(c.name for c in p.cosigners.all()), "group": p.group,
-            "topic": p.topic, "submitted_on": p.submitted_on,
-        })
+        form = ProposalEditForm(
+            initial={
+                "version": p.version,
+                "number": p.number,
+                "title": p.title,
+                "content": p.content,
+                "channel": p.channel,
+                "lead": p.lead.name,
+                "cosigners": "、".join(c.name for c in p.cosigners.all()),
+                "group": p.group,
+                "topic": p.topic,
+                "submitted_on": p.submitted_on,
+            }
+        )
         status = 200
     return render(
         request,
         "cases/edit.html",
-        {"form": form, "p": p, "proposers": Proposer.objects.filter(body=p.session.body).only("name", "group").order_by("name")[:3000]},
+        {
+            "form": form,
+            "p": p,
+            "proposers": Proposer.objects.filter(body=p.session.body).only("name", "group").order_by("name")[:3000],
+        },
         status=status,
     )
 
@@ -240,11 +276,27 @@ VERB_LABELS = {
     "attachment.download": "下载附件",
 }
 FIELD_LABELS = {
-    "number": "编号", "title": "标题", "content": "内容", "channel": "来源", "group": "代表团/界别", "topic": "类别",
-    "submitted_on": "提交日期", "lead": "领衔人", "review_state": "立案状态", "review_reason": "审查意见",
-    "merged_into": "并入", "is_key": "重点", "key_leader": "领衔督办领导", "key_plan": "重点办理计划",
-    "is_hard": "重难特件", "is_showcase": "典型案例", "state": "状态", "unit": "承办单位", "role": "办理方式",
-    "reply_due": "答复期限", "sign_due": "签收期限",
+    "number": "编号",
+    "title": "标题",
+    "content": "内容",
+    "channel": "来源",
+    "group": "代表团/界别",
+    "topic": "类别",
+    "submitted_on": "提交日期",
+    "lead": "领衔人",
+    "review_state": "立案状态",
+    "review_reason": "审查意见",
+    "merged_into": "并入",
+    "is_key": "重点",
+    "key_leader": "领衔督办领导",
+    "key_plan": "重点办理计划",
+    "is_hard": "重难特件",
+    "is_showcase": "典型案例",
+    "state": "状态",
+    "unit": "承办单位",
+    "role": "办理方式",
+    "reply_due": "答复期限",
+    "sign_due": "签收期限",
 }
 VALUE_LABELS = {
     "review_state": dict(ReviewState.choices),
@@ -275,7 +327,18 @@ def _history_rows(events, *, proposer_view: bool) -> list:
     return events
 
 
-def _render_detail(request, p, *, status=200, review_form=None, key_form=None, assign_form=None, sub_forms=None, attach_form=None, withdraw_errors=None):
+def _render_detail(
+    request,
+    p,
+    *,
+    status=200,
+    review_form=None,
+    key_form=None,
+    assign_form=None,
+    sub_forms=None,
+    attach_form=None,
+    withdraw_errors=None,
+):
     user = request.user
     assignments = proposal_assignments(user, p)
     tops = [a for a in assignments if a.parent_id is None]
@@ -296,7 +359,15 @@ def _render_detail(request, p, *, status=200, review_form=None, key_form=None, a
     if choices and review_form is None:
         review_form = ReviewForm(choices=choices, initial={"version": p.version})
     if staff and key_form is None and p.review_state not in (ReviewState.NOT_ACCEPTED, ReviewState.MERGED):
-        key_form = KeyForm(initial={"is_key": p.is_key, "leader": p.key_leader, "plan": p.key_plan, "is_hard": p.is_hard, "is_showcase": p.is_showcase})
+        key_form = KeyForm(
+            initial={
+                "is_key": p.is_key,
+                "leader": p.key_leader,
+                "plan": p.key_plan,
+                "is_hard": p.is_hard,
+                "is_showcase": p.is_showcase,
+            }
+        )
 
     # A closed case takes no new units; a case already assigned gets the form folded away (追加交办).
     if assign_form is None and p.review_state == ReviewState.ACCEPTED and p.status != ProposalStatus.CLOSED:
@@ -315,7 +386,9 @@ def _render_detail(request, p, *, status=200, review_form=None, key_form=None, a
     for a in ordered:
         a.sub_form = sub_forms.get(a.pk)
 
-    visible_ids = set(proposals_visible_to(user).filter(Q(merged_into=p) | Q(pk=p.merged_into_id or 0)).values_list("pk", flat=True))
+    visible_ids = set(
+        proposals_visible_to(user).filter(Q(merged_into=p) | Q(pk=p.merged_into_id or 0)).values_list("pk", flat=True)
+    )
     ctx = {
         "p": p,
         "proposal": p,
@@ -354,8 +427,17 @@ def proposal_review_view(request, pk):
     if form.is_valid():
         d = form.cleaned_data
         try:
-            target = proposal_by_number(user, p.session, d["merge_number"]) if d["decision"] == ReviewState.MERGED else None
-            proposal_review(actor=user, proposal=p, decision=d["decision"], reason=d["reason"], merge_into=target, version=d["version"])
+            target = (
+                proposal_by_number(user, p.session, d["merge_number"]) if d["decision"] == ReviewState.MERGED else None
+            )
+            proposal_review(
+                actor=user,
+                proposal=p,
+                decision=d["decision"],
+                reason=d["reason"],
+                merge_into=target,
+                version=d["version"],
+            )
         except NotFound as e:
             form.add_error("merge_number", e.message)
         except DomainError as e:
@@ -377,7 +459,15 @@ def proposal_key_view(request, pk):
     if form.is_valid():
         d = form.cleaned_data
         try:
-            proposal_set_key(actor=user, proposal=p, is_key=d["is_key"], leader=d["leader"], plan=d["plan"], is_hard=d["is_hard"], is_showcase=d["is_showcase"])
+            proposal_set_key(
+                actor=user,
+                proposal=p,
+                is_key=d["is_key"],
+                leader=d["leader"],
+                plan=d["plan"],
+                is_hard=d["is_hard"],
+                is_showcase=d["is_showcase"],
+            )
         except DomainError as e:
             _form_error(form, e)
         else:
@@ -406,7 +496,13 @@ def proposal_assign_view(request, pk):
     form = AssignForm(request.POST, units=units.order_by("path"))
     if form.is_valid():
         try:
-            made = assignment_create(actor=user, proposal=p, units=form.units_with_roles(), assigned_on=form.cleaned_data["assigned_on"], parent=parent)
+            made = assignment_create(
+                actor=user,
+                proposal=p,
+                units=form.units_with_roles(),
+                assigned_on=form.cleaned_data["assigned_on"],
+                parent=parent,
+            )
         except DomainError as e:
             _form_error(form, e)
         else:

@@ -8,6 +8,7 @@ The text format is one day per line, as the State Council's notice lists them:
 (separators: spaces, tabs or commas; 休/放假/holiday/0 = a day off, 班/上班/workday/1 = a make-up
 workday). Blank lines and lines starting with # are ignored; a header line 日期,类型,名称 is skipped.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,7 +47,9 @@ def seed_from_package(CalendarYear, CalendarDay, years: list[int] | None = None)
     for year in years or package_years():
         CalendarDay.objects.filter(date__year=year).delete()
         CalendarDay.objects.bulk_create([CalendarDay(date=d, is_workday=w, name=n) for d, w, n in package_days(year)])
-        CalendarYear.objects.update_or_create(year=year, defaults={"confirmed": True, "source": "package", "note": "chinesecalendar"})
+        CalendarYear.objects.update_or_create(
+            year=year, defaults={"confirmed": True, "source": "package", "note": "chinesecalendar"}
+        )
         count += 1
     return count
 

@@ -1,4 +1,5 @@
 """Template context: the signed-in user's unread inbox count (for the navbar badge)."""
+
 from .notify import unread_count
 
 

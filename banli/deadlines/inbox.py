@@ -1,4 +1,5 @@
 """Inbox reads and writes: only ever the signed-in user's own notifications."""
+
 from __future__ import annotations
 
 from django.db.models import QuerySet

@@ -11,6 +11,7 @@ Red: any open due date before today. Yellow: not red and an open due date within
 `YELLOW_WORKDAYS` working days (≤ 3 working days before it). Green: otherwise. The same rules
 are expressed as Q objects so the dashboard filters in SQL on the stored due-date columns.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -40,7 +41,8 @@ def open_q() -> dict[str, Q]:
     """For each due kind, the Q of assignments where that due date is open."""
     return {
         DueKind.SIGN: Q(state=AssignmentState.PENDING_SIGN, signed_on__isnull=True, sign_due__isnull=False),
-        DueKind.REPLY: Q(role__in=DUE_ROLES, first_reply_on__isnull=True, reply_due__isnull=False) & ~Q(state__in=FINISHED),
+        DueKind.REPLY: Q(role__in=DUE_ROLES, first_reply_on__isnull=True, reply_due__isnull=False)
+        & ~Q(state__in=FINISHED),
         DueKind.OPINION: Q(role=AssignmentRole.CO, state__in=CO_OPEN_STATES, opinion_due__isnull=False),
         DueKind.REHANDLING: Q(state=AssignmentState.REHANDLING, rehandling_due__isnull=False),
     }
@@ -142,7 +144,11 @@ def open_dues(a) -> list[tuple[str, dt.date]]:
 
 def _days_text(d: OpenDue, today: dt.date) -> str:
     if d.due < today:
-        return f"{d.label}已逾期{-d.workdays_left}个工作日（{d.due:%m月%d日}到期）" if d.workdays_left else f"{d.label}已逾期（{d.due:%m月%d日}到期）"
+        return (
+            f"{d.label}已逾期{-d.workdays_left}个工作日（{d.due:%m月%d日}到期）"
+            if d.workdays_left
+            else f"{d.label}已逾期（{d.due:%m月%d日}到期）"
+        )
     if d.due == today:
         return f"{d.label}今日到期"
     return f"{d.label}还剩{d.workdays_left}个工作日（{d.due:%m月%d日}到期）"
@@ -160,9 +166,7 @@ def light(a, today: dt.date | None = None) -> Light:
         history.append(f"逾期答复{cal.workdays_between(a.reply_due, a.first_reply_on)}个工作日")
     if a.reply_due_original and a.reply_due and a.reply_due != a.reply_due_original:
         history.append(f"已延期至{a.reply_due:%Y-%m-%d}（原{a.reply_due_original:%Y-%m-%d}）")
-    dues = sorted(
-        (OpenDue(k, d, cal.workdays_between(today, d)) for k, d in open_dues(a)), key=lambda x: x.due
-    )
+    dues = sorted((OpenDue(k, d, cal.workdays_between(today, d)) for k, d in open_dues(a)), key=lambda x: x.due)
     provisional = bool(getattr(a, "due_provisional", False))
     if not dues:
         return Light("done", "无待办期限" if a.state in FINISHED else "当前无未到期事项", [], history, provisional)

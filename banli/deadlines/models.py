@@ -1,10 +1,10 @@
 """Working-day calendar, deadline policies, extensions, supervision, reminders and the inbox (SPEC §5)."""
+
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-
 
 # --- notifications -------------------------------------------------------------------------------
 
@@ -17,7 +17,9 @@ class Notification(models.Model):
     text = models.CharField("内容", max_length=500)
     url = models.CharField("链接", max_length=300, blank=True)
     proposal = models.ForeignKey("cases.Proposal", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    assignment = models.ForeignKey("cases.Assignment", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    assignment = models.ForeignKey(
+        "cases.Assignment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     dedupe_key = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
@@ -29,7 +31,9 @@ class Notification(models.Model):
         verbose_name = "消息"
         constraints = [
             # The same event never reaches the same user twice, however often it is notified.
-            models.UniqueConstraint(fields=["user", "dedupe_key"], condition=~Q(dedupe_key=""), name="uniq_notification_dedupe"),
+            models.UniqueConstraint(
+                fields=["user", "dedupe_key"], condition=~Q(dedupe_key=""), name="uniq_notification_dedupe"
+            ),
         ]
         indexes = [models.Index(fields=["user", "read_at"])]
 
@@ -68,7 +72,9 @@ class CalendarYear(models.Model):
     source = models.CharField("来源", max_length=10, choices=CalendarSource.choices, default=CalendarSource.MANUAL)
     note = models.CharField("说明", max_length=200, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-year"]
@@ -99,7 +105,9 @@ class CalendarDay(models.Model):
 class Policy(models.Model):
     """The deadlines a body (人大 / 政协) sets for the cases it assigns (SPEC §5 defaults)."""
 
-    body = models.OneToOneField("orgs.Org", verbose_name="人大/政协", on_delete=models.PROTECT, related_name="deadline_policy")
+    body = models.OneToOneField(
+        "orgs.Org", verbose_name="人大/政协", on_delete=models.PROTECT, related_name="deadline_policy"
+    )
     sign_workdays = models.PositiveSmallIntegerField("签收期限（工作日）", default=5)
     adjust_workdays = models.PositiveSmallIntegerField("申请调整期限（工作日）", default=5)
     opinion_days = models.PositiveSmallIntegerField("会办意见期限（天）", default=30)
@@ -113,8 +121,15 @@ class Policy(models.Model):
     version = models.PositiveIntegerField(default=1)
 
     FIELDS = (
-        "sign_workdays", "adjust_workdays", "opinion_days", "reply_months", "reply_max_months",
-        "rehandling_months", "eval_days", "progress_months", "remind_before_workdays",
+        "sign_workdays",
+        "adjust_workdays",
+        "opinion_days",
+        "reply_months",
+        "reply_max_months",
+        "rehandling_months",
+        "eval_days",
+        "progress_months",
+        "remind_before_workdays",
     )
 
     class Meta:
@@ -166,7 +181,9 @@ class Extension(models.Model):
     granted_due = models.DateField("批准延至", null=True, blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_on = models.DateField("申请日期")
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_on = models.DateField("审批日期", null=True, blank=True)
     decision_note = models.TextField("审批意见", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -175,7 +192,9 @@ class Extension(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = "延期申请"
         constraints = [
-            models.UniqueConstraint(fields=["assignment"], condition=Q(state="pending"), name="uniq_pending_extension"),
+            models.UniqueConstraint(
+                fields=["assignment"], condition=Q(state="pending"), name="uniq_pending_extension"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -199,9 +218,15 @@ class Supervision(models.Model):
     on = models.DateField("督办日期")
     leader = models.CharField("督办领导", max_length=50, blank=True)
     note = models.TextField("督办内容")
-    plan_check = models.ForeignKey("SupervisionCheck", null=True, blank=True, on_delete=models.PROTECT, related_name="supervisions")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    org = models.ForeignKey("orgs.Org", verbose_name="督办机关", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    plan_check = models.ForeignKey(
+        "SupervisionCheck", null=True, blank=True, on_delete=models.PROTECT, related_name="supervisions"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    org = models.ForeignKey(
+        "orgs.Org", verbose_name="督办机关", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -209,7 +234,11 @@ class Supervision(models.Model):
         verbose_name = "督办记录"
         constraints = [
             # A plan check supervises each lagging assignment once, however often the scan runs.
-            models.UniqueConstraint(fields=["plan_check", "assignment"], condition=Q(plan_check__isnull=False), name="uniq_check_supervision"),
+            models.UniqueConstraint(
+                fields=["plan_check", "assignment"],
+                condition=Q(plan_check__isnull=False),
+                name="uniq_check_supervision",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -228,7 +257,9 @@ class SupervisionPlan(models.Model):
     session = models.ForeignKey("cases.Session", on_delete=models.PROTECT, related_name="supervision_plans")
     org = models.ForeignKey("orgs.Org", verbose_name="督办机关", on_delete=models.PROTECT, related_name="+")
     name = models.CharField("名称", max_length=100)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -302,9 +333,13 @@ class Reminder(models.Model):
     kind = models.CharField("类型", max_length=10, choices=ReminderKind.choices)
     due_kind = models.CharField("期限", max_length=12, choices=DueKind.choices, blank=True)
     due_date = models.DateField("期限日期", null=True, blank=True)
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     message = models.TextField("内容", blank=True)
-    sender = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     sent_at = models.DateTimeField(auto_now_add=True)
     sent_on = models.DateField("发送日期")
 

@@ -4,10 +4,11 @@
 the caller's transaction and sends email/SMS only after that transaction commits, so a refused
 action never tells anybody anything. With a `dedupe_key` it is idempotent per user.
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Iterable
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -95,8 +96,13 @@ def notify(
             # A savepoint, so that a concurrent writer winning the unique constraint only skips this row.
             with transaction.atomic():
                 n = Notification.objects.create(
-                    user=user, verb=verb[:40], text=text[:500], url=url[:300], proposal=proposal,
-                    assignment=assignment, dedupe_key=key,
+                    user=user,
+                    verb=verb[:40],
+                    text=text[:500],
+                    url=url[:300],
+                    proposal=proposal,
+                    assignment=assignment,
+                    dedupe_key=key,
                 )
         except IntegrityError:
             continue

@@ -2,6 +2,7 @@
 
 Object-level checks (whose case, which assigning office) are in the selectors and services.
 """
+
 CASE_ROLES = {"body_staff", "coordinator", "unit_liaison", "unit_leader", "handler", "proposer"}
 STAFF = {"body_staff", "coordinator", "unit_liaison", "unit_leader"}
 SUPERVISORS = {"body_staff", "coordinator"}

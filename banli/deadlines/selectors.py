@@ -1,4 +1,5 @@
 """Reads for deadlines and supervision, always through the case scope selectors."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -30,7 +31,9 @@ def office_people(org: Org | None) -> QuerySet[User]:
     if org is None:
         return User.objects.none()
     if org.kind in (OrgKind.NPC, OrgKind.CPPCC):
-        return User.objects.filter(is_active=True, org__path__startswith=org.path, role_grants__role=Role.BODY_STAFF).distinct()
+        return User.objects.filter(
+            is_active=True, org__path__startswith=org.path, role_grants__role=Role.BODY_STAFF
+        ).distinct()
     if org.kind == OrgKind.COORDINATOR:
         return User.objects.filter(is_active=True, org=org, role_grants__role=Role.COORDINATOR).distinct()
     return unit_people(org, Role.UNIT_LIAISON)
@@ -57,7 +60,9 @@ def is_unit_staff(user, assignment: Assignment) -> bool:
     return unit_people(assignment.unit, Role.UNIT_LIAISON, Role.UNIT_LEADER).filter(pk=user.pk).exists()
 
 
-def dashboard_assignments(user, *, today: dt.date, status: str = "risk", session=None, unit=None, due_kind: str = "", key_only: bool = False) -> QuerySet[Assignment]:
+def dashboard_assignments(
+    user, *, today: dt.date, status: str = "risk", session=None, unit=None, due_kind: str = "", key_only: bool = False
+) -> QuerySet[Assignment]:
     """Assignments in `user`'s scope filtered by light status (SQL over the stored due dates).
 
     status: "red" overdue, "yellow" at risk only, "risk" (red + yellow), "late" did something
@@ -83,7 +88,9 @@ def dashboard_assignments(user, *, today: dt.date, status: str = "risk", session
         qs = qs.filter(unit__path__startswith=unit.path)
     if key_only:
         qs = qs.filter(proposal__is_key=True)
-    return qs.select_related("proposal", "proposal__session", "unit", "assigned_by").order_by("reply_due", "proposal__number", "id")
+    return qs.select_related("proposal", "proposal__session", "unit", "assigned_by").order_by(
+        "reply_due", "proposal__number", "id"
+    )
 
 
 def dashboard_units(user) -> QuerySet[Org]:

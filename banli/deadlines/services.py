@@ -3,6 +3,7 @@
 Each action: permission check, guard, write, audit — in one transaction; notifications are
 written in the same transaction and emailed after commit (see notify.py).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,7 +15,16 @@ from django.utils import timezone
 
 from banli.audit.services import audit_record
 from banli.cases import deadlines as cal
-from banli.cases.models import DUE_ROLES, Assignment, AssignmentRole, AssignmentState, Contact, Evaluation, Proposal, Session
+from banli.cases.models import (
+    DUE_ROLES,
+    Assignment,
+    AssignmentRole,
+    AssignmentState,
+    Contact,
+    Evaluation,
+    Proposal,
+    Session,
+)
 from banli.cases.selectors import is_assigning_office, user_body
 from banli.errors import DomainError, NotFound
 from banli.orgs.models import BODY_KINDS, Org, Role
@@ -22,11 +32,11 @@ from banli.orgs.models import BODY_KINDS, Org, Role
 from . import lights
 from .calendar_data import package_days, package_years
 from .models import (
+    EXTENSION_TRANSITIONS,
     CalendarDay,
     CalendarSource,
     CalendarYear,
     DueKind,
-    EXTENSION_TRANSITIONS,
     Extension,
     ExtensionState,
     KeyDates,
@@ -72,7 +82,11 @@ def _fresh_dues(a: Assignment) -> dict:
         out["reply_due"] = new["reply_due"]
     if a.role == AssignmentRole.CO and a.state in lights.CO_OPEN_STATES:
         out["opinion_due"] = new["opinion_due"]
-    dates = [d for d in (out.get(f) or getattr(a, f) for f in ("sign_due", "reply_due", "opinion_due", "rehandling_due")) if d]
+    dates = [
+        d
+        for d in (out.get(f) or getattr(a, f) for f in ("sign_due", "reply_due", "opinion_due", "rehandling_due"))
+        if d
+    ]
     out["due_provisional"] = bool(dates) and cal.any_provisional(a.assigned_on, max(dates))
     return out
 
@@ -95,8 +109,14 @@ def due_dates_recompute(*, actor, assignments=None, reason: str = "") -> int:
             Assignment.objects.filter(pk=a.pk).update(**diff, version=F("version") + 1)
             changed += 1
             audit_record(
-                actor=actor, verb="assignment.due_recompute", obj=a, proposal_id=a.proposal_id, assignment_id=a.pk,
-                summary=f"期限重新计算：{reason}"[:300], old=old, new=diff,
+                actor=actor,
+                verb="assignment.due_recompute",
+                obj=a,
+                proposal_id=a.proposal_id,
+                assignment_id=a.pk,
+                summary=f"期限重新计算：{reason}"[:300],
+                old=old,
+                new=diff,
             )
     return changed
 
@@ -110,7 +130,9 @@ def _require_sysadmin(actor) -> None:
         raise DomainError("只有系统管理员可以维护节假日安排。")
 
 
-def calendar_year_set(*, actor, year: int, days, confirmed: bool = True, source: str = CalendarSource.MANUAL, note: str = "") -> CalendarYear:
+def calendar_year_set(
+    *, actor, year: int, days, confirmed: bool = True, source: str = CalendarSource.MANUAL, note: str = ""
+) -> CalendarYear:
     """Replace one year's holidays and make-up workdays; recompute open due dates that depend on it."""
     _require_sysadmin(actor)
     if not 2000 <= int(year) <= 2100:
@@ -129,11 +151,21 @@ def calendar_year_set(*, actor, year: int, days, confirmed: bool = True, source:
         CalendarDay.objects.filter(date__year=year).delete()
         CalendarDay.objects.bulk_create([CalendarDay(date=d, is_workday=w, name=n) for d, w, n in days])
         row, _ = CalendarYear.objects.update_or_create(
-            year=year, defaults={"confirmed": confirmed, "source": source, "note": note[:200], "updated_by": actor if getattr(actor, "pk", None) else None}
+            year=year,
+            defaults={
+                "confirmed": confirmed,
+                "source": source,
+                "note": note[:200],
+                "updated_by": actor if getattr(actor, "pk", None) else None,
+            },
         )
         audit_record(
-            actor=actor, verb="calendar.set", obj=row, summary=f"{year}年节假日安排（{len(days)}天，{'已确认' if confirmed else '暂定'}）",
-            old=old, new={"confirmed": confirmed, "days": len(days), "source": source},
+            actor=actor,
+            verb="calendar.set",
+            obj=row,
+            summary=f"{year}年节假日安排（{len(days)}天，{'已确认' if confirmed else '暂定'}）",
+            old=old,
+            new={"confirmed": confirmed, "days": len(days), "source": source},
         )
         transaction.on_commit(cal.clear_cache)
         cal.clear_cache()
@@ -146,7 +178,9 @@ def calendar_seed_from_package(*, actor=None, years=None) -> int:
     """(Re)load the chinesecalendar package's years into the calendar table."""
     n = 0
     for y in years or package_years():
-        calendar_year_set(actor=actor, year=y, days=package_days(y), source=CalendarSource.PACKAGE, note="chinesecalendar")
+        calendar_year_set(
+            actor=actor, year=y, days=package_days(y), source=CalendarSource.PACKAGE, note="chinesecalendar"
+        )
         n += 1
     return n
 
@@ -193,8 +227,12 @@ def policy_update(*, actor, body: Org, version: int | None = None, **values) -> 
         p.version = F("version") + 1
         p.save()
         p.refresh_from_db()
-        audit_record(actor=actor, verb="policy.update", obj=p, summary=f"修改{body.name}办理期限规则", old=old, new=merged)
-        due_dates_recompute(actor=actor, assignments=Assignment.objects.filter(proposal__session__body=body), reason="办理期限规则变更")
+        audit_record(
+            actor=actor, verb="policy.update", obj=p, summary=f"修改{body.name}办理期限规则", old=old, new=merged
+        )
+        due_dates_recompute(
+            actor=actor, assignments=Assignment.objects.filter(proposal__session__body=body), reason="办理期限规则变更"
+        )
     return p
 
 
@@ -209,15 +247,27 @@ def key_dates_set(*, actor, proposal: Proposal, sign_due=None, opinion_due=None,
         kd.sign_due, kd.opinion_due, kd.reply_due = sign_due, opinion_due, reply_due
         kd.save()
         new = {"sign_due": sign_due, "opinion_due": opinion_due, "reply_due": reply_due}
-        audit_record(actor=actor, verb="proposal.key_dates", obj=proposal, proposal_id=proposal.pk, summary="设定重点件期限", old=old, new=new)
-        due_dates_recompute(actor=actor, assignments=proposal.assignments.filter(parent__isnull=True), reason="重点件期限设定")
+        audit_record(
+            actor=actor,
+            verb="proposal.key_dates",
+            obj=proposal,
+            proposal_id=proposal.pk,
+            summary="设定重点件期限",
+            old=old,
+            new=new,
+        )
+        due_dates_recompute(
+            actor=actor, assignments=proposal.assignments.filter(parent__isnull=True), reason="重点件期限设定"
+        )
     return kd
 
 
 # --- extensions (延期申请) ----------------------------------------------------------------------------
 
 
-def extension_request(*, actor, assignment: Assignment, reason: str, requested_due: dt.date, on: dt.date | None = None) -> Extension:
+def extension_request(
+    *, actor, assignment: Assignment, reason: str, requested_due: dt.date, on: dt.date | None = None
+) -> Extension:
     """The assigned unit asks the assigning office for a later reply due date."""
     if not is_unit_staff(actor, assignment):
         raise NotFound()
@@ -226,7 +276,11 @@ def extension_request(*, actor, assignment: Assignment, reason: str, requested_d
         raise DomainError("请填写延期理由（如情况复杂、需跨部门协调等）。", field="reason")
     on = on or today()
     with transaction.atomic():
-        a = Assignment.objects.select_for_update(of=("self",)).select_related("proposal__session__body", "unit", "assigned_by").get(pk=assignment.pk)
+        a = (
+            Assignment.objects.select_for_update(of=("self",))
+            .select_related("proposal__session__body", "unit", "assigned_by")
+            .get(pk=assignment.pk)
+        )
         if a.role not in DUE_ROLES or a.first_reply_on is not None or a.state in lights.FINISHED:
             raise DomainError("该交办没有未答复的答复期限，无需申请延期。")
         if Extension.objects.filter(assignment=a, state=ExtensionState.PENDING).exists():
@@ -235,23 +289,46 @@ def extension_request(*, actor, assignment: Assignment, reason: str, requested_d
             raise DomainError(f"申请延至的日期应晚于当前答复期限 {a.reply_due:%Y-%m-%d}。", field="requested_due")
         limit = cal.reply_max_due(a.assigned_on, body=a.proposal.session.body)
         if requested_due > limit:
-            raise DomainError(f"延期后的答复期限最晚为 {limit:%Y-%m-%d}（交办后{cal.rules_for(a.proposal.session.body).reply_max_months}个月）。", field="requested_due")
+            raise DomainError(
+                f"延期后的答复期限最晚为 {limit:%Y-%m-%d}（交办后{cal.rules_for(a.proposal.session.body).reply_max_months}个月）。",
+                field="requested_due",
+            )
         ext = Extension.objects.create(
-            assignment=a, reason=reason, old_due=a.reply_due, requested_due=requested_due, requested_by=actor, requested_on=on
+            assignment=a,
+            reason=reason,
+            old_due=a.reply_due,
+            requested_due=requested_due,
+            requested_by=actor,
+            requested_on=on,
         )
         audit_record(
-            actor=actor, verb="extension.request", obj=ext, proposal_id=a.proposal_id, assignment_id=a.pk,
-            summary=f"申请答复延期至{requested_due:%Y-%m-%d}：{reason}"[:300], new={"old_due": a.reply_due, "requested_due": requested_due, "reason": reason},
+            actor=actor,
+            verb="extension.request",
+            obj=ext,
+            proposal_id=a.proposal_id,
+            assignment_id=a.pk,
+            summary=f"申请答复延期至{requested_due:%Y-%m-%d}：{reason}"[:300],
+            new={"old_due": a.reply_due, "requested_due": requested_due, "reason": reason},
         )
         notify(
-            users=office_people(a.assigned_by), verb="extension.request", assignment=a,
+            users=office_people(a.assigned_by),
+            verb="extension.request",
+            assignment=a,
             text=f"{a.unit.name}申请将{a.proposal.number}号{a.proposal.kind_word}的答复期限延至{requested_due:%Y-%m-%d}，请审批。",
             dedupe_key=f"ext-req:{ext.pk}",
         )
     return ext
 
 
-def extension_decide(*, actor, extension: Extension, approve: bool, note: str = "", granted_due: dt.date | None = None, on: dt.date | None = None) -> Extension:
+def extension_decide(
+    *,
+    actor,
+    extension: Extension,
+    approve: bool,
+    note: str = "",
+    granted_due: dt.date | None = None,
+    on: dt.date | None = None,
+) -> Extension:
     """The assigning office approves (possibly a shorter date) or refuses an extension request."""
     a = extension.assignment
     if not is_assigning_office(actor, a):
@@ -265,12 +342,18 @@ def extension_decide(*, actor, extension: Extension, approve: bool, note: str = 
         target = ExtensionState.APPROVED if approve else ExtensionState.REFUSED
         if target not in EXTENSION_TRANSITIONS.get(ext.state, set()):
             raise DomainError(f"该申请已{ext.get_state_display()}，不能再审批。")
-        a = Assignment.objects.select_for_update(of=("self",)).select_related("proposal__session__body", "unit").get(pk=ext.assignment_id)
+        a = (
+            Assignment.objects.select_for_update(of=("self",))
+            .select_related("proposal__session__body", "unit")
+            .get(pk=ext.assignment_id)
+        )
         if approve:
             granted = granted_due or ext.requested_due
             limit = cal.reply_max_due(a.assigned_on, body=a.proposal.session.body)
             if granted <= a.reply_due or granted > limit:
-                raise DomainError(f"批准的日期应晚于 {a.reply_due:%Y-%m-%d} 且不晚于 {limit:%Y-%m-%d}。", field="granted_due")
+                raise DomainError(
+                    f"批准的日期应晚于 {a.reply_due:%Y-%m-%d} 且不晚于 {limit:%Y-%m-%d}。", field="granted_due"
+                )
             if a.first_reply_on is not None:
                 raise DomainError("该件已答复，无需延期。")
             old = {"reply_due": a.reply_due}
@@ -285,13 +368,21 @@ def extension_decide(*, actor, extension: Extension, approve: bool, note: str = 
         ext.save()
         verdict = f"同意延期至{ext.granted_due:%Y-%m-%d}" if approve else f"不同意延期：{note}"
         audit_record(
-            actor=actor, verb="extension.decide", obj=ext, proposal_id=a.proposal_id, assignment_id=a.pk, summary=verdict[:300],
+            actor=actor,
+            verb="extension.decide",
+            obj=ext,
+            proposal_id=a.proposal_id,
+            assignment_id=a.pk,
+            summary=verdict[:300],
             old={"state": ExtensionState.PENDING, **({"reply_due": old["reply_due"]} if approve else {})},
             new={"state": target, "granted_due": ext.granted_due, "note": note},
         )
         notify(
-            users=[ext.requested_by, *unit_people(a.unit, Role.UNIT_LIAISON)], verb="extension.decide", assignment=a,
-            text=f"{a.proposal.number}号延期申请：{verdict}", dedupe_key=f"ext-dec:{ext.pk}",
+            users=[ext.requested_by, *unit_people(a.unit, Role.UNIT_LIAISON)],
+            verb="extension.decide",
+            assignment=a,
+            text=f"{a.proposal.number}号延期申请：{verdict}",
+            dedupe_key=f"ext-dec:{ext.pk}",
         )
     return ext
 
@@ -305,7 +396,14 @@ def extension_cancel(*, actor, extension: Extension) -> Extension:
             raise DomainError(f"该申请已{ext.get_state_display()}，不能撤回。")
         ext.state = ExtensionState.CANCELLED
         ext.save(update_fields=["state"])
-        audit_record(actor=actor, verb="extension.cancel", obj=ext, proposal_id=ext.assignment.proposal_id, assignment_id=ext.assignment_id, summary="撤回延期申请")
+        audit_record(
+            actor=actor,
+            verb="extension.cancel",
+            obj=ext,
+            proposal_id=ext.assignment.proposal_id,
+            assignment_id=ext.assignment_id,
+            summary="撤回延期申请",
+        )
     return ext
 
 
@@ -335,16 +433,34 @@ def reminder_send(*, actor, assignment: Assignment, message: str, on: dt.date | 
         people = _unit_recipients(a, leaders=True)
         if not people:
             raise DomainError(f"{a.unit.name}尚未设置联络员或领导账号，无法在系统内催办，请电话联系。")
-        rows = [Reminder.objects.create(assignment=a, kind=ReminderKind.MANUAL, recipient=u, message=message, sender=actor, sent_on=on) for u in dict.fromkeys(people)]
+        rows = [
+            Reminder.objects.create(
+                assignment=a, kind=ReminderKind.MANUAL, recipient=u, message=message, sender=actor, sent_on=on
+            )
+            for u in dict.fromkeys(people)
+        ]
         audit_record(
-            actor=actor, verb="assignment.remind", obj=a, proposal_id=a.proposal_id, assignment_id=a.pk,
-            summary=f"催办{a.unit.name}：{message}"[:300], new={"message": message, "recipients": [u.username for u in dict.fromkeys(people)]},
+            actor=actor,
+            verb="assignment.remind",
+            obj=a,
+            proposal_id=a.proposal_id,
+            assignment_id=a.pk,
+            summary=f"催办{a.unit.name}：{message}"[:300],
+            new={"message": message, "recipients": [u.username for u in dict.fromkeys(people)]},
         )
-        notify(users=people, verb="remind.manual", assignment=a, text=f"【催办】{a.proposal.number}号{a.proposal.kind_word}：{message}", dedupe_key=f"remind-manual:{rows[0].pk}")
+        notify(
+            users=people,
+            verb="remind.manual",
+            assignment=a,
+            text=f"【催办】{a.proposal.number}号{a.proposal.kind_word}：{message}",
+            dedupe_key=f"remind-manual:{rows[0].pk}",
+        )
     return rows
 
 
-def supervision_record(*, actor, assignment: Assignment, kind: str, note: str, leader: str = "", on: dt.date | None = None) -> Supervision:
+def supervision_record(
+    *, actor, assignment: Assignment, kind: str, note: str, leader: str = "", on: dt.date | None = None
+) -> Supervision:
     """Record a supervision action (常规督办 / 重点督办 / 领导督办) and tell the unit."""
     if not can_supervise(actor, assignment):
         raise NotFound()
@@ -362,11 +478,21 @@ def supervision_record(*, actor, assignment: Assignment, kind: str, note: str, l
         s = Supervision.objects.create(assignment=a, kind=kind, on=on, leader=leader, note=note, actor=actor, org=org)
         label = SupervisionKind(kind).label
         audit_record(
-            actor=actor, verb="assignment.supervise", obj=s, proposal_id=a.proposal_id, assignment_id=a.pk,
-            summary=f"{label}{('（' + leader + '）') if leader else ''}：{note}"[:300], new={"kind": kind, "leader": leader, "note": note},
+            actor=actor,
+            verb="assignment.supervise",
+            obj=s,
+            proposal_id=a.proposal_id,
+            assignment_id=a.pk,
+            summary=f"{label}{('（' + leader + '）') if leader else ''}：{note}"[:300],
+            new={"kind": kind, "leader": leader, "note": note},
         )
-        notify(users=_unit_recipients(a, leaders=True), verb="supervise", assignment=a,
-               text=f"【{label}】{a.proposal.number}号{a.proposal.kind_word}：{note}", dedupe_key=f"supervise:{s.pk}")
+        notify(
+            users=_unit_recipients(a, leaders=True),
+            verb="supervise",
+            assignment=a,
+            text=f"【{label}】{a.proposal.number}号{a.proposal.kind_word}：{note}",
+            dedupe_key=f"supervise:{s.pk}",
+        )
     return s
 
 
@@ -389,7 +515,9 @@ def default_phase_dates(start: dt.date, *, body=None) -> list[tuple[str, str, dt
     ]
 
 
-def supervision_plan_create(*, actor, session: Session, name: str, phases, checks_per_phase: int = 2) -> SupervisionPlan:
+def supervision_plan_create(
+    *, actor, session: Session, name: str, phases, checks_per_phase: int = 2
+) -> SupervisionPlan:
     """A phased plan; each phase gets `checks_per_phase` checks spread to its end, run by the scan."""
     if not actor.has_role(Role.BODY_STAFF, Role.COORDINATOR):
         raise DomainError("只有人大/政协工作人员或督查协调人员可以制定督办计划。")
@@ -420,8 +548,13 @@ def supervision_plan_create(*, actor, session: Session, name: str, phases, check
             for k in range(1, checks_per_phase + 1):
                 day = cal.next_workday(start + dt.timedelta(days=round(span * k / checks_per_phase)))
                 SupervisionCheck.objects.create(phase=ph, seq=k, scheduled_on=min(day, cal.next_workday(end)))
-        audit_record(actor=actor, verb="supervision_plan.create", obj=plan, summary=f"制定督办计划《{name}》（{len(phases)}个阶段，每阶段{checks_per_phase}次检查）",
-                     new={"session": session.code, "phases": [(p[0], p[1], p[2], p[3]) for p in phases]})
+        audit_record(
+            actor=actor,
+            verb="supervision_plan.create",
+            obj=plan,
+            summary=f"制定督办计划《{name}》（{len(phases)}个阶段，每阶段{checks_per_phase}次检查）",
+            new={"session": session.code, "phases": [(p[0], p[1], p[2], p[3]) for p in phases]},
+        )
     return plan
 
 
@@ -447,7 +580,9 @@ def _lagging(a: Assignment, focus: str) -> str:
 def plan_checks_run(*, today: dt.date) -> int:
     """Run every plan check due by `today` exactly once (claimed by a conditional UPDATE)."""
     ran = 0
-    for check in SupervisionCheck.objects.filter(scheduled_on__lte=today, run_at__isnull=True).select_related("phase__plan__session", "phase__plan__org"):
+    for check in SupervisionCheck.objects.filter(scheduled_on__lte=today, run_at__isnull=True).select_related(
+        "phase__plan__session", "phase__plan__org"
+    ):
         with transaction.atomic():
             if SupervisionCheck.objects.filter(pk=check.pk, run_at__isnull=True).update(run_at=timezone.now()) != 1:
                 continue  # another scan took it
@@ -462,18 +597,39 @@ def plan_checks_run(*, today: dt.date) -> int:
                 try:
                     with transaction.atomic():
                         s = Supervision.objects.create(
-                            assignment=a, kind=SupervisionKind.REGULAR, on=today, plan_check=check, org=plan.org,
+                            assignment=a,
+                            kind=SupervisionKind.REGULAR,
+                            on=today,
+                            plan_check=check,
+                            org=plan.org,
                             note=f"{plan.name}·第{phase.seq}阶段（{phase.name}）第{check.seq}次检查：{why}",
                         )
                 except IntegrityError:
                     continue
-                audit_record(actor=None, verb="assignment.supervise", obj=s, proposal_id=a.proposal_id, assignment_id=a.pk, summary=s.note[:300])
-                notify(users=_unit_recipients(a, leaders=False), verb="supervise.plan", assignment=a,
-                       text=f"【督办检查】{a.proposal.number}号{a.proposal.kind_word}：{s.note}", dedupe_key=f"plan-check:{check.pk}:{a.pk}")
+                audit_record(
+                    actor=None,
+                    verb="assignment.supervise",
+                    obj=s,
+                    proposal_id=a.proposal_id,
+                    assignment_id=a.pk,
+                    summary=s.note[:300],
+                )
+                notify(
+                    users=_unit_recipients(a, leaders=False),
+                    verb="supervise.plan",
+                    assignment=a,
+                    text=f"【督办检查】{a.proposal.number}号{a.proposal.kind_word}：{s.note}",
+                    dedupe_key=f"plan-check:{check.pk}:{a.pk}",
+                )
             SupervisionCheck.objects.filter(pk=check.pk).update(checked=checked, lagging=lagging)
             if lagging:
-                notify(users=office_people(plan.org), verb="supervise.plan_summary", url=f"/deadlines/plans/{plan.pk}/",
-                       text=f"《{plan.name}》第{phase.seq}阶段第{check.seq}次检查：检查{checked}件，滞后{lagging}件。", dedupe_key=f"plan-summary:{check.pk}")
+                notify(
+                    users=office_people(plan.org),
+                    verb="supervise.plan_summary",
+                    url=f"/deadlines/plans/{plan.pk}/",
+                    text=f"《{plan.name}》第{phase.seq}阶段第{check.seq}次检查：检查{checked}件，滞后{lagging}件。",
+                    dedupe_key=f"plan-summary:{check.pk}",
+                )
             ran += 1
     return ran
 
@@ -509,7 +665,8 @@ class _Batch:
     def __init__(self, assignments: list[Assignment], people_cache: dict):
         ids = [a.pk for a in assignments]
         self.claimed = set(
-            Reminder.objects.filter(assignment__in=ids).exclude(kind=ReminderKind.MANUAL)
+            Reminder.objects.filter(assignment__in=ids)
+            .exclude(kind=ReminderKind.MANUAL)
             .values_list("assignment_id", "due_kind", "due_date", "kind", "recipient_id")
         )
         self.evaluated = set(Evaluation.objects.filter(assignment__in=ids).values_list("assignment_id", flat=True))
@@ -541,14 +698,26 @@ def _claim_and_send(a: Assignment, due_kind: str, due: dt.date, kind: str, today
         try:
             # The claim: only the scan whose INSERT wins the unique constraint sends this one.
             with transaction.atomic():
-                Reminder.objects.create(assignment=a, kind=kind, due_kind=due_kind, due_date=due, recipient=user, sent_on=today)
+                Reminder.objects.create(
+                    assignment=a, kind=kind, due_kind=due_kind, due_date=due, recipient=user, sent_on=today
+                )
                 text = TEXTS[kind].format(
-                    num=a.proposal.number, word=a.proposal.kind_word, unit=a.unit.name, due=DueKind(due_kind).label,
-                    date=f"{due:%Y-%m-%d}", left=cal.workdays_between(today, due),
+                    num=a.proposal.number,
+                    word=a.proposal.kind_word,
+                    unit=a.unit.name,
+                    due=DueKind(due_kind).label,
+                    date=f"{due:%Y-%m-%d}",
+                    left=cal.workdays_between(today, due),
                 )
                 if a.due_provisional:
                     text += "（该期限涉及尚未公布的节假日安排，为暂定日期）"
-                notify(users=[user], verb=f"remind.{kind}", assignment=a, text=text, dedupe_key=f"remind:{a.pk}:{due_kind}:{due}:{kind}")
+                notify(
+                    users=[user],
+                    verb=f"remind.{kind}",
+                    assignment=a,
+                    text=text,
+                    dedupe_key=f"remind:{a.pk}:{due_kind}:{due}:{kind}",
+                )
         except IntegrityError:
             continue
         sent += 1
@@ -571,19 +740,31 @@ def remind_scan(*, today: dt.date | None = None, chunk: int = 500) -> dict:
     for kind, oq in lights.open_q().items():
         field = lights.DUE_FIELDS[kind]
         q |= oq & Q(**{f"{field}__lte": horizon, f"{field}__gte": oldest})
-    evq = Q(role__in=DUE_ROLES, state=AssignmentState.REPLIED, eval_due__isnull=False, eval_due__lte=horizon, eval_due__gte=today)
+    evq = Q(
+        role__in=DUE_ROLES,
+        state=AssignmentState.REPLIED,
+        eval_due__isnull=False,
+        eval_due__lte=horizon,
+        eval_due__gte=today,
+    )
     ids = list(Assignment.objects.filter(q | evq).order_by("pk").values_list("pk", flat=True))
     for i in range(0, len(ids), chunk):
         assignments = list(
-            Assignment.objects.filter(pk__in=ids[i:i + chunk])
-            .select_related("proposal", "proposal__session__body", "proposal__lead__user", "unit", "assigned_by")
+            Assignment.objects.filter(pk__in=ids[i : i + chunk]).select_related(
+                "proposal", "proposal__session__body", "proposal__lead__user", "unit", "assigned_by"
+            )
         )
         batch = _Batch(assignments, people_cache)
         for a in assignments:
             body = a.proposal.session.body
             rules = rules_cache.setdefault(body.pk, cal.rules_for(body))
             dues = list(lights.open_dues(a))
-            if a.role in DUE_ROLES and a.state == AssignmentState.REPLIED and a.eval_due and a.pk not in batch.evaluated:
+            if (
+                a.role in DUE_ROLES
+                and a.state == AssignmentState.REPLIED
+                and a.eval_due
+                and a.pk not in batch.evaluated
+            ):
                 dues.append((DueKind.EVALUATION, a.eval_due))
             touched = False
             for due_kind, due in dues:
@@ -618,9 +799,13 @@ def _overdue_digest(today: dt.date) -> int:
         kinds = per_office[org.pk]
         total = len(set().union(*kinds.values()))
         detail = "、".join(f"{DueKind(k).label}{len(v)}件" for k, v in sorted(kinds.items()))
-        sent += len(notify(
-            users=office_people(org), verb="remind.overdue_digest", url="/deadlines/?status=red",
-            text=f"【逾期汇总】{today:%Y-%m-%d} 新增逾期 {total} 件（{detail}），请在“逾期与临期”中查看并督办。",
-            dedupe_key=f"overdue-digest:{org.pk}:{today}",
-        ))
+        sent += len(
+            notify(
+                users=office_people(org),
+                verb="remind.overdue_digest",
+                url="/deadlines/?status=red",
+                text=f"【逾期汇总】{today:%Y-%m-%d} 新增逾期 {total} 件（{detail}），请在“逾期与临期”中查看并督办。",
+                dedupe_key=f"overdue-digest:{org.pk}:{today}",
+            )
+        )
     return sent

@@ -5,6 +5,7 @@ minutes. With REDIS_URL set, `banli worker` becomes an RQ worker with its schedu
 scan is enqueued on the `banli` queue at the interval; `enqueue()` puts any task function on
 the queue (and runs it inline when there is no Redis).
 """
+
 from __future__ import annotations
 
 import datetime as dt

@@ -1,4 +1,5 @@
 """Views of the deadlines app: thin — parse input, call selectors and services, render."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -23,7 +24,18 @@ from banli.orgs.models import BODY_KINDS, Org, Role
 from . import inbox as inbox_sel
 from . import lights, selectors, services
 from .calendar_data import format_days, parse_days
-from .models import CalendarDay, CalendarSource, CalendarYear, DueKind, Extension, KeyDates, Policy, Reminder, Supervision, SupervisionKind
+from .models import (
+    CalendarDay,
+    CalendarSource,
+    CalendarYear,
+    DueKind,
+    Extension,
+    KeyDates,
+    Policy,
+    Reminder,
+    Supervision,
+    SupervisionKind,
+)
 
 
 def roles_required(*roles):
@@ -78,7 +90,11 @@ def inbox(request):
     unread_only = request.GET.get("show") == "unread"
     qs = inbox_sel.notifications_of(request.user, unread_only=unread_only).select_related("proposal")
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
-    return render(request, "deadlines/inbox.html", {"page": page, "unread_only": unread_only, "pref": inbox_sel.preference_of(request.user)})
+    return render(
+        request,
+        "deadlines/inbox.html",
+        {"page": page, "unread_only": unread_only, "pref": inbox_sel.preference_of(request.user)},
+    )
 
 
 @login_required
@@ -104,7 +120,9 @@ def inbox_read_all(request):
 @login_required
 @require_POST
 def inbox_preferences(request):
-    inbox_sel.preference_set(actor=request.user, email=bool(request.POST.get("email")), sms=bool(request.POST.get("sms")))
+    inbox_sel.preference_set(
+        actor=request.user, email=bool(request.POST.get("email")), sms=bool(request.POST.get("sms"))
+    )
     messages.success(request, "通知方式已保存。")
     return redirect("deadlines:inbox")
 
@@ -140,9 +158,14 @@ def assignment_page(request, pk):
         "today": today,
         "dues": [d for d in dues if d],
         "extensions": a.extensions.select_related("requested_by", "decided_by"),
-        "reminders": Reminder.objects.filter(assignment=a).select_related("recipient", "sender").order_by("-sent_at")[:50],
+        "reminders": Reminder.objects.filter(assignment=a)
+        .select_related("recipient", "sender")
+        .order_by("-sent_at")[:50],
         "supervisions": Supervision.objects.filter(assignment=a).select_related("actor", "org")[:50],
-        "can_request": selectors.is_unit_staff(user, a) and a.answers_proposer and not a.first_reply_on and a.state not in lights.FINISHED,
+        "can_request": selectors.is_unit_staff(user, a)
+        and a.answers_proposer
+        and not a.first_reply_on
+        and a.state not in lights.FINISHED,
         "can_decide": is_assigning_office(user, a),
         "can_supervise": selectors.can_supervise(user, a),
         "max_due": cal.reply_max_due(a.assigned_on, body=body),
@@ -156,7 +179,12 @@ def assignment_page(request, pk):
 def extension_request_view(request, pk):
     a = _assignment_or_404(request.user, pk)
     try:
-        services.extension_request(actor=request.user, assignment=a, reason=request.POST.get("reason", ""), requested_due=_date(request.POST.get("requested_due")))
+        services.extension_request(
+            actor=request.user,
+            assignment=a,
+            reason=request.POST.get("reason", ""),
+            requested_due=_date(request.POST.get("requested_due")),
+        )
         messages.success(request, "延期申请已提交，等待交办机关审批。")
     except NotFound:
         raise Http404
@@ -169,11 +197,22 @@ def extension_request_view(request, pk):
 @require_POST
 def extension_decide_view(request, pk):
     ext = Extension.objects.filter(pk=pk).select_related("assignment").first()
-    if ext is None or not Assignment.objects.filter(pk=ext.assignment_id).filter(selectors.assignment_scope_q(request.user)).exists():
+    if (
+        ext is None
+        or not Assignment.objects.filter(pk=ext.assignment_id)
+        .filter(selectors.assignment_scope_q(request.user))
+        .exists()
+    ):
         raise Http404
     approve = request.POST.get("decision") == "approve"
     try:
-        services.extension_decide(actor=request.user, extension=ext, approve=approve, note=request.POST.get("note", ""), granted_due=_date(request.POST.get("granted_due")))
+        services.extension_decide(
+            actor=request.user,
+            extension=ext,
+            approve=approve,
+            note=request.POST.get("note", ""),
+            granted_due=_date(request.POST.get("granted_due")),
+        )
         messages.success(request, "已同意延期。" if approve else "已退回延期申请。")
     except NotFound:
         raise Http404
@@ -201,7 +240,14 @@ def remind_view(request, pk):
 def supervise_view(request, pk):
     a = _assignment_or_404(request.user, pk)
     try:
-        services.supervision_record(actor=request.user, assignment=a, kind=request.POST.get("kind", ""), note=request.POST.get("note", ""), leader=request.POST.get("leader", ""), on=_date(request.POST.get("on")))
+        services.supervision_record(
+            actor=request.user,
+            assignment=a,
+            kind=request.POST.get("kind", ""),
+            note=request.POST.get("note", ""),
+            leader=request.POST.get("leader", ""),
+            on=_date(request.POST.get("on")),
+        )
         messages.success(request, "督办记录已保存，并已通知承办单位。")
     except NotFound:
         raise Http404
@@ -212,7 +258,13 @@ def supervise_view(request, pk):
 
 # --- overdue & at-risk dashboard -----------------------------------------------------------------------
 
-STATUS_CHOICES = [("risk", "逾期与临期"), ("red", "已逾期"), ("yellow", "临期（3个工作日内）"), ("late", "曾逾期（逾期签收/答复）"), ("open", "全部未办结")]
+STATUS_CHOICES = [
+    ("risk", "逾期与临期"),
+    ("red", "已逾期"),
+    ("yellow", "临期（3个工作日内）"),
+    ("late", "曾逾期（逾期签收/答复）"),
+    ("open", "全部未办结"),
+]
 
 
 def _dashboard_filters(request):
@@ -226,8 +278,19 @@ def _dashboard_filters(request):
     due_kind = g.get("due") if g.get("due") in lights.DUE_FIELDS else ""
     key_only = g.get("key") == "1"
     today = _today(request)
-    qs = selectors.dashboard_assignments(user, today=today, status=status, session=session, unit=unit, due_kind=due_kind, key_only=key_only)
-    return qs, {"sessions": sessions, "units": units, "session": session, "unit": unit, "status": status, "due_kind": due_kind, "key_only": key_only, "today": today}
+    qs = selectors.dashboard_assignments(
+        user, today=today, status=status, session=session, unit=unit, due_kind=due_kind, key_only=key_only
+    )
+    return qs, {
+        "sessions": sessions,
+        "units": units,
+        "session": session,
+        "unit": unit,
+        "status": status,
+        "due_kind": due_kind,
+        "key_only": key_only,
+        "today": today,
+    }
 
 
 @roles_required(*STAFF_ROLES)
@@ -245,16 +308,29 @@ def dashboard(request):
     from django.db.models import Count
 
     by_unit = list(
-        base.filter(lights.red_q(today)).values("unit__pk", "unit__name").annotate(n=Count("pk", distinct=True)).order_by("-n", "unit__name")[:8]
+        base.filter(lights.red_q(today))
+        .values("unit__pk", "unit__name")
+        .annotate(n=Count("pk", distinct=True))
+        .order_by("-n", "unit__name")[:8]
     )
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     rows = [(a, lights.light(a, today)) for a in page]
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "deadlines/dashboard.html", {
-        **f, "page": page, "rows": rows, "summary": summary, "by_unit": by_unit, "status_choices": STATUS_CHOICES,
-        "due_choices": [(k, DueKind(k).label) for k in lights.DUE_FIELDS], "query": query.urlencode(),
-    })
+    return render(
+        request,
+        "deadlines/dashboard.html",
+        {
+            **f,
+            "page": page,
+            "rows": rows,
+            "summary": summary,
+            "by_unit": by_unit,
+            "status_choices": STATUS_CHOICES,
+            "due_choices": [(k, DueKind(k).label) for k in lights.DUE_FIELDS],
+            "query": query.urlencode(),
+        },
+    )
 
 
 @roles_required(*STAFF_ROLES)
@@ -267,7 +343,25 @@ def dashboard_export(request):
     wb = Workbook()
     ws = wb.active
     ws.title = "逾期与临期"
-    head = ["灯号", "编号", "标题", "届次", "承办单位", "办理方式", "状态", "交办日期", "签收期限", "签收日期", "会办意见期限", "答复期限", "原答复期限", "首次答复", "未办事项", "办理记录", "暂定期限"]
+    head = [
+        "灯号",
+        "编号",
+        "标题",
+        "届次",
+        "承办单位",
+        "办理方式",
+        "状态",
+        "交办日期",
+        "签收期限",
+        "签收日期",
+        "会办意见期限",
+        "答复期限",
+        "原答复期限",
+        "首次答复",
+        "未办事项",
+        "办理记录",
+        "暂定期限",
+    ]
     ws.append(head)
     for c in ws[1]:
         c.font = Font(bold=True)
@@ -275,11 +369,27 @@ def dashboard_export(request):
     n = 0
     for a in qs.iterator(chunk_size=1000):
         lt = lights.light(a, today)
-        ws.append([
-            lt.label, a.proposal.number, a.proposal.title, a.proposal.session.name, a.unit.name, a.get_role_display(), a.get_state_display(),
-            a.assigned_on, a.sign_due, a.signed_on, a.opinion_due, a.reply_due, a.reply_due_original, a.first_reply_on,
-            lt.text if lt.dues else "", "；".join(lt.history), "是" if a.due_provisional else "",
-        ])
+        ws.append(
+            [
+                lt.label,
+                a.proposal.number,
+                a.proposal.title,
+                a.proposal.session.name,
+                a.unit.name,
+                a.get_role_display(),
+                a.get_state_display(),
+                a.assigned_on,
+                a.sign_due,
+                a.signed_on,
+                a.opinion_due,
+                a.reply_due,
+                a.reply_due_original,
+                a.first_reply_on,
+                lt.text if lt.dues else "",
+                "；".join(lt.history),
+                "是" if a.due_provisional else "",
+            ]
+        )
         ws.cell(row=ws.max_row, column=1).fill = PatternFill("solid", fgColor=fills[lt.color])
         n += 1
     for row in ws.iter_rows(min_row=2):
@@ -290,8 +400,16 @@ def dashboard_export(request):
         ws.column_dimensions[col].width = width
     buf = BytesIO()
     wb.save(buf)
-    audit_record(actor=request.user, verb="deadlines.export", object_type="dashboard", summary=f"导出逾期与临期清单（{n}条）", new={k: str(v) for k, v in request.GET.items()})
-    resp = HttpResponse(buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    audit_record(
+        actor=request.user,
+        verb="deadlines.export",
+        object_type="dashboard",
+        summary=f"导出逾期与临期清单（{n}条）",
+        new={k: str(v) for k, v in request.GET.items()},
+    )
+    resp = HttpResponse(
+        buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     resp["Content-Disposition"] = f'attachment; filename="overdue-{today:%Y%m%d}.xlsx"'
     return resp
 
@@ -309,7 +427,11 @@ def extensions(request):
 @roles_required(Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER)
 def key_list(request):
     sessions = sessions_visible_to(request.user)
-    session = sessions.filter(pk=request.GET.get("session")).first() if (request.GET.get("session") or "").isdigit() else None
+    session = (
+        sessions.filter(pk=request.GET.get("session")).first()
+        if (request.GET.get("session") or "").isdigit()
+        else None
+    )
     today = _today(request)
     props = list(selectors.key_proposals(request.user, session).prefetch_related("assignments__unit"))
     rows = []
@@ -328,23 +450,44 @@ def key_detail(request, pk):
     if not p.is_key:
         raise Http404
     today = _today(request)
-    visible = selectors.assignments_visible_to(request.user).filter(proposal=p).exclude(state="withdrawn").select_related("unit")
+    visible = (
+        selectors.assignments_visible_to(request.user)
+        .filter(proposal=p)
+        .exclude(state="withdrawn")
+        .select_related("unit")
+    )
     rows = []
     from banli.cases.models import Contact
 
     for a in visible:
         contacts = Contact.objects.filter(assignment=a)
-        rows.append({
-            "a": a, "light": lights.light(a, today), "contacts": contacts.count(), "face": contacts.filter(face_to_face=True).count(),
-            "supervisions": Supervision.objects.filter(assignment=a).count(),
-        })
+        rows.append(
+            {
+                "a": a,
+                "light": lights.light(a, today),
+                "contacts": contacts.count(),
+                "face": contacts.filter(face_to_face=True).count(),
+                "supervisions": Supervision.objects.filter(assignment=a).count(),
+            }
+        )
     supervisions = Supervision.objects.filter(assignment__in=visible).select_related("assignment__unit", "actor")[:50]
     body = p.session.body
-    can_set = request.user.has_role(Role.BODY_STAFF) and user_body(request.user) and user_body(request.user).pk == body.pk
-    return render(request, "deadlines/key_detail.html", {
-        "p": p, "rows": rows, "supervisions": supervisions, "key_dates": KeyDates.objects.filter(proposal=p).first(), "can_set": can_set,
-        "replied": sum(1 for r in rows if r["a"].first_reply_on), "due_count": sum(1 for r in rows if r["a"].answers_proposer),
-    })
+    can_set = (
+        request.user.has_role(Role.BODY_STAFF) and user_body(request.user) and user_body(request.user).pk == body.pk
+    )
+    return render(
+        request,
+        "deadlines/key_detail.html",
+        {
+            "p": p,
+            "rows": rows,
+            "supervisions": supervisions,
+            "key_dates": KeyDates.objects.filter(proposal=p).first(),
+            "can_set": can_set,
+            "replied": sum(1 for r in rows if r["a"].first_reply_on),
+            "due_count": sum(1 for r in rows if r["a"].answers_proposer),
+        },
+    )
 
 
 @login_required
@@ -352,7 +495,13 @@ def key_detail(request, pk):
 def key_dates_view(request, pk):
     try:
         p = proposal_get(request.user, pk)
-        services.key_dates_set(actor=request.user, proposal=p, sign_due=_date(request.POST.get("sign_due")), opinion_due=_date(request.POST.get("opinion_due")), reply_due=_date(request.POST.get("reply_due")))
+        services.key_dates_set(
+            actor=request.user,
+            proposal=p,
+            sign_due=_date(request.POST.get("sign_due")),
+            opinion_due=_date(request.POST.get("opinion_due")),
+            reply_due=_date(request.POST.get("reply_due")),
+        )
         messages.success(request, "重点件期限已保存，未完成的期限已按新日期调整。")
     except NotFound:
         raise Http404
@@ -369,20 +518,34 @@ def plans(request):
     user = request.user
     sessions = sessions_visible_to(user)
     if request.method == "POST":
-        session = sessions.filter(pk=request.POST.get("session")).first() if (request.POST.get("session") or "").isdigit() else None
+        session = (
+            sessions.filter(pk=request.POST.get("session")).first()
+            if (request.POST.get("session") or "").isdigit()
+            else None
+        )
         try:
             if session is None:
                 raise DomainError("请选择届次会议。")
             start = _date(request.POST.get("start")) or _today(request)
             phases = services.default_phase_dates(start, body=session.body)
-            plan = services.supervision_plan_create(actor=user, session=session, name=request.POST.get("name", ""), phases=phases, checks_per_phase=int(request.POST.get("checks") or 2))
+            plan = services.supervision_plan_create(
+                actor=user,
+                session=session,
+                name=request.POST.get("name", ""),
+                phases=phases,
+                checks_per_phase=int(request.POST.get("checks") or 2),
+            )
             messages.success(request, "督办计划已制定，系统将按计划日期自动检查并督办滞后件。")
             return redirect("deadlines:plan_detail", plan.pk)
         except NotFound:
             raise Http404
         except (DomainError, ValueError) as e:
             messages.error(request, getattr(e, "message", "每阶段检查次数应为数字。"))
-    return render(request, "deadlines/plans.html", {"plans": selectors.plans_visible_to(user), "sessions": sessions, "today": _today(request)})
+    return render(
+        request,
+        "deadlines/plans.html",
+        {"plans": selectors.plans_visible_to(user), "sessions": sessions, "today": _today(request)},
+    )
 
 
 @roles_required(*SUPERVISOR_ROLES)
@@ -391,7 +554,9 @@ def plan_detail(request, pk):
     if plan is None:
         raise Http404
     phases = plan.phases.prefetch_related("checks")
-    recent = Supervision.objects.filter(plan_check__phase__plan=plan).select_related("assignment__proposal", "assignment__unit", "plan_check__phase")[:100]
+    recent = Supervision.objects.filter(plan_check__phase__plan=plan).select_related(
+        "assignment__proposal", "assignment__unit", "plan_check__phase"
+    )[:100]
     return render(request, "deadlines/plan_detail.html", {"plan": plan, "phases": phases, "recent": recent})
 
 
@@ -419,7 +584,9 @@ def policies(request):
                 if not raw.isdigit():
                     raise DomainError(f"“{Policy._meta.get_field(f).verbose_name}”应填写正整数。")
                 values[f] = int(raw)
-            services.policy_update(actor=request.user, body=body, version=request.POST.get("version") or None, **values)
+            services.policy_update(
+                actor=request.user, body=body, version=request.POST.get("version") or None, **values
+            )
             messages.success(request, f"{body.name}的办理期限规则已保存，未完成的期限已重新计算。")
         except DomainError as e:
             messages.error(request, e.message)
@@ -439,7 +606,11 @@ def calendar_years(request):
     years = CalendarYear.objects.order_by("-year")
     this_year = _today(request).year
     missing = [y for y in (this_year, this_year + 1) if not years.filter(year=y, confirmed=True).exists()]
-    return render(request, "deadlines/calendar.html", {"years": years, "missing": missing, "can_edit": request.user.has_role(Role.SYSADMIN)})
+    return render(
+        request,
+        "deadlines/calendar.html",
+        {"years": years, "missing": missing, "can_edit": request.user.has_role(Role.SYSADMIN)},
+    )
 
 
 @roles_required(Role.SYSADMIN, Role.BODY_STAFF, Role.COORDINATOR)
@@ -456,13 +627,24 @@ def calendar_year(request, year):
         text = request.POST.get("days", "")
         try:
             days = parse_days(text)
-            services.calendar_year_set(actor=request.user, year=year, days=days, confirmed=bool(request.POST.get("confirmed")), source=CalendarSource.MANUAL, note=request.POST.get("note", ""))
+            services.calendar_year_set(
+                actor=request.user,
+                year=year,
+                days=days,
+                confirmed=bool(request.POST.get("confirmed")),
+                source=CalendarSource.MANUAL,
+                note=request.POST.get("note", ""),
+            )
             messages.success(request, f"{year}年节假日安排已保存，相关未完成的期限已重新计算。")
             return redirect("deadlines:calendar_year", year)
         except DomainError as e:
             error = e.message
     months = _month_grid(year)
-    return render(request, "deadlines/calendar_year.html", {"year": year, "row": row, "text": text, "error": error, "can_edit": can_edit, "months": months})
+    return render(
+        request,
+        "deadlines/calendar_year.html",
+        {"year": year, "row": row, "text": text, "error": error, "can_edit": can_edit, "months": months},
+    )
 
 
 def _month_grid(year: int):

@@ -2,6 +2,7 @@
 
 Deterministic (seeded random), idempotent (does nothing if the demo is already there).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,7 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from banli.cases import services as cs
-from banli.cases.models import AssignmentRole as R, Channel, ReviewState, Session
+from banli.cases.models import AssignmentRole as R
+from banli.cases.models import Channel, ReviewState, Session
 from banli.orgs.models import Org, OrgKind
 from banli.orgs.services import org_add, user_create
 
@@ -31,7 +33,13 @@ LOGINS = [
     ("npc_staff", NPC_BODY, ["body_staff"], "人大选联工委 刘干事", "登记、审查、交办人大建议，统计"),
     ("cppcc_staff", CPPCC_BODY, ["body_staff"], "政协提案委 陈干事", "登记、立案审查、并案、交办政协提案"),
     ("coordinator", GOV, ["coordinator"], "督查室 黄科长", "政府系统交办、督办、统计"),
-    ("gx_liaison", "市工业和信息化局办公室", ["unit_liaison"], "工信局联络员 周敏", "签收、办理方案、分办到处室、汇总答复"),
+    (
+        "gx_liaison",
+        "市工业和信息化局办公室",
+        ["unit_liaison"],
+        "工信局联络员 周敏",
+        "签收、办理方案、分办到处室、汇总答复",
+    ),
     ("gx_leader", "市工业和信息化局", ["unit_leader"], "工信局副局长 吴强", "签发答复、领办重点件"),
     ("gx_handler", "市工业和信息化局产业发展处", ["handler"], "产业发展处 郑涛", "起草答复、记录沟通"),
     ("sw_liaison", "市商务局办公室", ["unit_liaison"], "商务局联络员 林静", "会办意见、签收"),
@@ -63,7 +71,9 @@ def _person(rng: random.Random) -> str:
 
 def build_orgs(d: Demo) -> None:
     add = lambda name, kind, parent=None, short="": d.orgs.setdefault(  # noqa: E731
-        name, Org.objects.filter(name=name).first() or org_add(name=name, kind=kind, parent=d.orgs.get(parent) if parent else None, short_name=short)
+        name,
+        Org.objects.filter(name=name).first()
+        or org_add(name=name, kind=kind, parent=d.orgs.get(parent) if parent else None, short_name=short),
     )
     add(NPC_BODY, OrgKind.NPC)
     add(CPPCC_BODY, OrgKind.CPPCC)
@@ -88,13 +98,24 @@ def build_users(d: Demo) -> None:
     from banli.orgs.models import User
 
     for username, org, roles, name, _ in LOGINS:
-        d.users[username] = user_create(username=username, org=d.orgs[org], roles=roles, full_name=name, validate=False)
+        d.users[username] = user_create(
+            username=username, org=d.orgs[org], roles=roles, full_name=name, validate=False
+        )
     # A liaison and a leader for every unit, so every case has someone to act on it.
-    for name, short, depts in data.UNITS:
+    for name, short, _depts in data.UNITS:
         key = short.replace("市", "")
         for role, org in (("unit_liaison", f"{name}办公室"), ("unit_leader", name)):
             uname = f"{role.split('_')[1]}_{len(d.users)}"
-            d.users.setdefault((name, role), user_create(username=uname, org=d.orgs[org], roles=[role], full_name=f"{key}{'联络员' if role == 'unit_liaison' else '领导'}", validate=False))
+            d.users.setdefault(
+                (name, role),
+                user_create(
+                    username=uname,
+                    org=d.orgs[org],
+                    roles=[role],
+                    full_name=f"{key}{'联络员' if role == 'unit_liaison' else '领导'}",
+                    validate=False,
+                ),
+            )
     # Hash the shared demo password once (PBKDF2 is deliberately slow).
     User.objects.filter(pk__in=[u.pk for u in d.users.values()]).update(password=make_password(PASSWORD))
     enroll_demo_security(list(d.users.values()))
@@ -108,7 +129,9 @@ def enroll_demo_security(users) -> None:
 
     now = timezone.now()
     for u in users:
-        UserSecurity.objects.update_or_create(user=u, defaults={"must_change_password": False, "password_changed_at": now})
+        UserSecurity.objects.update_or_create(
+            user=u, defaults={"must_change_password": False, "password_changed_at": now}
+        )
         if totp_required(u):
             TOTPDevice.objects.update_or_create(user=u, defaults={"secret": DEMO_TOTP_SECRET, "confirmed_at": now})
 
@@ -150,13 +173,27 @@ def _units_for(d: Demo, topic: str) -> list[tuple[Org, str]]:
 def build_session(d: Demo, *, body: str, code: str, name: str, start: dt.date, count: int, deputy_key: str) -> Session:
     body_org = d.orgs[body]
     staff = d.users["npc_staff" if body == NPC_BODY else "cppcc_staff"]
-    session = cs.session_create(actor=staff, code=code, name=name, body=body_org, year=start.year, start_date=start, end_date=start + dt.timedelta(days=5))
+    session = cs.session_create(
+        actor=staff,
+        code=code,
+        name=name,
+        body=body_org,
+        year=start.year,
+        start_date=start,
+        end_date=start + dt.timedelta(days=5),
+    )
     is_npc = body == NPC_BODY
-    own = cs.proposer_get_or_create(body=body_org, name=d.users[deputy_key].full_name.split("（")[0], group=data.DELEGATIONS[5] if is_npc else data.SECTORS[0])
+    own = cs.proposer_get_or_create(
+        body=body_org,
+        name=d.users[deputy_key].full_name.split("（")[0],
+        group=data.DELEGATIONS[5] if is_npc else data.SECTORS[0],
+    )
     own.user = d.users[deputy_key]
     own.save()
     people = [own] + [
-        cs.proposer_get_or_create(body=body_org, name=_person(d.rng), group=d.rng.choice(data.DELEGATIONS if is_npc else data.SECTORS))
+        cs.proposer_get_or_create(
+            body=body_org, name=_person(d.rng), group=d.rng.choice(data.DELEGATIONS if is_npc else data.SECTORS)
+        )
         for _ in range(60)
     ]
     if not is_npc:
@@ -171,10 +208,21 @@ def build_session(d: Demo, *, body: str, code: str, name: str, start: dt.date, c
         if i % 40 == 7:
             cosigners.append(own)
         interim = i >= count - count // 20
-        submitted = start + dt.timedelta(days=d.rng.randint(0, 4)) if not interim else start + dt.timedelta(days=d.rng.randint(20, 60))
+        submitted = (
+            start + dt.timedelta(days=d.rng.randint(0, 4))
+            if not interim
+            else start + dt.timedelta(days=d.rng.randint(20, 60))
+        )
         p = cs.proposal_register(
-            actor=staff, session=session, title=title, content=content, lead=lead, cosigners=cosigners,
-            channel=Channel.INTERIM if interim else Channel.PLENARY, topic=topic, submitted_on=submitted,
+            actor=staff,
+            session=session,
+            title=title,
+            content=content,
+            lead=lead,
+            cosigners=cosigners,
+            channel=Channel.INTERIM if interim else Channel.PLENARY,
+            topic=topic,
+            submitted_on=submitted,
         )
         proposals.append((p, topic))
     return session, proposals
@@ -190,13 +238,24 @@ def review_and_assign(d: Demo, session: Session, proposals, *, assign_on: dt.dat
             counts["submitted"] += 1
             continue
         if r < 0.06:
-            cs.proposal_review(actor=staff, proposal=p, decision=ReviewState.NOT_ACCEPTED, reason="所提内容属于个人诉求，已转为来信办理。")
+            cs.proposal_review(
+                actor=staff,
+                proposal=p,
+                decision=ReviewState.NOT_ACCEPTED,
+                reason="所提内容属于个人诉求，已转为来信办理。",
+            )
             counts["not_accepted"] += 1
             continue
         if r < 0.10 and accepted:
             target = next((a for a, t in reversed(accepted) if t == topic), None)
             if target is not None:
-                cs.proposal_review(actor=staff, proposal=p, decision=ReviewState.MERGED, merge_into=target, reason="内容相近，并案办理。")
+                cs.proposal_review(
+                    actor=staff,
+                    proposal=p,
+                    decision=ReviewState.MERGED,
+                    merge_into=target,
+                    reason="内容相近，并案办理。",
+                )
                 counts["merged"] += 1
                 continue
         cs.proposal_review(actor=staff, proposal=p, decision=ReviewState.ACCEPTED)
@@ -206,7 +265,13 @@ def review_and_assign(d: Demo, session: Session, proposals, *, assign_on: dt.dat
             counts["to_assign"] += 1
             continue
         if idx % 17 == 5:
-            cs.proposal_set_key(actor=staff, proposal=p, is_key=True, leader=d.rng.choice(["市长", "常务副市长", "分管副市长"]), plan="市领导领衔督办，牵头单位制定专项办理方案。")
+            cs.proposal_set_key(
+                actor=staff,
+                proposal=p,
+                is_key=True,
+                leader=d.rng.choice(["市长", "常务副市长", "分管副市长"]),
+                plan="市领导领衔督办，牵头单位制定专项办理方案。",
+            )
         on = assign_on + dt.timedelta(days=d.rng.randint(0, 3))
         made = cs.assignment_create(actor=staff, proposal=p, units=_units_for(d, topic), assigned_on=on)
         counts["assigned"].append((p, made))
@@ -220,8 +285,24 @@ def build(*, today: dt.date | None = None, seed: int = 2026, scale: float = 1.0)
         build_users(d)
         npc_start = d.today - dt.timedelta(days=75)
         cppcc_start = d.today - dt.timedelta(days=90)
-        s1, p1 = build_session(d, body=NPC_BODY, code="DEMO-NPC", name=f"市七届人大{'六'}次会议", start=npc_start, count=max(20, int(240 * scale)), deputy_key="deputy")
-        s2, p2 = build_session(d, body=CPPCC_BODY, code="DEMO-CPPCC", name="市政协七届六次会议", start=cppcc_start, count=max(20, int(260 * scale)), deputy_key="member")
+        s1, p1 = build_session(
+            d,
+            body=NPC_BODY,
+            code="DEMO-NPC",
+            name=f"市七届人大{'六'}次会议",
+            start=npc_start,
+            count=max(20, int(240 * scale)),
+            deputy_key="deputy",
+        )
+        s2, p2 = build_session(
+            d,
+            body=CPPCC_BODY,
+            code="DEMO-CPPCC",
+            name="市政协七届六次会议",
+            start=cppcc_start,
+            count=max(20, int(260 * scale)),
+            deputy_key="member",
+        )
         d.log.append(f"{s1.name}：{len(p1)} 件；{s2.name}：{len(p2)} 件")
         for s, ps, start in ((s1, p1, npc_start), (s2, p2, cppcc_start)):
             counts = review_and_assign(d, s, ps, assign_on=start + dt.timedelta(days=14))
@@ -240,12 +321,16 @@ def publish(d: Demo) -> None:
 
     staff = {d.orgs[NPC_BODY].pk: d.users["npc_staff"], d.orgs[CPPCC_BODY].pk: d.users["cppcc_staff"]}
     published = 0
-    replies = Reply.objects.filter(state=ReplyState.SENT, disclosure="public").select_related("assignment__proposal__session")
+    replies = Reply.objects.filter(state=ReplyState.SENT, disclosure="public").select_related(
+        "assignment__proposal__session"
+    )
     for i, r in enumerate(replies.order_by("pk")):
         if i % 4 == 3:
             continue
         try:
-            publication_decide(actor=staff[r.assignment.proposal.session.body_id], reply=r, decision=PublicationState.PUBLISHED)
+            publication_decide(
+                actor=staff[r.assignment.proposal.session.body_id], reply=r, decision=PublicationState.PUBLISHED
+            )
             published += 1
         except DomainError:
             continue
@@ -258,7 +343,7 @@ def advance(d: Demo, assigned) -> None:
     Uses the handling services when they are installed; otherwise cases stay at 待签收.
     """
     try:
-        from banli.handling import demo as handling_demo  # noqa: F401
+        from banli.handling import demo as handling_demo
     except ImportError:
         return
     handling_demo.advance(d, assigned)

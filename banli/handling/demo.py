@@ -4,20 +4,30 @@ Every step goes through the real services, acting as the unit's own liaison and 
 services' clock set to a plausible past date, so the demo's figures, timelines and audit trail are
 what real use would produce. Units without users (courts, district bureaus) stay at 待签收.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from contextlib import contextmanager
 
-from banli.cases.models import AssignmentRole as R, ContactMethod
+from banli.cases.models import AssignmentRole as R
+from banli.cases.models import ContactMethod
 from banli.cases.selectors import user_unit
 from banli.errors import DomainError
 from banli.orgs.models import Org, OrgKind, Role, User
 
 from . import services as svc
 
-METHODS = [ContactMethod.PHONE, ContactMethod.PHONE, ContactMethod.VISIT, ContactMethod.SYMPOSIUM, ContactMethod.JOINT_RESEARCH,
-           ContactMethod.WECHAT, ContactMethod.FACE_TALK, ContactMethod.WRITTEN]
+METHODS = [
+    ContactMethod.PHONE,
+    ContactMethod.PHONE,
+    ContactMethod.VISIT,
+    ContactMethod.SYMPOSIUM,
+    ContactMethod.JOINT_RESEARCH,
+    ContactMethod.WECHAT,
+    ContactMethod.FACE_TALK,
+    ContactMethod.WRITTEN,
+]
 
 
 @contextmanager
@@ -33,7 +43,11 @@ def clock(day: dt.date):
 
 def _people() -> dict:
     by_unit: dict[int, dict[str, User]] = {}
-    for u in User.objects.filter(is_active=True, role_grants__role__in=[Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER]).select_related("org").distinct():
+    for u in (
+        User.objects.filter(is_active=True, role_grants__role__in=[Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER])
+        .select_related("org")
+        .distinct()
+    ):
         unit = user_unit(u)
         if unit is None:
             continue
@@ -46,7 +60,14 @@ def _people() -> dict:
 def advance(d, assigned) -> None:
     rng, now = d.rng, d.today
     people = _people()
-    staff = {o.pk: u for o, u in ((d.orgs.get(k), d.users.get(v)) for k, v in (("市人大常委会选联任工委", "npc_staff"), ("市政协提案委员会", "cppcc_staff"))) if o and u}
+    staff = {
+        o.pk: u
+        for o, u in (
+            (d.orgs.get(k), d.users.get(v))
+            for k, v in (("市人大常委会选联任工委", "npc_staff"), ("市政协提案委员会", "cppcc_staff"))
+        )
+        if o and u
+    }
     depts = {}
     for o in Org.objects.filter(kind=OrgKind.DEPT).only("pk", "path", "depth", "name"):
         depts.setdefault(o.path[: -o.steplen], []).append(o)
@@ -72,33 +93,62 @@ def advance(d, assigned) -> None:
                 unit_depts = depts.get(a.unit.path, [])
                 if unit_depts and rng.random() < 0.6:
                     with at(sign_on + dt.timedelta(days=1)):
-                        svc.plan_save(actor=liaison, assignment=a, version=0, lead_dept=rng.choice(unit_depts), responsible_leader=leader,
-                                      text="按照责任清单分解落实，牵头处室会同相关处室研究办理。")
+                        svc.plan_save(
+                            actor=liaison,
+                            assignment=a,
+                            version=0,
+                            lead_dept=rng.choice(unit_depts),
+                            responsible_leader=leader,
+                            text="按照责任清单分解落实，牵头处室会同相关处室研究办理。",
+                        )
                         svc.plan_distribute(actor=liaison, assignment=a)
                 if rng.random() < 0.85:
                     m = rng.choice(METHODS)
                     with at(sign_on + dt.timedelta(days=rng.randint(2, 15))):
-                        svc.contact_add(actor=handler if handler and a.tasks.filter(dept=handler.org).exists() else liaison, assignment=a,
-                                        on=svc.today(), stage="before", method=m, participants=proposal.lead.name,
-                                        summary="听取代表委员对办理工作的意见建议，商定办理思路。",
-                                        leader=leader.display_name if leader and m == ContactMethod.FACE_TALK else "")
+                        svc.contact_add(
+                            actor=handler if handler and a.tasks.filter(dept=handler.org).exists() else liaison,
+                            assignment=a,
+                            on=svc.today(),
+                            stage="before",
+                            method=m,
+                            participants=proposal.lead.name,
+                            summary="听取代表委员对办理工作的意见建议，商定办理思路。",
+                            leader=leader.display_name if leader and m == ContactMethod.FACE_TALK else "",
+                        )
                 if a.role == R.CO:
                     if rng.random() < 0.85:
                         with at(sign_on + dt.timedelta(days=rng.randint(8, 28))):
-                            svc.co_opinion_submit(actor=liaison, assignment=a, text="我单位同意主办单位的办理思路，并将在职责范围内配合落实。")
+                            svc.co_opinion_submit(
+                                actor=liaison,
+                                assignment=a,
+                                text="我单位同意主办单位的办理思路，并将在职责范围内配合落实。",
+                            )
                     continue
                 if leader is None or rng.random() < 0.3:
                     continue
                 sent_on = sign_on + dt.timedelta(days=rng.randint(18, 55))
                 if sent_on >= now:
                     continue
-                cls = rng.choices(["A", "B", "C", "D"], weights=[70, 18, 10, 2 if proposal.session.body.kind == OrgKind.CPPCC else 0])[0]
-                commitments = [("按计划分步推进，年内完成相关工作。", sent_on + dt.timedelta(days=rng.randint(120, 300)))] if cls == "B" else None
+                cls = rng.choices(
+                    ["A", "B", "C", "D"], weights=[70, 18, 10, 2 if proposal.session.body.kind == OrgKind.CPPCC else 0]
+                )[0]
+                commitments = (
+                    [("按计划分步推进，年内完成相关工作。", sent_on + dt.timedelta(days=rng.randint(120, 300)))]
+                    if cls == "B"
+                    else None
+                )
                 with at(sent_on):
-                    r = svc.reply_save_draft(actor=liaison, assignment=a, version=0, result_class=cls,
-                                             text=f"{proposal.lead.name}：您好！您提出的《{proposal.title}》收悉，现答复如下：……感谢您对我们工作的关心和支持。",
-                                             contact_name=liaison.display_name, contact_phone="0755-88000000", disclosure="public",
-                                             commitments=commitments)
+                    r = svc.reply_save_draft(
+                        actor=liaison,
+                        assignment=a,
+                        version=0,
+                        result_class=cls,
+                        text=f"{proposal.lead.name}：您好！您提出的《{proposal.title}》收悉，现答复如下：……感谢您对我们工作的关心和支持。",
+                        contact_name=liaison.display_name,
+                        contact_phone="0755-88000000",
+                        disclosure="public",
+                        commitments=commitments,
+                    )
                     svc.reply_submit(actor=liaison, reply=r)
                     svc.reply_approve(actor=leader, reply=r)
                     svc.reply_send(actor=liaison, reply=r, missing_opinion_reason="会办单位意见已电话沟通，先行答复。")
@@ -113,10 +163,19 @@ def advance(d, assigned) -> None:
                     continue
                 verdict = rng.choices(["satisfied", "basically", "unsatisfied"], weights=[80, 15, 5])[0]
                 with at(eval_on):
-                    svc.evaluation_submit(actor=actor, assignment=a, proposer=None if lead.user_id else lead, verdict=verdict,
-                                          attitude="satisfied", result=verdict, visited=rng.random() < 0.6, heard_via="走访",
-                                          addresses="针对", leader_replied=True,
-                                          comment="" if verdict != "unsatisfied" else "答复未解决实际问题，请进一步研究。")
+                    svc.evaluation_submit(
+                        actor=actor,
+                        assignment=a,
+                        proposer=None if lead.user_id else lead,
+                        verdict=verdict,
+                        attitude="satisfied",
+                        result=verdict,
+                        visited=rng.random() < 0.6,
+                        heard_via="走访",
+                        addresses="针对",
+                        leader_replied=True,
+                        comment="" if verdict != "unsatisfied" else "答复未解决实际问题，请进一步研究。",
+                    )
                 counts["evaluated"] += 1
                 counts["rehandling"] += verdict == "unsatisfied"
             except DomainError as e:  # a demo case that does not fit the rules simply stops where it is

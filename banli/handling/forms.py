@@ -1,4 +1,5 @@
 """Forms of the handling workflow. Validation messages are for clerks, in Chinese."""
+
 from __future__ import annotations
 
 from django import forms
@@ -24,9 +25,7 @@ class BaseForm(forms.Form):
             f.error_messages.setdefault("required", "此项必填。")
             f.error_messages["required"] = f"请填写{f.label}。"
             w = f.widget
-            if isinstance(w, (forms.CheckboxInput,)):
-                w.attrs.setdefault("class", "form-check-input")
-            elif isinstance(w, (forms.RadioSelect, forms.CheckboxSelectMultiple)):
+            if isinstance(w, (forms.CheckboxInput, forms.RadioSelect, forms.CheckboxSelectMultiple)):
                 w.attrs.setdefault("class", "form-check-input")
             elif isinstance(w, (forms.Select, forms.SelectMultiple)):
                 w.attrs.setdefault("class", "form-select")
@@ -42,7 +41,9 @@ def _unit_by_name(name):
     name = (name or "").strip()
     if not name:
         return None
-    unit = Org.objects.filter(kind="unit", is_active=True).filter(models.Q(name=name) | models.Q(short_name=name)).first()
+    unit = (
+        Org.objects.filter(kind="unit", is_active=True).filter(models.Q(name=name) | models.Q(short_name=name)).first()
+    )
     if unit is None:
         raise forms.ValidationError(f"找不到承办单位“{name}”，请填写单位全称。")
     return unit
@@ -57,19 +58,23 @@ class AdjustForm(BaseForm):
 
 
 class AdjustDecideForm(BaseForm):
-    approve = forms.TypedChoiceField(label="审批", choices=[("1", "同意，改交"), ("0", "不同意，退回待签收")], coerce=lambda v: v == "1")
+    approve = forms.TypedChoiceField(
+        label="审批", choices=[("1", "同意，改交"), ("0", "不同意，退回待签收")], coerce=lambda v: v == "1"
+    )
     unit = forms.CharField(label="改交单位", required=False, max_length=200)
 
     def clean_unit(self):
         return _unit_by_name(self.cleaned_data.get("unit"))
+
     note = forms.CharField(label="审批意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class PlanForm(BaseForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     lead_dept = forms.ModelChoiceField(label="牵头处室", queryset=Org.objects.none())
-    assist_depts = forms.ModelMultipleChoiceField(label="协办处室", queryset=Org.objects.none(), required=False,
-                                                  widget=forms.CheckboxSelectMultiple)
+    assist_depts = forms.ModelMultipleChoiceField(
+        label="协办处室", queryset=Org.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
     responsible_leader = forms.ModelChoiceField(label="责任领导", queryset=User.objects.none(), required=False)
     responsible_person = forms.ModelChoiceField(label="责任人", queryset=User.objects.none(), required=False)
     internal_due = forms.DateField(label="内部办理期限", required=False, widget=DATE)
@@ -108,15 +113,29 @@ class PointsForm(BaseForm):
 
 class ReplyForm(BaseForm):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-    result_class = forms.ChoiceField(label="答复类别", choices=[("", "请选择")] + list(ResultClass.choices), required=False)
+    result_class = forms.ChoiceField(
+        label="答复类别", choices=[("", "请选择")] + list(ResultClass.choices), required=False
+    )
     text = forms.CharField(label="答复内容", required=False, widget=forms.Textarea(attrs={"rows": 14}))
     signer = forms.CharField(label="签发人", required=False, max_length=50)
     contact_name = forms.CharField(label="联系人", required=False, max_length=50)
     contact_phone = forms.CharField(label="联系电话", required=False, max_length=30)
-    disclosure = forms.ChoiceField(label="公开属性", choices=[("", "请选择"), (Disclosure.PUBLIC, "公开"), (Disclosure.PRIVATE, "不公开")], required=False)
+    disclosure = forms.ChoiceField(
+        label="公开属性",
+        choices=[("", "请选择"), (Disclosure.PUBLIC, "公开"), (Disclosure.PRIVATE, "不公开")],
+        required=False,
+    )
     disclosure_reason = forms.ChoiceField(
-        label="不公开理由", required=False,
-        choices=[("", "—"), ("国家秘密", "国家秘密"), ("工作秘密", "工作秘密"), ("敏感信息", "敏感信息"), ("个人隐私", "个人隐私"), ("其他", "其他")],
+        label="不公开理由",
+        required=False,
+        choices=[
+            ("", "—"),
+            ("国家秘密", "国家秘密"),
+            ("工作秘密", "工作秘密"),
+            ("敏感信息", "敏感信息"),
+            ("个人隐私", "个人隐私"),
+            ("其他", "其他"),
+        ],
     )
     files = MultiFileField(label="答复文件（签章扫描件等）", required=False)
 
@@ -127,18 +146,31 @@ class ReplyForm(BaseForm):
         self.points = list(points)
         for i in range(max(self.COMMITMENT_ROWS, len(commitments) + 1)):
             c = commitments[i] if i < len(commitments) else None
-            self.fields[f"c{i}_text"] = forms.CharField(label=f"承诺事项{i + 1}", required=False, initial=c.text if c else "",
-                                                         widget=forms.TextInput(attrs=TEXT))
-            self.fields[f"c{i}_due"] = forms.DateField(label=f"承诺完成时间{i + 1}", required=False, initial=c.due if c else None, widget=DATE)
+            self.fields[f"c{i}_text"] = forms.CharField(
+                label=f"承诺事项{i + 1}",
+                required=False,
+                initial=c.text if c else "",
+                widget=forms.TextInput(attrs=TEXT),
+            )
+            self.fields[f"c{i}_due"] = forms.DateField(
+                label=f"承诺完成时间{i + 1}", required=False, initial=c.due if c else None, widget=DATE
+            )
         decisions = decisions or {}
         for p in self.points:
             d = decisions.get(p.pk)
             self.fields[f"p{p.pk}_decision"] = forms.ChoiceField(
-                label=f"第{p.seq}条", required=False, choices=[("", "请选择")] + list(PointDecisionKind.choices), initial=d.decision if d else "",
+                label=f"第{p.seq}条",
+                required=False,
+                choices=[("", "请选择")] + list(PointDecisionKind.choices),
+                initial=d.decision if d else "",
                 widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
             )
-            self.fields[f"p{p.pk}_measure"] = forms.CharField(label="采取的措施", required=False, initial=d.measure if d else "",
-                                                              widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}))
+            self.fields[f"p{p.pk}_measure"] = forms.CharField(
+                label="采取的措施",
+                required=False,
+                initial=d.measure if d else "",
+                widget=forms.TextInput(attrs={"class": "form-control form-control-sm"}),
+            )
 
     def commitment_rows(self):
         n = len([k for k in self.fields if k.endswith("_due") and k.startswith("c")])
@@ -152,7 +184,10 @@ class ReplyForm(BaseForm):
         return [(self.cleaned_data.get(f"c{i}_text") or "", self.cleaned_data.get(f"c{i}_due")) for i in range(n)]
 
     def decision_values(self):
-        return {p.pk: (self.cleaned_data.get(f"p{p.pk}_decision") or "", self.cleaned_data.get(f"p{p.pk}_measure") or "") for p in self.points}
+        return {
+            p.pk: (self.cleaned_data.get(f"p{p.pk}_decision") or "", self.cleaned_data.get(f"p{p.pk}_measure") or "")
+            for p in self.points
+        }
 
 
 class CorrectForm(BaseForm):
@@ -171,10 +206,22 @@ def _yes_no(v):
 class EvaluationForm(BaseForm):
     attitude = forms.ChoiceField(label="办理态度", choices=VERDICT_CHOICES, widget=forms.RadioSelect)
     result = forms.ChoiceField(label="办理结果", choices=VERDICT_CHOICES, widget=forms.RadioSelect)
-    visited = forms.TypedChoiceField(label="承办单位是否走访", choices=YES_NO, coerce=_yes_no, empty_value=None, required=False)
-    heard_via = forms.ChoiceField(label="听取意见方式", required=False, choices=[("", "—"), ("走访", "走访"), ("电话", "电话"), ("其他", "其他"), ("未联系", "未联系")])
-    addresses = forms.ChoiceField(label="答复是否针对所提问题", required=False, choices=[("", "—"), ("针对", "针对"), ("基本针对", "基本针对"), ("未针对", "未针对")])
-    leader_replied = forms.TypedChoiceField(label="单位负责人是否答复", choices=YES_NO, coerce=_yes_no, empty_value=None, required=False)
+    visited = forms.TypedChoiceField(
+        label="承办单位是否走访", choices=YES_NO, coerce=_yes_no, empty_value=None, required=False
+    )
+    heard_via = forms.ChoiceField(
+        label="听取意见方式",
+        required=False,
+        choices=[("", "—"), ("走访", "走访"), ("电话", "电话"), ("其他", "其他"), ("未联系", "未联系")],
+    )
+    addresses = forms.ChoiceField(
+        label="答复是否针对所提问题",
+        required=False,
+        choices=[("", "—"), ("针对", "针对"), ("基本针对", "基本针对"), ("未针对", "未针对")],
+    )
+    leader_replied = forms.TypedChoiceField(
+        label="单位负责人是否答复", choices=YES_NO, coerce=_yes_no, empty_value=None, required=False
+    )
     verdict = forms.ChoiceField(label="总体评价", choices=VERDICT_CHOICES, widget=forms.RadioSelect)
     comment = forms.CharField(label="意见和建议", required=False, widget=forms.Textarea(attrs={"rows": 4}))
 
@@ -194,8 +241,8 @@ class HandoverForm(BaseForm):
         super().__init__(*args, **kwargs)
         self.fields["from_user"].queryset = people
         self.fields["to_user"].queryset = people
-        self.fields["from_user"].label_from_instance = self.fields["to_user"].label_from_instance = (
-            lambda u: f"{u.display_name}（{u.org.name if u.org else ''}）"
+        self.fields["from_user"].label_from_instance = self.fields["to_user"].label_from_instance = lambda u: (
+            f"{u.display_name}（{u.org.name if u.org else ''}）"
         )
 
 

@@ -3,6 +3,7 @@ suggestion points, B-class follow-up, handovers and per-body handling policies.
 
 Assignment, Reply, Contact, Evaluation and DeptTask live in banli.cases.models.
 """
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -15,9 +16,13 @@ from banli.orgs.models import Org
 class HandlingPolicy(models.Model):
     """Per-body handling rules, e.g. “先沟通再办件”."""
 
-    body = models.OneToOneField(Org, verbose_name="人大/政协", on_delete=models.PROTECT, related_name="handling_policy")
+    body = models.OneToOneField(
+        Org, verbose_name="人大/政协", on_delete=models.PROTECT, related_name="handling_policy"
+    )
     contact_before_reply = models.BooleanField("先沟通再办件（提交答复前须有办前沟通）", default=False)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -38,11 +43,15 @@ class AdjustmentRequest(models.Model):
 
     assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="adjustment_requests")
     reason = models.TextField("申请理由")
-    suggested_unit = models.ForeignKey(Org, verbose_name="建议改交单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    suggested_unit = models.ForeignKey(
+        Org, verbose_name="建议改交单位", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     requested_at = models.DateTimeField(auto_now_add=True)
     state = models.CharField("状态", max_length=10, choices=AdjustmentState.choices, default=AdjustmentState.PENDING)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField("审批意见", blank=True)
     new_assignment = models.ForeignKey(Assignment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -59,18 +68,32 @@ class HandlingPlan(models.Model):
     """办理方案 / 责任清单 of one assignment."""
 
     assignment = models.OneToOneField(Assignment, on_delete=models.PROTECT, related_name="plan")
-    lead_dept = models.ForeignKey(Org, verbose_name="牵头处室", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    lead_dept = models.ForeignKey(
+        Org, verbose_name="牵头处室", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     assist_depts = models.ManyToManyField(Org, verbose_name="协办处室", blank=True, related_name="+")
     responsible_leader = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="责任领导", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="责任领导",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     responsible_person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="责任人", null=True, blank=True, on_delete=models.PROTECT, related_name="responsible_plans"
+        settings.AUTH_USER_MODEL,
+        verbose_name="责任人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="responsible_plans",
     )
     internal_due = models.DateField("内部办理期限", null=True, blank=True)
     text = models.TextField("办理方案", blank=True)
     distributed_at = models.DateTimeField("分办时间", null=True, blank=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -85,7 +108,9 @@ class CoOpinion(models.Model):
     """A co unit's opinion (会办意见) sent to the lead unit."""
 
     assignment = models.OneToOneField(Assignment, on_delete=models.PROTECT, related_name="co_opinion")
-    lead_assignment = models.ForeignKey(Assignment, null=True, blank=True, on_delete=models.PROTECT, related_name="received_opinions")
+    lead_assignment = models.ForeignKey(
+        Assignment, null=True, blank=True, on_delete=models.PROTECT, related_name="received_opinions"
+    )
     text = models.TextField("会办意见")
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     submitted_on = models.DateField("提交日期")
@@ -211,8 +236,12 @@ class CommitmentProgress(models.Model):
 class Handover(models.Model):
     """All open cases of one person handed to another person of the same org."""
 
-    from_user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="移交人", on_delete=models.PROTECT, related_name="+")
-    to_user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="接收人", on_delete=models.PROTECT, related_name="+")
+    from_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="移交人", on_delete=models.PROTECT, related_name="+"
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="接收人", on_delete=models.PROTECT, related_name="+"
+    )
     org = models.ForeignKey(Org, on_delete=models.PROTECT, related_name="+")
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(auto_now_add=True)

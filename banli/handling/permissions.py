@@ -3,6 +3,7 @@
 Object-level rules (which unit, which department, which proposer) are enforced by the services
 and scope selectors; these declarations only say which roles may reach each route at all.
 """
+
 UNIT = {"unit_liaison", "unit_leader", "handler"}
 UNIT_SIDE = {"unit_liaison", "handler"}
 OFFICE = {"body_staff", "coordinator", "unit_liaison"}  # unit_liaison: a district deciding on a sub-assignment

@@ -2,6 +2,7 @@
 
 Every read of cases starts from the scope in banli.cases.selectors.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -112,7 +113,11 @@ def assignment_get_for(user, pk) -> Assignment:
         pk = int(pk)
     except (TypeError, ValueError):
         raise NotFound()
-    a = Assignment.objects.filter(pk=pk).select_related("proposal", "proposal__session", "proposal__lead", "unit", "parent").first()
+    a = (
+        Assignment.objects.filter(pk=pk)
+        .select_related("proposal", "proposal__session", "proposal__lead", "unit", "parent")
+        .first()
+    )
     if a is None or not can_reach(user, a):
         raise NotFound()
     return a
@@ -127,7 +132,11 @@ def policy_for(body) -> HandlingPolicy:
 
 def open_reply(a: Assignment) -> Reply | None:
     """The reply being drafted, reviewed or awaiting dispatch (at most one)."""
-    return a.replies.filter(state__in=[ReplyState.DRAFT, ReplyState.IN_REVIEW, ReplyState.APPROVED]).order_by("-id").first()
+    return (
+        a.replies.filter(state__in=[ReplyState.DRAFT, ReplyState.IN_REVIEW, ReplyState.APPROVED])
+        .order_by("-id")
+        .first()
+    )
 
 
 def current_reply(a: Assignment) -> Reply | None:
@@ -162,11 +171,17 @@ def lead_unsatisfied_count(a: Assignment) -> int:
 
 def needs_face_talk(a: Assignment) -> bool:
     """After a second 不满意, the next reply waits for a 面商 led by the unit's leader."""
-    unsat = Evaluation.objects.filter(assignment=a, proposer_id=a.proposal.lead_id, verdict=Verdict.UNSATISFIED).order_by("-on", "-id")
+    unsat = Evaluation.objects.filter(
+        assignment=a, proposer_id=a.proposal.lead_id, verdict=Verdict.UNSATISFIED
+    ).order_by("-on", "-id")
     if unsat.count() < 2:
         return False
     last = unsat.first()
-    return not Contact.objects.filter(assignment=a, method=ContactMethod.FACE_TALK, on__gte=last.on).exclude(leader="").exists()
+    return (
+        not Contact.objects.filter(assignment=a, method=ContactMethod.FACE_TALK, on__gte=last.on)
+        .exclude(leader="")
+        .exists()
+    )
 
 
 def has_before_contact(a: Assignment) -> bool:
@@ -184,7 +199,9 @@ def followups_visible_to(user) -> QuerySet[FollowUp]:
     ids = Assignment.objects.filter(assignment_scope_q(user)).values("pk")
     return (
         FollowUp.objects.filter(assignment_id__in=ids)
-        .select_related("assignment", "assignment__unit", "assignment__proposal", "assignment__proposal__session__body", "reply")
+        .select_related(
+            "assignment", "assignment__unit", "assignment__proposal", "assignment__proposal__session__body", "reply"
+        )
         .order_by("-opened_on", "-id")
     )
 
@@ -203,7 +220,9 @@ def b_followup_summary(qs: QuerySet[FollowUp]) -> dict:
         row[f.state] += 1
         ids.append(f.reply_id)
     changed = (
-        Commitment.objects.filter(reply_id__in=ids, progress__kind__in=["change", "drop"]).distinct().count() if ids else 0
+        Commitment.objects.filter(reply_id__in=ids, progress__kind__in=["change", "drop"]).distinct().count()
+        if ids
+        else 0
     )
     return {"by_year": dict(sorted(by_year.items())), "commitments_changed": changed}
 
@@ -281,7 +300,11 @@ def panel_data_for(user, proposal_id: int, cache: dict | None = None) -> dict[in
     qs = Assignment.objects.filter(proposal_id=proposal_id)
     if proposer is None:
         qs = qs.filter(assignment_scope_q(user)).distinct()
-    assignments = list(qs.select_related("unit", "parent", "parent__unit", "assigned_by", "proposal", "proposal__session", "proposal__lead"))
+    assignments = list(
+        qs.select_related(
+            "unit", "parent", "parent__unit", "assigned_by", "proposal", "proposal__session", "proposal__lead"
+        )
+    )
     data = {a.pk: PanelData(assignment=a) for a in assignments}
     ids = list(data)
     if not ids:
@@ -315,27 +338,43 @@ def panel_data_for(user, proposal_id: int, cache: dict | None = None) -> dict[in
         pd.internal = bool(r & {"liaison", "leader", "handler", "office", "supervisor"}) or is_unit_member(user, a)
         if a.role == AssignmentRole.LEAD:
             pd.co_units = [
-                x for x in all_of_proposal.values()
+                x
+                for x in all_of_proposal.values()
                 if x.role == AssignmentRole.CO and x.parent_id == a.parent_id and x.state != AssignmentState.WITHDRAWN
             ]
 
     replies = defaultdict(list)
-    reply_qs = Reply.objects.filter(assignment_id__in=ids).select_related("approved_by", "created_by").prefetch_related(
-        "commitments", "commitments__progress", "point_decisions", "point_decisions__point", "attachments"
-    ).order_by("seq", "id")
+    reply_qs = (
+        Reply.objects.filter(assignment_id__in=ids)
+        .select_related("approved_by", "created_by")
+        .prefetch_related(
+            "commitments", "commitments__progress", "point_decisions", "point_decisions__point", "attachments"
+        )
+        .order_by("seq", "id")
+    )
     for rep in reply_qs:
         replies[rep.assignment_id].append(rep)
     contacts = defaultdict(list)
-    for c in Contact.objects.filter(assignment_id__in=ids).select_related("created_by").prefetch_related("attachments"):
+    for c in (
+        Contact.objects.filter(assignment_id__in=ids).select_related("created_by").prefetch_related("attachments")
+    ):
         contacts[c.assignment_id].append(c)
-    plans = {p.assignment_id: p for p in HandlingPlan.objects.filter(assignment_id__in=ids).select_related(
-        "lead_dept", "responsible_leader", "responsible_person").prefetch_related("assist_depts")}
+    plans = {
+        p.assignment_id: p
+        for p in HandlingPlan.objects.filter(assignment_id__in=ids)
+        .select_related("lead_dept", "responsible_leader", "responsible_person")
+        .prefetch_related("assist_depts")
+    }
     adjustments = defaultdict(list)
-    for x in AdjustmentRequest.objects.filter(assignment_id__in=ids).select_related("suggested_unit", "requested_by", "new_assignment__unit"):
+    for x in AdjustmentRequest.objects.filter(assignment_id__in=ids).select_related(
+        "suggested_unit", "requested_by", "new_assignment__unit"
+    ):
         adjustments[x.assignment_id].append(x)
     opinions_received = defaultdict(list)
     own_opinion = {}
-    for o in CoOpinion.objects.filter(Q(assignment_id__in=ids) | Q(lead_assignment_id__in=ids)).select_related("assignment__unit", "submitted_by"):
+    for o in CoOpinion.objects.filter(Q(assignment_id__in=ids) | Q(lead_assignment_id__in=ids)).select_related(
+        "assignment__unit", "submitted_by"
+    ):
         own_opinion[o.assignment_id] = o
         if o.lead_assignment_id:
             opinions_received[o.lead_assignment_id].append(o)
@@ -346,8 +385,11 @@ def panel_data_for(user, proposal_id: int, cache: dict | None = None) -> dict[in
     for f in FollowUp.objects.filter(assignment_id__in=ids).select_related("reply"):
         followups[f.assignment_id].append(f)
     events = defaultdict(list)
-    for ev in AuditEvent.objects.filter(assignment_id__in=ids).exclude(verb="attachment.download").order_by("seq").only(
-        "seq", "at", "actor_name", "verb", "summary", "assignment_id"
+    for ev in (
+        AuditEvent.objects.filter(assignment_id__in=ids)
+        .exclude(verb="attachment.download")
+        .order_by("seq")
+        .only("seq", "at", "actor_name", "verb", "summary", "assignment_id")
     ):
         events[ev.assignment_id].append(ev)
 
@@ -389,7 +431,12 @@ def _actions(user, pd: PanelData) -> list[str]:
     if a.role == AssignmentRole.CO and unit_side and a.state == S.HANDLING and pd.own_opinion is None:
         acts.append("co_opinion")
     rep = pd.open_reply
-    if a.answers_proposer and unit_side and a.state in (S.HANDLING, S.REHANDLING) and (rep is None or rep.state == ReplyState.DRAFT):
+    if (
+        a.answers_proposer
+        and unit_side
+        and a.state in (S.HANDLING, S.REHANDLING)
+        and (rep is None or rep.state == ReplyState.DRAFT)
+    ):
         acts.append("draft")
         if "liaison" in r and rep is not None:
             acts.append("submit")
@@ -403,9 +450,17 @@ def _actions(user, pd: PanelData) -> list[str]:
     if "leader" in r and pd.current_reply is not None and rep is None:
         acts.append("correct")
     cur = pd.current_reply
-    if cur is not None and a.parent_id is None and a.answers_proposer and not (a.eval_due and a.eval_due < timezone.localdate()):
+    if (
+        cur is not None
+        and a.parent_id is None
+        and a.answers_proposer
+        and not (a.eval_due and a.eval_due < timezone.localdate())
+    ):
         if pd.proposer is not None:
-            done = any(e.proposer_id == pd.proposer.pk and e.reply_id in {x.pk for x in pd.sent_replies if x.seq == cur.seq} for e in pd.evaluations)
+            done = any(
+                e.proposer_id == pd.proposer.pk and e.reply_id in {x.pk for x in pd.sent_replies if x.seq == cur.seq}
+                for e in pd.evaluations
+            )
             is_lead = pd.proposer.pk == a.proposal.lead_id
             if not done and (a.state == S.REPLIED or (not is_lead and a.state in (S.FOLLOW_UP, S.CLOSED))):
                 acts.append("evaluate")

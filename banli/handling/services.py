@@ -4,10 +4,11 @@ Every action: permission check, transition guard, write, audit event (with propo
 assignment_id, so the case page's timeline shows it) and notifications — in one transaction.
 A refused action raises DomainError and writes nothing.
 """
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from django.db import transaction
 from django.db.models import F, Q
@@ -115,7 +116,14 @@ def _locked(assignment: Assignment, actor) -> Assignment:
 
 def _audit(actor, verb: str, a: Assignment, summary: str, obj=None, old=None, new=None) -> None:
     audit_record(
-        actor=actor, verb=verb, obj=obj or a, proposal_id=a.proposal_id, assignment_id=a.pk, summary=summary, old=old, new=new
+        actor=actor,
+        verb=verb,
+        obj=obj or a,
+        proposal_id=a.proposal_id,
+        assignment_id=a.pk,
+        summary=summary,
+        old=old,
+        new=new,
     )
 
 
@@ -135,14 +143,20 @@ def _notify(users: Iterable, verb: str, text: str, a: Assignment) -> None:
 def _unit_people(a: Assignment, *roles: str) -> list:
     # Users of this unit and its departments, not of its sub-units (a district's bureaus).
     out = []
-    for u in User.objects.filter(is_active=True, org__path__startswith=a.unit.path, role_grants__role__in=roles).select_related("org").distinct():
+    for u in (
+        User.objects.filter(is_active=True, org__path__startswith=a.unit.path, role_grants__role__in=roles)
+        .select_related("org")
+        .distinct()
+    ):
         if sel.user_unit(u) and sel.user_unit(u).pk == a.unit_id:
             out.append(u)
     return out
 
 
 def _proposer_users(a: Assignment) -> list:
-    return [p.user for p in sel.eligible_proposers(a.proposal).select_related("user") if p.user_id and p.user.is_active]
+    return [
+        p.user for p in sel.eligible_proposers(a.proposal).select_related("user") if p.user_id and p.user.is_active
+    ]
 
 
 def _require(cond: bool, message: str) -> None:
@@ -163,11 +177,20 @@ def assignment_sign(*, actor, assignment: Assignment) -> Assignment:
         a.signed_on = today()
         _save(a)
         late = a.sign_due and a.signed_on > a.sign_due
-        _audit(actor, "assignment.sign", a, f"签收{'（逾期）' if late else ''}", old={"state": old}, new={"state": a.state, "signed_on": a.signed_on})
+        _audit(
+            actor,
+            "assignment.sign",
+            a,
+            f"签收{'（逾期）' if late else ''}",
+            old={"state": old},
+            new={"state": a.state, "signed_on": a.signed_on},
+        )
     return a
 
 
-def adjustment_request(*, actor, assignment: Assignment, reason: str, suggested_unit: Org | None = None) -> AdjustmentRequest:
+def adjustment_request(
+    *, actor, assignment: Assignment, reason: str, suggested_unit: Org | None = None
+) -> AdjustmentRequest:
     """申请调整: the liaison asks the assigning office to re-assign, with a reason, within the window."""
     reason = (reason or "").strip()
     with transaction.atomic():
@@ -183,13 +206,25 @@ def adjustment_request(*, actor, assignment: Assignment, reason: str, suggested_
             raise DomainError("建议改交的单位不能是本单位。", field="suggested_unit")
         old = _move(a, S.ADJUSTMENT_REQUESTED)
         _save(a)
-        req = AdjustmentRequest.objects.create(assignment=a, reason=reason, suggested_unit=suggested_unit, requested_by=actor)
+        req = AdjustmentRequest.objects.create(
+            assignment=a, reason=reason, suggested_unit=suggested_unit, requested_by=actor
+        )
         hint = f"，建议改交{suggested_unit.name}" if suggested_unit else ""
-        _audit(actor, "adjustment.request", a, f"申请调整：{reason}{hint}", obj=req, old={"state": old}, new={"state": a.state})
+        _audit(
+            actor,
+            "adjustment.request",
+            a,
+            f"申请调整：{reason}{hint}",
+            obj=req,
+            old={"state": old},
+            new={"state": a.state},
+        )
     return req
 
 
-def adjustment_decide(*, actor, request: AdjustmentRequest, approve: bool, unit: Org | None = None, note: str = "") -> AdjustmentRequest:
+def adjustment_decide(
+    *, actor, request: AdjustmentRequest, approve: bool, unit: Org | None = None, note: str = ""
+) -> AdjustmentRequest:
     """The assigning office approves (re-assigns to `unit`, same role) or rejects (back to 待签收)."""
     from banli.cases.services import assignable_units
 
@@ -215,19 +250,48 @@ def adjustment_decide(*, actor, request: AdjustmentRequest, approve: bool, unit:
             _save(a)
             on = today()
             new = Assignment.objects.create(
-                proposal=a.proposal, unit=unit, role=a.role, parent=a.parent, assigned_by=a.assigned_by, assigned_on=on,
-                **deadlines.assignment_due_dates(on, role=a.role, body=a.proposal.session.body, proposal=a.proposal, parent=a.parent),
+                proposal=a.proposal,
+                unit=unit,
+                role=a.role,
+                parent=a.parent,
+                assigned_by=a.assigned_by,
+                assigned_on=on,
+                **deadlines.assignment_due_dates(
+                    on, role=a.role, body=a.proposal.session.body, proposal=a.proposal, parent=a.parent
+                ),
             )
             req.state, req.new_assignment = AdjustmentState.APPROVED, new
             req.save()
-            _audit(actor, "adjustment.approve", a, f"同意调整，改交{unit.name}" + (f"：{note}" if note else ""), obj=req,
-                   old={"state": old}, new={"state": a.state, "new_unit": unit.name})
-            audit_record(
-                actor=actor, verb="assignment.create", obj=new, proposal_id=new.proposal_id, assignment_id=new.pk,
-                summary=f"交办{unit.name}（{new.get_role_display()}，由{a.unit.name}调整）",
-                new={"unit": unit.name, "role": new.role, "assigned_on": on, "sign_due": new.sign_due, "reply_due": new.reply_due},
+            _audit(
+                actor,
+                "adjustment.approve",
+                a,
+                f"同意调整，改交{unit.name}" + (f"：{note}" if note else ""),
+                obj=req,
+                old={"state": old},
+                new={"state": a.state, "new_unit": unit.name},
             )
-            _notify(_unit_people(new, Role.UNIT_LIAISON), "assignment.create", f"新交办：{a.proposal.number}《{a.proposal.title}》", new)
+            audit_record(
+                actor=actor,
+                verb="assignment.create",
+                obj=new,
+                proposal_id=new.proposal_id,
+                assignment_id=new.pk,
+                summary=f"交办{unit.name}（{new.get_role_display()}，由{a.unit.name}调整）",
+                new={
+                    "unit": unit.name,
+                    "role": new.role,
+                    "assigned_on": on,
+                    "sign_due": new.sign_due,
+                    "reply_due": new.reply_due,
+                },
+            )
+            _notify(
+                _unit_people(new, Role.UNIT_LIAISON),
+                "assignment.create",
+                f"新交办：{a.proposal.number}《{a.proposal.title}》",
+                new,
+            )
         else:
             guard(a, S.PENDING_SIGN, "退回待签收")
             if not note:
@@ -236,8 +300,21 @@ def adjustment_decide(*, actor, request: AdjustmentRequest, approve: bool, unit:
             _save(a)
             req.state = AdjustmentState.REJECTED
             req.save()
-            _audit(actor, "adjustment.reject", a, f"不同意调整：{note}", obj=req, old={"state": old}, new={"state": a.state})
-        _notify([req.requested_by], "adjustment.decide", f"调整申请{'已同意' if approve else '未同意'}：{a.proposal.number}", a)
+            _audit(
+                actor,
+                "adjustment.reject",
+                a,
+                f"不同意调整：{note}",
+                obj=req,
+                old={"state": old},
+                new={"state": a.state},
+            )
+        _notify(
+            [req.requested_by],
+            "adjustment.decide",
+            f"调整申请{'已同意' if approve else '未同意'}：{a.proposal.number}",
+            a,
+        )
     return req
 
 
@@ -274,12 +351,16 @@ def plan_save(
         if lead_dept.pk not in depts or any(d.pk not in depts for d in assist_depts):
             raise DomainError("牵头处室和协办处室须为本单位的处室。", field="lead_dept")
         people = {u.pk for u in _unit_people(a, Role.UNIT_LEADER, Role.UNIT_LIAISON, Role.HANDLER)}
-        if responsible_leader is not None and (responsible_leader.pk not in people or not responsible_leader.has_role(Role.UNIT_LEADER)):
+        if responsible_leader is not None and (
+            responsible_leader.pk not in people or not responsible_leader.has_role(Role.UNIT_LEADER)
+        ):
             raise DomainError("责任领导须为本单位领导。", field="responsible_leader")
         if responsible_person is not None and responsible_person.pk not in people:
             raise DomainError("责任人须为本单位人员。", field="responsible_person")
         if internal_due and a.reply_due and internal_due > (a.rehandling_due or a.reply_due):
-            raise DomainError(f"内部期限不能晚于答复期限（{(a.rehandling_due or a.reply_due):%Y年%m月%d日}）。", field="internal_due")
+            raise DomainError(
+                f"内部期限不能晚于答复期限（{(a.rehandling_due or a.reply_due):%Y年%m月%d日}）。", field="internal_due"
+            )
         plan = HandlingPlan.objects.select_for_update().filter(assignment=a).first()
         if plan is None:
             if version not in (None, 0, "", "0"):
@@ -288,14 +369,28 @@ def plan_save(
             old = None
         else:
             if version is not None and str(version) != str(plan.version):
-                raise Conflict("办理方案已被他人修改，请刷新页面查看最新内容；您填写的内容已保留在下方，请核对后再保存。")
+                raise Conflict(
+                    "办理方案已被他人修改，请刷新页面查看最新内容；您填写的内容已保留在下方，请核对后再保存。"
+                )
             old = _plan_snapshot(plan)
             plan.version = plan.version + 1
-        plan.lead_dept, plan.responsible_leader, plan.responsible_person = lead_dept, responsible_leader, responsible_person
+        plan.lead_dept, plan.responsible_leader, plan.responsible_person = (
+            lead_dept,
+            responsible_leader,
+            responsible_person,
+        )
         plan.internal_due, plan.text, plan.updated_by = internal_due, (text or "").strip(), actor
         plan.save()
         plan.assist_depts.set([d for d in assist_depts if d.pk != lead_dept.pk])
-        _audit(actor, "plan.save", a, "制定办理方案" if old is None else "修改办理方案", obj=plan, old=old, new=_plan_snapshot(plan))
+        _audit(
+            actor,
+            "plan.save",
+            a,
+            "制定办理方案" if old is None else "修改办理方案",
+            obj=plan,
+            old=old,
+            new=_plan_snapshot(plan),
+        )
     return plan
 
 
@@ -327,7 +422,11 @@ def plan_distribute(*, actor, assignment: Assignment) -> list[DeptTask]:
             handlers.setdefault(u.org_id, []).append(u)
         for dept, is_lead in depts:
             rp = plan.responsible_person
-            handler = rp if rp is not None and rp.org_id == dept.pk else (handlers.get(dept.pk, [None])[0] if len(handlers.get(dept.pk, [])) == 1 else None)
+            handler = (
+                rp
+                if rp is not None and rp.org_id == dept.pk
+                else (handlers.get(dept.pk, [None])[0] if len(handlers.get(dept.pk, [])) == 1 else None)
+            )
             task, created = DeptTask.objects.get_or_create(
                 assignment=a, dept=dept, defaults={"is_lead": is_lead, "handler": handler, "due": plan.internal_due}
             )
@@ -350,6 +449,8 @@ def plan_distribute(*, actor, assignment: Assignment) -> list[DeptTask]:
 # --- contacts ----------------------------------------------------------------------------------
 
 CONTACT_STATES = PLAN_STATES + (S.CLOSED,)
+
+
 def _validated(files) -> list[tuple]:
     """Check every upload by content before anything is written (banli.security.uploads)."""
     from banli.security.uploads import validate_upload
@@ -367,8 +468,15 @@ def _attach(checked, *, a: Assignment, actor, reply=None, contact=None) -> list[
     for f, name, content_type in checked:
         out.append(
             Attachment.objects.create(
-                proposal_id=a.proposal_id, assignment=a, reply=reply, contact=contact, file=f, name=name[:200],
-                size=f.size or 0, content_type=content_type[:100], uploaded_by=actor,
+                proposal_id=a.proposal_id,
+                assignment=a,
+                reply=reply,
+                contact=contact,
+                file=f,
+                name=name[:200],
+                size=f.size or 0,
+                content_type=content_type[:100],
+                uploaded_by=actor,
             )
         )
     return out
@@ -391,7 +499,9 @@ def contact_add(
     checked = _validated(files)
     with transaction.atomic():
         a = _locked(assignment, actor)
-        _require(sel.is_liaison(actor, a) or sel.is_handler(actor, a), "只有本单位联络员或分办到的承办人可以记录沟通情况。")
+        _require(
+            sel.is_liaison(actor, a) or sel.is_handler(actor, a), "只有本单位联络员或分办到的承办人可以记录沟通情况。"
+        )
         if a.state not in CONTACT_STATES:
             raise DomainError(f"该件当前为“{a.get_state_display()}”，签收后才能记录沟通情况。")
         if stage not in ContactStage.values:
@@ -411,13 +521,24 @@ def contact_add(
         else:
             f2f = False
         c = Contact.objects.create(
-            assignment=a, on=on, stage=stage, method=method, face_to_face=f2f, participants=participants.strip()[:300],
-            summary=summary.strip(), leader=leader.strip()[:50], created_by=actor,
+            assignment=a,
+            on=on,
+            stage=stage,
+            method=method,
+            face_to_face=f2f,
+            participants=participants.strip()[:300],
+            summary=summary.strip(),
+            leader=leader.strip()[:50],
+            created_by=actor,
         )
         _attach(checked, a=a, actor=actor, contact=c)
         _audit(
-            actor, "contact.add", a, f"{c.get_stage_display()}沟通（{c.get_method_display()}{'，见面' if f2f else ''}）：{c.summary[:80]}",
-            obj=c, new={"on": on, "stage": stage, "method": method, "face_to_face": f2f, "participants": c.participants},
+            actor,
+            "contact.add",
+            a,
+            f"{c.get_stage_display()}沟通（{c.get_method_display()}{'，见面' if f2f else ''}）：{c.summary[:80]}",
+            obj=c,
+            new={"on": on, "stage": stage, "method": method, "face_to_face": f2f, "participants": c.participants},
         )
     return c
 
@@ -431,20 +552,36 @@ def co_opinion_submit(*, actor, assignment: Assignment, text: str) -> CoOpinion:
     with transaction.atomic():
         a = _locked(assignment, actor)
         _require(a.role == AssignmentRole.CO, "只有会办单位提交会办意见。")
-        _require(sel.is_liaison(actor, a) or sel.is_handler(actor, a), "只有本单位联络员或分办到的承办人可以提交会办意见。")
+        _require(
+            sel.is_liaison(actor, a) or sel.is_handler(actor, a), "只有本单位联络员或分办到的承办人可以提交会办意见。"
+        )
         guard(a, S.OPINION_SENT, "提交会办意见")
         if not text:
             raise DomainError("请填写会办意见。", field="text")
         lead = sel.lead_sibling(a)
-        o = CoOpinion.objects.create(assignment=a, lead_assignment=lead, text=text, submitted_by=actor, submitted_on=today())
+        o = CoOpinion.objects.create(
+            assignment=a, lead_assignment=lead, text=text, submitted_by=actor, submitted_on=today()
+        )
         old = _move(a, S.OPINION_SENT)
         _save(a)
         late = a.opinion_due and o.submitted_on > a.opinion_due
-        _audit(actor, "co_opinion.submit", a, f"向主办单位{lead.unit.name if lead else ''}提交会办意见{'（逾期）' if late else ''}", obj=o,
-               old={"state": old}, new={"state": a.state})
+        _audit(
+            actor,
+            "co_opinion.submit",
+            a,
+            f"向主办单位{lead.unit.name if lead else ''}提交会办意见{'（逾期）' if late else ''}",
+            obj=o,
+            old={"state": old},
+            new={"state": a.state},
+        )
         if lead is not None:
             _audit(actor, "co_opinion.receive", lead, f"收到会办单位{a.unit.name}的会办意见", obj=o)
-            _notify(_unit_people(lead, Role.UNIT_LIAISON), "co_opinion.submit", f"{a.unit.name}提交了会办意见：{a.proposal.number}", lead)
+            _notify(
+                _unit_people(lead, Role.UNIT_LIAISON),
+                "co_opinion.submit",
+                f"{a.unit.name}提交了会办意见：{a.proposal.number}",
+                lead,
+            )
             if lead.first_reply_on:
                 _close(actor, a, "主办单位已答复，会办办结")
     return o
@@ -454,7 +591,14 @@ def _close(actor, a: Assignment, why: str) -> None:
     guard(a, S.CLOSED, "办结")
     old = _move(a, S.CLOSED)
     _save(a)
-    _audit(actor, "assignment.close", a, f"办结（{why}）", old={"state": old}, new={"state": a.state, "closed_on": a.closed_on})
+    _audit(
+        actor,
+        "assignment.close",
+        a,
+        f"办结（{why}）",
+        old={"state": old},
+        new={"state": a.state, "closed_on": a.closed_on},
+    )
 
 
 # --- suggestion points -------------------------------------------------------------------------
@@ -466,7 +610,9 @@ def points_save(*, actor, assignment: Assignment, texts: Sequence[str]) -> list[
     with transaction.atomic():
         a = _locked(assignment, actor)
         _require(
-            sel.is_liaison(actor, a) or sel.is_handler(actor, a) or (sel.body_of(actor) and sel.body_of(actor).pk == a.proposal.session.body_id),
+            sel.is_liaison(actor, a)
+            or sel.is_handler(actor, a)
+            or (sel.body_of(actor) and sel.body_of(actor).pk == a.proposal.session.body_id),
             "只有本单位联络员、承办人或人大/政协工作人员可以拆分建议条目。",
         )
         p = Proposal.objects.select_for_update().get(pk=a.proposal_id)
@@ -513,7 +659,9 @@ def reply_save_draft(
     with transaction.atomic():
         a = _locked(assignment, actor)
         _require(a.answers_proposer, "会办单位不直接答复代表委员，请提交会办意见。")
-        _require(sel.is_liaison(actor, a) or sel.is_handler(actor, a), "只有本单位联络员或分办到的承办人可以起草答复。")
+        _require(
+            sel.is_liaison(actor, a) or sel.is_handler(actor, a), "只有本单位联络员或分办到的承办人可以起草答复。"
+        )
         if a.state == S.IN_REVIEW:
             raise DomainError("答复稿已提交审核，不能修改；如需修改请由领导退回。")
         if a.state not in (S.HANDLING, S.REHANDLING):
@@ -560,9 +708,19 @@ def reply_save_draft(
                     continue
                 if int(pid) not in points or decision not in PointDecisionKind.values:
                     raise DomainError("建议条目的采纳情况无效。", field="decisions")
-                PointDecision.objects.create(reply=r, point=points[int(pid)], decision=decision, measure=(measure or "").strip())
+                PointDecision.objects.create(
+                    reply=r, point=points[int(pid)], decision=decision, measure=(measure or "").strip()
+                )
         _attach(checked, a=a, actor=actor, reply=r)
-        _audit(actor, "reply.save_draft", a, f"{'保存' if old else '起草'}第{r.seq}次答复稿（第{r.version}稿）", obj=r, old=old, new=_reply_snapshot(r))
+        _audit(
+            actor,
+            "reply.save_draft",
+            a,
+            f"{'保存' if old else '起草'}第{r.seq}次答复稿（第{r.version}稿）",
+            obj=r,
+            old=old,
+            new=_reply_snapshot(r),
+        )
     return r
 
 
@@ -579,18 +737,26 @@ def _check_reply_complete(a: Assignment, r: Reply) -> None:
     if problems:
         raise DomainError(f"答复稿还缺少：{'、'.join(problems)}。请补充后再提交。")
     if r.disclosure == Disclosure.PRIVATE and not r.disclosure_reason:
-        raise DomainError("不公开须说明理由（国家秘密、工作秘密、敏感信息、个人隐私或其他）。", field="disclosure_reason")
+        raise DomainError(
+            "不公开须说明理由（国家秘密、工作秘密、敏感信息、个人隐私或其他）。", field="disclosure_reason"
+        )
     if r.result_class == ResultClass.B and not r.commitments.exists():
         raise DomainError("B类答复须列明承诺事项及完成时间。", field="commitments")
     # The lead (or sole) unit answers every point; a separate unit marks the points it handled.
-    points = SuggestionPoint.objects.filter(proposal_id=a.proposal_id).count() if a.role in (AssignmentRole.LEAD, AssignmentRole.SOLE) else 0
+    points = (
+        SuggestionPoint.objects.filter(proposal_id=a.proposal_id).count()
+        if a.role in (AssignmentRole.LEAD, AssignmentRole.SOLE)
+        else 0
+    )
     if points and r.point_decisions.count() < points:
         raise DomainError(f"该件已拆分为 {points} 条建议，请对每一条标明采纳、部分采纳或未采纳。", field="decisions")
     policy = sel.policy_for(a.proposal.session.body)
     if policy.contact_before_reply and not sel.has_before_contact(a):
         raise DomainError("本届会议实行“先沟通再办件”：提交答复前须至少记录一次办前沟通。")
     if a.state == S.REHANDLING and sel.needs_face_talk(a):
-        raise DomainError("代表/委员第二次评价不满意：须先由单位领导带队面商，并记录面商情况（沟通方式选“面商”，填写带队领导），再提交答复。")
+        raise DomainError(
+            "代表/委员第二次评价不满意：须先由单位领导带队面商，并记录面商情况（沟通方式选“面商”，填写带队领导），再提交答复。"
+        )
 
 
 def reply_submit(*, actor, reply: Reply) -> Reply:
@@ -607,8 +773,21 @@ def reply_submit(*, actor, reply: Reply) -> Reply:
         _save(a)
         r.state, r.submitted_at, r.return_comment = ReplyState.IN_REVIEW, timezone.now(), ""
         r.save()
-        _audit(actor, "reply.submit", a, f"第{r.seq}次答复稿提交领导签发", obj=r, old={"state": old}, new={"state": a.state})
-        _notify(_unit_people(a, Role.UNIT_LEADER), "reply.submit", f"待签发答复：{a.proposal.number}《{a.proposal.title}》", a)
+        _audit(
+            actor,
+            "reply.submit",
+            a,
+            f"第{r.seq}次答复稿提交领导签发",
+            obj=r,
+            old={"state": old},
+            new={"state": a.state},
+        )
+        _notify(
+            _unit_people(a, Role.UNIT_LEADER),
+            "reply.submit",
+            f"待签发答复：{a.proposal.number}《{a.proposal.title}》",
+            a,
+        )
     return r
 
 
@@ -624,8 +803,17 @@ def reply_approve(*, actor, reply: Reply) -> Reply:
         if not r.signer:
             r.signer = actor.display_name
         r.save()
-        _audit(actor, "reply.approve", a, f"签发第{r.seq}次答复（签发人：{r.signer}）", obj=r, new={"state": r.state, "signer": r.signer})
-        _notify(_unit_people(a, Role.UNIT_LIAISON), "reply.approve", f"答复已签发，可以正式答复：{a.proposal.number}", a)
+        _audit(
+            actor,
+            "reply.approve",
+            a,
+            f"签发第{r.seq}次答复（签发人：{r.signer}）",
+            obj=r,
+            new={"state": r.state, "signer": r.signer},
+        )
+        _notify(
+            _unit_people(a, Role.UNIT_LIAISON), "reply.approve", f"答复已签发，可以正式答复：{a.proposal.number}", a
+        )
     return r
 
 
@@ -647,8 +835,21 @@ def reply_return(*, actor, reply: Reply, comment: str) -> Reply:
         r.state, r.return_comment, r.approved_by, r.approved_at = ReplyState.DRAFT, comment, None, None
         r.version = r.version + 1
         r.save()
-        _audit(actor, "reply.return", a, f"退回第{r.seq}次答复稿：{comment}", obj=r, old={"state": old}, new={"state": a.state, "comment": comment})
-        _notify([r.created_by] + _unit_people(a, Role.UNIT_LIAISON), "reply.return", f"答复稿被退回修改：{a.proposal.number}", a)
+        _audit(
+            actor,
+            "reply.return",
+            a,
+            f"退回第{r.seq}次答复稿：{comment}",
+            obj=r,
+            old={"state": old},
+            new={"state": a.state, "comment": comment},
+        )
+        _notify(
+            [r.created_by] + _unit_people(a, Role.UNIT_LIAISON),
+            "reply.return",
+            f"答复稿被退回修改：{a.proposal.number}",
+            a,
+        )
     return r
 
 
@@ -665,7 +866,9 @@ def reply_send(*, actor, reply: Reply, missing_opinion_reason: str = "") -> Repl
         missing = sel.missing_co_opinions(a)
         if missing and not missing_opinion_reason:
             names = "、".join(m.unit.name for m in missing)
-            raise DomainError(f"尚未收到会办单位（{names}）的会办意见。如确需先行答复，请填写原因。", field="missing_opinion_reason")
+            raise DomainError(
+                f"尚未收到会办单位（{names}）的会办意见。如确需先行答复，请填写原因。", field="missing_opinion_reason"
+            )
         on = today()
         old = {"state": a.state, "result_class": a.result_class}
         _move(a, S.REPLIED)
@@ -677,9 +880,20 @@ def reply_send(*, actor, reply: Reply, missing_opinion_reason: str = "") -> Repl
         r.state, r.sent_on = ReplyState.SENT, on
         r.missing_opinion_reason = missing_opinion_reason if missing else ""
         r.save()
-        extra = f"；未收到{'、'.join(m.unit.name for m in missing)}会办意见，原因：{missing_opinion_reason}" if missing else ""
-        _audit(actor, "reply.send", a, f"正式答复（第{r.seq}次，{r.result_class}类）{extra}", obj=r, old=old,
-               new={"state": a.state, "result_class": a.result_class, "sent_on": on, "eval_due": a.eval_due})
+        extra = (
+            f"；未收到{'、'.join(m.unit.name for m in missing)}会办意见，原因：{missing_opinion_reason}"
+            if missing
+            else ""
+        )
+        _audit(
+            actor,
+            "reply.send",
+            a,
+            f"正式答复（第{r.seq}次，{r.result_class}类）{extra}",
+            obj=r,
+            old=old,
+            new={"state": a.state, "result_class": a.result_class, "sent_on": on, "eval_due": a.eval_due},
+        )
         if r.result_class == ResultClass.B:
             f = FollowUp.objects.create(assignment=a, reply=r, original_class=ResultClass.B, opened_on=on)
             _audit(actor, "followup.open", a, f"B类答复纳入跟踪落实（{r.commitments.count()}项承诺）", obj=f)
@@ -689,9 +903,19 @@ def reply_send(*, actor, reply: Reply, missing_opinion_reason: str = "") -> Repl
         if a.parent_id:
             # A sub-assigned unit answers the unit above it, which answers the proposer (SPEC §3).
             _after_evaluation(actor, a, f"已报送{a.parent.unit.name}")
-            _notify(_unit_people(a.parent, Role.UNIT_LIAISON), "reply.send", f"{a.unit.name}已报送对{a.proposal.number}的办理答复", a.parent)
+            _notify(
+                _unit_people(a.parent, Role.UNIT_LIAISON),
+                "reply.send",
+                f"{a.unit.name}已报送对{a.proposal.number}的办理答复",
+                a.parent,
+            )
         else:
-            _notify(_proposer_users(a), "reply.send", f"{a.unit.name}已答复您的{a.proposal.kind_word}{a.proposal.number}，请评价", a)
+            _notify(
+                _proposer_users(a),
+                "reply.send",
+                f"{a.unit.name}已答复您的{a.proposal.kind_word}{a.proposal.number}，请评价",
+                a,
+            )
     return r
 
 
@@ -719,11 +943,32 @@ def reply_correct(*, actor, reply: Reply, text: str, reason: str) -> Reply:
         if not text or text == r.text:
             raise DomainError("请填写更正后的答复内容。", field="text")
         new = Reply.objects.create(
-            assignment=a, seq=r.seq, state=ReplyState.SENT, result_class=r.result_class, text=text, signer=actor.display_name,
-            contact_name=r.contact_name, contact_phone=r.contact_phone, disclosure=r.disclosure, disclosure_reason=r.disclosure_reason,
-            sent_on=today(), correction_of=r, correction_reason=reason, created_by=actor, approved_by=actor, approved_at=timezone.now(),
+            assignment=a,
+            seq=r.seq,
+            state=ReplyState.SENT,
+            result_class=r.result_class,
+            text=text,
+            signer=actor.display_name,
+            contact_name=r.contact_name,
+            contact_phone=r.contact_phone,
+            disclosure=r.disclosure,
+            disclosure_reason=r.disclosure_reason,
+            sent_on=today(),
+            correction_of=r,
+            correction_reason=reason,
+            created_by=actor,
+            approved_by=actor,
+            approved_at=timezone.now(),
         )
-        _audit(actor, "reply.correct", a, f"更正第{r.seq}次答复：{reason}", obj=new, old={"text": r.text}, new={"text": text})
+        _audit(
+            actor,
+            "reply.correct",
+            a,
+            f"更正第{r.seq}次答复：{reason}",
+            obj=new,
+            old={"text": r.text},
+            new={"text": text},
+        )
         _notify(_proposer_users(a), "reply.correct", f"{a.unit.name}更正了对{a.proposal.number}的答复", a)
     return new
 
@@ -766,7 +1011,9 @@ def evaluation_submit(
         if a.state not in (S.REPLIED, S.FOLLOW_UP, S.CLOSED):
             raise DomainError(f"该件当前为“{a.get_state_display()}”，不能评价。")
         root = cur.correction_of or cur
-        if Evaluation.objects.filter(assignment=a, proposer=who, reply__in=[root, cur] + list(root.corrections.all())).exists():
+        if Evaluation.objects.filter(
+            assignment=a, proposer=who, reply__in=[root, cur] + list(root.corrections.all())
+        ).exists():
             raise DomainError(f"{who.name}已评价过本次答复。")
         on = today()
         if a.eval_due and on > a.eval_due:
@@ -780,13 +1027,29 @@ def evaluation_submit(
         if is_lead and a.state != S.REPLIED:
             raise DomainError(f"该件当前为“{a.get_state_display()}”，不能评价。")
         e = Evaluation.objects.create(
-            assignment=a, reply=cur, proposer=who, attitude=attitude, result=result, visited=visited, heard_via=heard_via[:20],
-            addresses=addresses[:20], leader_replied=leader_replied, verdict=verdict, comment=(comment or "").strip(), on=on,
+            assignment=a,
+            reply=cur,
+            proposer=who,
+            attitude=attitude,
+            result=result,
+            visited=visited,
+            heard_via=heard_via[:20],
+            addresses=addresses[:20],
+            leader_replied=leader_replied,
+            verdict=verdict,
+            comment=(comment or "").strip(),
+            on=on,
             created_by=actor,
         )
         by = "" if who.user_id == actor.pk else f"（{actor.display_name}代录）"
-        _audit(actor, "evaluation.submit", a, f"{who.name}评价：{e.get_verdict_display()}{by}" + (f"；{e.comment[:60]}" if e.comment else ""),
-               obj=e, new={"verdict": verdict, "attitude": attitude, "result": result, "proposer": who.name})
+        _audit(
+            actor,
+            "evaluation.submit",
+            a,
+            f"{who.name}评价：{e.get_verdict_display()}{by}" + (f"；{e.comment[:60]}" if e.comment else ""),
+            obj=e,
+            new={"verdict": verdict, "attitude": attitude, "result": result, "proposer": who.name},
+        )
         if is_lead:
             if verdict == Verdict.UNSATISFIED:
                 old = _move(a, S.REHANDLING)
@@ -794,15 +1057,35 @@ def evaluation_submit(
                 _save(a)
                 n = sel.lead_unsatisfied_count(a)
                 extra = "；第二次不满意，须由单位领导带队面商" if n >= 2 else ""
-                _audit(actor, "assignment.rehandle", a, f"评价不满意，重新办理，期限{a.rehandling_due:%Y年%m月%d日}{extra}",
-                       old={"state": old}, new={"state": a.state, "rehandling_due": a.rehandling_due})
-                _notify(_unit_people(a, Role.UNIT_LIAISON, Role.UNIT_LEADER), "evaluation.unsatisfied",
-                        f"{who.name}对{a.proposal.number}的答复不满意，请重新办理", a)
+                _audit(
+                    actor,
+                    "assignment.rehandle",
+                    a,
+                    f"评价不满意，重新办理，期限{a.rehandling_due:%Y年%m月%d日}{extra}",
+                    old={"state": old},
+                    new={"state": a.state, "rehandling_due": a.rehandling_due},
+                )
+                _notify(
+                    _unit_people(a, Role.UNIT_LIAISON, Role.UNIT_LEADER),
+                    "evaluation.unsatisfied",
+                    f"{who.name}对{a.proposal.number}的答复不满意，请重新办理",
+                    a,
+                )
             else:
                 _after_evaluation(actor, a, "已评价")
-                _notify(_unit_people(a, Role.UNIT_LIAISON), "evaluation.submit", f"{who.name}评价{a.proposal.number}：{e.get_verdict_display()}", a)
+                _notify(
+                    _unit_people(a, Role.UNIT_LIAISON),
+                    "evaluation.submit",
+                    f"{who.name}评价{a.proposal.number}：{e.get_verdict_display()}",
+                    a,
+                )
         else:
-            _notify(_unit_people(a, Role.UNIT_LIAISON), "evaluation.submit", f"{who.name}评价{a.proposal.number}：{e.get_verdict_display()}", a)
+            _notify(
+                _unit_people(a, Role.UNIT_LIAISON),
+                "evaluation.submit",
+                f"{who.name}评价{a.proposal.number}：{e.get_verdict_display()}",
+                a,
+            )
     return e
 
 
@@ -811,7 +1094,14 @@ def _after_evaluation(actor, a: Assignment, why: str) -> None:
     if sel.open_followups(a).exists():
         old = _move(a, S.FOLLOW_UP)
         _save(a)
-        _audit(actor, "assignment.follow_up", a, f"{why}，B类承诺事项跟踪落实中", old={"state": old}, new={"state": a.state})
+        _audit(
+            actor,
+            "assignment.follow_up",
+            a,
+            f"{why}，B类承诺事项跟踪落实中",
+            old={"state": old},
+            new={"state": a.state},
+        )
     else:
         _close(actor, a, why)
 
@@ -821,9 +1111,7 @@ def assignment_close_due(*, on: dt.date | None = None, actor=None) -> list[Assig
     proposer: recorded as 未评价, never guessed. Safe to run repeatedly (cron / worker)."""
     on = on or today()
     done = []
-    ids = list(
-        Assignment.objects.filter(state=S.REPLIED, eval_due__lt=on).values_list("pk", flat=True)
-    )
+    ids = list(Assignment.objects.filter(state=S.REPLIED, eval_due__lt=on).values_list("pk", flat=True))
     for pk in ids:
         with transaction.atomic():
             a = Assignment.objects.select_for_update().filter(pk=pk, state=S.REPLIED, eval_due__lt=on).first()
@@ -858,11 +1146,15 @@ def commitment_progress_add(*, actor, commitment: Commitment, text: str, done: b
         if not text:
             raise DomainError("请填写落实进展。", field="text")
         on = today()
-        p = CommitmentProgress.objects.create(commitment=c, kind=ProgressKind.DONE if done else ProgressKind.PROGRESS, on=on, text=text, created_by=actor)
+        p = CommitmentProgress.objects.create(
+            commitment=c, kind=ProgressKind.DONE if done else ProgressKind.PROGRESS, on=on, text=text, created_by=actor
+        )
         if done:
             c.state, c.closed_on = CommitmentState.DONE, on
             c.save()
-        _audit(actor, "followup.progress", a, f"承诺事项“{c.text[:30]}”{'已落实' if done else '进展'}：{text[:80]}", obj=p)
+        _audit(
+            actor, "followup.progress", a, f"承诺事项“{c.text[:30]}”{'已落实' if done else '进展'}：{text[:80]}", obj=p
+        )
     return p
 
 
@@ -887,10 +1179,20 @@ def followup_convert_to_a(*, actor, followup: FollowUp, note: str) -> FollowUp:
         old = {"result_class": a.result_class, "state": a.state}
         a.result_class = ResultClass.A
         _save(a)
-        _audit(actor, "followup.convert", a, f"B类转A类：{note[:100]}", obj=f, old=old, new={"result_class": "A", "original_class": f.original_class})
+        _audit(
+            actor,
+            "followup.convert",
+            a,
+            f"B类转A类：{note[:100]}",
+            obj=f,
+            old=old,
+            new={"result_class": "A", "original_class": f.original_class},
+        )
         if a.state == S.FOLLOW_UP and not sel.open_followups(a).exists():
             _close(actor, a, "B类已转A类")
-        _notify(_proposer_users(a), "followup.convert", f"{a.unit.name}：{a.proposal.number}所提问题已解决（B类转A类）", a)
+        _notify(
+            _proposer_users(a), "followup.convert", f"{a.unit.name}：{a.proposal.number}所提问题已解决（B类转A类）", a
+        )
     return f
 
 
@@ -909,16 +1211,40 @@ def followup_explain(*, actor, commitment: Commitment, explanation: str, new_due
         if new_due is not None:
             if new_due <= on:
                 raise DomainError("调整后的完成时间须晚于今天。", field="new_due")
-            CommitmentProgress.objects.create(commitment=c, kind=ProgressKind.CHANGE, on=on, text=explanation, old_due=c.due, new_due=new_due, created_by=actor)
+            CommitmentProgress.objects.create(
+                commitment=c,
+                kind=ProgressKind.CHANGE,
+                on=on,
+                text=explanation,
+                old_due=c.due,
+                new_due=new_due,
+                created_by=actor,
+            )
             old_due, c.due = c.due, new_due
             c.save()
-            _audit(actor, "followup.explain", a, f"承诺事项“{c.text[:30]}”调整完成时间至{new_due:%Y年%m月%d日}：{explanation[:80]}",
-                   obj=c, old={"due": old_due}, new={"due": new_due})
+            _audit(
+                actor,
+                "followup.explain",
+                a,
+                f"承诺事项“{c.text[:30]}”调整完成时间至{new_due:%Y年%m月%d日}：{explanation[:80]}",
+                obj=c,
+                old={"due": old_due},
+                new={"due": new_due},
+            )
         else:
-            CommitmentProgress.objects.create(commitment=c, kind=ProgressKind.DROP, on=on, text=explanation, created_by=actor)
+            CommitmentProgress.objects.create(
+                commitment=c, kind=ProgressKind.DROP, on=on, text=explanation, created_by=actor
+            )
             c.state, c.closed_on = CommitmentState.DROPPED, on
             c.save()
-            _audit(actor, "followup.explain", a, f"承诺事项“{c.text[:30]}”不能落实：{explanation[:80]}", obj=c, new={"state": c.state})
+            _audit(
+                actor,
+                "followup.explain",
+                a,
+                f"承诺事项“{c.text[:30]}”不能落实：{explanation[:80]}",
+                obj=c,
+                new={"state": c.state},
+            )
             if not Commitment.objects.filter(reply_id=f.reply_id, state=CommitmentState.OPEN).exists():
                 f.state, f.closed_on, f.note = FollowUpState.EXPLAINED, on, explanation
                 f.save()
@@ -936,7 +1262,10 @@ def cases_handover(*, actor, from_user: User, to_user: User, note: str = "") -> 
     The receiver sees the whole history: nothing is copied, the case keeps it."""
     with transaction.atomic():
         unit = sel.unit_of(actor)
-        _require(actor.has_role(Role.UNIT_LIAISON, Role.UNIT_LEADER) and unit is not None, "只有单位联络员或领导可以办理工作移交。")
+        _require(
+            actor.has_role(Role.UNIT_LIAISON, Role.UNIT_LEADER) and unit is not None,
+            "只有单位联络员或领导可以办理工作移交。",
+        )
         if from_user.pk == to_user.pk:
             raise DomainError("移交人和接收人不能是同一人。", field="to_user")
         if from_user.org_id is None or from_user.org_id != to_user.org_id:
@@ -946,9 +1275,18 @@ def cases_handover(*, actor, from_user: User, to_user: User, note: str = "") -> 
         if not to_user.is_active:
             raise DomainError(f"{to_user}的账号已停用，不能接收移交。", field="to_user")
         closed = (S.CLOSED, S.WITHDRAWN)
-        tasks = list(DeptTask.objects.select_for_update().filter(handler=from_user).exclude(assignment__state__in=closed).select_related("assignment"))
-        plans = list(HandlingPlan.objects.select_for_update().filter(
-            Q(responsible_person=from_user) | Q(responsible_leader=from_user)).exclude(assignment__state__in=closed).select_related("assignment"))
+        tasks = list(
+            DeptTask.objects.select_for_update()
+            .filter(handler=from_user)
+            .exclude(assignment__state__in=closed)
+            .select_related("assignment")
+        )
+        plans = list(
+            HandlingPlan.objects.select_for_update()
+            .filter(Q(responsible_person=from_user) | Q(responsible_leader=from_user))
+            .exclude(assignment__state__in=closed)
+            .select_related("assignment")
+        )
         touched = {}
         for t in tasks:
             t.handler = to_user
@@ -963,15 +1301,38 @@ def cases_handover(*, actor, from_user: User, to_user: User, note: str = "") -> 
                 p.responsible_leader = to_user
             p.save()
             touched[p.assignment_id] = p.assignment
-        h = Handover.objects.create(from_user=from_user, to_user=to_user, org=from_user.org, by=actor, assignment_count=len(touched), note=(note or "").strip())
-        audit_record(actor=actor, verb="handover", obj=h, summary=f"{from_user}的 {len(touched)} 件在办件移交给{to_user}",
-                     new={"from": from_user.username, "to": to_user.username, "assignments": sorted(touched)})
+        h = Handover.objects.create(
+            from_user=from_user,
+            to_user=to_user,
+            org=from_user.org,
+            by=actor,
+            assignment_count=len(touched),
+            note=(note or "").strip(),
+        )
+        audit_record(
+            actor=actor,
+            verb="handover",
+            obj=h,
+            summary=f"{from_user}的 {len(touched)} 件在办件移交给{to_user}",
+            new={"from": from_user.username, "to": to_user.username, "assignments": sorted(touched)},
+        )
         for a in touched.values():
-            _audit(actor, "assignment.handover", a, f"工作移交：{from_user} → {to_user}" + (f"（{h.note}）" if h.note else ""), obj=h)
+            _audit(
+                actor,
+                "assignment.handover",
+                a,
+                f"工作移交：{from_user} → {to_user}" + (f"（{h.note}）" if h.note else ""),
+                obj=h,
+            )
         if touched:
             from banli.deadlines.notify import notify
 
-            notify(users=[to_user], verb="handover", text=f"{from_user}的 {len(touched)} 件在办件已移交给您", url=reverse("cases:list"))
+            notify(
+                users=[to_user],
+                verb="handover",
+                text=f"{from_user}的 {len(touched)} 件在办件已移交给您",
+                url=reverse("cases:list"),
+            )
     return h
 
 
@@ -984,6 +1345,12 @@ def policy_set(*, actor, body: Org, contact_before_reply: bool) -> HandlingPolic
         old = {"contact_before_reply": pol.contact_before_reply}
         pol.contact_before_reply, pol.updated_by = bool(contact_before_reply), actor
         pol.save()
-        audit_record(actor=actor, verb="handling.policy", obj=pol, summary=f"先沟通再办件：{'开启' if pol.contact_before_reply else '关闭'}",
-                     old=old, new={"contact_before_reply": pol.contact_before_reply})
+        audit_record(
+            actor=actor,
+            verb="handling.policy",
+            obj=pol,
+            summary=f"先沟通再办件：{'开启' if pol.contact_before_reply else '关闭'}",
+            old=old,
+            new={"contact_before_reply": pol.contact_before_reply},
+        )
     return pol

@@ -1,6 +1,7 @@
 """Thin views over banli.handling.services. Actions post from the case page's assignment panel
 and redirect back to it; long forms (plan, reply, contact, evaluation) have their own page that
 re-renders with everything the user typed when the service refuses."""
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -100,8 +101,14 @@ def adjust(request, pk):
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
         return redirect(_case(a))
     d = form.cleaned_data
-    return _post_action(request, a, lambda: svc.adjustment_request(actor=request.user, assignment=a, reason=d["reason"], suggested_unit=d["suggested_unit"]),
-                        "已提交调整申请，等待交办机关审批。")
+    return _post_action(
+        request,
+        a,
+        lambda: svc.adjustment_request(
+            actor=request.user, assignment=a, reason=d["reason"], suggested_unit=d["suggested_unit"]
+        ),
+        "已提交调整申请，等待交办机关审批。",
+    )
 
 
 @login_required
@@ -116,8 +123,14 @@ def adjust_decide(request, pk):
         messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
         return redirect(_case(a))
     d = form.cleaned_data
-    return _post_action(request, a, lambda: svc.adjustment_decide(actor=request.user, request=req, approve=d["approve"], unit=d["unit"], note=d["note"]),
-                        "已同意调整并改交。" if d["approve"] else "已退回，该件回到待签收。")
+    return _post_action(
+        request,
+        a,
+        lambda: svc.adjustment_decide(
+            actor=request.user, request=req, approve=d["approve"], unit=d["unit"], note=d["note"]
+        ),
+        "已同意调整并改交。" if d["approve"] else "已退回，该件回到待签收。",
+    )
 
 
 @login_required
@@ -131,7 +144,9 @@ def distribute(request, pk):
 @require_POST
 def reply_submit(request, pk):
     r = _reply(request, pk)
-    return _post_action(request, r.assignment, lambda: svc.reply_submit(actor=request.user, reply=r), "已提交领导签发。")
+    return _post_action(
+        request, r.assignment, lambda: svc.reply_submit(actor=request.user, reply=r), "已提交领导签发。"
+    )
 
 
 @login_required
@@ -145,7 +160,12 @@ def reply_approve(request, pk):
 @require_POST
 def reply_return(request, pk):
     r = _reply(request, pk)
-    return _post_action(request, r.assignment, lambda: svc.reply_return(actor=request.user, reply=r, comment=request.POST.get("comment", "")), "已退回修改。")
+    return _post_action(
+        request,
+        r.assignment,
+        lambda: svc.reply_return(actor=request.user, reply=r, comment=request.POST.get("comment", "")),
+        "已退回修改。",
+    )
 
 
 @login_required
@@ -153,7 +173,12 @@ def reply_return(request, pk):
 def reply_send(request, pk):
     r = _reply(request, pk)
     reason = request.POST.get("missing_opinion_reason", "")
-    return _post_action(request, r.assignment, lambda: svc.reply_send(actor=request.user, reply=r, missing_opinion_reason=reason), "已正式答复代表委员。")
+    return _post_action(
+        request,
+        r.assignment,
+        lambda: svc.reply_send(actor=request.user, reply=r, missing_opinion_reason=reason),
+        "已正式答复代表委员。",
+    )
 
 
 @login_required
@@ -164,8 +189,14 @@ def progress(request, pk):
         raise Http404
     a = _assignment(request, c.reply.assignment_id)
     done = request.POST.get("done") == "1"
-    return _post_action(request, a, lambda: svc.commitment_progress_add(actor=request.user, commitment=c, text=request.POST.get("text", ""), done=done),
-                        "已记录落实进展。")
+    return _post_action(
+        request,
+        a,
+        lambda: svc.commitment_progress_add(
+            actor=request.user, commitment=c, text=request.POST.get("text", ""), done=done
+        ),
+        "已记录落实进展。",
+    )
 
 
 @login_required
@@ -183,8 +214,14 @@ def explain(request, pk):
         except f.forms.ValidationError:
             messages.error(request, "调整后的完成时间格式不正确。")
             return redirect(_case(a))
-    return _post_action(request, a, lambda: svc.followup_explain(actor=request.user, commitment=c, explanation=request.POST.get("explanation", ""), new_due=new_due),
-                        "已记录承诺事项调整说明。")
+    return _post_action(
+        request,
+        a,
+        lambda: svc.followup_explain(
+            actor=request.user, commitment=c, explanation=request.POST.get("explanation", ""), new_due=new_due
+        ),
+        "已记录承诺事项调整说明。",
+    )
 
 
 @login_required
@@ -194,7 +231,12 @@ def convert(request, pk):
     if fu is None:
         raise Http404
     a = _assignment(request, fu.assignment_id)
-    return _post_action(request, a, lambda: svc.followup_convert_to_a(actor=request.user, followup=fu, note=request.POST.get("note", "")), "已转为A类。")
+    return _post_action(
+        request,
+        a,
+        lambda: svc.followup_convert_to_a(actor=request.user, followup=fu, note=request.POST.get("note", "")),
+        "已转为A类。",
+    )
 
 
 # --- form pages --------------------------------------------------------------------------------
@@ -217,7 +259,9 @@ def plan(request, pk):
     a = _assignment(request, pk)
     if not sel.is_liaison(request.user, a):
         raise Http404
-    depts = Org.objects.filter(kind=OrgKind.DEPT, path__startswith=a.unit.path, depth=a.unit.depth + 1).order_by("path")
+    depts = Org.objects.filter(kind=OrgKind.DEPT, path__startswith=a.unit.path, depth=a.unit.depth + 1).order_by(
+        "path"
+    )
     people_ids = [u.pk for u in svc._unit_people(a, Role.UNIT_LEADER, Role.UNIT_LIAISON, Role.HANDLER)]
     people = User.objects.filter(pk__in=people_ids).order_by("org__path", "username")
     leaders = people.filter(role_grants__role=Role.UNIT_LEADER)
@@ -230,8 +274,17 @@ def plan(request, pk):
             try:
                 with transaction.atomic():
                     _claim(request)
-                    svc.plan_save(actor=request.user, assignment=a, version=d["version"] or 0, lead_dept=d["lead_dept"], assist_depts=list(d["assist_depts"]),
-                                  responsible_leader=d["responsible_leader"], responsible_person=d["responsible_person"], internal_due=d["internal_due"], text=d["text"])
+                    svc.plan_save(
+                        actor=request.user,
+                        assignment=a,
+                        version=d["version"] or 0,
+                        lead_dept=d["lead_dept"],
+                        assist_depts=list(d["assist_depts"]),
+                        responsible_leader=d["responsible_leader"],
+                        responsible_person=d["responsible_person"],
+                        internal_due=d["internal_due"],
+                        text=d["text"],
+                    )
                     if request.POST.get("distribute") == "1":
                         svc.plan_distribute(actor=request.user, assignment=a)
             except AlreadyDone:
@@ -239,13 +292,21 @@ def plan(request, pk):
             except DomainError as e:
                 _apply_errors(form, e)
             else:
-                messages.success(request, "办理方案已保存" + ("并分办。" if request.POST.get("distribute") == "1" else "。"))
+                messages.success(
+                    request, "办理方案已保存" + ("并分办。" if request.POST.get("distribute") == "1" else "。")
+                )
                 return redirect(_case(a))
     else:
         initial = {"version": existing.version if existing else 0}
         if existing:
-            initial.update(lead_dept=existing.lead_dept, assist_depts=list(existing.assist_depts.all()), responsible_leader=existing.responsible_leader,
-                           responsible_person=existing.responsible_person, internal_due=existing.internal_due, text=existing.text)
+            initial.update(
+                lead_dept=existing.lead_dept,
+                assist_depts=list(existing.assist_depts.all()),
+                responsible_leader=existing.responsible_leader,
+                responsible_person=existing.responsible_person,
+                internal_due=existing.internal_due,
+                text=existing.text,
+            )
         form = f.PlanForm(initial=initial, **kw)
     return _page(request, "plan.html", {"a": a, "form": form, "plan": existing})
 
@@ -262,8 +323,18 @@ def contact(request, pk):
             try:
                 with transaction.atomic():
                     _claim(request)
-                    svc.contact_add(actor=request.user, assignment=a, on=d["on"], stage=d["stage"], method=d["method"], face_to_face=d["face_to_face"],
-                                    participants=d["participants"], summary=d["summary"], leader=d["leader"], files=d["files"])
+                    svc.contact_add(
+                        actor=request.user,
+                        assignment=a,
+                        on=d["on"],
+                        stage=d["stage"],
+                        method=d["method"],
+                        face_to_face=d["face_to_face"],
+                        participants=d["participants"],
+                        summary=d["summary"],
+                        leader=d["leader"],
+                        files=d["files"],
+                    )
             except AlreadyDone:
                 return redirect(_case(a))
             except DomainError as e:
@@ -338,9 +409,19 @@ def reply_edit(request, pk):
                 with transaction.atomic():
                     _claim(request)
                     r = svc.reply_save_draft(
-                        actor=request.user, assignment=a, version=d["version"] or 0, result_class=d["result_class"], text=d["text"],
-                        signer=d["signer"], contact_name=d["contact_name"], contact_phone=d["contact_phone"], disclosure=d["disclosure"],
-                        disclosure_reason=d["disclosure_reason"], commitments=form.commitment_values(), decisions=form.decision_values(), files=d["files"],
+                        actor=request.user,
+                        assignment=a,
+                        version=d["version"] or 0,
+                        result_class=d["result_class"],
+                        text=d["text"],
+                        signer=d["signer"],
+                        contact_name=d["contact_name"],
+                        contact_phone=d["contact_phone"],
+                        disclosure=d["disclosure"],
+                        disclosure_reason=d["disclosure_reason"],
+                        commitments=form.commitment_values(),
+                        decisions=form.decision_values(),
+                        files=d["files"],
                     )
             except AlreadyDone:
                 return redirect(_case(a))
@@ -375,9 +456,15 @@ def reply_edit(request, pk):
 
         lead_opinions = list(CoOpinion.objects.filter(lead_assignment=a).select_related("assignment__unit"))
     ctx = {
-        "a": a, "form": form, "draft": draft, "conflict": conflict, "opinions": lead_opinions, "missing": sel.missing_co_opinions(a),
-        "can_submit": sel.is_liaison(request.user, a), "editable": draft is None or draft.state == ReplyState.DRAFT,
-        "previous": [r for r in a.replies.filter(state=ReplyState.SENT).order_by("seq", "id")],
+        "a": a,
+        "form": form,
+        "draft": draft,
+        "conflict": conflict,
+        "opinions": lead_opinions,
+        "missing": sel.missing_co_opinions(a),
+        "can_submit": sel.is_liaison(request.user, a),
+        "editable": draft is None or draft.state == ReplyState.DRAFT,
+        "previous": list(a.replies.filter(state=ReplyState.SENT).order_by("seq", "id")),
         "evaluations": list(a.evaluations.select_related("proposer").order_by("on", "id")),
         "contacts": list(a.contacts.all()),
     }
@@ -395,7 +482,9 @@ def reply_correct(request, pk):
         try:
             with transaction.atomic():
                 _claim(request)
-                svc.reply_correct(actor=request.user, reply=r, text=form.cleaned_data["text"], reason=form.cleaned_data["reason"])
+                svc.reply_correct(
+                    actor=request.user, reply=r, text=form.cleaned_data["text"], reason=form.cleaned_data["reason"]
+                )
         except AlreadyDone:
             return redirect(_case(a))
         except DomainError as e:
@@ -435,7 +524,11 @@ def evaluate(request, pk):
             else:
                 messages.success(request, "评价已提交，感谢您的意见。")
                 return redirect(_case(a))
-    return _page(request, "evaluate.html", {"a": a, "form": form, "reply": sel.current_reply(a), "proposers": proposers if me is None else [], "me": me})
+    return _page(
+        request,
+        "evaluate.html",
+        {"a": a, "form": form, "reply": sel.current_reply(a), "proposers": proposers if me is None else [], "me": me},
+    )
 
 
 # --- pages outside a case ----------------------------------------------------------------------
@@ -466,9 +559,15 @@ def b_ledger(request):
         body = fu.assignment.proposal.session.body
         if body.pk not in months:
             months[body.pk] = deadlines.rules_for(body).progress_months
-        fu.progress_due = deadlines.next_workday(deadlines.add_months(fu.last_progress or fu.opened_on, months[body.pk]))
+        fu.progress_due = deadlines.next_workday(
+            deadlines.add_months(fu.last_progress or fu.opened_on, months[body.pk])
+        )
         fu.progress_late = fu.state == FollowUpState.OPEN and fu.progress_due < on
-    return _page(request, "b_ledger.html", {"page": page, "summary": summary, "states": FollowUpState.choices, "state": state, "year": year})
+    return _page(
+        request,
+        "b_ledger.html",
+        {"page": page, "summary": summary, "states": FollowUpState.choices, "state": state, "year": year},
+    )
 
 
 @login_required
@@ -476,8 +575,13 @@ def handover(request):
     unit = sel.unit_of(request.user)
     if not (request.user.has_role(Role.UNIT_LIAISON, Role.UNIT_LEADER) and unit):
         raise Http404
-    people_ids = [u.pk for u in User.objects.filter(org__path__startswith=unit.path, is_active=True).select_related("org")
-                  if sel.user_unit(u) and sel.user_unit(u).pk == unit.pk and u.has_role(Role.HANDLER, Role.UNIT_LIAISON, Role.UNIT_LEADER)]
+    people_ids = [
+        u.pk
+        for u in User.objects.filter(org__path__startswith=unit.path, is_active=True).select_related("org")
+        if sel.user_unit(u)
+        and sel.user_unit(u).pk == unit.pk
+        and u.has_role(Role.HANDLER, Role.UNIT_LIAISON, Role.UNIT_LEADER)
+    ]
     people = User.objects.filter(pk__in=people_ids).select_related("org").order_by("org__path", "username")
     form = f.HandoverForm(request.POST or None, people=people)
     if request.method == "POST" and form.is_valid():
@@ -485,7 +589,9 @@ def handover(request):
         try:
             with transaction.atomic():
                 _claim(request)
-                h = svc.cases_handover(actor=request.user, from_user=d["from_user"], to_user=d["to_user"], note=d["note"])
+                h = svc.cases_handover(
+                    actor=request.user, from_user=d["from_user"], to_user=d["to_user"], note=d["note"]
+                )
         except AlreadyDone:
             return redirect("handling:handover")
         except DomainError as e:
@@ -495,7 +601,9 @@ def handover(request):
             return redirect("handling:handover")
     from .models import Handover
 
-    history = Handover.objects.filter(org__path__startswith=unit.path).select_related("from_user", "to_user", "by")[:50]
+    history = Handover.objects.filter(org__path__startswith=unit.path).select_related("from_user", "to_user", "by")[
+        :50
+    ]
     return _page(request, "handover.html", {"form": form, "history": history, "unit": unit})
 
 
@@ -506,9 +614,18 @@ def policy(request):
         raise Http404
     pol = sel.policy_for(body)
     form = f.PolicyForm(request.POST or None, initial={"contact_before_reply": pol.contact_before_reply})
-    if request.method == "POST" and form.is_valid():
-        if _run(request, lambda: svc.policy_set(actor=request.user, body=body, contact_before_reply=form.cleaned_data["contact_before_reply"]), "办理规则已保存。"):
-            return redirect("handling:policy")
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _run(
+            request,
+            lambda: svc.policy_set(
+                actor=request.user, body=body, contact_before_reply=form.cleaned_data["contact_before_reply"]
+            ),
+            "办理规则已保存。",
+        )
+    ):
+        return redirect("handling:policy")
     return _page(request, "policy.html", {"form": form, "body": body})
 
 

@@ -2,6 +2,7 @@
 
 Reading and writing share these tables so that export → import round-trips.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,9 +21,27 @@ from banli.cases.models import (
 
 # Canonical header texts, in the order the export writes them.
 COLUMNS = [
-    "编号", "标题", "内容", "类型", "来源", "领衔人", "联名人", "界别/代表团", "提交日期",
-    "立案状态", "并入编号", "重点", "承办单位", "办理方式", "交办日期", "签收日期", "答复日期",
-    "答复类别", "公开", "沟通方式", "评价",
+    "编号",
+    "标题",
+    "内容",
+    "类型",
+    "来源",
+    "领衔人",
+    "联名人",
+    "界别/代表团",
+    "提交日期",
+    "立案状态",
+    "并入编号",
+    "重点",
+    "承办单位",
+    "办理方式",
+    "交办日期",
+    "签收日期",
+    "答复日期",
+    "答复类别",
+    "公开",
+    "沟通方式",
+    "评价",
 ]
 REQUIRED_COLUMNS = ("编号", "标题", "领衔人")
 
@@ -95,10 +114,10 @@ DISCLOSURE_LABELS = {Disclosure.PUBLIC: "是", Disclosure.PRIVATE: "否"}
 CLASS_VALUES = set(ResultClass.values)
 
 VERDICT_WORDS = {label: value for value, label in Verdict.choices}
-VERDICT_LABELS = {value: label for value, label in Verdict.choices}
+VERDICT_LABELS = dict(Verdict.choices)
 
 METHOD_WORDS = {label: value for value, label in ContactMethod.choices}
-METHOD_LABELS = {value: label for value, label in ContactMethod.choices}
+METHOD_LABELS = dict(ContactMethod.choices)
 
 METHOD_SEPARATORS = re.compile(r"[、,，;；/\s]+")
 

@@ -1,4 +1,5 @@
 """Ledger import jobs: an uploaded .xlsx, its validation report, and the background import."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -23,7 +24,7 @@ JOB_TRANSITIONS = {
 }
 
 
-def upload_path(instance: "ImportJob", filename: str) -> str:
+def upload_path(instance: ImportJob, filename: str) -> str:
     import uuid
 
     return f"ledger/{uuid.uuid4().hex}.xlsx"
@@ -32,7 +33,9 @@ def upload_path(instance: "ImportJob", filename: str) -> str:
 class ImportJob(models.Model):
     """One upload of a ledger into a session: validated at once, imported after confirmation."""
 
-    session = models.ForeignKey("cases.Session", verbose_name="届次会议", on_delete=models.PROTECT, related_name="ledger_jobs")
+    session = models.ForeignKey(
+        "cases.Session", verbose_name="届次会议", on_delete=models.PROTECT, related_name="ledger_jobs"
+    )
     file = models.FileField(upload_to=upload_path)
     filename = models.CharField("文件名", max_length=200)
     create_orgs = models.BooleanField("自动新建承办单位", default=False)
@@ -44,7 +47,9 @@ class ImportJob(models.Model):
     counts = models.JSONField("导入统计", default=dict, blank=True)
     errors = models.JSONField("问题", default=list, blank=True)
     warnings = models.JSONField("提示", default=list, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -68,7 +73,9 @@ class ImportJob(models.Model):
         from django.utils import timezone
 
         started = self.started_at or self.created_at
-        return self.status in (JobStatus.QUEUED, JobStatus.RUNNING) and started < timezone.now() - dt.timedelta(hours=2)
+        return self.status in (JobStatus.QUEUED, JobStatus.RUNNING) and started < timezone.now() - dt.timedelta(
+            hours=2
+        )
 
     @property
     def is_finished(self) -> bool:

@@ -3,6 +3,7 @@
 Import is for the body's own staff; export also for a coordinator, who gets only the rows of
 units in its subtree (banli.ledger.services.export_scope).
 """
+
 ROUTES = {
     "ledger:import": {"GET": {"body_staff"}, "POST": {"body_staff"}},
     "ledger:job": {"GET": {"body_staff"}},

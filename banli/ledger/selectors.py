@@ -1,4 +1,5 @@
 """Reads of ledger import jobs, scoped like the import itself: the body's own staff."""
+
 from __future__ import annotations
 
 from django.db.models import QuerySet

@@ -19,14 +19,16 @@ Decisions worth knowing:
   district's sub-assignments to its own units are its internal distribution and stay out of it.
 * A missing 交办日期 is the import day (one warning says how many rows).
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import io
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Callable
+from typing import IO
 
 from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
@@ -83,7 +85,7 @@ class Problem:
 class LedgerInvalid(DomainError):
     """The ledger has problems; nothing was written. `problems` lists every one."""
 
-    def __init__(self, plan: "LedgerPlan"):
+    def __init__(self, plan: LedgerPlan):
         super().__init__(f"台账有 {len(plan.errors)} 处问题，未导入任何数据。请修改后重新上传。")
         self.plan = plan
         self.problems = plan.errors
@@ -150,7 +152,19 @@ class LedgerPlan:
         return [(COUNT_LABELS[k], self.counts.get(k, 0)) for k in COUNT_LABELS]
 
 
-PROPOSAL_COLUMNS = ("标题", "内容", "类型", "来源", "领衔人", "联名人", "界别/代表团", "提交日期", "立案状态", "并入编号", "重点")
+PROPOSAL_COLUMNS = (
+    "标题",
+    "内容",
+    "类型",
+    "来源",
+    "领衔人",
+    "联名人",
+    "界别/代表团",
+    "提交日期",
+    "立案状态",
+    "并入编号",
+    "重点",
+)
 ASSIGNMENT_DETAIL_COLUMNS = ("办理方式", "交办日期", "签收日期", "答复日期", "答复类别", "公开", "沟通方式", "评价")
 
 
@@ -225,7 +239,9 @@ def _col_letter(idx: int) -> str:
     return get_column_letter(idx + 1)
 
 
-def _parse_row(plan: LedgerPlan, rownum: int, cells: tuple, cols: dict[str, int], session: Session, today: dt.date) -> dict:
+def _parse_row(
+    plan: LedgerPlan, rownum: int, cells: tuple, cols: dict[str, int], session: Session, today: dt.date
+) -> dict:
     """Parse one row into typed values; each bad cell becomes a problem and a None value."""
 
     def raw(col):
@@ -254,7 +270,10 @@ def _parse_row(plan: LedgerPlan, rownum: int, cells: tuple, cols: dict[str, int]
         if kind is None:
             bad("类型", f"“{t}”无效，应为 建议 或 提案")
         elif kind != session.proposal_kind:
-            bad("类型", f"“{t}”与所选届次会议不符（{session.name}收到的是{fmt.KIND_LABELS[session.proposal_kind]}），请确认选择的届次会议")
+            bad(
+                "类型",
+                f"“{t}”与所选届次会议不符（{session.name}收到的是{fmt.KIND_LABELS[session.proposal_kind]}），请确认选择的届次会议",
+            )
         v["类型"] = kind
     t = text("来源")
     if t:
@@ -377,7 +396,9 @@ def ledger_validate(
     """Read and check the whole ledger; returns the plan with every problem. Writes nothing."""
     _require_importer(actor, session)
     today = today or timezone.localdate()
-    plan = LedgerPlan(session=session, filename=filename or (Path(source).name if isinstance(source, (str, Path)) else ""))
+    plan = LedgerPlan(
+        session=session, filename=filename or (Path(source).name if isinstance(source, (str, Path)) else "")
+    )
     cols, rows = _read_sheet(source, plan)
     if plan.errors:
         return plan
@@ -408,7 +429,11 @@ def ledger_validate(
         if v["承办单位"]:
             for other in rp.assignments:
                 if other.unit_name == v["承办单位"]:
-                    plan.error(rownum, "承办单位", f"“{v['承办单位']}”在第{other.row}行已出现（同一编号 {number}，同一单位只能一行）")
+                    plan.error(
+                        rownum,
+                        "承办单位",
+                        f"“{v['承办单位']}”在第{other.row}行已出现（同一编号 {number}，同一单位只能一行）",
+                    )
                     break
             else:
                 if v["交办日期"] is None:
@@ -429,7 +454,9 @@ def ledger_validate(
                 )
                 unit_rows.setdefault(v["承办单位"], rownum)
     if missing_assigned_on:
-        plan.warnings.append(f"{missing_assigned_on} 行未填写交办日期，按导入当天（{cn_date(today)}）计算签收和答复期限")
+        plan.warnings.append(
+            f"{missing_assigned_on} 行未填写交办日期，按导入当天（{cn_date(today)}）计算签收和答复期限"
+        )
 
     _check_units(plan, unit_rows, create_orgs, org_parent)
     _check_proposals(plan)
@@ -447,7 +474,11 @@ def _check_units(plan: LedgerPlan, unit_rows: dict[str, int], create_orgs: bool,
             if create_orgs:
                 plan.new_orgs[name] = row
             else:
-                plan.error(row, "承办单位", f"找不到单位“{name}”，请先在组织机构中添加（或勾选“自动新建承办单位”/使用 --create-orgs）")
+                plan.error(
+                    row,
+                    "承办单位",
+                    f"找不到单位“{name}”，请先在组织机构中添加（或勾选“自动新建承办单位”/使用 --create-orgs）",
+                )
         elif o.kind != OrgKind.UNIT:
             plan.error(row, "承办单位", f"“{name}”是{o.get_kind_display()}，不是承办单位")
         elif not o.is_active:
@@ -470,10 +501,16 @@ def _check_proposals(plan: LedgerPlan) -> None:
     merge_targets = {rp.values.get("并入编号") for rp in plan.proposals.values()} - {None, ""}
     outside = {
         p.number: p
-        for p in Proposal.objects.filter(session=session, number__in=[n for n in merge_targets if n not in plan.proposals])
+        for p in Proposal.objects.filter(
+            session=session, number__in=[n for n in merge_targets if n not in plan.proposals]
+        )
     }
     active = defaultdict(list)
-    for a in Assignment.objects.filter(proposal__in=list(existing.values())).exclude(state=AssignmentState.WITHDRAWN).select_related("unit"):
+    for a in (
+        Assignment.objects.filter(proposal__in=list(existing.values()))
+        .exclude(state=AssignmentState.WITHDRAWN)
+        .select_related("unit")
+    ):
         active[a.proposal_id].append(a)
 
     def review_of(number: str) -> str | None:
@@ -498,9 +535,15 @@ def _check_proposals(plan: LedgerPlan) -> None:
             else:
                 t_review = review_of(target)
                 if t_review is None:
-                    plan.error(rp.value_rows["并入编号"], "并入编号", f"本届会议中找不到编号 {target}（台账和系统中都没有）")
+                    plan.error(
+                        rp.value_rows["并入编号"], "并入编号", f"本届会议中找不到编号 {target}（台账和系统中都没有）"
+                    )
                 elif t_review in (ReviewState.MERGED, ReviewState.NOT_ACCEPTED):
-                    plan.error(rp.value_rows["并入编号"], "并入编号", f"编号 {target} 本身为“{fmt.REVIEW_LABELS[t_review]}”，不能作为并案主件")
+                    plan.error(
+                        rp.value_rows["并入编号"],
+                        "并入编号",
+                        f"编号 {target} 本身为“{fmt.REVIEW_LABELS[t_review]}”，不能作为并案主件",
+                    )
         elif target:
             plan.error(rp.value_rows["并入编号"], "并入编号", "只有立案状态为并案的件才填写并入编号")
         if review != ReviewState.ACCEPTED and rp.assignments:
@@ -521,7 +564,11 @@ def _check_proposals(plan: LedgerPlan) -> None:
             elif review == ReviewState.MERGED and p.merged_into and target != p.merged_into.number:
                 diffs.append(("并入编号", p.merged_into.number))
             for col, was in diffs:
-                plan.error(rp.value_rows.get(col, row), col, f"与系统中已登记的编号 {number} 不一致（系统中为“{was}”）；已登记的件请在系统中修改")
+                plan.error(
+                    rp.value_rows.get(col, row),
+                    col,
+                    f"与系统中已登记的编号 {number} 不一致（系统中为“{was}”）；已登记的件请在系统中修改",
+                )
             current = active.get(p.pk, [])
         by_unit = {a.unit.name: a for a in current}
         new = []
@@ -532,7 +579,11 @@ def _check_proposals(plan: LedgerPlan) -> None:
             elif a.parent_id is not None:
                 plan.error(ra.row, "承办单位", f"“{ra.unit_name}”已作为下级单位分解交办该件，不能再直接交办")
             elif ra.role and a.role != ra.role:
-                plan.error(ra.row, "办理方式", f"系统中“{ra.unit_name}”为{a.get_role_display()}，与台账的{fmt.ROLE_LABELS[ra.role]}不一致")
+                plan.error(
+                    ra.row,
+                    "办理方式",
+                    f"系统中“{ra.unit_name}”为{a.get_role_display()}，与台账的{fmt.ROLE_LABELS[ra.role]}不一致",
+                )
         rp.new_assignments = new
         if new and all(ra.role for ra in rp.assignments):
             roles = [a.role for a in current if a.parent_id is None] + [ra.role for ra in new]
@@ -563,7 +614,9 @@ def _count(plan: LedgerPlan) -> None:
     c["proposers"] = len(names - known)
     c["orgs"] = len(plan.new_orgs)
     plan.counts = {k: c.get(k, 0) for k in COUNT_LABELS}
-    skipped = c["assignments_existing"] + sum(1 for rp in plan.proposals.values() if rp.existing is not None and not rp.assignments)
+    skipped = c["assignments_existing"] + sum(
+        1 for rp in plan.proposals.values() if rp.existing is not None and not rp.assignments
+    )
     if skipped:
         plan.warnings.append(f"{skipped} 行在系统中已存在，保持不变（已登记的件的办理进度以系统为准）")
 
@@ -593,7 +646,13 @@ def ledger_import(
     progress = progress or (lambda f, s: None)
     progress(0.0, "正在校验")
     plan = ledger_validate(
-        actor=actor, session=session, source=source, filename=filename, create_orgs=create_orgs, org_parent=org_parent, today=today
+        actor=actor,
+        session=session,
+        source=source,
+        filename=filename,
+        create_orgs=create_orgs,
+        org_parent=org_parent,
+        today=today,
     )
     if not plan.ok:
         raise LedgerInvalid(plan)
@@ -677,7 +736,9 @@ def _write(plan: LedgerPlan, actor, org_parent: Org | None, progress: ProgressFn
                 kind=session.proposal_kind,
                 channel=v.get("来源") or "plenary",
                 lead=lead,
-                joint_kind=JointKind.COLLECTIVE if lead.kind == ProposerKind.COLLECTIVE else (JointKind.JOINT if cos else JointKind.INDIVIDUAL),
+                joint_kind=JointKind.COLLECTIVE
+                if lead.kind == ProposerKind.COLLECTIVE
+                else (JointKind.JOINT if cos else JointKind.INDIVIDUAL),
                 group=v.get("界别/代表团") or lead.group,
                 submitted_on=v.get("提交日期"),
                 review_state=v.get("立案状态", ReviewState.ACCEPTED),
@@ -745,7 +806,9 @@ def _write(plan: LedgerPlan, actor, org_parent: Org | None, progress: ProgressFn
                 result_class=ra.result_class if replied else "",
                 eval_due=after_reply(deadlines.eval_due, ra.replied_on) if replied else None,
                 # The ledger dates an evaluation on its reply day (it has no evaluation date).
-                rehandling_due=after_reply(deadlines.rehandling_due, ra.replied_on) if state == AssignmentState.REHANDLING else None,
+                rehandling_due=after_reply(deadlines.rehandling_due, ra.replied_on)
+                if state == AssignmentState.REHANDLING
+                else None,
                 closed_on=closed_on,
             )
             a_objs.append((ra, a))
@@ -756,8 +819,13 @@ def _write(plan: LedgerPlan, actor, org_parent: Org | None, progress: ProgressFn
     for ra, a in a_objs:
         if a.first_reply_on:
             r = Reply(
-                assignment=a, seq=1, state=ReplyState.SENT, result_class=ra.result_class, disclosure=ra.disclosure,
-                sent_on=ra.replied_on, created_by=actor_obj,
+                assignment=a,
+                seq=1,
+                state=ReplyState.SENT,
+                result_class=ra.result_class,
+                disclosure=ra.disclosure,
+                sent_on=ra.replied_on,
+                created_by=actor_obj,
             )
             replies.append(r)
             ra._reply = r
@@ -766,7 +834,13 @@ def _write(plan: LedgerPlan, actor, org_parent: Org | None, progress: ProgressFn
     # A B-class reply is followed up until converted to A or explained (SPEC §4).
     FollowUp.objects.bulk_create(
         [
-            FollowUp(assignment_id=r.assignment_id, reply=r, original_class=ResultClass.B, state=FollowUpState.OPEN, opened_on=r.sent_on)
+            FollowUp(
+                assignment_id=r.assignment_id,
+                reply=r,
+                original_class=ResultClass.B,
+                state=FollowUpState.OPEN,
+                opened_on=r.sent_on,
+            )
             for r in replies
             if r.result_class == ResultClass.B
         ],
@@ -775,8 +849,13 @@ def _write(plan: LedgerPlan, actor, org_parent: Org | None, progress: ProgressFn
 
     contacts = [
         Contact(
-            assignment=a, on=ra.signed_on or ra.assigned_on, stage=ContactStage.BEFORE, method=m,
-            face_to_face=m in FACE_TO_FACE_METHODS, summary="台账导入", created_by=actor_obj,
+            assignment=a,
+            on=ra.signed_on or ra.assigned_on,
+            stage=ContactStage.BEFORE,
+            method=m,
+            face_to_face=m in FACE_TO_FACE_METHODS,
+            summary="台账导入",
+            created_by=actor_obj,
         )
         for ra, a in a_objs
         for m in ra.methods
@@ -795,8 +874,12 @@ def _write(plan: LedgerPlan, actor, org_parent: Org | None, progress: ProgressFn
             if ra.verdict and r is not None:
                 evaluations.append(
                     Evaluation(
-                        assignment=a_of[id(ra)], reply=r, proposer_id=lead_of[rp.number], verdict=ra.verdict,
-                        on=ra.replied_on, created_by=actor_obj,
+                        assignment=a_of[id(ra)],
+                        reply=r,
+                        proposer_id=lead_of[rp.number],
+                        verdict=ra.verdict,
+                        on=ra.replied_on,
+                        created_by=actor_obj,
                     )
                 )
     Evaluation.objects.bulk_create(evaluations, batch_size=500)
@@ -812,34 +895,51 @@ def _write(plan: LedgerPlan, actor, org_parent: Org | None, progress: ProgressFn
         p = rp._obj if rp.existing is None else rp.existing
         units_txt = [f"{ra.unit_name}（{fmt.ROLE_LABELS[ra.role]}）" for ra in rp.new_assignments]
         if rp.existing is None:
-            summary = f"台账导入：登记 {p.number}《{p.title}》" + (f"，交办{'、'.join(units_txt)}" if units_txt else "")
+            summary = f"台账导入：登记 {p.number}《{p.title}》" + (
+                f"，交办{'、'.join(units_txt)}" if units_txt else ""
+            )
         else:
             summary = f"台账导入：交办{'、'.join(units_txt)}"
-        chunk.append(dict(
-            verb="ledger.import", obj=p, proposal_id=p.pk, summary=summary,
-            new={
-                "source": plan.filename,
-                "number": p.number,
-                "review_state": p.review_state,
-                "assignments": [
-                    {
-                        "unit": ra.unit_name, "role": ra.role, "assigned_on": ra.assigned_on, "signed_on": ra.signed_on,
-                        "replied_on": ra.replied_on, "result_class": ra.result_class, "contacts": ra.methods, "verdict": ra.verdict,
-                    }
-                    for ra in rp.new_assignments
-                ],
-            },
-        ))
+        chunk.append(
+            dict(
+                verb="ledger.import",
+                obj=p,
+                proposal_id=p.pk,
+                summary=summary,
+                new={
+                    "source": plan.filename,
+                    "number": p.number,
+                    "review_state": p.review_state,
+                    "assignments": [
+                        {
+                            "unit": ra.unit_name,
+                            "role": ra.role,
+                            "assigned_on": ra.assigned_on,
+                            "signed_on": ra.signed_on,
+                            "replied_on": ra.replied_on,
+                            "result_class": ra.result_class,
+                            "contacts": ra.methods,
+                            "verdict": ra.verdict,
+                        }
+                        for ra in rp.new_assignments
+                    ],
+                },
+            )
+        )
         if len(chunk) == 500 or i == n:
             audit_record_many(actor=actor_obj, entries=chunk)
             chunk = []
             progress(0.6 + 0.4 * i / n, f"正在记录审计日志（{i}/{n}）")
     plan.counts = {k: created.get(k, 0) for k in COUNT_LABELS}
     plan.counts["proposals_existing"] = sum(1 for rp in plan.proposals.values() if rp.existing is not None)
-    plan.counts["assignments_existing"] = sum(len(rp.assignments) - len(rp.new_assignments) for rp in plan.proposals.values())
+    plan.counts["assignments_existing"] = sum(
+        len(rp.assignments) - len(rp.new_assignments) for rp in plan.proposals.values()
+    )
     if any(created.values()):
         audit_record(
-            actor=actor_obj, verb="ledger.import", obj=session,
+            actor=actor_obj,
+            verb="ledger.import",
+            obj=session,
             summary=f"导入台账《{plan.filename}》：新增建议/提案 {created['proposals']} 件、交办 {created['assignments']} 个",
             new={"source": plan.filename, "rows": plan.rows, **plan.counts},
         )
@@ -869,10 +969,18 @@ def ledger_rows(*, actor, session: Session) -> list[list]:
         Assignment.objects.filter(proposal__session=session, parent__isnull=True)
         .exclude(state=AssignmentState.WITHDRAWN)
         .select_related("unit")
-        .annotate(disclosure=Subquery(first_reply.values("disclosure")[:1]), verdict=Subquery(latest_eval.values("verdict")[:1]))
+        .annotate(
+            disclosure=Subquery(first_reply.values("disclosure")[:1]),
+            verdict=Subquery(latest_eval.values("verdict")[:1]),
+        )
         .order_by("proposal_id", "id")
     )
-    pq = Proposal.objects.filter(session=session).select_related("lead", "merged_into").prefetch_related("cosigners").order_by("number", "id")
+    pq = (
+        Proposal.objects.filter(session=session)
+        .select_related("lead", "merged_into")
+        .prefetch_related("cosigners")
+        .order_by("number", "id")
+    )
     if scope is not None:
         aq = aq.filter(unit__path__startswith=scope.path)
         pq = pq.filter(assignments__in=aq.values("pk")).distinct()
@@ -880,15 +988,28 @@ def ledger_rows(*, actor, session: Session) -> list[list]:
     for a in aq:
         by_proposal[a.proposal_id].append(a)
     methods = defaultdict(list)
-    for aid, m in Contact.objects.filter(assignment__in=aq.values("pk")).order_by("assignment_id", "on", "id").values_list("assignment_id", "method"):
+    for aid, m in (
+        Contact.objects.filter(assignment__in=aq.values("pk"))
+        .order_by("assignment_id", "on", "id")
+        .values_list("assignment_id", "method")
+    ):
         methods[aid].append(fmt.METHOD_LABELS.get(m, m))
 
     rows = [list(fmt.COLUMNS)]
     for p in pq:
         base = [
-            p.number, p.title, p.content, fmt.KIND_LABELS.get(p.kind, ""), fmt.CHANNEL_LABELS.get(p.channel, ""),
-            p.lead.name, "、".join(c.name for c in sorted(p.cosigners.all(), key=lambda c: c.pk)), p.group, p.submitted_on,
-            fmt.REVIEW_LABELS.get(p.review_state, ""), p.merged_into.number if p.merged_into else "", "是" if p.is_key else "否",
+            p.number,
+            p.title,
+            p.content,
+            fmt.KIND_LABELS.get(p.kind, ""),
+            fmt.CHANNEL_LABELS.get(p.channel, ""),
+            p.lead.name,
+            "、".join(c.name for c in sorted(p.cosigners.all(), key=lambda c: c.pk)),
+            p.group,
+            p.submitted_on,
+            fmt.REVIEW_LABELS.get(p.review_state, ""),
+            p.merged_into.number if p.merged_into else "",
+            "是" if p.is_key else "否",
         ]
         assignments = by_proposal.get(p.pk) or [None]
         for a in assignments:
@@ -898,8 +1019,14 @@ def ledger_rows(*, actor, session: Session) -> list[list]:
             rows.append(
                 base
                 + [
-                    a.unit.name, fmt.ROLE_LABELS.get(a.role, ""), a.assigned_on, a.signed_on, a.first_reply_on,
-                    a.result_class or "", fmt.DISCLOSURE_LABELS.get(a.disclosure or "", ""), "、".join(methods.get(a.pk, [])),
+                    a.unit.name,
+                    fmt.ROLE_LABELS.get(a.role, ""),
+                    a.assigned_on,
+                    a.signed_on,
+                    a.first_reply_on,
+                    a.result_class or "",
+                    fmt.DISCLOSURE_LABELS.get(a.disclosure or "", ""),
+                    "、".join(methods.get(a.pk, [])),
                     fmt.VERDICT_LABELS.get(a.verdict or "", ""),
                 ]
             )
@@ -916,7 +1043,16 @@ def ledger_export(*, actor, session: Session) -> bytes:
     rows = ledger_rows(actor=actor, session=session)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("台账")
-    widths = {"编号": 12, "标题": 40, "内容": 30, "领衔人": 14, "联名人": 20, "界别/代表团": 14, "承办单位": 24, "沟通方式": 18}
+    widths = {
+        "编号": 12,
+        "标题": 40,
+        "内容": 30,
+        "领衔人": 14,
+        "联名人": 20,
+        "界别/代表团": 14,
+        "承办单位": 24,
+        "沟通方式": 18,
+    }
     for i, name in enumerate(fmt.COLUMNS):
         ws.column_dimensions[_col_letter(i)].width = widths.get(name, 11)
     ws.freeze_panes = "A2"
@@ -941,7 +1077,9 @@ def ledger_export(*, actor, session: Session) -> bytes:
     wb.save(buf)
     with transaction.atomic():
         audit_record(
-            actor=actor if getattr(actor, "pk", None) else None, verb="ledger.export", obj=session,
+            actor=actor if getattr(actor, "pk", None) else None,
+            verb="ledger.export",
+            obj=session,
             summary=f"导出台账：{session.name}，{len(rows) - 1} 行" + (f"（{scope.name}范围）" if scope else ""),
             new={"rows": len(rows) - 1, "scope": scope.name if scope else "全部"},
         )
@@ -988,14 +1126,22 @@ def import_job_create(*, actor, session: Session, upload, create_orgs: bool = Fa
     head = upload.read(4)
     upload.seek(0)
     if head != b"PK\x03\x04":  # an .xlsx is a zip archive
-        raise DomainError("文件内容不是 .xlsx 格式（可能只是改了扩展名），请在 Excel 中另存为 .xlsx 后上传。", field="file")
+        raise DomainError(
+            "文件内容不是 .xlsx 格式（可能只是改了扩展名），请在 Excel 中另存为 .xlsx 后上传。", field="file"
+        )
     plan = ledger_validate(actor=actor, session=session, source=upload, filename=name, create_orgs=create_orgs)
     upload.seek(0)
     with transaction.atomic():
         job = ImportJob(
-            session=session, filename=name, create_orgs=create_orgs, created_by=actor, rows=plan.rows,
-            status=JobStatus.VALIDATED if plan.ok else JobStatus.INVALID, planned=plan.counts,
-            errors=[p.as_dict() for p in plan.errors], warnings=plan.warnings,
+            session=session,
+            filename=name,
+            create_orgs=create_orgs,
+            created_by=actor,
+            rows=plan.rows,
+            status=JobStatus.VALIDATED if plan.ok else JobStatus.INVALID,
+            planned=plan.counts,
+            errors=[p.as_dict() for p in plan.errors],
+            warnings=plan.warnings,
         )
         job.file.save(name, upload, save=False)
         job.save()
@@ -1052,7 +1198,9 @@ def import_job_run(job_id: int) -> None:
     if job.status != JobStatus.QUEUED:
         return
     # Claim the job with a conditional update so two workers never run it twice.
-    if not ImportJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(status=JobStatus.RUNNING, started_at=timezone.now(), progress=1):
+    if not ImportJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
+        status=JobStatus.RUNNING, started_at=timezone.now(), progress=1
+    ):
         return
     key = _job_progress_key(job.pk)
 
@@ -1062,7 +1210,14 @@ def import_job_run(job_id: int) -> None:
     result: dict = {"status": JobStatus.DONE, "finished_at": None}
     try:
         with job.file.open("rb") as fh:
-            plan = ledger_import(actor=job.created_by, session=job.session, source=fh, filename=job.filename, create_orgs=job.create_orgs, progress=progress)
+            plan = ledger_import(
+                actor=job.created_by,
+                session=job.session,
+                source=fh,
+                filename=job.filename,
+                create_orgs=job.create_orgs,
+                progress=progress,
+            )
         result.update(counts=plan.counts, warnings=plan.warnings, progress=100)
     except LedgerInvalid as e:
         result.update(status=JobStatus.FAILED, errors=[p.as_dict() for p in e.problems], warnings=e.plan.warnings)
@@ -1072,7 +1227,10 @@ def import_job_run(job_id: int) -> None:
         import logging
 
         logging.getLogger(__name__).exception("ledger import job %s failed", job.pk)
-        result.update(status=JobStatus.FAILED, errors=[{"row": 0, "column": "", "message": "导入时发生系统错误，未导入任何数据。请联系系统管理员。"}])
+        result.update(
+            status=JobStatus.FAILED,
+            errors=[{"row": 0, "column": "", "message": "导入时发生系统错误，未导入任何数据。请联系系统管理员。"}],
+        )
     result["finished_at"] = timezone.now()
     ImportJob.objects.filter(pk=job.pk).update(**result)
     cache.delete(key)

@@ -1,4 +1,5 @@
 """Ledger pages: upload → validation report → confirm → background import with progress; export."""
+
 from __future__ import annotations
 
 from urllib.parse import quote
@@ -19,7 +20,14 @@ from banli.orgs.models import Role
 
 from .forms import LedgerUploadForm
 from .selectors import import_sessions_for, job_get, jobs_visible_to
-from .services import COUNT_LABELS, export_scope, import_job_confirm, import_job_create, job_live_progress, ledger_export
+from .services import (
+    COUNT_LABELS,
+    export_scope,
+    import_job_confirm,
+    import_job_create,
+    job_live_progress,
+    ledger_export,
+)
 
 ERRORS_SHOWN = 1000
 
@@ -51,7 +59,9 @@ def ledger_import_view(request):
     if request.method == "POST" and form.is_valid():
         try:
             job = import_job_create(
-                actor=request.user, session=form.cleaned_data["session"], upload=form.cleaned_data["file"],
+                actor=request.user,
+                session=form.cleaned_data["session"],
+                upload=form.cleaned_data["file"],
                 create_orgs=form.cleaned_data["create_orgs"],
             )
         except NotFound:
@@ -76,8 +86,13 @@ def job_detail(request, pk):
         request,
         "ledger/job.html",
         {
-            "job": job, "percent": percent, "phase": phase, "planned": _counts(job.planned), "done": _counts(job.counts),
-            "errors": job.errors[:ERRORS_SHOWN], "errors_hidden": max(0, len(job.errors) - ERRORS_SHOWN),
+            "job": job,
+            "percent": percent,
+            "phase": phase,
+            "planned": _counts(job.planned),
+            "done": _counts(job.counts),
+            "errors": job.errors[:ERRORS_SHOWN],
+            "errors_hidden": max(0, len(job.errors) - ERRORS_SHOWN),
         },
     )
 
@@ -118,5 +133,7 @@ def ledger_export_view(request):
     stamp = timezone.localdate().strftime("%Y%m%d")
     response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     name = f"{session.name}台账{stamp}.xlsx"
-    response["Content-Disposition"] = f"attachment; filename=\"ledger-{session.code}-{stamp}.xlsx\"; filename*=UTF-8''{quote(name)}"
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"ledger-{session.code}-{stamp}.xlsx\"; filename*=UTF-8''{quote(name)}"
+    )
     return response

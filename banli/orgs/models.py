@@ -1,4 +1,5 @@
 """The org tree, users and their roles (SPEC §2)."""
+
 from __future__ import annotations
 
 from functools import cached_property
@@ -27,7 +28,6 @@ class Org(MP_Node):
     short_name = models.CharField("简称", max_length=50, blank=True)
     is_active = models.BooleanField("启用", default=True)
 
-
     class Meta:
         verbose_name = "组织"
         verbose_name_plural = "组织"
@@ -44,7 +44,7 @@ class Org(MP_Node):
         step = self.steplen
         return [self.path[:i] for i in range(len(self.path), 0, -step)]
 
-    def nearest(self, *kinds: str) -> "Org | None":
+    def nearest(self, *kinds: str) -> Org | None:
         """The nearest org of one of `kinds` among this org and its ancestors."""
         if self.kind in kinds:
             return self
@@ -79,7 +79,9 @@ class User(AbstractUser):
     """A person who signs in. Belongs to one org and holds one or more roles (RoleGrant)."""
 
     full_name = models.CharField("姓名", max_length=50, blank=True)
-    org = models.ForeignKey(Org, verbose_name="所属组织", on_delete=models.PROTECT, null=True, blank=True, related_name="users")
+    org = models.ForeignKey(
+        Org, verbose_name="所属组织", on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+    )
     phone = models.CharField("电话", max_length=30, blank=True)
 
     class Meta:

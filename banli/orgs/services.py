@@ -1,4 +1,5 @@
 """Org tree and user management."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,7 +27,12 @@ def org_add(*, actor=None, name: str, kind: str, parent: Org | None = None, shor
     with transaction.atomic():
         fields = {"name": name, "kind": kind, "short_name": short_name}
         org = Org.objects.add_child(parent, fields) if parent else Org.objects.add_root(fields)
-        audit_record(actor=actor, verb="org.create", obj=org, new={"name": name, "kind": kind, "parent": parent.name if parent else None})
+        audit_record(
+            actor=actor,
+            verb="org.create",
+            obj=org,
+            new={"name": name, "kind": kind, "parent": parent.name if parent else None},
+        )
     return org
 
 
@@ -65,7 +71,9 @@ def orgs_import_rows(rows: list[tuple[int, str, str, str]], *, actor=None) -> tu
             for name, (rownum, parent, kind) in list(pending.items()):
                 if parent and parent not in existing:
                     continue
-                existing[name] = org_add(actor=actor, name=name, kind=kind, parent=existing.get(parent) if parent else None)
+                existing[name] = org_add(
+                    actor=actor, name=name, kind=kind, parent=existing.get(parent) if parent else None
+                )
                 del pending[name]
                 created += 1
                 progressed = True
@@ -95,7 +103,14 @@ def orgs_import_xlsx(path: Path | str, *, actor=None) -> tuple[int, list[str]]:
 
 
 def user_create(
-    *, actor=None, username: str, org: Org | None, roles: list[str], password: str | None = None, full_name: str = "", validate: bool = True
+    *,
+    actor=None,
+    username: str,
+    org: Org | None,
+    roles: list[str],
+    password: str | None = None,
+    full_name: str = "",
+    validate: bool = True,
 ) -> User:
     if User.objects.filter(username=username).exists():
         raise DomainError(f"用户名“{username}”已存在。")
@@ -115,5 +130,10 @@ def user_create(
             u.set_unusable_password()
         u.save()
         RoleGrant.objects.bulk_create([RoleGrant(user=u, role=r) for r in roles])
-        audit_record(actor=actor, verb="user.create", obj=u, new={"username": username, "org": org.name if org else None, "roles": roles})
+        audit_record(
+            actor=actor,
+            verb="user.create",
+            obj=u,
+            new={"username": username, "org": org.name if org else None, "roles": roles},
+        )
     return u

@@ -1,4 +1,5 @@
 """The published reply as a .docx: the redacted text in the reply-letter layout, no contact line."""
+
 from __future__ import annotations
 
 import io

@@ -1,4 +1,5 @@
 """Public disclosure of replies and the proposer's messages to handling units (SPEC §6)."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -36,14 +37,23 @@ class Publication(models.Model):
     """
 
     reply = models.OneToOneField(Reply, on_delete=models.PROTECT, related_name="publication")
-    state = models.CharField("公开状态", max_length=10, choices=PublicationState.choices, default=PublicationState.PENDING)
+    state = models.CharField(
+        "公开状态", max_length=10, choices=PublicationState.choices, default=PublicationState.PENDING
+    )
     proposed = models.CharField("单位意见", max_length=8, choices=Disclosure.choices, blank=True)
     proposed_reason = models.CharField("不公开理由", max_length=200, blank=True)
-    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     proposed_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.CharField("审核意见", max_length=300, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="审核人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     decided_at = models.DateTimeField("审核时间", null=True, blank=True)
     publish_on = models.DateField("应公开日期")
@@ -91,12 +101,16 @@ class PortalMessage(models.Model):
     """
 
     assignment = models.ForeignKey(Assignment, on_delete=models.PROTECT, related_name="portal_messages")
-    proposer = models.ForeignKey(Proposer, verbose_name="代表/委员", on_delete=models.PROTECT, related_name="portal_messages")
+    proposer = models.ForeignKey(
+        Proposer, verbose_name="代表/委员", on_delete=models.PROTECT, related_name="portal_messages"
+    )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     text = models.TextField("留言")
     created_at = models.DateTimeField(auto_now_add=True)
     answer = models.TextField("回复", blank=True)
-    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     answered_at = models.DateTimeField(null=True, blank=True)
     contact = models.ForeignKey(Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 

@@ -4,6 +4,7 @@ The public routes are open to everyone ("anonymous" and any signed-in user); wha
 limited by banli.portal.selectors.published(). Portal routes are for proposers; object scope
 (own proposals only) is applied by the selectors.
 """
+
 PROPOSER = {"proposer"}
 UNIT_ANSWER = {"unit_liaison", "handler"}
 UNIT_READ = {"unit_liaison", "unit_leader", "handler"}

@@ -6,11 +6,12 @@ with a visible placeholder such as 【电话已隐去】. It is idempotent: plac
 so redacting a redacted text changes nothing — the publish service relies on that to re-check
 whatever a reviewer typed.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -34,20 +35,32 @@ _SEP = r"[-\s—－]?"
 _PATTERNS = [
     ("email", r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"),
     # 18-digit resident ID: region, birth date, sequence, check digit.
-    ("id_number", r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])"),
+    (
+        "id_number",
+        r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9A-Za-z])",
+    ),
     # 400/800 service numbers.
     ("phone", rf"(?<!\d)[48]00{_SEP}\d{{3}}{_SEP}\d{{4}}(?!\d)"),
     # Mobile numbers, optionally with +86, written whole or in 3-4-4 groups.
     ("phone", rf"(?<!\d)(?:\+?86{_SEP})?1[3-9]\d(?:{_SEP}\d{{4}}){{2}}(?!\d)"),
     # Landlines with an area code: 0755-88888888, （0755）88888888, 075588888888, extensions.
-    ("phone", rf"(?:[（(]0\d{{2,3}}[)）]\s?|(?<!\d)0\d{{2,3}}{_SEP})[2-9]\d{{6,7}}(?:(?:转|-|—|分机)\d{{1,6}})?(?!\d)"),
+    (
+        "phone",
+        rf"(?:[（(]0\d{{2,3}}[)）]\s?|(?<!\d)0\d{{2,3}}{_SEP})[2-9]\d{{6,7}}(?:(?:转|-|—|分机)\d{{1,6}})?(?!\d)",
+    ),
     # House numbers after a street name: 深南大道6009号3栋1203室 keeps 深南大道.
-    ("address", r"(?<=[路街道巷弄村里])\s?\d+(?:[-之]\d+)?号(?:\s?[\dA-Za-z]+(?:栋|幢|座|楼|单元|层))*(?:\s?[\dA-Za-z]+(?:室|房))?"),
+    (
+        "address",
+        r"(?<=[路街道巷弄村里])\s?\d+(?:[-之]\d+)?号(?:\s?[\dA-Za-z]+(?:栋|幢|座|楼|单元|层))*(?:\s?[\dA-Za-z]+(?:室|房))?",
+    ),
     # A house number followed by a building: 6009号3栋1203室.
     ("address", r"(?<![\dA-Za-z第〕])\d+号\s?[\dA-Za-z]{1,4}(?:栋|幢|座)(?:\s?\d{1,2}单元)?(?:\s?\d{2,5}(?:室|房)?)?"),
     # Buildings in an estate (某某花园3栋) and rooms without a street (5栋1203室, 3座2单元501, 1203室);
     # a bare “2栋厂房” is a count, not an address.
-    ("address", r"(?<=[区园苑厦寓城庭阁府居])\s?[\dA-Za-z]{1,4}(?:栋|幢|座)(?:\s?\d{1,2}单元)?(?:\s?\d{2,5}(?:室|房)?)?"),
+    (
+        "address",
+        r"(?<=[区园苑厦寓城庭阁府居])\s?[\dA-Za-z]{1,4}(?:栋|幢|座)(?:\s?\d{1,2}单元)?(?:\s?\d{2,5}(?:室|房)?)?",
+    ),
     ("address", r"(?<![\dA-Za-z])[\dA-Za-z]{1,4}(?:栋|幢|座)\s?(?:\d{1,2}单元\s?)?\d{2,5}(?:室|房)?"),
     ("address", r"(?<![\dA-Za-z])\d{3,5}(?:室|房)"),
 ]
@@ -81,7 +94,7 @@ def redact(text: str, *, names: Iterable[str] = ()) -> tuple[str, list[Span]]:
             taken[i] = True
     for name in sorted({n.strip() for n in names if n and len(n.strip()) >= 2}, key=len, reverse=True):
         for m in re.finditer(re.escape(name), text):
-            if not any(taken[m.start():m.end()]):
+            if not any(taken[m.start() : m.end()]):
                 matches.append((m.start(), m.end(), "name"))
                 for i in range(m.start(), m.end()):
                     taken[i] = True
@@ -107,7 +120,7 @@ def highlight(text: str) -> SafeString:
     parts: list[str] = []
     pos = 0
     for m in PLACEHOLDER_RE.finditer(text or ""):
-        parts.append(escape(text[pos:m.start()]))
+        parts.append(escape(text[pos : m.start()]))
         parts.append(f'<mark class="redacted">{escape(m.group(0))}</mark>')
         pos = m.end()
     parts.append(escape((text or "")[pos:]))

@@ -6,6 +6,7 @@
 * The public site reads only `Publication` rows in state `published`, and of them only the
   redacted text and the fields listed in PUBLIC_FIELDS.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -93,7 +94,9 @@ def portal_assignments(proposal: Proposal) -> QuerySet[Assignment]:
 
 def portal_assignment_get(user, pk) -> Assignment:
     a = (
-        Assignment.objects.filter(pk=_pk(pk), parent__isnull=True, proposal__in=Proposal.objects.filter(proposer_scope_q(user)))
+        Assignment.objects.filter(
+            pk=_pk(pk), parent__isnull=True, proposal__in=Proposal.objects.filter(proposer_scope_q(user))
+        )
         .exclude(state=AssignmentState.WITHDRAWN)
         .select_related("proposal", "proposal__session", "unit")
         .first()
@@ -149,7 +152,7 @@ class UnitPanel:
 def unit_panels(user, proposal: Proposal) -> list[UnitPanel]:
     """Per assigned unit: timeline, due dates, sent replies, evaluations, B follow-up and messages."""
     from banli.cases.models import Attachment, Evaluation
-    from banli.handling.models import CoOpinion, Commitment
+    from banli.handling.models import Commitment, CoOpinion
 
     me = proposer_for(user, proposal)
     assignments = list(portal_assignments(proposal))
@@ -169,7 +172,12 @@ def unit_panels(user, proposal: Proposal) -> list[UnitPanel]:
     for e in Evaluation.objects.filter(assignment_id__in=ids).select_related("proposer").order_by("on", "id"):
         evals.setdefault(e.assignment_id, []).append(e)
     commitments: dict[int, list] = {}
-    for c in Commitment.objects.filter(reply_id__in=reply_ids).select_related("reply").prefetch_related("progress").order_by("seq", "id"):
+    for c in (
+        Commitment.objects.filter(reply_id__in=reply_ids)
+        .select_related("reply")
+        .prefetch_related("progress")
+        .order_by("seq", "id")
+    ):
         commitments.setdefault(c.reply.assignment_id, []).append(c)
     messages: dict[int, list] = {}
     if me is not None:
@@ -186,30 +194,50 @@ def unit_panels(user, proposal: Proposal) -> list[UnitPanel]:
         elif a.state == AssignmentState.ADJUSTMENT_REQUESTED:
             steps.append(Step(None, "申请调整", "承办单位申请调整承办单位，等待交办机关审定", "warn"))
         for c in contacts.get(a.pk, []):
-            steps.append(Step(c.on, f"沟通（{c.get_stage_display()}）", f"{c.get_method_display()}{'，见面沟通' if c.face_to_face else ''}", "done"))
+            steps.append(
+                Step(
+                    c.on,
+                    f"沟通（{c.get_stage_display()}）",
+                    f"{c.get_method_display()}{'，见面沟通' if c.face_to_face else ''}",
+                    "done",
+                )
+            )
         if a.role == AssignmentRole.LEAD:
             for co in assignments:
                 if co.role == AssignmentRole.CO:
                     o = opinions.get(co.pk)
                     if o is not None:
-                        steps.append(Step(o.submitted_on, "会办意见", f"会办单位{co.unit.name}已向主办单位提交会办意见", "done"))
+                        steps.append(
+                            Step(o.submitted_on, "会办意见", f"会办单位{co.unit.name}已向主办单位提交会办意见", "done")
+                        )
                     else:
                         steps.append(Step(None, "会办意见", f"会办单位{co.unit.name}尚未提交会办意见", "info"))
         if a.role == AssignmentRole.CO:
             o = opinions.get(a.pk)
             if o is not None:
-                steps.append(Step(o.submitted_on, "会办意见", "已向主办单位提交会办意见（由主办单位统一答复）", "done"))
+                steps.append(
+                    Step(o.submitted_on, "会办意见", "已向主办单位提交会办意见（由主办单位统一答复）", "done")
+                )
         for r in replies.get(a.pk, []):
             what = "更正答复" if r.correction_of_id else ("第二次答复" if r.seq > 1 else "答复")
             steps.append(Step(r.sent_on, what, f"{r.get_result_class_display()}，签发人：{r.signer or '—'}", "done"))
             r.portal_files = files.get(r.pk, [])
             panel.replies.append(r)
         for e in evals.get(a.pk, []):
-            steps.append(Step(e.on, "评价", f"{e.proposer.name if e.proposer else ''}：{e.get_verdict_display()}", "done"))
+            steps.append(
+                Step(e.on, "评价", f"{e.proposer.name if e.proposer else ''}：{e.get_verdict_display()}", "done")
+            )
         if a.state == AssignmentState.REHANDLING:
             steps.append(Step(a.rehandling_due, "重新办理", "因评价不满意，承办单位正在重新办理", "warn"))
         for c in commitments.get(a.pk, []):
-            steps.append(Step(c.due, "承诺事项", f"{c.text[:40]}（{c.get_state_display()}）", "done" if c.state != "open" else "due"))
+            steps.append(
+                Step(
+                    c.due,
+                    "承诺事项",
+                    f"{c.text[:40]}（{c.get_state_display()}）",
+                    "done" if c.state != "open" else "due",
+                )
+            )
         if a.state == AssignmentState.CLOSED:
             steps.append(Step(a.closed_on, "办结", "", "done"))
         steps.sort(key=lambda s: (s.on is None, s.on or dt.date.max))
@@ -228,7 +256,11 @@ def _open_dues(a: Assignment) -> list[tuple[str, dt.date]]:
     out = []
     if a.state in (AssignmentState.PENDING_SIGN,) and a.sign_due:
         out.append(("签收期限", a.sign_due))
-    if a.role == AssignmentRole.CO and a.state in (AssignmentState.PENDING_SIGN, AssignmentState.HANDLING) and a.opinion_due:
+    if (
+        a.role == AssignmentRole.CO
+        and a.state in (AssignmentState.PENDING_SIGN, AssignmentState.HANDLING)
+        and a.opinion_due
+    ):
         out.append(("会办意见期限", a.opinion_due))
     if a.answers_proposer and not a.first_reply_on and a.reply_due and a.state not in (AssignmentState.CLOSED,):
         out.append(("答复期限", a.reply_due))
@@ -261,10 +293,15 @@ def unit_answerers(a: Assignment) -> list[User]:
     """Liaisons of the unit and handlers of departments given the case."""
     from banli.cases.models import DeptTask
 
-    users = User.objects.filter(is_active=True, org__path__startswith=a.unit.path).filter(
-        Q(role_grants__role=Role.UNIT_LIAISON)
-        | Q(role_grants__role=Role.HANDLER, org__in=DeptTask.objects.filter(assignment=a).values("dept"))
-    ).select_related("org").distinct()
+    users = (
+        User.objects.filter(is_active=True, org__path__startswith=a.unit.path)
+        .filter(
+            Q(role_grants__role=Role.UNIT_LIAISON)
+            | Q(role_grants__role=Role.HANDLER, org__in=DeptTask.objects.filter(assignment=a).values("dept"))
+        )
+        .select_related("org")
+        .distinct()
+    )
     return [u for u in users if user_unit(u) and user_unit(u).pk == a.unit_id]
 
 
@@ -277,7 +314,9 @@ def unit_messages(user) -> QuerySet[PortalMessage]:
         return PortalMessage.objects.none()
     qs = PortalMessage.objects.filter(assignment__unit=unit)
     if not user.has_role(Role.UNIT_LIAISON, Role.UNIT_LEADER):
-        qs = qs.filter(assignment__in=DeptTask.objects.filter(Q(dept_id=user.org_id) | Q(handler=user)).values("assignment"))
+        qs = qs.filter(
+            assignment__in=DeptTask.objects.filter(Q(dept_id=user.org_id) | Q(handler=user)).values("assignment")
+        )
     return qs.select_related("assignment", "assignment__proposal", "assignment__unit", "proposer").order_by(
         Case(When(answered_at__isnull=True, then=0), default=1), "-created_at"
     )
@@ -329,10 +368,17 @@ def disclosure_scope_q(user) -> Q:
 def disclosure_replies(user) -> QuerySet[Reply]:
     """Sent replies to proposers that the user may review or propose disclosure for."""
     return (
-        Reply.objects.filter(disclosure_scope_q(user), state=ReplyState.SENT, assignment__parent__isnull=True, assignment__role__in=DUE_ROLES)
+        Reply.objects.filter(
+            disclosure_scope_q(user),
+            state=ReplyState.SENT,
+            assignment__parent__isnull=True,
+            assignment__role__in=DUE_ROLES,
+        )
         .exclude(assignment__state=AssignmentState.WITHDRAWN)
         .annotate(pub_state=Coalesce("publication__state", Value(PublicationState.PENDING)))
-        .select_related("assignment", "assignment__unit", "assignment__proposal", "assignment__proposal__session", "publication")
+        .select_related(
+            "assignment", "assignment__unit", "assignment__proposal", "assignment__proposal__session", "publication"
+        )
     )
 
 
@@ -345,7 +391,7 @@ def disclosure_reply_get(user, pk) -> Reply:
 
 def disclosure_counts(user) -> dict[str, int]:
     rows = disclosure_replies(user).values("pub_state").annotate(n=Count("pk")).order_by()
-    out = {s: 0 for s in PublicationState.values}
+    out = dict.fromkeys(PublicationState.values, 0)
     for row in rows:
         out[row["pub_state"]] = row["n"]
     return out
@@ -420,7 +466,13 @@ def public_list(
         s = s.filter(**{f"publication__{k}": v for k, v in filters.items()})
     for t in terms:
         s = s.filter(tokens__contains=f" {t} ")
-    rank = sum((Case(When(tokens__contains=f" #{t} ", then=Value(1)), default=Value(0), output_field=IntegerField()) for t in terms), Value(0))
+    rank = sum(
+        (
+            Case(When(tokens__contains=f" #{t} ", then=Value(1)), default=Value(0), output_field=IntegerField())
+            for t in terms
+        ),
+        Value(0),
+    )
     qs = s.annotate(rank=rank).order_by("-rank", "-published_on", "-pk").values_list("pk", flat=True)
     return qs, terms
 
@@ -428,8 +480,16 @@ def public_list(
 def public_rows(ids) -> list[Publication]:
     """The publications with these ids, in this order, with what a list card shows (one query)."""
     ids = list(ids)
-    rows = published().filter(pk__in=ids).select_related(
-        "reply", "reply__assignment", "reply__assignment__unit", "reply__assignment__proposal", "reply__assignment__proposal__session"
+    rows = (
+        published()
+        .filter(pk__in=ids)
+        .select_related(
+            "reply",
+            "reply__assignment",
+            "reply__assignment__unit",
+            "reply__assignment__proposal",
+            "reply__assignment__proposal__session",
+        )
     )
     by_id = {p.pk: p for p in rows}
     return [by_id[i] for i in ids if i in by_id]
@@ -439,8 +499,14 @@ def public_get(pk) -> Publication:
     pub = (
         published()
         .filter(pk=_pk(pk))
-        .select_related("reply", "reply__assignment", "reply__assignment__unit", "reply__assignment__proposal",
-                        "reply__assignment__proposal__session", "reply__assignment__proposal__lead")
+        .select_related(
+            "reply",
+            "reply__assignment",
+            "reply__assignment__unit",
+            "reply__assignment__proposal",
+            "reply__assignment__proposal__session",
+            "reply__assignment__proposal__lead",
+        )
         .first()
     )
     if pub is None:
@@ -466,9 +532,12 @@ def _cached(key: str, compute):
 
 def public_sessions() -> list[Session]:
     """Sessions with their number of published replies, newest first."""
-    counts = _cached("portal:public:session_counts", lambda: dict(
-        published().values_list("reply__assignment__proposal__session").annotate(n=Count("pk")).order_by()
-    ))
+    counts = _cached(
+        "portal:public:session_counts",
+        lambda: dict(
+            published().values_list("reply__assignment__proposal__session").annotate(n=Count("pk")).order_by()
+        ),
+    )
     sessions = list(Session.objects.select_related("body").order_by("-year", "-start_date", "-id"))
     for s in sessions:
         s.published_count = counts.get(s.pk, 0)
@@ -476,16 +545,22 @@ def public_sessions() -> list[Session]:
 
 
 def public_units() -> list[Org]:
-    ids = _cached("portal:public:unit_ids", lambda: list(
-        published().values_list("reply__assignment__unit", flat=True).distinct().order_by()
-    ))
+    ids = _cached(
+        "portal:public:unit_ids",
+        lambda: list(published().values_list("reply__assignment__unit", flat=True).distinct().order_by()),
+    )
     return list(Org.objects.filter(pk__in=ids).order_by("path"))
 
 
 def public_topics() -> list[str]:
-    return _cached("portal:public:topics", lambda: sorted(
-        t for t in published().values_list("reply__assignment__proposal__topic", flat=True).distinct().order_by() if t
-    ))
+    return _cached(
+        "portal:public:topics",
+        lambda: sorted(
+            t
+            for t in published().values_list("reply__assignment__proposal__topic", flat=True).distinct().order_by()
+            if t
+        ),
+    )
 
 
 def public_cache_clear() -> None:

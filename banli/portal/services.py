@@ -4,10 +4,11 @@ Each action: permission check, transition guard, write, audit — in one transac
 action raises DomainError and writes nothing. Evaluation and contact records are the handling
 app's (banli.handling.services); this module calls them, it never re-implements them.
 """
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Sequence
+from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -100,7 +101,12 @@ def _check_version(pub: Publication, version) -> None:
 
 
 def _snapshot(pub: Publication) -> dict:
-    return {"state": pub.state, "proposed": pub.proposed, "proposed_reason": pub.proposed_reason, "decision_reason": pub.decision_reason}
+    return {
+        "state": pub.state,
+        "proposed": pub.proposed,
+        "proposed_reason": pub.proposed_reason,
+        "decision_reason": pub.decision_reason,
+    }
 
 
 def _clean_private_reason(reason: str) -> str:
@@ -140,9 +146,14 @@ def publication_propose(*, actor, reply: Reply, decision: str, reason: str = "",
         pub.refresh_from_db()
         a = r.assignment
         audit_record(
-            actor=actor, verb="publication.propose", obj=pub, proposal_id=a.proposal_id, assignment_id=a.pk,
+            actor=actor,
+            verb="publication.propose",
+            obj=pub,
+            proposal_id=a.proposal_id,
+            assignment_id=a.pk,
             summary=f"提出答复{'公开' if decision == Disclosure.PUBLIC else '不公开（' + pub.proposed_reason + '）'}意见",
-            old=old, new=_snapshot(pub),
+            old=old,
+            new=_snapshot(pub),
         )
     return pub
 
@@ -187,24 +198,44 @@ def publication_decide(
         pub.refresh_from_db()
         if pub.state == S.PUBLISHED:
             PublicSearch.objects.update_or_create(
-                publication=pub, defaults={"published_on": pub.published_on, "tokens": sel.search_form(a.proposal.title, pub.redacted_text)}
+                publication=pub,
+                defaults={
+                    "published_on": pub.published_on,
+                    "tokens": sel.search_form(a.proposal.title, pub.redacted_text),
+                },
             )
         else:
             PublicSearch.objects.filter(publication=pub).delete()
         transaction.on_commit(sel.public_cache_clear)
-        audit_record(actor=actor, verb=f"publication.{decision}", obj=pub, proposal_id=a.proposal_id, assignment_id=a.pk,
-                     summary=summary, old=old, new=_snapshot(pub))
+        audit_record(
+            actor=actor,
+            verb=f"publication.{decision}",
+            obj=pub,
+            proposal_id=a.proposal_id,
+            assignment_id=a.pk,
+            summary=summary,
+            old=old,
+            new=_snapshot(pub),
+        )
         if decision == S.PUBLISHED and r.correction_of_id:
             # The corrected version replaces what it corrects on the public site.
-            prev = Publication.objects.select_for_update().filter(reply_id=r.correction_of_id, state=S.PUBLISHED).first()
+            prev = (
+                Publication.objects.select_for_update().filter(reply_id=r.correction_of_id, state=S.PUBLISHED).first()
+            )
             if prev is not None:
                 prev.state = S.WITHDRAWN
                 prev.decision_reason = "已由更正后的答复替代"
                 prev.version = F("version") + 1
                 prev.save()
                 PublicSearch.objects.filter(publication=prev).delete()
-                audit_record(actor=actor, verb="publication.withdrawn", obj=prev, proposal_id=a.proposal_id, assignment_id=a.pk,
-                             summary="撤回公开：已由更正后的答复替代")
+                audit_record(
+                    actor=actor,
+                    verb="publication.withdrawn",
+                    obj=prev,
+                    proposal_id=a.proposal_id,
+                    assignment_id=a.pk,
+                    summary="撤回公开：已由更正后的答复替代",
+                )
     return pub
 
 
@@ -225,8 +256,16 @@ def publication_withdraw(*, actor, reply: Reply, reason: str, version=None) -> P
         pub.save()
         pub.refresh_from_db()
         a = r.assignment
-        audit_record(actor=actor, verb="publication.withdrawn", obj=pub, proposal_id=a.proposal_id, assignment_id=a.pk,
-                     summary=f"撤回公开：{reason}", old=old, new=_snapshot(pub))
+        audit_record(
+            actor=actor,
+            verb="publication.withdrawn",
+            obj=pub,
+            proposal_id=a.proposal_id,
+            assignment_id=a.pk,
+            summary=f"撤回公开：{reason}",
+            old=old,
+            new=_snapshot(pub),
+        )
         PublicSearch.objects.filter(publication=pub).delete()
         transaction.on_commit(sel.public_cache_clear)
     return pub
@@ -261,7 +300,10 @@ def proposal_submit(
     known = {p.name: p for p in Proposer.objects.filter(body=me.body, name__in=names)}
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise DomainError(f"联名人“{'、'.join(unknown)}”不在本{'届人大代表' if session.is_npc else '届政协委员'}名单中，请核对姓名。", field="cosigners")
+        raise DomainError(
+            f"联名人“{'、'.join(unknown)}”不在本{'届人大代表' if session.is_npc else '届政协委员'}名单中，请核对姓名。",
+            field="cosigners",
+        )
     from banli.cases.services import next_number
 
     try:
@@ -275,7 +317,11 @@ def proposal_submit(
                 kind=session.proposal_kind,
                 channel=Channel.INTERIM,
                 lead=me,
-                joint_kind=JointKind.COLLECTIVE if me.kind == ProposerKind.COLLECTIVE else JointKind.JOINT if names else JointKind.INDIVIDUAL,
+                joint_kind=JointKind.COLLECTIVE
+                if me.kind == ProposerKind.COLLECTIVE
+                else JointKind.JOINT
+                if names
+                else JointKind.INDIVIDUAL,
                 group=me.group,
                 topic=(topic or "").strip()[:50],
                 submitted_on=today(),
@@ -285,9 +331,19 @@ def proposal_submit(
             if names:
                 p.cosigners.set([known[n] for n in names])
             audit_record(
-                actor=actor, verb="proposal.register", obj=p, proposal_id=p.pk,
+                actor=actor,
+                verb="proposal.register",
+                obj=p,
+                proposal_id=p.pk,
                 summary=f"{me.name}通过代表委员平台提交 {number}《{title}》（平时）",
-                new={"number": number, "title": title, "channel": Channel.INTERIM, "lead": me.name, "cosigners": names, "session": session.code},
+                new={
+                    "number": number,
+                    "title": title,
+                    "channel": Channel.INTERIM,
+                    "lead": me.name,
+                    "cosigners": names,
+                    "session": session.code,
+                },
             )
             _notify_body(p)
     except IntegrityError:
@@ -299,8 +355,15 @@ def _notify_body(p: Proposal) -> None:
     from banli.deadlines.notify import notify
     from banli.orgs.models import User
 
-    staff = User.objects.filter(is_active=True, org__path__startswith=p.session.body.path, role_grants__role=Role.BODY_STAFF).distinct()
-    notify(users=staff, verb="proposal.submitted", text=f"{p.lead.name}提交了平时{p.kind_word}{p.number}《{p.title[:40]}》，待审查", proposal=p)
+    staff = User.objects.filter(
+        is_active=True, org__path__startswith=p.session.body.path, role_grants__role=Role.BODY_STAFF
+    ).distinct()
+    notify(
+        users=staff,
+        verb="proposal.submitted",
+        text=f"{p.lead.name}提交了平时{p.kind_word}{p.number}《{p.title[:40]}》，待审查",
+        proposal=p,
+    )
 
 
 def message_send(*, actor, assignment, text: str) -> PortalMessage:
@@ -318,12 +381,23 @@ def message_send(*, actor, assignment, text: str) -> PortalMessage:
         raise DomainError(f"{a.unit.name}对该件的办理已{a.get_state_display()}，如有新的意见请联系人大/政协工作人员。")
     with transaction.atomic():
         m = PortalMessage.objects.create(assignment=a, proposer=who, author=actor, text=text)
-        audit_record(actor=actor, verb="portal.message", obj=m, proposal_id=a.proposal_id, assignment_id=a.pk,
-                     summary=f"{who.name}给{a.unit.name}留言：{text[:60]}")
+        audit_record(
+            actor=actor,
+            verb="portal.message",
+            obj=m,
+            proposal_id=a.proposal_id,
+            assignment_id=a.pk,
+            summary=f"{who.name}给{a.unit.name}留言：{text[:60]}",
+        )
         from banli.deadlines.notify import notify
 
-        notify(users=sel.unit_answerers(a), verb="portal.message", text=f"{who.name}就{a.proposal.number}给本单位留言，请在平台回复",
-               url=sel.message_url(m), assignment=a)
+        notify(
+            users=sel.unit_answerers(a),
+            verb="portal.message",
+            text=f"{who.name}就{a.proposal.number}给本单位留言，请在平台回复",
+            url=sel.message_url(m),
+            assignment=a,
+        )
     return m
 
 
@@ -342,22 +416,40 @@ def message_answer(*, actor, message: PortalMessage, text: str, stage: str = "")
     if not text:
         raise DomainError("请填写回复内容。", field="text")
     a = m.assignment
-    stage = stage or (ContactStage.AFTER if a.first_reply_on and a.state != AssignmentState.REHANDLING else ContactStage.DURING)
+    stage = stage or (
+        ContactStage.AFTER if a.first_reply_on and a.state != AssignmentState.REHANDLING else ContactStage.DURING
+    )
     with transaction.atomic():
         locked = PortalMessage.objects.select_for_update().get(pk=m.pk)
         if locked.answered_at is not None:
             raise DomainError("该留言已回复。")
         contact = contact_add(
-            actor=actor, assignment=a, on=today(), stage=stage, method=ContactMethod.WRITTEN,
-            participants=m.proposer.name, summary=f"代表委员平台留言：{m.text}\n单位回复：{text}",
+            actor=actor,
+            assignment=a,
+            on=today(),
+            stage=stage,
+            method=ContactMethod.WRITTEN,
+            participants=m.proposer.name,
+            summary=f"代表委员平台留言：{m.text}\n单位回复：{text}",
         )
         locked.answer, locked.answered_by, locked.answered_at, locked.contact = text, actor, timezone.now(), contact
         locked.save()
-        audit_record(actor=actor, verb="portal.answer", obj=locked, proposal_id=a.proposal_id, assignment_id=a.pk,
-                     summary=f"回复{m.proposer.name}的留言")
+        audit_record(
+            actor=actor,
+            verb="portal.answer",
+            obj=locked,
+            proposal_id=a.proposal_id,
+            assignment_id=a.pk,
+            summary=f"回复{m.proposer.name}的留言",
+        )
         from banli.deadlines.notify import notify
 
         if m.proposer.user_id:
-            notify(users=[m.proposer.user], verb="portal.answer", text=f"{a.unit.name}回复了您关于{a.proposal.number}的留言",
-                   url=sel.portal_url(a.proposal), assignment=a)
+            notify(
+                users=[m.proposer.user],
+                verb="portal.answer",
+                text=f"{a.unit.name}回复了您关于{a.proposal.number}的留言",
+                url=sel.portal_url(a.proposal),
+                assignment=a,
+            )
     return locked

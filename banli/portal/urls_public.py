@@ -1,4 +1,5 @@
 """The public site: published replies and session statistics, no login. URLs are stable."""
+
 from django.urls import path
 
 from . import views

@@ -1,4 +1,5 @@
 """Views of the proposer portal, the disclosure review and the public site. Thin: parse, call, render."""
+
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -55,10 +56,17 @@ def proposal(request, pk):
         raise Http404
     panels = sel.unit_panels(request.user, p)
     merged_from = list(p.merged_from.all().select_related("lead"))
-    return render(request, "portal/proposal.html", {
-        "p": p, "panels": panels, "merged_from": merged_from, "me": sel.proposer_for(request.user, p),
-        "message_form": MessageForm(),
-    })
+    return render(
+        request,
+        "portal/proposal.html",
+        {
+            "p": p,
+            "panels": panels,
+            "merged_from": merged_from,
+            "me": sel.proposer_for(request.user, p),
+            "message_form": MessageForm(),
+        },
+    )
 
 
 @login_required
@@ -81,7 +89,11 @@ def evaluate(request, pk):
         else:
             messages.success(request, f"已提交对{a.unit.name}的评价，谢谢！")
             return redirect(reverse("portal:proposal", args=[a.proposal_id]) + f"#a{a.pk}")
-    return render(request, "portal/evaluate.html", {"a": a, "p": a.proposal, "reply": replies[-1] if replies else None, "form": form})
+    return render(
+        request,
+        "portal/evaluate.html",
+        {"a": a, "p": a.proposal, "reply": replies[-1] if replies else None, "form": form},
+    )
 
 
 @login_required
@@ -122,7 +134,9 @@ def reply_letter(request, pk):
         content, name = reply_letter_render(actor=request.user, reply=reply)
     except NotFound:
         raise Http404
-    resp = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    resp = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
     resp["Content-Disposition"] = _attachment_header(name)
     return resp
 
@@ -159,7 +173,11 @@ def submit(request):
         d = form.cleaned_data
         try:
             p = services.proposal_submit(
-                actor=request.user, title=d["title"], content=d["content"], topic=d["topic"], cosigner_names=split_names(d["cosigners"])
+                actor=request.user,
+                title=d["title"],
+                content=d["content"],
+                topic=d["topic"],
+                cosigner_names=split_names(d["cosigners"]),
             )
         except DomainError as e:
             form.add_error(e.field if e.field in form.fields else None, e.message)
@@ -190,7 +208,9 @@ def message_answer(request, pk):
     form = AnswerForm(request.POST)
     if form.is_valid():
         try:
-            services.message_answer(actor=request.user, message=m, text=form.cleaned_data["text"], stage=form.cleaned_data["stage"])
+            services.message_answer(
+                actor=request.user, message=m, text=form.cleaned_data["text"], stage=form.cleaned_data["stage"]
+            )
         except NotFound:
             raise Http404
         except DomainError as e:
@@ -218,10 +238,17 @@ def disclosure_list(request):
         r.pub = pub
         r.due = pub.publish_on if pub else (services.publish_due(r.sent_on) if r.sent_on else None)
         r.proposed = (pub.proposed if pub else r.disclosure) or ""
-    return render(request, "portal/disclosure_list.html", {
-        "page": page, "state": state, "states": PublicationState.choices, "counts": sel.disclosure_counts(request.user),
-        "today": services.today(),
-    })
+    return render(
+        request,
+        "portal/disclosure_list.html",
+        {
+            "page": page,
+            "state": state,
+            "states": PublicationState.choices,
+            "counts": sel.disclosure_counts(request.user),
+            "today": services.today(),
+        },
+    )
 
 
 def _reply_publication(reply):
@@ -246,15 +273,27 @@ def disclosure_detail(request, pk):
         preview, span_objs = services.redaction_preview(r)
         text = preview
         spans = [{"kind": s.kind, "label": s.label, "original": s.original} for s in span_objs]
-    return render(request, "portal/disclosure_detail.html", {
-        "r": r, "a": a, "p": a.proposal, "pub": pub, "text": text, "highlighted": highlight(text), "spans": spans,
-        "due": pub.publish_on if pub else (services.publish_due(r.sent_on) if r.sent_on else None),
-        "proposed": (pub.proposed if pub else r.disclosure) or "",
-        "proposed_reason": (pub.proposed_reason if pub else r.disclosure_reason) or "",
-        "can_review": sel.can_review_disclosure(request.user, a),
-        "can_propose": sel.can_propose_disclosure(request.user, a) and (pub is None or pub.state in (PublicationState.PENDING, PublicationState.PRIVATE)),
-        "propose_form": ProposeForm(), "reasons": PrivateReason.choices,
-    })
+    return render(
+        request,
+        "portal/disclosure_detail.html",
+        {
+            "r": r,
+            "a": a,
+            "p": a.proposal,
+            "pub": pub,
+            "text": text,
+            "highlighted": highlight(text),
+            "spans": spans,
+            "due": pub.publish_on if pub else (services.publish_due(r.sent_on) if r.sent_on else None),
+            "proposed": (pub.proposed if pub else r.disclosure) or "",
+            "proposed_reason": (pub.proposed_reason if pub else r.disclosure_reason) or "",
+            "can_review": sel.can_review_disclosure(request.user, a),
+            "can_propose": sel.can_propose_disclosure(request.user, a)
+            and (pub is None or pub.state in (PublicationState.PENDING, PublicationState.PRIVATE)),
+            "propose_form": ProposeForm(),
+            "reasons": PrivateReason.choices,
+        },
+    )
 
 
 def _disclosure_action(request, pk, action):
@@ -279,7 +318,9 @@ def disclosure_propose(request, pk):
     def act(r):
         decision = request.POST.get("decision", "")
         reason = services.private_reason(request.POST.get("reason_kind", ""), request.POST.get("reason_detail", ""))
-        services.publication_propose(actor=request.user, reply=r, decision=decision, reason=reason, version=request.POST.get("version"))
+        services.publication_propose(
+            actor=request.user, reply=r, decision=decision, reason=reason, version=request.POST.get("version")
+        )
         return "已提交单位的公开意见，等待审核。"
 
     return _disclosure_action(request, pk, act)
@@ -292,10 +333,16 @@ def disclosure_decide(request, pk):
         decision = request.POST.get("decision", "")
         reason = request.POST.get("reason", "")
         if decision == PublicationState.PRIVATE:
-            reason = services.private_reason(request.POST.get("reason_kind", ""), request.POST.get("reason_detail", ""))
+            reason = services.private_reason(
+                request.POST.get("reason_kind", ""), request.POST.get("reason_detail", "")
+            )
         pub = services.publication_decide(
-            actor=request.user, reply=r, decision=decision, redacted_text=request.POST.get("redacted_text"),
-            reason=reason, version=request.POST.get("version"),
+            actor=request.user,
+            reply=r,
+            decision=decision,
+            redacted_text=request.POST.get("redacted_text"),
+            reason=reason,
+            version=request.POST.get("version"),
         )
         if pub.state == PublicationState.PUBLISHED:
             return f"已公开，隐去{len(pub.redactions)}处个人信息。公开地址：{reverse('public:reply', args=[pub.pk])}"
@@ -308,7 +355,9 @@ def disclosure_decide(request, pk):
 @require_POST
 def disclosure_withdraw(request, pk):
     def act(r):
-        services.publication_withdraw(actor=request.user, reply=r, reason=request.POST.get("reason", ""), version=request.POST.get("version"))
+        services.publication_withdraw(
+            actor=request.user, reply=r, reason=request.POST.get("reason", ""), version=request.POST.get("version")
+        )
         return "已撤回公开，公众不能再访问该答复。"
 
     return _disclosure_action(request, pk, act)
@@ -319,7 +368,13 @@ def disclosure_withdraw(request, pk):
 
 def _filters(request) -> dict:
     """Public list filters from the query string; unknown values are ignored, not errors."""
-    out = {"session": None, "unit": None, "topic": "", "result_class": "", "q": (request.GET.get("q") or "").strip()[:100]}
+    out = {
+        "session": None,
+        "unit": None,
+        "topic": "",
+        "result_class": "",
+        "q": (request.GET.get("q") or "").strip()[:100],
+    }
     code = request.GET.get("session") or ""
     if code:
         out["session"] = Session.objects.filter(code=code).first()
@@ -347,16 +402,26 @@ def public_replies(request):
     page = _page(request, qs)
     page.object_list = sel.public_rows(page.object_list)
     if terms:
-        from banli.textintel.text import highlight as hl
         from django.utils.safestring import mark_safe
+
+        from banli.textintel.text import highlight as hl
 
         for pub in page:
             pub.snippet = mark_safe(hl(pub.redacted_text, terms, width=120))
-    return render(request, "public/replies.html", {
-        "page": page, "f": f, "terms": terms, "sessions": Session.objects.order_by("-year", "-id"),
-        "units": sel.public_units(), "topics": sel.public_topics(), "classes": ResultClass.choices,
-        "query": _query_without_page(request),
-    })
+    return render(
+        request,
+        "public/replies.html",
+        {
+            "page": page,
+            "f": f,
+            "terms": terms,
+            "sessions": Session.objects.order_by("-year", "-id"),
+            "units": sel.public_units(),
+            "topics": sel.public_topics(),
+            "classes": ResultClass.choices,
+            "query": _query_without_page(request),
+        },
+    )
 
 
 @require_GET
@@ -365,8 +430,16 @@ def public_reply(request, pk):
         pub = sel.public_get(pk)
     except NotFound:
         raise Http404
-    return render(request, "public/reply.html", {"pub": pub, "a": pub.reply.assignment, "p": pub.reply.assignment.proposal,
-                                                 "highlighted": highlight(pub.redacted_text)})
+    return render(
+        request,
+        "public/reply.html",
+        {
+            "pub": pub,
+            "a": pub.reply.assignment,
+            "p": pub.reply.assignment.proposal,
+            "highlighted": highlight(pub.redacted_text),
+        },
+    )
 
 
 @require_GET
@@ -378,7 +451,9 @@ def public_reply_document(request, pk):
     except NotFound:
         raise Http404
     content, name = public_letter(pub)
-    resp = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    resp = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
     resp["Content-Disposition"] = _attachment_header(name)
     return resp
 
@@ -391,7 +466,14 @@ def public_session(request, code):
     stats = sel.public_stats(session)
     latest, _ = sel.public_list(session=session)
     counts = {s.pk: s.published_count for s in sel.public_sessions()}
-    return render(request, "public/session.html", {
-        "session": session, "stats": stats, "latest": sel.public_rows(latest[:10]), "published_count": counts.get(session.pk, 0),
-        "list_url": reverse("public:replies") + "?" + urlencode({"session": session.code}),
-    })
+    return render(
+        request,
+        "public/session.html",
+        {
+            "session": session,
+            "stats": stats,
+            "latest": sel.public_rows(latest[:10]),
+            "published_count": counts.get(session.pk, 0),
+            "list_url": reverse("public:replies") + "?" + urlencode({"session": session.code}),
+        },
+    )

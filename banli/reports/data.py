@@ -4,6 +4,7 @@ showcases, leader-led cases and B-class commitments of a scope (sessions × org 
 The scope is the one of `banli.stats.selectors.stats_for` (`scoped_assignments`), so these
 sentences count the same assignments as the figures next to them.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -79,7 +80,9 @@ def showcases(*, sessions, org: Org | None) -> list[dict]:
                 "number": p.number,
                 "lead": p.lead.name,
                 "cosigners": len(p.cosigners.all()),
-                "by_role": {r: [x.unit.name for x in units if x.role == r] for r in ("lead", "co", "separate", "sole")},
+                "by_role": {
+                    r: [x.unit.name for x in units if x.role == r] for r in ("lead", "co", "separate", "sole")
+                },
             }
         )
     return out
@@ -92,9 +95,9 @@ def b_class_counts(*, sessions, org: Org | None) -> tuple[dict, int]:
 
     a = scope_assignments(sessions=sessions, org=org).filter(role__in=DUE_ROLES)
     counts = dict(FollowUp.objects.filter(assignment__in=a).order_by().values_list("state").annotate(n=Count("id")))
-    loose = (
-        Reply.objects.filter(assignment__in=a, state=ReplyState.SENT, result_class="B", followup__isnull=True).count()
-    )
+    loose = Reply.objects.filter(
+        assignment__in=a, state=ReplyState.SENT, result_class="B", followup__isnull=True
+    ).count()
     if loose:
         counts["open"] = counts.get("open", 0) + loose
     if not counts:
@@ -121,7 +124,12 @@ def b_class_replies(*, sessions, org: Org | None, limit: int | None = None) -> l
     for c in Commitment.objects.filter(reply_id__in=[fu.reply_id for fu in fus]).order_by("reply_id", "seq", "id"):
         commitments.setdefault(c.reply_id, []).append(c)
     out = [
-        {"followup": fu, "proposal": fu.assignment.proposal, "unit": fu.assignment.unit, "commitments": commitments.get(fu.reply_id, [])}
+        {
+            "followup": fu,
+            "proposal": fu.assignment.proposal,
+            "unit": fu.assignment.unit,
+            "commitments": commitments.get(fu.reply_id, []),
+        }
         for fu in fus
     ]
     # B replies sent without a follow-up row (e.g. imported from a ledger) are listed too.
@@ -135,6 +143,11 @@ def b_class_replies(*, sessions, org: Org | None, limit: int | None = None) -> l
             break
     if not out:
         # Ledger imports may carry only the assignment's current class.
-        for x in a.filter(result_class="B").exclude(replies__state=ReplyState.SENT).select_related("proposal__lead", "unit").order_by("proposal__number")[:limit]:
+        for x in (
+            a.filter(result_class="B")
+            .exclude(replies__state=ReplyState.SENT)
+            .select_related("proposal__lead", "unit")
+            .order_by("proposal__number")[:limit]
+        ):
             out.append({"followup": None, "proposal": x.proposal, "unit": x.unit, "commitments": []})
     return out[:limit] if limit else out

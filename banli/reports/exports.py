@@ -3,6 +3,7 @@ the B-class follow-up ledger; and the session archive (.zip) for 档案管理.
 
 All are built over `scoped_assignments` of (sessions, org), the scope the dashboards count.
 """
+
 from __future__ import annotations
 
 import csv
@@ -13,10 +14,10 @@ import zipfile
 from django.db.models import Prefetch
 
 from banli.cases.models import Attachment, Reply, ReplyState
+from banli.formatting import cn_date
 from banli.orgs.models import Org
 
 from . import data as d
-from banli.formatting import cn_date
 
 
 def xlsx(sheets: list[tuple[str, list[list]]]) -> bytes:
@@ -46,7 +47,19 @@ def xlsx(sheets: list[tuple[str, list[list]]]) -> bytes:
 
 
 RESPONSIBILITY_COLUMNS = [
-    "编号", "标题", "领衔人", "承办单位", "办理方式", "牵头处室", "协办处室", "责任领导", "责任人", "内部期限", "签收期限", "答复期限", "状态",
+    "编号",
+    "标题",
+    "领衔人",
+    "承办单位",
+    "办理方式",
+    "牵头处室",
+    "协办处室",
+    "责任领导",
+    "责任人",
+    "内部期限",
+    "签收期限",
+    "答复期限",
+    "状态",
 ]
 
 
@@ -57,19 +70,36 @@ def responsibility_rows(*, sessions, org: Org | None) -> list[list]:
     qs = (
         d.scope_assignments(sessions=sessions, org=org)
         .select_related("proposal", "proposal__lead", "unit")
-        .prefetch_related(Prefetch("plan", queryset=HandlingPlan.objects.select_related("lead_dept", "responsible_leader", "responsible_person").prefetch_related("assist_depts")))
+        .prefetch_related(
+            Prefetch(
+                "plan",
+                queryset=HandlingPlan.objects.select_related(
+                    "lead_dept", "responsible_leader", "responsible_person"
+                ).prefetch_related("assist_depts"),
+            )
+        )
         .order_by("proposal__number", "id")
     )
     rows = [RESPONSIBILITY_COLUMNS]
     for a in qs:
         plan = getattr(a, "plan", None) if _has_plan(a) else None
-        rows.append([
-            a.proposal.number, a.proposal.title, a.proposal.lead.name, a.unit.name, a.get_role_display(),
-            plan.lead_dept.name if plan and plan.lead_dept_id else "",
-            "、".join(x.name for x in plan.assist_depts.all()) if plan else "",
-            _person(plan.responsible_leader) if plan else "", _person(plan.responsible_person) if plan else "",
-            plan.internal_due if plan and plan.internal_due else "", a.sign_due or "", a.reply_due or "", a.get_state_display(),
-        ])
+        rows.append(
+            [
+                a.proposal.number,
+                a.proposal.title,
+                a.proposal.lead.name,
+                a.unit.name,
+                a.get_role_display(),
+                plan.lead_dept.name if plan and plan.lead_dept_id else "",
+                "、".join(x.name for x in plan.assist_depts.all()) if plan else "",
+                _person(plan.responsible_leader) if plan else "",
+                _person(plan.responsible_person) if plan else "",
+                plan.internal_due if plan and plan.internal_due else "",
+                a.sign_due or "",
+                a.reply_due or "",
+                a.get_state_display(),
+            ]
+        )
     return rows
 
 
@@ -84,7 +114,21 @@ def _person(user) -> str:
     return user.display_name if user is not None else ""
 
 
-B_COLUMNS = ["编号", "标题", "领衔人", "承办单位", "答复日期", "原答复类别", "当前类别", "跟踪状态", "承诺事项", "承诺完成时间", "承诺状态", "最新进展", "进展日期"]
+B_COLUMNS = [
+    "编号",
+    "标题",
+    "领衔人",
+    "承办单位",
+    "答复日期",
+    "原答复类别",
+    "当前类别",
+    "跟踪状态",
+    "承诺事项",
+    "承诺完成时间",
+    "承诺状态",
+    "最新进展",
+    "进展日期",
+]
 
 
 def b_ledger_rows(*, sessions, org: Org | None) -> list[list]:
@@ -94,14 +138,22 @@ def b_ledger_rows(*, sessions, org: Org | None) -> list[list]:
         fu, p, unit = row["followup"], row["proposal"], row["unit"]
         a = fu.assignment if fu else None
         base = [
-            p.number, p.title, p.lead.name, unit.name, (fu.reply.sent_on if fu and fu.reply.sent_on else "") or "",
-            fu.original_class if fu else "B", (a.result_class if a else "B") or "B", fu.get_state_display() if fu else "跟踪落实中",
+            p.number,
+            p.title,
+            p.lead.name,
+            unit.name,
+            (fu.reply.sent_on if fu and fu.reply.sent_on else "") or "",
+            fu.original_class if fu else "B",
+            (a.result_class if a else "B") or "B",
+            fu.get_state_display() if fu else "跟踪落实中",
         ]
         if not row["commitments"]:
             rows.append(base + ["", "", "", "", ""])
         for c in row["commitments"]:
             last = c.progress.order_by("-on", "-id").first()
-            rows.append(base + [c.text, c.due, c.get_state_display(), last.text if last else "", last.on if last else ""])
+            rows.append(
+                base + [c.text, c.due, c.get_state_display(), last.text if last else "", last.on if last else ""]
+            )
     return rows
 
 
@@ -127,8 +179,12 @@ def archive_zip(*, session, org: Org | None, ledger_rows: list[list], letter_for
         add("责任清单.xlsx", xlsx([("责任清单", responsibility_rows(sessions=[session], org=org))]), "责任清单")
         add("B类跟踪台账.xlsx", xlsx([("B类跟踪台账", b_ledger_rows(sessions=[session], org=org))]), "B类跟踪台账")
         replies = (
-            Reply.objects.filter(assignment__in=d.scope_assignments(sessions=[session], org=org), state=ReplyState.SENT)
-            .select_related("assignment__proposal__session__body", "assignment__proposal__lead", "assignment__unit", "approved_by")
+            Reply.objects.filter(
+                assignment__in=d.scope_assignments(sessions=[session], org=org), state=ReplyState.SENT
+            )
+            .select_related(
+                "assignment__proposal__session__body", "assignment__proposal__lead", "assignment__unit", "approved_by"
+            )
             .order_by("assignment__proposal__number", "assignment_id", "seq")
         )
         for r in replies:
@@ -142,7 +198,15 @@ def archive_zip(*, session, org: Org | None, ledger_rows: list[list], letter_for
                         blob = fh.read()
                 except (FileNotFoundError, OSError, ValueError):
                     continue
-                add(f"{folder}/附件_{att.pk}_{_safe(att.name)}", blob, "答复附件", p, a.unit.name, cn_date(r.sent_on), r.result_class)
+                add(
+                    f"{folder}/附件_{att.pk}_{_safe(att.name)}",
+                    blob,
+                    "答复附件",
+                    p,
+                    a.unit.name,
+                    cn_date(r.sent_on),
+                    r.result_class,
+                )
         text = io.StringIO()
         csv.writer(text).writerows(index)
         zf.writestr("目录.csv", "\ufeff" + text.getvalue())

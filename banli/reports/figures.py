@@ -3,6 +3,7 @@
 Every count is a key of `stats_cases`; every rate links to its numerator and denominator lists
 (RATE_PARTS). `satisfaction_rate`'s numerator is two lists, joined with “+”.
 """
+
 from __future__ import annotations
 
 from django.db.models import QuerySet
@@ -58,12 +59,49 @@ LABELS = {
     "adoption_rate": "采纳率",
 }
 
-INTAKE = ["received", "by_channel.plenary", "by_channel.interim", "accepted", "not_accepted", "merged", "accept_rate", "assigned", "assigned_share"]
-HANDLING = ["assignments", "by_role.lead", "by_role.co", "by_role.separate", "by_role.sole", "replies_due", "replies_sent", "reply_rate", "on_time_sign_rate", "on_time_reply_rate", "overdue"]
+INTAKE = [
+    "received",
+    "by_channel.plenary",
+    "by_channel.interim",
+    "accepted",
+    "not_accepted",
+    "merged",
+    "accept_rate",
+    "assigned",
+    "assigned_share",
+]
+HANDLING = [
+    "assignments",
+    "by_role.lead",
+    "by_role.co",
+    "by_role.separate",
+    "by_role.sole",
+    "replies_due",
+    "replies_sent",
+    "reply_rate",
+    "on_time_sign_rate",
+    "on_time_reply_rate",
+    "overdue",
+]
 RESULTS = [
-    "class_counts.A", "class_rates.A", "class_counts.B", "class_rates.B", "class_counts.C", "class_rates.C", "class_counts.D",
-    "class_rates.D", "evaluated", "satisfied", "basically_satisfied",
-    "unsatisfied", "satisfaction_rate", "full_satisfaction_rate", "contact_rate", "face_to_face_rate", "b_open", "b_converted",
+    "class_counts.A",
+    "class_rates.A",
+    "class_counts.B",
+    "class_rates.B",
+    "class_counts.C",
+    "class_rates.C",
+    "class_counts.D",
+    "class_rates.D",
+    "evaluated",
+    "satisfied",
+    "basically_satisfied",
+    "unsatisfied",
+    "satisfaction_rate",
+    "full_satisfaction_rate",
+    "contact_rate",
+    "face_to_face_rate",
+    "b_open",
+    "b_converted",
     "adoption_rate",
 ]
 # Keys whose lists a user outside the body office could not see in full: shown to body staff only.
@@ -101,12 +139,24 @@ def figure(stats: dict, key: str) -> dict:
     if is_rate(key):
         value = value_of(stats, key)
         parts = rate_parts().get(key)
-        out = {"key": key, "label": label, "value": value, "text": pct(value), "rate": True, "link_key": None, "num": None, "den": None}
+        out = {
+            "key": key,
+            "label": label,
+            "value": value,
+            "text": pct(value),
+            "rate": True,
+            "link_key": None,
+            "num": None,
+            "den": None,
+        }
         if parts:
             num, den = list_key(parts[0]), list_key(parts[1])
             out.update(
-                link_key=num, num_key=num, den_key=den,
-                num=sum(count_of(stats, k) for k in num.split("+")), den=count_of(stats, den),
+                link_key=num,
+                num_key=num,
+                den_key=den,
+                num=sum(count_of(stats, k) for k in num.split("+")),
+                den=count_of(stats, den),
             )
         return out
     value = value_of(stats, key)
@@ -117,7 +167,12 @@ def count_of(stats: dict, key: str) -> int:
     """A count figure by its stats_cases key, including the numerators/denominators of rates
     that stats_for does not return on their own (computed by listing them)."""
     direct = {
-        "sign_decided", "on_time_signed", "reply_decided", "on_time_replied", "contacted", "face_to_face",
+        "sign_decided",
+        "on_time_signed",
+        "reply_decided",
+        "on_time_replied",
+        "contacted",
+        "face_to_face",
     }
     if key in direct:
         return stats.setdefault("_extra", {}).get(key, -1)
@@ -134,7 +189,9 @@ def cases_for(*, sessions, org, key: str, today=None) -> QuerySet:
         pks = set(qs.values_list("pk", flat=True))
         for k in keys[1:]:
             pks |= set(stats_cases(sessions=sessions, org=org, key=k, today=today).values_list("pk", flat=True))
-        qs = qs.model.objects.filter(pk__in=pks).order_by("proposal__number" if qs.model.__name__ == "Assignment" else "number", "pk")
+        qs = qs.model.objects.filter(pk__in=pks).order_by(
+            "proposal__number" if qs.model.__name__ == "Assignment" else "number", "pk"
+        )
     return qs
 
 

@@ -8,6 +8,7 @@ Fonts are named as a Chinese office has them (仿宋_GB2312, 方正小标宋简�
 `w:altName` fallbacks in the font table, so a machine without them (LibreOffice with Noto CJK)
 still renders a serif body and a bold title.
 """
+
 from __future__ import annotations
 
 from docx import Document
@@ -69,7 +70,15 @@ def new_document() -> Document:
     return doc
 
 
-def set_run_font(run, east_asia: str = FANGSONG, size=SIZE_3, *, bold: bool = False, color: RGBColor | None = None, latin: str = LATIN) -> None:
+def set_run_font(
+    run,
+    east_asia: str = FANGSONG,
+    size=SIZE_3,
+    *,
+    bold: bool = False,
+    color: RGBColor | None = None,
+    latin: str = LATIN,
+) -> None:
     run.font.name = latin
     run.font.size = size
     run.font.bold = bold
@@ -122,7 +131,16 @@ def paragraph(
     return p
 
 
-def add_run(p, text: str, *, font: str = FANGSONG, size=SIZE_3, bold: bool = False, color: RGBColor | None = None, boxed: bool = False):
+def add_run(
+    p,
+    text: str,
+    *,
+    font: str = FANGSONG,
+    size=SIZE_3,
+    bold: bool = False,
+    color: RGBColor | None = None,
+    boxed: bool = False,
+):
     run = p.add_run(text)
     set_run_font(run, font, size, bold=bold, color=color)
     if boxed:
@@ -144,12 +162,36 @@ def border(p, side: str, *, color: str = "000000", size_eighths: int = 8, space:
     if pbdr is None:
         pbdr = OxmlElement("w:pBdr")
         # pBdr must come before spacing/ind/jc in CT_PPr; python-docx keeps order on insert.
-        ppr.insert_element_before(pbdr, "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap",
-                                  "w:overflowPunct", "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi",
-                                  "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing",
-                                  "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
-                                  "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr",
-                                  "w:pPrChange")
+        ppr.insert_element_before(
+            pbdr,
+            "w:shd",
+            "w:tabs",
+            "w:suppressAutoHyphens",
+            "w:kinsoku",
+            "w:wordWrap",
+            "w:overflowPunct",
+            "w:topLinePunct",
+            "w:autoSpaceDE",
+            "w:autoSpaceDN",
+            "w:bidi",
+            "w:adjustRightInd",
+            "w:snapToGrid",
+            "w:spacing",
+            "w:ind",
+            "w:contextualSpacing",
+            "w:mirrorIndents",
+            "w:suppressOverlap",
+            "w:jc",
+            "w:textDirection",
+            "w:textAlignment",
+            "w:textboxTightWrap",
+            "w:outlineLvl",
+            "w:divId",
+            "w:cnfStyle",
+            "w:rPr",
+            "w:sectPr",
+            "w:pPrChange",
+        )
     el = OxmlElement(f"w:{side}")
     for k, v in (("w:val", val), ("w:sz", str(size_eighths)), ("w:space", str(space)), ("w:color", color)):
         el.set(qn(k), v)

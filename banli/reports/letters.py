@@ -3,6 +3,7 @@
 `LetterData` holds everything printed; `build_reply_letter` only lays it out, so the layout can
 be tested without a database and the service decides numbers, names and scope.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,8 +14,9 @@ from dataclasses import dataclass, field
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_TAB_ALIGNMENT
 from docx.shared import Pt
 
-from . import gbt9704 as g
 from banli.formatting import cn_date
+
+from . import gbt9704 as g
 
 THANKS = "感谢您对我们工作的关心和支持。"
 
@@ -75,7 +77,11 @@ def build_reply_letter(data: LetterData) -> bytes:
     issuer_size = min(30.0, (g.TEXT_W.pt - 10) / max(g.text_width(data.issuer), 1))
     g.paragraph(doc)
     g.paragraph(
-        doc, data.issuer, font=g.XIAOBIAOSONG, size=Pt(issuer_size), color=g.RED,
+        doc,
+        data.issuer,
+        font=g.XIAOBIAOSONG,
+        size=Pt(issuer_size),
+        color=g.RED,
         align=WD_ALIGN_PARAGRAPH.DISTRIBUTE if g.text_width(data.issuer) <= 8 else WD_ALIGN_PARAGRAPH.CENTER,
         exact_pt=max(issuer_size * 1.5, 40),
     )
@@ -129,7 +135,14 @@ def build_reply_letter(data: LetterData) -> bytes:
     # 版记: 抄送 between two rules, 4号仿宋, 左右各空一字.
     if data.cc:
         g.paragraph(doc)
-        p = g.paragraph(doc, f"抄送：{'，'.join(data.cc)}。", size=g.SIZE_4, align=WD_ALIGN_PARAGRAPH.LEFT, left_chars=1, right_chars=1)
+        p = g.paragraph(
+            doc,
+            f"抄送：{'，'.join(data.cc)}。",
+            size=g.SIZE_4,
+            align=WD_ALIGN_PARAGRAPH.LEFT,
+            left_chars=1,
+            right_chars=1,
+        )
         g.border(p, "top", size_eighths=8, space=4)
         g.border(p, "bottom", size_eighths=8, space=4)
 

@@ -1,13 +1,13 @@
 """Settings and saved texts of official documents and assessments (SPEC §7, §9)."""
+
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
 
 from banli.cases.models import Reply, Session
-from banli.orgs.models import Org
-
 from banli.formatting import letter_number
+from banli.orgs.models import Org
 
 
 class UnitDocSettings(models.Model):
@@ -55,7 +55,9 @@ class SummaryText(models.Model):
     showcases = models.TextField("典型案例补充说明", blank=True)
     problems = models.TextField("存在问题和改进措施", blank=True)
     other = models.TextField("其他说明事项补充", blank=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
     version = models.PositiveIntegerField(default=1)
 
@@ -82,10 +84,16 @@ DEFAULT_OVERDUE_PENALTY = 1
 class AssessmentWeights(models.Model):
     """Weights of the unit assessment (绩效考核) set by a body office or a coordinator for its scope."""
 
-    owner = models.OneToOneField(Org, verbose_name="考核机关", on_delete=models.PROTECT, related_name="assessment_weights")
+    owner = models.OneToOneField(
+        Org, verbose_name="考核机关", on_delete=models.PROTECT, related_name="assessment_weights"
+    )
     weights = models.JSONField("权重", default=dict)
-    overdue_penalty = models.DecimalField("每件逾期扣分", max_digits=5, decimal_places=2, default=DEFAULT_OVERDUE_PENALTY)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    overdue_penalty = models.DecimalField(
+        "每件逾期扣分", max_digits=5, decimal_places=2, default=DEFAULT_OVERDUE_PENALTY
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -95,5 +103,5 @@ class AssessmentWeights(models.Model):
         return f"{self.owner} 考核权重"
 
     def weight_of(self, key: str) -> int:
-        default = dict((k, w) for k, _, w in ASSESSMENT_METRICS)[key]
+        default = {k: w for k, _, w in ASSESSMENT_METRICS}[key]
         return int(self.weights.get(key, default))

@@ -1,5 +1,6 @@
 """Route permissions of official documents and exports (format: banli/web/permissions.py).
 Object scope (which sessions/orgs/replies) is checked by banli.reports.services."""
+
 STATS_ROLES = {"body_staff", "coordinator", "unit_leader", "unit_liaison"}
 CASE_ROLES = {"body_staff", "coordinator", "unit_liaison", "unit_leader", "handler", "proposer"}
 

@@ -4,6 +4,7 @@ LibreOffice is optional (Debian `libreoffice-writer-nogui`); `soffice()` is None
 The fontconfig file beside this module maps the official-document fonts (仿宋_GB2312,
 方正小标宋简体 …) to installed look-alikes (Noto Serif CJK) when the real ones are missing.
 """
+
 from __future__ import annotations
 
 import os
@@ -29,7 +30,19 @@ def docx_to_pdf(content: bytes, *, timeout: int = 180) -> bytes:
         env = {**os.environ, "FONTCONFIG_FILE": str(FONTS_CONF), "HOME": tmp}
         profile = Path(tmp) / "profile"
         subprocess.run(
-            [exe, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf", "--outdir", tmp, str(src)],
-            check=True, capture_output=True, timeout=timeout, env=env,
+            [
+                exe,
+                f"-env:UserInstallation=file://{profile}",
+                "--headless",
+                "--convert-to",
+                "pdf",
+                "--outdir",
+                tmp,
+                str(src),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=timeout,
+            env=env,
         )
         return (Path(tmp) / "doc.pdf").read_bytes()

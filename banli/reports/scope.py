@@ -5,6 +5,7 @@ coordinator → its own subtree; unit_leader / unit_liaison → their unit and w
 Everything else (handlers, proposers, admins) has no statistics scope. A session or org outside
 the scope raises NotFound, the same as one that does not exist.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -4,6 +4,7 @@ Every generated file of a case is scope-checked and audited (SPEC §8: downloads
 files). `actor=None` is the command line run by the server's operator (no scope limit), never
 a web request.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -39,7 +40,9 @@ def reply_get(actor, pk) -> Reply:
         pk = int(pk)
     except (TypeError, ValueError):
         raise NotFound()
-    qs = Reply.objects.select_related("assignment__proposal__session__body", "assignment__proposal__lead", "assignment__unit", "approved_by")
+    qs = Reply.objects.select_related(
+        "assignment__proposal__session__body", "assignment__proposal__lead", "assignment__unit", "approved_by"
+    )
     if actor is not None:
         qs = qs.filter(assignment__in=Assignment.objects.filter(assignment_scope_q(actor)))
     reply = qs.filter(pk=pk).first()
@@ -81,11 +84,21 @@ def _letter_number(reply: Reply, unit: Org, actor=None) -> str:
     prefix = settings.letter_prefix or default_prefix(unit)
     year = (reply.sent_on or today()).year
     with transaction.atomic():
-        last = LetterNumber.objects.select_for_update().filter(unit=unit, prefix=prefix, year=year).aggregate(m=Max("seq"))["m"] or 0
+        last = (
+            LetterNumber.objects.select_for_update()
+            .filter(unit=unit, prefix=prefix, year=year)
+            .aggregate(m=Max("seq"))["m"]
+            or 0
+        )
         number = LetterNumber.objects.create(reply=reply, unit=unit, prefix=prefix, year=year, seq=last + 1)
         audit_record(
-            actor=actor, verb="reply.letter_number", obj=reply, proposal_id=reply.assignment.proposal_id,
-            assignment_id=reply.assignment_id, summary=f"答复函发文字号 {number}", new={"number": str(number)},
+            actor=actor,
+            verb="reply.letter_number",
+            obj=reply,
+            proposal_id=reply.assignment.proposal_id,
+            assignment_id=reply.assignment_id,
+            summary=f"答复函发文字号 {number}",
+            new={"number": str(number)},
         )
     return str(number)
 
@@ -167,13 +180,19 @@ def reply_letter_render(*, actor, reply: Reply, addressee_id=None, audit: bool =
     content = build_reply_letter(letter_data(reply, number=number, addressee=addressee))
     if audit:
         audit_record(
-            actor=actor, verb="reply.letter_download", obj=reply, proposal_id=reply.assignment.proposal_id,
-            assignment_id=reply.assignment_id, summary=f"下载答复函 {number}",
+            actor=actor,
+            verb="reply.letter_download",
+            obj=reply,
+            proposal_id=reply.assignment.proposal_id,
+            assignment_id=reply.assignment_id,
+            summary=f"下载答复函 {number}",
         )
     return content, letter_filename(reply)
 
 
-def unit_doc_settings_save(*, actor, unit: Org, issuer: str = "", letter_prefix: str = "", cc: str = "") -> UnitDocSettings:
+def unit_doc_settings_save(
+    *, actor, unit: Org, issuer: str = "", letter_prefix: str = "", cc: str = ""
+) -> UnitDocSettings:
     """A unit's liaison or leader sets its 发文机关标志, 发文字号 prefix and 抄送."""
     if actor is not None:
         report_scope.check(actor, sessions=[], org=unit)
@@ -189,8 +208,14 @@ def unit_doc_settings_save(*, actor, unit: Org, issuer: str = "", letter_prefix:
         old = {"issuer": obj.issuer, "letter_prefix": obj.letter_prefix, "cc": obj.cc}
         obj.issuer, obj.letter_prefix, obj.cc = issuer.strip(), prefix, cc.strip()
         obj.save()
-        audit_record(actor=actor, verb="reports.doc_settings", obj=obj, summary=f"{unit.name} 公文设置", old=old,
-                     new={"issuer": obj.issuer, "letter_prefix": obj.letter_prefix, "cc": obj.cc})
+        audit_record(
+            actor=actor,
+            verb="reports.doc_settings",
+            obj=obj,
+            summary=f"{unit.name} 公文设置",
+            old=old,
+            new={"issuer": obj.issuer, "letter_prefix": obj.letter_prefix, "cc": obj.cc},
+        )
     return obj
 
 
@@ -212,10 +237,14 @@ def _require_summary_writer(actor, session: Session, org: Org | None) -> None:
     report_scope.check(actor, sessions=[session], org=org)
 
 
-def summary_text_save(*, actor, session: Session, org: Org | None, version: int | None = None, **fields) -> SummaryText:
+def summary_text_save(
+    *, actor, session: Session, org: Org | None, version: int | None = None, **fields
+) -> SummaryText:
     """Save the editable parts of a summary for (org, session); optimistic version check."""
     _require_summary_writer(actor, session, org)
-    if actor is not None and not actor.has_role(Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER):
+    if actor is not None and not actor.has_role(
+        Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER
+    ):
         raise NotFound()
     unknown = set(fields) - set(TEXT_FIELDS)
     if unknown:
@@ -233,7 +262,9 @@ def summary_text_save(*, actor, session: Session, org: Org | None, version: int 
             old = {}
         else:
             if version not in (None, "") and int(version) != obj.version:
-                raise Conflict("该总结已被他人修改，请刷新页面查看最新内容后再提交。您填写的内容未保存，请先复制备份。")
+                raise Conflict(
+                    "该总结已被他人修改，请刷新页面查看最新内容后再提交。您填写的内容未保存，请先复制备份。"
+                )
             old = {k: getattr(obj, k) for k in TEXT_FIELDS}
             obj.version = F("version") + 1
         for k, v in fields.items():
@@ -241,8 +272,14 @@ def summary_text_save(*, actor, session: Session, org: Org | None, version: int 
         obj.updated_by = actor if getattr(actor, "pk", None) else None
         obj.save()
         obj.refresh_from_db()
-        audit_record(actor=actor, verb="summary.save", obj=obj, summary=f"保存工作总结文字：{owner.name} {session.name}",
-                     old=old, new={k: getattr(obj, k) for k in TEXT_FIELDS})
+        audit_record(
+            actor=actor,
+            verb="summary.save",
+            obj=obj,
+            summary=f"保存工作总结文字：{owner.name} {session.name}",
+            old=old,
+            new={k: getattr(obj, k) for k in TEXT_FIELDS},
+        )
     return obj
 
 
@@ -260,8 +297,13 @@ def summary_build(*, actor, session: Session, org: Org | None, on: dt.date | Non
 def summary_render(*, actor, session: Session, org: Org | None, on: dt.date | None = None) -> tuple[bytes, str]:
     summary = summary_build(actor=actor, session=session, org=org, on=on)
     content = render_docx(summary)
-    audit_record(actor=actor, verb="summary.download", object_type="session", object_id=session.pk,
-                 summary=f"生成工作总结：{summary.org_name} {session.name}")
+    audit_record(
+        actor=actor,
+        verb="summary.download",
+        object_type="session",
+        object_id=session.pk,
+        summary=f"生成工作总结：{summary.org_name} {session.name}",
+    )
     return content, f"办理工作总结_{summary.org_name}_{session.code}.docx"
 
 
@@ -313,8 +355,14 @@ def assessment_weights_save(*, actor, weights: dict, overdue_penalty) -> Assessm
         obj = obj or AssessmentWeights(owner=owner)
         obj.weights, obj.overdue_penalty, obj.updated_by = clean, penalty, actor
         obj.save()
-        audit_record(actor=actor, verb="assessment.weights", obj=obj, summary=f"设置考核权重：{owner.name}", old=old,
-                     new={"weights": clean, "overdue_penalty": str(penalty)})
+        audit_record(
+            actor=actor,
+            verb="assessment.weights",
+            obj=obj,
+            summary=f"设置考核权重：{owner.name}",
+            old=old,
+            new={"weights": clean, "overdue_penalty": str(penalty)},
+        )
     return obj
 
 
@@ -331,8 +379,13 @@ def responsibility_export(*, actor, sessions, org: Org | None) -> bytes:
 
     _require_scope(actor, sessions, org)
     rows = responsibility_rows(sessions=sessions, org=org)
-    audit_record(actor=actor, verb="reports.responsibility_export", object_type="session", object_id=",".join(str(s.pk) for s in sessions),
-                 summary=f"导出责任清单：{len(rows) - 1} 行" + (f"（{org.name}）" if org else ""))
+    audit_record(
+        actor=actor,
+        verb="reports.responsibility_export",
+        object_type="session",
+        object_id=",".join(str(s.pk) for s in sessions),
+        summary=f"导出责任清单：{len(rows) - 1} 行" + (f"（{org.name}）" if org else ""),
+    )
     return xlsx([("责任清单", rows)])
 
 
@@ -341,8 +394,13 @@ def b_ledger_export(*, actor, sessions, org: Org | None) -> bytes:
 
     _require_scope(actor, sessions, org)
     rows = b_ledger_rows(sessions=sessions, org=org)
-    audit_record(actor=actor, verb="reports.b_ledger_export", object_type="session", object_id=",".join(str(s.pk) for s in sessions),
-                 summary=f"导出B类跟踪台账：{len(rows) - 1} 行" + (f"（{org.name}）" if org else ""))
+    audit_record(
+        actor=actor,
+        verb="reports.b_ledger_export",
+        object_type="session",
+        object_id=",".join(str(s.pk) for s in sessions),
+        summary=f"导出B类跟踪台账：{len(rows) - 1} 行" + (f"（{org.name}）" if org else ""),
+    )
     return xlsx([("B类跟踪台账", rows)])
 
 
@@ -353,9 +411,13 @@ def ledger_export_scoped(*, actor, session: Session, org: Org | None) -> bytes:
 
     _require_scope(actor, [session], org)
     rows = _archive_ledger_rows(session, org)
-    audit_record(actor=actor, verb="ledger.export", obj=session,
-                 summary=f"导出台账：{session.name}，{len(rows) - 1} 行" + (f"（{org.name}范围）" if org else ""),
-                 new={"rows": len(rows) - 1, "scope": org.name if org else "全部"})
+    audit_record(
+        actor=actor,
+        verb="ledger.export",
+        obj=session,
+        summary=f"导出台账：{session.name}，{len(rows) - 1} 行" + (f"（{org.name}范围）" if org else ""),
+        new={"rows": len(rows) - 1, "scope": org.name if org else "全部"},
+    )
     return xlsx([("台账", rows)])
 
 
@@ -379,23 +441,34 @@ def archive_export(*, actor, session: Session, org: Org | None) -> tuple[bytes, 
     from .exports import archive_zip
 
     _require_scope(actor, [session], org)
-    if actor is not None and not actor.has_role(Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER):
+    if actor is not None and not actor.has_role(
+        Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER
+    ):
         raise NotFound()
     if actor is not None:
-        n = Reply.objects.filter(assignment__in=scope_assignments(sessions=[session], org=org), state=ReplyState.SENT).count()
+        n = Reply.objects.filter(
+            assignment__in=scope_assignments(sessions=[session], org=org), state=ReplyState.SENT
+        ).count()
         if n > WEB_ARCHIVE_MAX_REPLIES:
             raise DomainError(
                 f"该范围共有{n}件已发答复，档案包过大，无法在网页上直接生成。请选择单个单位分别导出，"
                 f"或请系统管理员在服务器上运行：banli export-archive --session {session.code}"
-                + (f" --org {org.name}" if org else "") + " -o 文件名.zip"
+                + (f" --org {org.name}" if org else "")
+                + " -o 文件名.zip"
             )
 
     def letter_for(reply):
         number = _letter_number(reply, reply.assignment.unit, actor)
         return build_reply_letter(letter_data(reply, number=number)), letter_filename(reply)
 
-    content, files = archive_zip(session=session, org=org, ledger_rows=_archive_ledger_rows(session, org), letter_for=letter_for)
-    audit_record(actor=actor, verb="reports.archive_export", obj=session,
-                 summary=f"导出档案：{session.name}" + (f"（{org.name}）" if org else "") + f"，{files} 个文件",
-                 new={"org": org.name if org else None, "files": files})
+    content, files = archive_zip(
+        session=session, org=org, ledger_rows=_archive_ledger_rows(session, org), letter_for=letter_for
+    )
+    audit_record(
+        actor=actor,
+        verb="reports.archive_export",
+        obj=session,
+        summary=f"导出档案：{session.name}" + (f"（{org.name}）" if org else "") + f"，{files} 个文件",
+        new={"org": org.name if org else None, "files": files},
+    )
     return content, f"档案_{session.code}" + (f"_{org.name}" if org else "") + ".zip"

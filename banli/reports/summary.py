@@ -6,6 +6,7 @@ editable texts plus data-backed sentences; 三 lists the showcase proposals as �
 五 states the B-class replies and commitments, or the seeds' sentence that there are none.
 Rates follow `formatting.pct` (two decimals; exact 100% as “100%”).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,11 +16,11 @@ from dataclasses import dataclass, field
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 
 from banli.cases.models import Session
+from banli.formatting import cn_date, pct
 from banli.orgs.models import BODY_KINDS, Org, OrgKind
 
 from . import data as d
 from . import gbt9704 as g
-from banli.formatting import cn_date, pct
 
 CLASS_PHRASES = {
     "A": "所提问题已经解决或者基本解决的（A类）",
@@ -234,7 +235,11 @@ def other_paragraphs(texts: Texts, *, sessions, session: Session, org: Org | Non
         if counts.get("explained"):
             bits.append(f"已作出说明{counts['explained']}件")
         more = total > B_LIST_LIMIT
-        paras = [head + ("，其中" + "、".join(bits) if bits else "") + (f"。逐件情况见B类跟踪台账，前{B_LIST_LIMIT}件如下：" if more else "：")]
+        paras = [
+            head
+            + ("，其中" + "、".join(bits) if bits else "")
+            + (f"。逐件情况见B类跟踪台账，前{B_LIST_LIMIT}件如下：" if more else "：")
+        ]
         for row in rows:
             p = row["proposal"]
             line = f"《{p.title}》（{p.number}，{row['unit'].name}）"
@@ -244,7 +249,9 @@ def other_paragraphs(texts: Texts, *, sessions, session: Session, org: Org | Non
                 )
             paras.append(line + "。")
         if dropped:
-            paras.append(f"承诺的事项因客观条件发生较大变化致使不能落实或者需要调整实施的有{dropped}项，已向{('代表' if session.is_npc else '委员')}作出说明。")
+            paras.append(
+                f"承诺的事项因客观条件发生较大变化致使不能落实或者需要调整实施的有{dropped}项，已向{('代表' if session.is_npc else '委员')}作出说明。"
+            )
         else:
             paras.append("无承诺的事项因客观条件发生较大变化致使承诺事项不能落实或者需要调整实施的情况。")
     paras.extend(_lines(texts.other))
@@ -269,9 +276,13 @@ def build_summary(*, session: Session, org: Org | None, stats: dict, texts: Text
 
 
 def _is_subheading(line: str) -> bool:
-    return line.startswith("（") and len(line) < 40 and line[1:2] in NUMERALS and "）" in line[:5] and not line.endswith("。") or (
-        line[:2] in {f"{n}、" for n in NUMERALS} and len(line) < 40
-    )
+    return (
+        line.startswith("（")
+        and len(line) < 40
+        and line[1:2] in NUMERALS
+        and "）" in line[:5]
+        and not line.endswith("。")
+    ) or (line[:2] in {f"{n}、" for n in NUMERALS} and len(line) < 40)
 
 
 def render_docx(summary: Summary) -> bytes:

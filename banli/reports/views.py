@@ -1,4 +1,5 @@
 """Views of official documents, exports and the archive; thin over banli.reports.services."""
+
 from __future__ import annotations
 
 from urllib.parse import quote, urlencode
@@ -20,7 +21,14 @@ from .services import TEXT_FIELDS
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ZIP = "application/zip"
-TEXT_LABELS = {"title": "标题", "intro": "开篇", "practices": "二、主要做法", "showcases": "三、典型案例（补充说明）", "problems": "四、存在问题和改进措施", "other": "五、其他说明事项（补充）"}
+TEXT_LABELS = {
+    "title": "标题",
+    "intro": "开篇",
+    "practices": "二、主要做法",
+    "showcases": "三、典型案例（补充说明）",
+    "problems": "四、存在问题和改进措施",
+    "other": "五、其他说明事项（补充）",
+}
 
 
 def _download(content: bytes, filename: str, content_type: str) -> HttpResponse:
@@ -52,6 +60,7 @@ def _not_found_is_404(fn):
             return fn(request, *args, **kwargs)
         except NotFound:
             raise Http404
+
     wrapper.__name__ = fn.__name__
     return wrapper
 
@@ -68,20 +77,32 @@ def summary(request):
     if request.method == "POST":
         values = {k: request.POST.get(k, "") for k in TEXT_FIELDS}
         try:
-            services.summary_text_save(actor=request.user, session=session, org=org, version=request.POST.get("version") or 0, **values)
+            services.summary_text_save(
+                actor=request.user, session=session, org=org, version=request.POST.get("version") or 0, **values
+            )
         except DomainError as e:
             error = e.message
         else:
             messages.success(request, "已保存。")
             return redirect(reverse("reports:summary") + "?" + _q(session, org))
     preview = services.summary_build(actor=request.user, session=session, org=org)
-    return render(request, "reports/summary.html", {
-        "session": session, "org": org, "fields": [(k, TEXT_LABELS[k], values[k]) for k in TEXT_FIELDS],
-        "version": saved.version if saved else 0, "error": error, "preview": preview,
-        "all_sessions": report_scope.sessions_for(request.user), "orgs": report_scope.orgs_for(request.user),
-        "whole_body": report_scope.scope_of(request.user).whole_body, "query": _q(session, org),
-        "may_doc_settings": request.user.has_role(Role.UNIT_LIAISON, Role.UNIT_LEADER),
-    })
+    return render(
+        request,
+        "reports/summary.html",
+        {
+            "session": session,
+            "org": org,
+            "fields": [(k, TEXT_LABELS[k], values[k]) for k in TEXT_FIELDS],
+            "version": saved.version if saved else 0,
+            "error": error,
+            "preview": preview,
+            "all_sessions": report_scope.sessions_for(request.user),
+            "orgs": report_scope.orgs_for(request.user),
+            "whole_body": report_scope.scope_of(request.user).whole_body,
+            "query": _q(session, org),
+            "may_doc_settings": request.user.has_role(Role.UNIT_LIAISON, Role.UNIT_LEADER),
+        },
+    )
 
 
 @login_required
@@ -160,6 +181,13 @@ def doc_settings(request):
         else:
             messages.success(request, "公文设置已保存。")
             return redirect("reports:doc_settings")
-    return render(request, "reports/doc_settings.html", {
-        "unit": unit, "values": values, "error": error, "default_prefix": services.default_prefix(unit),
-    })
+    return render(
+        request,
+        "reports/doc_settings.html",
+        {
+            "unit": unit,
+            "values": values,
+            "error": error,
+            "default_prefix": services.default_prefix(unit),
+        },
+    )

@@ -1,4 +1,5 @@
 """System checks of the security baseline (run by `banli check`, and by `check --deploy`)."""
+
 from __future__ import annotations
 
 import hashlib
@@ -34,7 +35,13 @@ def check_crypto(app_configs=None, **kwargs):
         try:
             field_key(create=False)
         except ImproperlyConfigured as e:
-            errors.append(Error(str(e), hint="生成密钥：python -c \"import os;print(os.urandom(16).hex())\"", id="banli.security.E003"))
+            errors.append(
+                Error(
+                    str(e),
+                    hint='生成密钥：python -c "import os;print(os.urandom(16).hex())"',
+                    id="banli.security.E003",
+                )
+            )
     return errors
 
 
@@ -49,9 +56,15 @@ def check_production_policy(app_configs=None, **kwargs):
     problems = []
     missing = set(ADMIN_ROLES) - policy.twofa_required_roles()
     if missing:
-        problems.append(Warning(f"生产环境中管理员角色必须启用双因素认证，缺少：{sorted(missing)}", id="banli.security.W001"))
+        problems.append(
+            Warning(f"生产环境中管理员角色必须启用双因素认证，缺少：{sorted(missing)}", id="banli.security.W001")
+        )
     if not policy.force_password_change():
-        problems.append(Warning("生产环境应要求首次登录和重置后修改密码（BANLI_FORCE_PASSWORD_CHANGE）。", id="banli.security.W002"))
+        problems.append(
+            Warning(
+                "生产环境应要求首次登录和重置后修改密码（BANLI_FORCE_PASSWORD_CHANGE）。", id="banli.security.W002"
+            )
+        )
     return problems
 
 
@@ -76,7 +89,7 @@ def check_no_superuser(app_configs=None, **kwargs):
         errors.append(
             Error(
                 f"生产环境存在启用的超级用户：{'、'.join(supers)}（违反三权分立）",
-                hint="停用或取消其超级用户标志：banli shell -c \"from banli.orgs.models import User; User.objects.filter(is_superuser=True).update(is_superuser=False)\"",
+                hint='停用或取消其超级用户标志：banli shell -c "from banli.orgs.models import User; User.objects.filter(is_superuser=True).update(is_superuser=False)"',
                 id="banli.security.E010",
             )
         )

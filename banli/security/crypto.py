@@ -7,6 +7,7 @@ production refuses to start without one: see checks.py). Ciphertexts look like
 legacy plaintext, so a column can be switched to `EncryptedTextField` and re-saved in a data
 migration.
 """
+
 from __future__ import annotations
 
 import base64
@@ -95,7 +96,7 @@ def decrypt(token: str, *, key: bytes | None = None) -> str:
         raise DecryptionError("不是 SM4-GCM 密文")
     key = key or field_key()
     try:
-        raw = base64.b64decode(token[len(PREFIX):], validate=True)
+        raw = base64.b64decode(token[len(PREFIX) :], validate=True)
     except (binascii.Error, ValueError):
         raise DecryptionError("密文格式错误")
     if len(raw) < NONCE_BYTES + TAG_BYTES:

@@ -14,24 +14,38 @@ class BootstrapForm(forms.Form):
 
 
 class PasswordChangeForm(BootstrapForm):
-    old_password = forms.CharField(label="当前密码", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    old_password = forms.CharField(
+        label="当前密码", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
     new_password = forms.CharField(label="新密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    new_password2 = forms.CharField(label="再次输入新密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    new_password2 = forms.CharField(
+        label="再次输入新密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
 
 
 class CodeForm(BootstrapForm):
-    code = forms.CharField(label="6 位动态验证码", max_length=8, widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}))
+    code = forms.CharField(
+        label="6 位动态验证码",
+        max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
 
 
 class UserCreateForm(BootstrapForm):
     username = forms.CharField(label="用户名", max_length=150)
     full_name = forms.CharField(label="姓名", max_length=50)
     org = forms.ModelChoiceField(label="所属组织", queryset=Org.objects.filter(is_active=True).order_by("path"))
-    password = forms.CharField(label="初始密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}), help_text="用户首次登录时须修改。")
+    password = forms.CharField(
+        label="初始密码",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text="用户首次登录时须修改。",
+    )
 
 
 class PasswordResetForm(BootstrapForm):
-    new_password = forms.CharField(label="临时密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    new_password = forms.CharField(
+        label="临时密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
 
 
 class OrgCreateForm(BootstrapForm):

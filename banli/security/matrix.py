@@ -1,6 +1,7 @@
 """The declared permission matrix: role × route × method, collected from every app's
 `permissions.py` (`ROUTES = {"app:name": {"GET": {roles}, ...}}`). Deny by default: a route or a
 method that no app declares is refused (see middleware.PermissionMatrixMiddleware)."""
+
 from __future__ import annotations
 
 import importlib
@@ -42,7 +43,9 @@ def permission_matrix() -> dict[str, dict[str, frozenset[str]]]:
                 roles = frozenset(str(r) for r in roles)
                 unknown = roles - valid
                 if unknown:
-                    raise ImproperlyConfigured(f"{config.name}.permissions: {name} {method} 含未知角色 {sorted(unknown)}")
+                    raise ImproperlyConfigured(
+                        f"{config.name}.permissions: {name} {method} 含未知角色 {sorted(unknown)}"
+                    )
                 cell[method] = roles
             matrix[name] = cell
     return matrix

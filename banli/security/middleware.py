@@ -6,6 +6,7 @@ TwoFactorGateMiddleware     a signed-in user who owes a second factor reaches on
 PasswordGateMiddleware      a forced or expired password must be changed first
 PermissionMatrixMiddleware  deny by default: the route × method × role matrix of every app
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -87,10 +88,10 @@ class SessionControlMiddleware:
         last_seen = s.get(services.SESSION_LAST_SEEN)
         if login_at is None or last_seen is None:
             return "您的登录已失效，请重新登录。"
-        if now - dt.datetime.fromtimestamp(login_at, dt.timezone.utc) > policy.absolute_timeout():
+        if now - dt.datetime.fromtimestamp(login_at, dt.UTC) > policy.absolute_timeout():
             return f"登录已超过 {int(policy.absolute_timeout().total_seconds() // 3600)} 小时，请重新登录。"
         idle = policy.idle_timeout(user)
-        if now - dt.datetime.fromtimestamp(last_seen, dt.timezone.utc) > idle:
+        if now - dt.datetime.fromtimestamp(last_seen, dt.UTC) > idle:
             return f"您已超过 {int(idle.total_seconds() // 60)} 分钟没有操作，为安全起见已退出，请重新登录。"
         # Touch at most every 30 s so a busy page does not write the session on every request.
         if now.timestamp() - last_seen > 30:
@@ -114,7 +115,9 @@ class TwoFactorGateMiddleware:
             return None
         dev = services.totp_device(user)
         if dev is not None and dev.confirmed:
-            return _redirect(request, reverse("security:2fa_verify") + "?" + urlencode({"next": request.get_full_path()}))
+            return _redirect(
+                request, reverse("security:2fa_verify") + "?" + urlencode({"next": request.get_full_path()})
+            )
         if services.totp_required(user):
             return _redirect(request, reverse("security:2fa_setup"))
         return None
@@ -151,7 +154,6 @@ class PermissionMatrixMiddleware:
         user = getattr(request, "user", None)
         if matrix.is_allowed(user, name, request.method):
             return None
-        if not (user and user.is_authenticated):
-            if matrix.needs_login(name, request.method):
-                return _redirect(request, _login_url(request))
+        if not (user and user.is_authenticated) and matrix.needs_login(name, request.method):
+            return _redirect(request, _login_url(request))
         return render(request, "security/denied.html", {"view_name": name}, status=403)

@@ -1,6 +1,7 @@
 """Security state kept beside the user (等保2.0 §8.1.4): password history and age, login
 attempts and lockouts, TOTP devices and used codes, the session registry, and the auditor's
 retention policy for the audit log."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -64,7 +65,9 @@ class Lockout(models.Model):
     locked_at = models.DateTimeField()
     until = models.DateTimeField(db_index=True)
     released_at = models.DateTimeField(null=True, blank=True)
-    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-locked_at"]
@@ -134,7 +137,9 @@ class AuditRetentionPolicy(models.Model):
 
     days = models.PositiveIntegerField("保留天数", default=180)
     updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = "审计日志保留策略"
@@ -151,7 +156,9 @@ class AuditPurge(models.Model):
     purged_count = models.PositiveIntegerField()
     cutoff = models.DateTimeField()
     at = models.DateTimeField()
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-up_to_seq"]

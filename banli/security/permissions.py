@@ -3,6 +3,7 @@
 三权分立: the sysadmin manages accounts and orgs, the secadmin grants roles and handles lockouts
 and second factors, the auditor reads and keeps the audit log. No page is shared between them.
 """
+
 ANY = {"authenticated"}
 SYSADMIN = {"sysadmin"}
 SECADMIN = {"secadmin"}

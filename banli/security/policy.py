@@ -1,4 +1,5 @@
 """Security policy values, read from settings at call time (never at import)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,7 +14,9 @@ def _get(name: str, default):
 
 
 def twofa_required_roles() -> frozenset[str]:
-    return frozenset(_get("BANLI_2FA_REQUIRED_ROLES", ("sysadmin", "secadmin", "auditor", "body_staff", "coordinator")))
+    return frozenset(
+        _get("BANLI_2FA_REQUIRED_ROLES", ("sysadmin", "secadmin", "auditor", "body_staff", "coordinator"))
+    )
 
 
 def password_max_age() -> dt.timedelta | None:

@@ -2,6 +2,7 @@
 and the three administrators' actions (三权分立). Each action checks who may do it, writes, and
 records an audit event in one transaction; a refused action raises DomainError and writes nothing
 (except the failed-login bookkeeping that lockout depends on)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,8 +25,8 @@ from . import policy
 from .models import (
     AuditPurge,
     AuditRetentionPolicy,
-    LoginAttempt,
     Lockout,
+    LoginAttempt,
     TOTPDevice,
     UsedTOTPCode,
     UserSecurity,
@@ -58,14 +59,23 @@ def _fmt_time(t: dt.datetime) -> str:
 
 def lockout_active(username: str, *, now: dt.datetime | None = None) -> Lockout | None:
     now = now or timezone.now()
-    return Lockout.objects.filter(username=_lock_key(username), until__gt=now, released_at__isnull=True).order_by("-until").first()
+    return (
+        Lockout.objects.filter(username=_lock_key(username), until__gt=now, released_at__isnull=True)
+        .order_by("-until")
+        .first()
+    )
 
 
 def _failures_since(username: str, now: dt.datetime) -> int:
     """Failures in the window, counted after the last success and after the last lock ended."""
     key = _lock_key(username)
     since = now - policy.login_failure_window()
-    last_ok = LoginAttempt.objects.filter(username=key, success=True, at__gte=since).order_by("-at").values_list("at", flat=True).first()
+    last_ok = (
+        LoginAttempt.objects.filter(username=key, success=True, at__gte=since)
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
     if last_ok:
         since = max(since, last_ok)
     last_lock = Lockout.objects.filter(username=key).order_by("-locked_at").first()
@@ -75,17 +85,34 @@ def _failures_since(username: str, now: dt.datetime) -> int:
     return LoginAttempt.objects.filter(username=key, success=False, at__gt=since).count()
 
 
-def record_failure(*, username: str, ip: str | None, channel: str, reason: str, user: User | None = None) -> Lockout | None:
+def record_failure(
+    *, username: str, ip: str | None, channel: str, reason: str, user: User | None = None
+) -> Lockout | None:
     """Count a failed login (password or second factor); lock the username at the threshold."""
     now = timezone.now()
     key = _lock_key(username)
     with transaction.atomic():
         LoginAttempt.objects.create(username=key, ip=ip, at=now, success=False, channel=channel)
-        audit_record(actor=None, verb="auth.login_failed", object_type="user", object_id=key[:50], summary=f"登录失败：{reason}", new={"channel": channel}, ip=ip)
+        audit_record(
+            actor=None,
+            verb="auth.login_failed",
+            object_type="user",
+            object_id=key[:50],
+            summary=f"登录失败：{reason}",
+            new={"channel": channel},
+            ip=ip,
+        )
         lock = None
         if not lockout_active(key, now=now) and _failures_since(key, now) >= policy.login_max_failures():
             lock = Lockout.objects.create(username=key, locked_at=now, until=now + policy.lockout_duration())
-            audit_record(actor=None, verb="auth.locked", object_type="user", object_id=key[:50], summary=f"连续登录失败 {policy.login_max_failures()} 次，锁定至 {_fmt_time(lock.until)}", ip=ip)
+            audit_record(
+                actor=None,
+                verb="auth.locked",
+                object_type="user",
+                object_id=key[:50],
+                summary=f"连续登录失败 {policy.login_max_failures()} 次，锁定至 {_fmt_time(lock.until)}",
+                ip=ip,
+            )
             target = user or User.objects.filter(username__iexact=key).first()
             if target is not None:
                 sessions_end_all(user=target, reason="locked")
@@ -108,7 +135,15 @@ def login_authenticate(*, username: str, password: str, ip: str | None, channel:
     lock = lockout_active(key, now=now)
     if lock is not None:
         LoginAttempt.objects.create(username=key, ip=ip, at=now, success=False, channel=channel)
-        audit_record(actor=None, verb="auth.login_failed", object_type="user", object_id=key[:50], summary="登录失败：账户已锁定", new={"channel": channel}, ip=ip)
+        audit_record(
+            actor=None,
+            verb="auth.login_failed",
+            object_type="user",
+            object_id=key[:50],
+            summary="登录失败：账户已锁定",
+            new={"channel": channel},
+            ip=ip,
+        )
         raise LoginRefused(LOCKED.format(until=_fmt_time(lock.until)))
     # An absurdly long password is a hashing-cost attack, not a user: refuse it unhashed.
     ok_input = bool(username and password) and len(password) <= 4096
@@ -117,10 +152,20 @@ def login_authenticate(*, username: str, password: str, ip: str | None, channel:
         lock = record_failure(username=username, ip=ip, channel=channel, reason="用户名或密码错误")
         if lock is not None:
             raise LoginRefused(LOCKED.format(until=_fmt_time(lock.until)))
-        raise LoginRefused(BAD_CREDENTIALS.format(n=policy.login_max_failures(), m=int(policy.lockout_duration().total_seconds() // 60)))
+        raise LoginRefused(
+            BAD_CREDENTIALS.format(
+                n=policy.login_max_failures(), m=int(policy.lockout_duration().total_seconds() // 60)
+            )
+        )
     with transaction.atomic():
         LoginAttempt.objects.create(username=key, ip=ip, at=now, success=True, channel=channel)
-        audit_record(actor=user, verb="auth.login", obj=user, summary="登录" if channel == "web" else f"登录（{channel}）", ip=ip)
+        audit_record(
+            actor=user,
+            verb="auth.login",
+            obj=user,
+            summary="登录" if channel == "web" else f"登录（{channel}）",
+            ip=ip,
+        )
     return user
 
 
@@ -130,10 +175,18 @@ def lockout_release(*, actor: User, username: str) -> int:
         raise DomainError("只有安全管理员可以解除账户锁定。")
     now = timezone.now()
     with transaction.atomic():
-        n = Lockout.objects.filter(username=_lock_key(username), until__gt=now, released_at__isnull=True).update(released_at=now, released_by=actor)
+        n = Lockout.objects.filter(username=_lock_key(username), until__gt=now, released_at__isnull=True).update(
+            released_at=now, released_by=actor
+        )
         if not n:
             raise DomainError(f"账户“{username}”当前未被锁定。")
-        audit_record(actor=actor, verb="auth.unlock", object_type="user", object_id=_lock_key(username)[:50], summary="解除登录锁定")
+        audit_record(
+            actor=actor,
+            verb="auth.unlock",
+            object_type="user",
+            object_id=_lock_key(username)[:50],
+            summary="解除登录锁定",
+        )
     return n
 
 
@@ -176,17 +229,26 @@ def session_rotate(request) -> None:
 
 
 def session_is_live(user, session_key: str | None) -> bool:
-    return bool(session_key) and UserSession.objects.filter(session_key=session_key, user_id=user.pk, ended_at__isnull=True).exists()
+    return (
+        bool(session_key)
+        and UserSession.objects.filter(session_key=session_key, user_id=user.pk, ended_at__isnull=True).exists()
+    )
 
 
 def sessions_end_others(*, user: User, keep_key: str | None) -> int:
     """The user signs out their other devices (ASVS V3.3.4)."""
     store = import_module(settings.SESSION_ENGINE).SessionStore
-    keys = list(UserSession.objects.filter(user=user, ended_at__isnull=True).exclude(session_key=keep_key).values_list("session_key", flat=True))
+    keys = list(
+        UserSession.objects.filter(user=user, ended_at__isnull=True)
+        .exclude(session_key=keep_key)
+        .values_list("session_key", flat=True)
+    )
     with transaction.atomic():
         for k in keys:
             store(session_key=k).delete()
-        UserSession.objects.filter(user=user, session_key__in=keys).update(ended_at=timezone.now(), end_reason="ended_by_user")
+        UserSession.objects.filter(user=user, session_key__in=keys).update(
+            ended_at=timezone.now(), end_reason="ended_by_user"
+        )
         if keys:
             audit_record(actor=user, verb="auth.sessions_end", obj=user, summary=f"结束其他 {len(keys)} 个登录会话")
     return len(keys)
@@ -240,7 +302,9 @@ def password_change(*, actor: User, old_password: str, new_password: str, new_pa
     with transaction.atomic():
         actor.set_password(new_password)
         actor.save()
-        UserSecurity.objects.update_or_create(user=actor, defaults={"must_change_password": False, "password_changed_at": timezone.now()})
+        UserSecurity.objects.update_or_create(
+            user=actor, defaults={"must_change_password": False, "password_changed_at": timezone.now()}
+        )
         audit_record(actor=actor, verb="auth.password_change", obj=actor, summary="修改本人密码")
 
 
@@ -376,7 +440,9 @@ def user_admin_create(*, actor: User, username: str, full_name: str, org: Org | 
     if org is None:
         raise DomainError("请选择所属组织。", field="org")
     with transaction.atomic():
-        u = user_create(actor=actor, username=username, org=org, roles=[], password=password, full_name=full_name.strip())
+        u = user_create(
+            actor=actor, username=username, org=org, roles=[], password=password, full_name=full_name.strip()
+        )
         UserSecurity.objects.update_or_create(user=u, defaults={"must_change_password": True})
     return u
 
@@ -404,7 +470,14 @@ def user_set_active(*, actor: User, user: User, active: bool) -> None:
         User.objects.filter(pk=user.pk).update(is_active=active)
         if not active:
             sessions_end_all(user=user, reason="disabled")
-        audit_record(actor=actor, verb="user.enable" if active else "user.disable", obj=user, summary=("启用" if active else "停用") + f"账户 {user.username}", old={"is_active": not active}, new={"is_active": active})
+        audit_record(
+            actor=actor,
+            verb="user.enable" if active else "user.disable",
+            obj=user,
+            summary=("启用" if active else "停用") + f"账户 {user.username}",
+            old={"is_active": not active},
+            new={"is_active": active},
+        )
     user.is_active = active
 
 
@@ -436,7 +509,14 @@ def role_grant(*, actor: User, user: User, role: str) -> RoleGrant:
         raise DomainError("三权分立：该账户是管理员账户，不能再授予其他角色。")
     with transaction.atomic():
         g = RoleGrant.objects.create(user=user, role=role)
-        audit_record(actor=actor, verb="role.grant", obj=user, summary=f"授予 {user.username} 角色“{Role(role).label}”", old={"roles": sorted(current)}, new={"roles": sorted(current | {role})})
+        audit_record(
+            actor=actor,
+            verb="role.grant",
+            obj=user,
+            summary=f"授予 {user.username} 角色“{Role(role).label}”",
+            old={"roles": sorted(current)},
+            new={"roles": sorted(current | {role})},
+        )
     user.__dict__.pop("roles", None)
     return g
 
@@ -451,7 +531,14 @@ def role_revoke(*, actor: User, user: User, role: str) -> None:
     with transaction.atomic():
         RoleGrant.objects.filter(user=user, role=role).delete()
         sessions_end_all(user=user, reason="role_change")
-        audit_record(actor=actor, verb="role.revoke", obj=user, summary=f"撤销 {user.username} 的角色“{Role(role).label}”", old={"roles": sorted(current)}, new={"roles": sorted(current - {role})})
+        audit_record(
+            actor=actor,
+            verb="role.revoke",
+            obj=user,
+            summary=f"撤销 {user.username} 的角色“{Role(role).label}”",
+            old={"roles": sorted(current)},
+            new={"roles": sorted(current - {role})},
+        )
     user.__dict__.pop("roles", None)
 
 
@@ -478,7 +565,15 @@ def retention_set(*, actor: User, days: int) -> AuditRetentionPolicy:
             p = AuditRetentionPolicy(days=days, updated_by=actor)
         p.days, p.updated_by = days, actor
         p.save()
-        audit_record(actor=actor, verb="audit.retention", object_type="auditretentionpolicy", object_id=p.pk, summary=f"审计日志保留期设为 {days} 天", old={"days": old}, new={"days": days})
+        audit_record(
+            actor=actor,
+            verb="audit.retention",
+            object_type="auditretentionpolicy",
+            object_id=p.pk,
+            summary=f"审计日志保留期设为 {days} 天",
+            old={"days": old},
+            new={"days": days},
+        )
     return p
 
 
@@ -506,9 +601,14 @@ def audit_purge(*, actor: User | None, now: dt.datetime | None = None) -> int:
         doomed = AuditEvent.objects.filter(seq__lte=last.seq)
         count = doomed.count()
         doomed._raw_delete(doomed.db)  # the ORM refuses .delete() on the log; only this policy purges
-        AuditPurge.objects.create(up_to_seq=last.seq, anchor_hash=last.hash, purged_count=count, cutoff=cutoff, at=now, by=actor)
+        AuditPurge.objects.create(
+            up_to_seq=last.seq, anchor_hash=last.hash, purged_count=count, cutoff=cutoff, at=now, by=actor
+        )
         audit_record(
-            actor=actor, verb="audit.purge", object_type="auditpurge", object_id=last.seq,
+            actor=actor,
+            verb="audit.purge",
+            object_type="auditpurge",
+            object_id=last.seq,
             summary=f"按保留策略（{days} 天）清理 {count} 条审计记录（至 #{last.seq}）",
             new={"up_to_seq": last.seq, "anchor_hash": last.hash, "count": count, "cutoff": cutoff, "days": days},
         )

@@ -1,4 +1,5 @@
 """Keeps the session registry in step with Django's login and logout."""
+
 from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 from django.utils import timezone
@@ -17,4 +18,6 @@ def _on_login(sender, request, user, **kwargs):
 def _on_logout(sender, request, user, **kwargs):
     key = getattr(getattr(request, "session", None), "session_key", None)
     if key:
-        UserSession.objects.filter(session_key=key, ended_at__isnull=True).update(ended_at=timezone.now(), end_reason="logout")
+        UserSession.objects.filter(session_key=key, ended_at__isnull=True).update(
+            ended_at=timezone.now(), end_reason="logout"
+        )

@@ -7,6 +7,7 @@ decompression bombs (by actually inflating with a budget, since declared sizes c
 OLE files (doc, wps) and docx must not carry macros. The stored name is random (see
 cases.models.attachment_path); `safe_name` is only the display/download name.
 """
+
 from __future__ import annotations
 
 import os
@@ -97,7 +98,11 @@ def _check_zip(f, name: str) -> set[str]:
                 raise DomainError(f"附件“{name}”包含非法路径（{n[:60]}），已拒绝。", field="attachments")
             if info.flag_bits & 0x1:
                 raise DomainError(f"附件“{name}”已加密，请上传未加密的文件。", field="attachments")
-            if info.file_size > 1024 * 1024 and info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO:
+            if (
+                info.file_size > 1024 * 1024
+                and info.compress_size
+                and info.file_size / info.compress_size > MAX_ZIP_RATIO
+            ):
                 raise DomainError(f"附件“{name}”压缩比异常，疑似压缩炸弹，已拒绝。", field="attachments")
             if n.lower().endswith((".zip", ".ofd", ".docx", ".jar")):
                 raise DomainError(f"附件“{name}”内嵌压缩包，已拒绝。", field="attachments")
@@ -131,7 +136,9 @@ def _sniff(f, data: bytes, name: str, ext: str) -> str:
         if _u16("_VBA_PROJECT") in data or _u16("Macros") in data:
             raise DomainError(f"附件“{name}”包含宏，存在安全风险，请另存为不含宏的文件后上传。", field="attachments")
         if _u16("WordDocument") not in data:
-            raise DomainError(f"附件“{name}”不是 Word/WPS 文字文档。允许的类型：{ALLOWED_LABEL}。", field="attachments")
+            raise DomainError(
+                f"附件“{name}”不是 Word/WPS 文字文档。允许的类型：{ALLOWED_LABEL}。", field="attachments"
+            )
         return WPS if ext == "wps" else DOC
     if data.startswith(ZIP_MAGIC):
         members = _check_zip(f, name)
@@ -140,7 +147,9 @@ def _sniff(f, data: bytes, name: str, ext: str) -> str:
             return OFD
         if "[content_types].xml" in lower and "word/document.xml" in lower:
             if any(m.endswith("vbaproject.bin") for m in lower):
-                raise DomainError(f"附件“{name}”包含宏，存在安全风险，请另存为不含宏的文件后上传。", field="attachments")
+                raise DomainError(
+                    f"附件“{name}”包含宏，存在安全风险，请另存为不含宏的文件后上传。", field="attachments"
+                )
             return WPS if ext == "wps" else DOCX
     raise DomainError(f"附件“{name}”的文件类型不允许上传。允许的类型：{ALLOWED_LABEL}。", field="attachments")
 
@@ -151,10 +160,14 @@ def validate_upload(uploaded_file) -> tuple[str, str]:
     shown = os.path.basename(raw_name.replace("\\", "/"))[:60] or "附件"
     size = getattr(uploaded_file, "size", None)
     if size is not None and size > max_bytes():
-        raise DomainError(f"附件“{shown}”超过 {max_bytes() // (1024 * 1024)} MB，请压缩或拆分后上传。", field="attachments")
+        raise DomainError(
+            f"附件“{shown}”超过 {max_bytes() // (1024 * 1024)} MB，请压缩或拆分后上传。", field="attachments"
+        )
     data = _read_all(uploaded_file)
     if len(data) > max_bytes():
-        raise DomainError(f"附件“{shown}”超过 {max_bytes() // (1024 * 1024)} MB，请压缩或拆分后上传。", field="attachments")
+        raise DomainError(
+            f"附件“{shown}”超过 {max_bytes() // (1024 * 1024)} MB，请压缩或拆分后上传。", field="attachments"
+        )
     if not data:
         raise DomainError(f"附件“{shown}”是空文件。", field="attachments")
     ext = shown.rsplit(".", 1)[-1].lower() if "." in shown else ""

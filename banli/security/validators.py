@@ -1,4 +1,5 @@
 """Password rules of 等保2.0 §8.1.4.1 (complexity) on top of Django's validators."""
+
 from __future__ import annotations
 
 import string
@@ -26,7 +27,8 @@ class CharacterClassesValidator:
         found = sum(1 for _, test in CLASSES if any(test(c) for c in password))
         if found < self.min_classes:
             raise ValidationError(
-                f"密码须包含大写字母、小写字母、数字、特殊字符中的至少 {self.min_classes} 类。", code="password_classes"
+                f"密码须包含大写字母、小写字母、数字、特殊字符中的至少 {self.min_classes} 类。",
+                code="password_classes",
             )
 
     def get_help_text(self):

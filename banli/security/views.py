@@ -1,4 +1,5 @@
 """Thin views over security services: 2FA, own password, and the three administrators' pages."""
+
 from __future__ import annotations
 
 from django.contrib import messages
@@ -21,7 +22,9 @@ from .models import AuditPurge, Lockout, TOTPDevice
 
 def _safe_next(request, default="web:home"):
     nxt = request.POST.get("next") or request.GET.get("next") or ""
-    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if nxt and url_has_allowed_host_and_scheme(
+        nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return nxt
     return redirect(default).url
 
@@ -60,7 +63,9 @@ def twofa_setup(request):
     if dev is not None and dev.confirmed:
         return redirect("security:2fa_verify")
     form = forms.CodeForm(request.POST or None)
-    done = _second_factor_passed(request, form, services.totp_confirm, "双因素认证设备已绑定，今后登录时须输入手机上的动态验证码。")
+    done = _second_factor_passed(
+        request, form, services.totp_confirm, "双因素认证设备已绑定，今后登录时须输入手机上的动态验证码。"
+    )
     if done is not None:
         return done
     secret = services.totp_pending_secret(user)
@@ -69,9 +74,13 @@ def twofa_setup(request):
     uri = services.totp_uri(user, secret)
     import segno
 
-    qr = mark_safe(segno.make(uri, error="m").svg_inline(scale=4, dark="#222", light="#fff", title="扫码绑定"))  # noqa: S308 (generated SVG)
+    qr = mark_safe(segno.make(uri, error="m").svg_inline(scale=4, dark="#222", light="#fff", title="扫码绑定"))
     grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
-    return render(request, "security/2fa_setup.html", {"form": form, "qr": qr, "secret": grouped, "required": services.totp_required(user)})
+    return render(
+        request,
+        "security/2fa_setup.html",
+        {"form": form, "qr": qr, "secret": grouped, "required": services.totp_required(user)},
+    )
 
 
 def twofa_verify(request):
@@ -139,7 +148,11 @@ def password_change(request):
             return redirect("web:home")
     from django.contrib.auth.password_validation import password_validators_help_texts
 
-    return render(request, "security/password_change.html", {"form": form, "reason": reason, "rules": password_validators_help_texts()})
+    return render(
+        request,
+        "security/password_change.html",
+        {"form": form, "reason": reason, "rules": password_validators_help_texts()},
+    )
 
 
 # --- sysadmin: users and orgs -------------------------------------------------------------------
@@ -151,7 +164,11 @@ def users(request):
     if q:
         qs = qs.filter(Q(username__icontains=q) | Q(full_name__icontains=q) | Q(org__name__icontains=q))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "security/users.html", {"page": page, "q": q, "form": forms.UserCreateForm(), "admin_roles": set(ADMIN_ROLES)})
+    return render(
+        request,
+        "security/users.html",
+        {"page": page, "q": q, "form": forms.UserCreateForm(), "admin_roles": set(ADMIN_ROLES)},
+    )
 
 
 def user_create(request):
@@ -228,8 +245,16 @@ def grants(request):
     from django.utils import timezone
 
     locks = Lockout.objects.filter(until__gt=timezone.now(), released_at__isnull=True)[:50]
-    with_2fa = set(TOTPDevice.objects.filter(confirmed_at__isnull=False, user__in=[u.pk for u in page]).values_list("user_id", flat=True))
-    return render(request, "security/grants.html", {"page": page, "q": q, "roles": Role.choices, "locks": locks, "with_2fa": with_2fa})
+    with_2fa = set(
+        TOTPDevice.objects.filter(confirmed_at__isnull=False, user__in=[u.pk for u in page]).values_list(
+            "user_id", flat=True
+        )
+    )
+    return render(
+        request,
+        "security/grants.html",
+        {"page": page, "q": q, "roles": Role.choices, "locks": locks, "with_2fa": with_2fa},
+    )
 
 
 @require_POST
@@ -295,7 +320,14 @@ def audit_log(request):
     return render(
         request,
         "security/audit_log.html",
-        {"page": page, "f": f, "verify": verify, "policy": services.retention_policy(), "purges": AuditPurge.objects.all()[:10], "form": forms.RetentionForm(initial={"days": services.retention_policy().days})},
+        {
+            "page": page,
+            "f": f,
+            "verify": verify,
+            "policy": services.retention_policy(),
+            "purges": AuditPurge.objects.all()[:10],
+            "form": forms.RetentionForm(initial={"days": services.retention_policy().days}),
+        },
     )
 
 

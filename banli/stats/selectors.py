@@ -28,6 +28,7 @@ Readings of §9 worth knowing:
 * overdue: unsigned past the sign due date; due role unanswered past the reply due date;
   co unit without opinion past the opinion due date; re-handling past its due date.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -53,16 +54,44 @@ from banli.cases.models import (
 from banli.orgs.models import Org
 
 CLASSES = ("A", "B", "C", "D")
-ROLES = {"lead": AssignmentRole.LEAD, "co": AssignmentRole.CO, "separate": AssignmentRole.SEPARATE, "sole": AssignmentRole.SOLE}
+ROLES = {
+    "lead": AssignmentRole.LEAD,
+    "co": AssignmentRole.CO,
+    "separate": AssignmentRole.SEPARATE,
+    "sole": AssignmentRole.SOLE,
+}
 
 # Keys of stats_cases lists of proposals (the intake figures) ...
-PROPOSAL_KEYS = ("received", "by_channel.plenary", "by_channel.interim", "accepted", "not_accepted", "merged", "assigned")
+PROPOSAL_KEYS = (
+    "received",
+    "by_channel.plenary",
+    "by_channel.interim",
+    "accepted",
+    "not_accepted",
+    "merged",
+    "assigned",
+)
 # ... and of assignments. on_time_signed/on_time_replied/contacted/face_to_face are the
 # numerators of the rates; sign_decided/reply_decided their denominators.
 ASSIGNMENT_KEYS = (
-    "assignments", *(f"by_role.{r}" for r in ROLES), "replies_due", "replies_sent", "sign_decided", "on_time_signed",
-    "reply_decided", "on_time_replied", *(f"class_counts.{c}" for c in CLASSES), "evaluated", "satisfied",
-    "basically_satisfied", "unsatisfied", "contacted", "face_to_face", "b_open", "b_converted", "overdue",
+    "assignments",
+    *(f"by_role.{r}" for r in ROLES),
+    "replies_due",
+    "replies_sent",
+    "sign_decided",
+    "on_time_signed",
+    "reply_decided",
+    "on_time_replied",
+    *(f"class_counts.{c}" for c in CLASSES),
+    "evaluated",
+    "satisfied",
+    "basically_satisfied",
+    "unsatisfied",
+    "contacted",
+    "face_to_face",
+    "b_open",
+    "b_converted",
+    "overdue",
 )
 KEYS = PROPOSAL_KEYS + ASSIGNMENT_KEYS
 
@@ -99,10 +128,14 @@ def _proposals(session_ids: list[int]) -> QuerySet[Proposal]:
 
 def scoped_assignments(*, sessions, org: Org | None = None) -> QuerySet[Assignment]:
     """The assignments the non-intake figures count (see the module docstring)."""
-    qs = Assignment.objects.filter(proposal__session_id__in=_session_ids(sessions)).exclude(state=AssignmentState.WITHDRAWN)
+    qs = Assignment.objects.filter(proposal__session_id__in=_session_ids(sessions)).exclude(
+        state=AssignmentState.WITHDRAWN
+    )
     if org is None:
         return qs.filter(parent__isnull=True)
-    return qs.filter(unit__path__startswith=org.path).filter(Q(parent__isnull=True) | ~Q(parent__unit__path__startswith=org.path))
+    return qs.filter(unit__path__startswith=org.path).filter(
+        Q(parent__isnull=True) | ~Q(parent__unit__path__startswith=org.path)
+    )
 
 
 def _annotated(qs: QuerySet[Assignment]) -> QuerySet[Assignment]:
@@ -156,7 +189,11 @@ def _conditions(today: dt.date) -> dict[str, Q]:
         "overdue": (
             (Q(state__in=[AssignmentState.PENDING_SIGN, AssignmentState.ADJUSTMENT_REQUESTED]) & unsigned_late)
             | (unanswered_late & ~Q(state=AssignmentState.CLOSED))
-            | Q(role=AssignmentRole.CO, state__in=[AssignmentState.PENDING_SIGN, AssignmentState.HANDLING], opinion_due__lt=today)
+            | Q(
+                role=AssignmentRole.CO,
+                state__in=[AssignmentState.PENDING_SIGN, AssignmentState.HANDLING],
+                opinion_due__lt=today,
+            )
             | Q(state=AssignmentState.REHANDLING, rehandling_due__lt=today)
         ),
     }
@@ -185,7 +222,9 @@ def _adoption_rate(scoped: QuerySet[Assignment]) -> float | None:
     PointDecision = _model("handling", "PointDecision")
     if PointDecision is None:  # no suggestion points in this installation
         return None
-    agg = PointDecision.objects.filter(reply__state=ReplyState.SENT, reply__assignment__in=scoped.values("pk")).aggregate(
+    agg = PointDecision.objects.filter(
+        reply__state=ReplyState.SENT, reply__assignment__in=scoped.values("pk")
+    ).aggregate(
         decided=Count("pk"),
         adopted=Count("pk", filter=Q(decision="adopted")),
         partial=Count("pk", filter=Q(decision="partial")),

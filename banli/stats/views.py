@@ -4,6 +4,7 @@ The figures come from `banli.stats.selectors.stats_for`; the list behind a figur
 `stats_cases` with the same key, intersected with what the user may see (so a list never
 shows a case its reader could not open, and for every figure shown the list is complete).
 """
+
 from __future__ import annotations
 
 import io
@@ -21,12 +22,12 @@ from banli.audit.services import audit_record
 from banli.cases.models import Assignment, Proposal
 from banli.cases.selectors import assignment_scope_q, proposal_scope_q
 from banli.errors import DomainError, NotFound
+from banli.formatting import pct
 from banli.orgs.models import Role
 from banli.reports import data as report_data
 from banli.reports import figures as F
 from banli.reports import scope as report_scope
 from banli.reports import services as report_services
-from banli.formatting import pct
 from banli.reports.models import ASSESSMENT_METRICS
 from banli.reports.ranking import unit_rows
 
@@ -70,6 +71,7 @@ def _handle_domain(fn):
             return fn(request, *args, **kwargs)
         except NotFound:
             raise Http404
+
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
     return wrapper
@@ -116,8 +118,13 @@ def overview(request):
             "classes": [{"name": f"{c}类", "value": stats["class_counts"][c]} for c in "ABCD"],
             "methods": [{"name": label, "value": n} for _, label, n in methods],
             "units": [
-                {"name": r.unit.short_name or r.unit.name, "reply_rate": _r(r.stats["reply_rate"]), "satisfaction_rate": _r(r.stats["satisfaction_rate"]),
-                 "on_time_reply_rate": _r(r.stats["on_time_reply_rate"]), "score": r.score}
+                {
+                    "name": r.unit.short_name or r.unit.name,
+                    "reply_rate": _r(r.stats["reply_rate"]),
+                    "satisfaction_rate": _r(r.stats["satisfaction_rate"]),
+                    "on_time_reply_rate": _r(r.stats["on_time_reply_rate"]),
+                    "score": r.score,
+                }
                 for r in rows[:30]
             ],
         },
@@ -156,7 +163,14 @@ def _row_view(row, sessions):
     for key, value, is_rate in cells:
         link = F.list_key(F.rate_parts()[key][0]) if is_rate else key
         out.append({"key": key, "text": pct(value) if is_rate else value, "url": q(link)})
-    return {"unit": row.unit, "cells": out, "score": row.score, "rank": row.rank, "parts": row.parts, "penalty": row.penalty}
+    return {
+        "unit": row.unit,
+        "cells": out,
+        "score": row.score,
+        "rank": row.rank,
+        "parts": row.parts,
+        "penalty": row.penalty,
+    }
 
 
 def _trend(user, sessions, org):
@@ -167,7 +181,15 @@ def _trend(user, sessions, org):
     recent = list(report_scope.sessions_for(user).filter(body_id__in=bodies)[:TREND_SESSIONS])
     recent.reverse()
     per = grouped_stats(sessions=recent, org=org, by="proposal__session_id")
-    out = {"names": [], "assignments": [], "replies_due": [], "reply_rate": [], "satisfaction_rate": [], "on_time_reply_rate": [], "contact_rate": []}
+    out = {
+        "names": [],
+        "assignments": [],
+        "replies_due": [],
+        "reply_rate": [],
+        "satisfaction_rate": [],
+        "on_time_reply_rate": [],
+        "contact_rate": [],
+    }
     for s in recent:
         st = per.get(s.pk)
         out["names"].append(s.name)
@@ -208,28 +230,57 @@ def cases(request):
     qs = F.cases_for(sessions=sessions, org=org, key=key)
     is_assignment = qs.model is Assignment
     if is_assignment:
-        qs = qs.filter(pk__in=Assignment.objects.filter(assignment_scope_q(user)).values("pk")).select_related("proposal", "proposal__lead", "unit")
+        qs = qs.filter(pk__in=Assignment.objects.filter(assignment_scope_q(user)).values("pk")).select_related(
+            "proposal", "proposal__lead", "unit"
+        )
     else:
         qs = qs.filter(pk__in=Proposal.objects.filter(proposal_scope_q(user)).values("pk")).select_related("lead")
     label = F.LABELS.get(key, key)
     if request.GET.get("format") == "xlsx":
         rows = [_case_row(x, is_assignment) for x in qs.iterator(chunk_size=2000)]
         content = _xlsx([(label[:28] or "清单", [CASE_COLUMNS] + rows)])
-        audit_record(actor=user, verb="stats.export", object_type="stats", object_id=key,
-                     summary=f"导出统计清单：{label}，{len(rows)} 件", new={"key": key, "sessions": [s.code for s in sessions], "org": org.name if org else None})
+        audit_record(
+            actor=user,
+            verb="stats.export",
+            object_type="stats",
+            object_id=key,
+            summary=f"导出统计清单：{label}，{len(rows)} 件",
+            new={"key": key, "sessions": [s.code for s in sessions], "org": org.name if org else None},
+        )
         return _download(content, f"统计清单_{label}.xlsx", XLSX)
     page = Paginator(qs, settings.BANLI_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "stats/cases.html", {
-        "key": key, "label": label, "sessions": sessions, "org": org, "page": page, "total": page.paginator.count,
-        "is_assignment": is_assignment, "rows": [(_case_row(x, is_assignment), x) for x in page.object_list],
-        "query": _query(sessions, org, key=key), "back": reverse("stats:overview") + "?" + _query(sessions, org),
-    })
+    return render(
+        request,
+        "stats/cases.html",
+        {
+            "key": key,
+            "label": label,
+            "sessions": sessions,
+            "org": org,
+            "page": page,
+            "total": page.paginator.count,
+            "is_assignment": is_assignment,
+            "rows": [(_case_row(x, is_assignment), x) for x in page.object_list],
+            "query": _query(sessions, org, key=key),
+            "back": reverse("stats:overview") + "?" + _query(sessions, org),
+        },
+    )
 
 
 def _case_row(x, is_assignment):
     if is_assignment:
         p = x.proposal
-        return [p.number, p.title, p.lead.name, x.unit.name, x.get_role_display(), x.get_state_display(), x.signed_on or "", x.first_reply_on or "", x.result_class or ""]
+        return [
+            p.number,
+            p.title,
+            p.lead.name,
+            x.unit.name,
+            x.get_role_display(),
+            x.get_state_display(),
+            x.signed_on or "",
+            x.first_reply_on or "",
+            x.result_class or "",
+        ]
     return [x.number, x.title, x.lead.name, "", "", x.get_review_state_display(), "", "", ""]
 
 
@@ -248,7 +299,8 @@ def assessment(request):
             raise Http404
         try:
             report_services.assessment_weights_save(
-                actor=user, weights={k: request.POST.get(k, "") for k, _, _ in ASSESSMENT_METRICS},
+                actor=user,
+                weights={k: request.POST.get(k, "") for k, _, _ in ASSESSMENT_METRICS},
                 overdue_penalty=request.POST.get("overdue_penalty", "0"),
             )
         except DomainError as e:
@@ -257,13 +309,25 @@ def assessment(request):
             return redirect(reverse("stats:assessment") + "?" + _query(sessions, org))
     weights = report_services.weights_for(owner)
     rows = unit_rows(sessions=sessions, org=org, weights=weights) if sessions else []
-    return render(request, "stats/assessment.html", {
-        "all_sessions": report_scope.sessions_for(user), "orgs": report_scope.orgs_for(user), "sessions": sessions,
-        "selected_ids": {s.pk for s in sessions}, "org": org, "whole_body": report_scope.scope_of(user).whole_body,
-        "owner": owner, "weights": [(k, label, weights.weight_of(k)) for k, label, _ in ASSESSMENT_METRICS],
-        "penalty": weights.overdue_penalty, "may_edit": may_edit, "error": error,
-        "rows": [_row_view(r, sessions) for r in rows], "query": _query(sessions, org),
-    })
+    return render(
+        request,
+        "stats/assessment.html",
+        {
+            "all_sessions": report_scope.sessions_for(user),
+            "orgs": report_scope.orgs_for(user),
+            "sessions": sessions,
+            "selected_ids": {s.pk for s in sessions},
+            "org": org,
+            "whole_body": report_scope.scope_of(user).whole_body,
+            "owner": owner,
+            "weights": [(k, label, weights.weight_of(k)) for k, label, _ in ASSESSMENT_METRICS],
+            "penalty": weights.overdue_penalty,
+            "may_edit": may_edit,
+            "error": error,
+            "rows": [_row_view(r, sessions) for r in rows],
+            "query": _query(sessions, org),
+        },
+    )
 
 
 # --- xlsx --------------------------------------------------------------------------------------
@@ -310,15 +374,48 @@ def _overview_xlsx(request, sessions, org, stats, rows) -> HttpResponse:
     for key in (F.INTAKE if report_scope.scope_of(request.user).whole_body else []) + F.HANDLING + F.RESULTS:
         f = F.figure(stats, key)
         figures.append([f["label"], f["text"], f.get("num") if f["rate"] else "", f.get("den") if f["rate"] else ""])
-    ranking = [["排名", "单位", "交办件次", "应答复", "已答复", "办复率", "按时答复率", "满意率", "沟通率", "见面率", "逾期", "考核得分"]]
+    ranking = [
+        [
+            "排名",
+            "单位",
+            "交办件次",
+            "应答复",
+            "已答复",
+            "办复率",
+            "按时答复率",
+            "满意率",
+            "沟通率",
+            "见面率",
+            "逾期",
+            "考核得分",
+        ]
+    ]
     for r in rows:
         s = r.stats
-        ranking.append([
-            r.rank or "", r.unit.name, r.assignments, s["replies_due"], s["replies_sent"], pct(s["reply_rate"]), pct(s["on_time_reply_rate"]),
-            pct(s["satisfaction_rate"]), pct(s["contact_rate"]), pct(s["face_to_face_rate"]), s["overdue"], r.score if r.score is not None else "—",
-        ])
+        ranking.append(
+            [
+                r.rank or "",
+                r.unit.name,
+                r.assignments,
+                s["replies_due"],
+                s["replies_sent"],
+                pct(s["reply_rate"]),
+                pct(s["on_time_reply_rate"]),
+                pct(s["satisfaction_rate"]),
+                pct(s["contact_rate"]),
+                pct(s["face_to_face_rate"]),
+                s["overdue"],
+                r.score if r.score is not None else "—",
+            ]
+        )
     content = _xlsx([("指标", figures), ("单位排名", ranking)])
-    audit_record(actor=request.user, verb="stats.export", object_type="stats", object_id="overview",
-                 summary="导出统计表", new={"sessions": [s.code for s in sessions], "org": org.name if org else None})
+    audit_record(
+        actor=request.user,
+        verb="stats.export",
+        object_type="stats",
+        object_id="overview",
+        summary="导出统计表",
+        new={"sessions": [s.code for s in sessions], "org": org.name if org else None},
+    )
     name = "统计_" + "_".join(s.code for s in sessions) + (f"_{org.name}" if org else "") + ".xlsx"
     return _download(content, name, XLSX)

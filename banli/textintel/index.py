@@ -6,10 +6,11 @@ the transaction commits: a ledger import of thousands of proposals in one transa
 indexed in batches after it commits, and a rolled-back write never reaches the index.
 `bulk_create` fires no signal: callers of it run `index_session()` (or `banli reindex`).
 """
+
 from __future__ import annotations
 
 import threading
-from typing import Iterable
+from collections.abc import Iterable
 
 from django.db import transaction
 from django.utils import timezone
@@ -51,14 +52,24 @@ def flush() -> None:
 
 def _proposal_docs(pks: Iterable[int]) -> list[SearchDoc]:
     docs = []
-    qs = Proposal.objects.filter(pk__in=list(pks)).select_related("session").only(
-        "id", "title", "content", "session_id", "session__body_id"
+    qs = (
+        Proposal.objects.filter(pk__in=list(pks))
+        .select_related("session")
+        .only("id", "title", "content", "session_id", "session__body_id")
     )
     for p in qs:
         docs.append(
             SearchDoc(
-                kind=DocKind.PROPOSAL, object_id=p.pk, proposal_id=p.pk, assignment_id=None, session_id=p.session_id,
-                body_org_id=p.session.body_id, state="", title=p.title, body=p.content, tokens=doc_tokens(p.title, p.content),
+                kind=DocKind.PROPOSAL,
+                object_id=p.pk,
+                proposal_id=p.pk,
+                assignment_id=None,
+                session_id=p.session_id,
+                body_org_id=p.session.body_id,
+                state="",
+                title=p.title,
+                body=p.content,
+                tokens=doc_tokens(p.title, p.content),
             )
         )
     return docs
@@ -73,8 +84,16 @@ def _reply_docs(pks: Iterable[int]) -> list[SearchDoc]:
         title = f"{a.unit.name}对{p.number}《{p.title}》的答复"
         docs.append(
             SearchDoc(
-                kind=DocKind.REPLY, object_id=r.pk, proposal_id=p.pk, assignment_id=a.pk, session_id=p.session_id,
-                body_org_id=p.session.body_id, state=r.state, title=title[:300], body=r.text, tokens=doc_tokens("", r.text),
+                kind=DocKind.REPLY,
+                object_id=r.pk,
+                proposal_id=p.pk,
+                assignment_id=a.pk,
+                session_id=p.session_id,
+                body_org_id=p.session.body_id,
+                state=r.state,
+                title=title[:300],
+                body=r.text,
+                tokens=doc_tokens("", r.text),
             )
         )
     return docs
@@ -90,8 +109,16 @@ def _contact_docs(pks: Iterable[int]) -> list[SearchDoc]:
         text = "\n".join(x for x in (c.participants, c.summary) if x)
         docs.append(
             SearchDoc(
-                kind=DocKind.CONTACT, object_id=c.pk, proposal_id=p.pk, assignment_id=a.pk, session_id=p.session_id,
-                body_org_id=p.session.body_id, state=c.stage, title=title[:300], body=text, tokens=doc_tokens("", text),
+                kind=DocKind.CONTACT,
+                object_id=c.pk,
+                proposal_id=p.pk,
+                assignment_id=a.pk,
+                session_id=p.session_id,
+                body_org_id=p.session.body_id,
+                state=c.stage,
+                title=title[:300],
+                body=text,
+                tokens=doc_tokens("", text),
             )
         )
     return docs
@@ -143,8 +170,12 @@ def index_session(session=None, *, body=None) -> int:
     if body is not None:
         pq = pq.filter(session__body=body)
     n = reindex(DocKind.PROPOSAL, pq.values_list("pk", flat=True))
-    n += reindex(DocKind.REPLY, Reply.objects.filter(assignment__proposal__in=pq.values("pk")).values_list("pk", flat=True))
-    n += reindex(DocKind.CONTACT, Contact.objects.filter(assignment__proposal__in=pq.values("pk")).values_list("pk", flat=True))
+    n += reindex(
+        DocKind.REPLY, Reply.objects.filter(assignment__proposal__in=pq.values("pk")).values_list("pk", flat=True)
+    )
+    n += reindex(
+        DocKind.CONTACT, Contact.objects.filter(assignment__proposal__in=pq.values("pk")).values_list("pk", flat=True)
+    )
     return n
 
 

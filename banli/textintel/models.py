@@ -1,4 +1,5 @@
 """Text intelligence: user dictionary, search documents, stored recommender, recommendation log (SPEC §10)."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -10,7 +11,9 @@ class DictTerm(models.Model):
 
     word = models.CharField("词语", max_length=30, unique=True)
     note = models.CharField("说明", max_length=100, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -37,7 +40,9 @@ class SearchDoc(models.Model):
     kind = models.CharField(max_length=10, choices=DocKind.choices)
     object_id = models.BigIntegerField()
     proposal = models.ForeignKey("cases.Proposal", on_delete=models.CASCADE, related_name="+")
-    assignment = models.ForeignKey("cases.Assignment", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    assignment = models.ForeignKey(
+        "cases.Assignment", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     session = models.ForeignKey("cases.Session", on_delete=models.CASCADE, related_name="+")
     body_org = models.ForeignKey("orgs.Org", on_delete=models.CASCADE, related_name="+")
     # Reply state (only sent replies are searchable outside the unit); "" for other kinds.
@@ -64,7 +69,9 @@ class RecommenderModel(models.Model):
     n_units = models.PositiveIntegerField(default=0)
     seconds = models.FloatField(default=0)
     metrics = models.JSONField(default=dict, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-id"]
@@ -79,7 +86,9 @@ class Recommendation(models.Model):
 
     proposal = models.ForeignKey("cases.Proposal", on_delete=models.CASCADE, related_name="+")
     model = models.ForeignKey(RecommenderModel, null=True, on_delete=models.SET_NULL, related_name="+")
-    shown_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    shown_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     shown_at = models.DateTimeField(auto_now_add=True)
     # [[unit_id, score], ...] best first
     leads = models.JSONField(default=list)

@@ -2,6 +2,7 @@
 
 Object scope (which proposals, replies, contacts, sessions) is applied by textintel.selectors.
 """
+
 CASE_ROLES = {"body_staff", "coordinator", "unit_liaison", "unit_leader", "handler", "proposer"}
 STAFF_ROLES = {"body_staff", "coordinator", "unit_liaison", "unit_leader", "handler"}
 CLUSTER_ROLES = {"body_staff", "coordinator", "unit_leader", "unit_liaison"}

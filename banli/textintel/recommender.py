@@ -7,6 +7,7 @@ Trained from past assignments by `banli train-recommender` (or the button on the
 and stored as a blob in the database, so every app process serves the same model and serving
 never retrains. A process keeps the model it loaded until a newer row appears.
 """
+
 from __future__ import annotations
 
 import io
@@ -107,7 +108,9 @@ def _train(samples: list[Sample]) -> Model:
         bs.append(sign * clf.intercept_[0])
     co_W = np.vstack(Ws).astype(np.float32) if Ws else None
     co_b = np.array(bs, dtype=np.float32) if bs else None
-    served = Vectors(vectorizer=vectors.vectorizer, vocab=vectors.vocab, weights=vectors.weights)  # without the training rows
+    served = Vectors(
+        vectorizer=vectors.vectorizer, vocab=vectors.vocab, weights=vectors.weights
+    )  # without the training rows
     return Model(vectors=served, lead_clf=lead_clf, only_lead=only, co_units=co_units, co_W=co_W, co_b=co_b)
 
 

@@ -1,4 +1,5 @@
 """Reads of text intelligence, always within the user's scope (SPEC §2, §10)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -60,16 +61,18 @@ def doc_scope_q(user) -> Q:
 
 def _fts_filter(qs: QuerySet, terms: list[str], op: str) -> QuerySet:
     if connection.vendor == "postgresql":
-        tsq = f" {'&' if op == 'AND' else '|'} ".join("'" + t.replace("\\", "").replace("'", "''") + "'" for t in terms)
-        return qs.extra(
-            where=["textintel_searchdoc.tsv @@ to_tsquery('simple', %s)"], params=[tsq]
-        ).annotate(rank=RawSQL("-ts_rank(textintel_searchdoc.tsv, to_tsquery('simple', %s))", [tsq]))
+        tsq = f" {'&' if op == 'AND' else '|'} ".join(
+            "'" + t.replace("\\", "").replace("'", "''") + "'" for t in terms
+        )
+        return qs.extra(where=["textintel_searchdoc.tsv @@ to_tsquery('simple', %s)"], params=[tsq]).annotate(
+            rank=RawSQL("-ts_rank(textintel_searchdoc.tsv, to_tsquery('simple', %s))", [tsq])
+        )
     match = f" {op} ".join('"' + t.replace('"', '""') + '"' for t in terms)
     fts = "textintel_searchdoc_fts"
-    return qs.filter(
-        id__in=RawSQL(f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", [match])
-    ).annotate(
-        rank=RawSQL(f"(SELECT bm25({fts}) FROM {fts} WHERE {fts} MATCH %s AND rowid = textintel_searchdoc.id)", [match])
+    return qs.filter(id__in=RawSQL(f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", [match])).annotate(
+        rank=RawSQL(
+            f"(SELECT bm25({fts}) FROM {fts} WHERE {fts} MATCH %s AND rowid = textintel_searchdoc.id)", [match]
+        )
     )
 
 
@@ -130,7 +133,12 @@ def _handled(pids: list[int]) -> dict[int, list[dict]]:
     )
     for a in rows:
         out.setdefault(a.proposal_id, []).append(
-            {"unit": a.unit.name, "role": a.get_role_display(), "result_class": a.result_class, "replied": a.first_reply_on is not None}
+            {
+                "unit": a.unit.name,
+                "role": a.get_role_display(),
+                "result_class": a.result_class,
+                "replied": a.first_reply_on is not None,
+            }
         )
     return out
 
@@ -156,7 +164,11 @@ def _items(user, hits, *, session_id: int | None, source: Proposal | None = None
         vis = p.pk in visible
         items.append(
             SimilarItem(
-                proposal=p, score=h.score, terms=h.terms, same_session=same, visible=vis,
+                proposal=p,
+                score=h.score,
+                terms=h.terms,
+                same_session=same,
+                visible=vis,
                 handled=handled.get(p.pk, []) if vis else [],
                 can_merge=bool(source_mergeable and same and p.review_state in MERGEABLE),
             )
@@ -196,8 +208,15 @@ def similar_for_text(user, *, body: Org, session: Session | None, title: str, co
     return {"same": _items(user, same, session_id=session.pk), "past": _items(user, past, session_id=session.pk)}
 
 
-def similar_cli(*, body_id: int, title: str = "", content: str = "", proposal_id: int | None = None,
-                top: int = 5, session_id: int | None = None) -> list[similarity.Hit]:
+def similar_cli(
+    *,
+    body_id: int,
+    title: str = "",
+    content: str = "",
+    proposal_id: int | None = None,
+    top: int = 5,
+    session_id: int | None = None,
+) -> list[similarity.Hit]:
     """Unscoped neighbours for the command line (an operator's tool)."""
     index = similarity.cache.get(body_id)
     q = similarity.query_vector(index, proposal_id=proposal_id, title=title, content=content)
@@ -247,7 +266,9 @@ class MergeSuggestions:
         X = self.index.vectors.X
         ids = self.index.ids
         pairs = [(int(ids[self.rows[self.I[k]]]), int(ids[self.rows[self.J[k]]]), float(self.V[k]), k) for k in idx]
-        props = {p.pk: p for p in Proposal.objects.filter(pk__in={a for a, _, _, _ in pairs} | {b for _, b, _, _ in pairs})}
+        props = {
+            p.pk: p for p in Proposal.objects.filter(pk__in={a for a, _, _, _ in pairs} | {b for _, b, _, _ in pairs})
+        }
         out = []
         for a_id, b_id, score, k in pairs:
             a, b = props.get(a_id), props.get(b_id)
@@ -335,7 +356,12 @@ def clusters_for_ids(body_id: int, ids: set[int]) -> list[Cluster]:
         return []
     X = index.vectors.X[rows]
     labels, centroids = similarity.cluster_rows(X)
-    props = {p.pk: p for p in Proposal.objects.filter(pk__in=[int(index.ids[r]) for r in rows]).prefetch_related("assignments__unit")}
+    props = {
+        p.pk: p
+        for p in Proposal.objects.filter(pk__in=[int(index.ids[r]) for r in rows]).prefetch_related(
+            "assignments__unit"
+        )
+    }
     groups: dict[int, list[int]] = {}
     for i, lab in enumerate(labels):
         groups.setdefault(int(lab), []).append(i)
@@ -390,15 +416,19 @@ def recommendation_view(user, proposal: Proposal, *, top: int = 3):
     allowed = set(assignable_units(user, proposal).values_list("pk", flat=True))
     if not allowed:
         return None
-    doc = SearchDoc.objects.filter(kind=DocKind.PROPOSAL, object_id=proposal.pk).values_list("tokens", flat=True).first()
-    res = recommend_for_text(tokens=doc or doc_tokens(proposal.title, proposal.content), top=top, allowed_units=allowed)
+    doc = (
+        SearchDoc.objects.filter(kind=DocKind.PROPOSAL, object_id=proposal.pk).values_list("tokens", flat=True).first()
+    )
+    res = recommend_for_text(
+        tokens=doc or doc_tokens(proposal.title, proposal.content), top=top, allowed_units=allowed
+    )
     if res is None:
         return {"model_id": None, "leads": [], "cos": []}
     leads, cos, model_id = res
     lead_ids = [u for u, _ in leads]
     cos = [(u, p) for u, p in cos if p >= recommender.CO_SHOW_MIN and (not lead_ids or u != lead_ids[0])][:top]
     units = {o.pk: o for o in Org.objects.filter(pk__in=lead_ids + [u for u, _ in cos])}
-    evidence = _evidence(user, proposal, [u for u in lead_ids[:1] + [u for u, _ in cos]])
+    evidence = _evidence(user, proposal, list(lead_ids[:1] + [u for u, _ in cos]))
     return {
         "model_id": model_id,
         "leads": [UnitScore(units[u], p, evidence.get(u, [])) for u, p in leads if u in units],
@@ -416,7 +446,9 @@ def _evidence(user, proposal: Proposal, unit_ids: list[int], per_unit: int = 3) 
     if not hits:
         return {}
     rows = (
-        Assignment.objects.filter(proposal_id__in=[h.proposal_id for h in hits], unit_id__in=unit_ids, parent__isnull=True)
+        Assignment.objects.filter(
+            proposal_id__in=[h.proposal_id for h in hits], unit_id__in=unit_ids, parent__isnull=True
+        )
         .exclude(state=AssignmentState.WITHDRAWN)
         .values_list("proposal_id", "unit_id")
     )

@@ -1,4 +1,5 @@
 """Writes of text intelligence: the user dictionary, merging a duplicate, training and logging recommendations."""
+
 from __future__ import annotations
 
 import time
@@ -38,7 +39,13 @@ def dictterm_add(*, actor, word: str, note: str = "") -> DictTerm:
         raise DomainError(f"“{word}”已在词典中。", field="word")
     with transaction.atomic():
         t = DictTerm.objects.create(word=word, note=(note or "").strip()[:100], created_by=actor)
-        audit_record(actor=actor, verb="dictterm.add", obj=t, summary=f"自定义词典添加“{word}”", new={"word": word, "note": t.note})
+        audit_record(
+            actor=actor,
+            verb="dictterm.add",
+            obj=t,
+            summary=f"自定义词典添加“{word}”",
+            new={"word": word, "note": t.note},
+        )
         transaction.on_commit(lambda: _after_dict_change(word))
     return t
 
@@ -47,7 +54,13 @@ def dictterm_delete(*, actor, term: DictTerm) -> None:
     _require_body_staff(actor)
     with transaction.atomic():
         word = term.word
-        audit_record(actor=actor, verb="dictterm.delete", obj=term, summary=f"自定义词典删除“{word}”", old={"word": word, "note": term.note})
+        audit_record(
+            actor=actor,
+            verb="dictterm.delete",
+            obj=term,
+            summary=f"自定义词典删除“{word}”",
+            old={"word": word, "note": term.note},
+        )
         DictTerm.objects.filter(pk=term.pk).delete()
         transaction.on_commit(lambda: _after_dict_change(word))
 
@@ -78,18 +91,26 @@ def recommender_train(*, actor=None) -> RecommenderModel:
     seconds = time.perf_counter() - t0
     with transaction.atomic():
         row = RecommenderModel.objects.create(
-            blob=blob, n_samples=len(samples), n_units=len({s.lead for s in samples}), seconds=round(seconds, 3),
+            blob=blob,
+            n_samples=len(samples),
+            n_units=len({s.lead for s in samples}),
+            seconds=round(seconds, 3),
             created_by=actor if getattr(actor, "pk", None) else None,
         )
         audit_record(
-            actor=actor, verb="recommender.train", obj=row, summary=f"训练交办推荐模型（{len(samples)} 件）",
+            actor=actor,
+            verb="recommender.train",
+            obj=row,
+            summary=f"训练交办推荐模型（{len(samples)} 件）",
             new={"samples": len(samples), "units": row.n_units, "seconds": row.seconds, "bytes": len(blob)},
         )
     recommender.loaded.clear()
     return row
 
 
-def recommendation_log(*, actor, proposal: Proposal, model_id: int | None, leads: list, cos: list) -> Recommendation | None:
+def recommendation_log(
+    *, actor, proposal: Proposal, model_id: int | None, leads: list, cos: list
+) -> Recommendation | None:
     """Record what was shown, once per proposal and result (repeat views reuse the open record)."""
     if model_id is None or not leads:
         return None

@@ -5,6 +5,7 @@ in process memory as a cache only: each process checks the index's (count, last 
 every couple of seconds and rebuilds or extends its copy, so nothing that matters lives in
 memory and several app processes agree.
 """
+
 from __future__ import annotations
 
 import threading
@@ -19,6 +20,7 @@ from sklearn.preprocessing import normalize as l2_normalize
 
 from .models import DocKind, SearchDoc
 from .text import STOP_WORDS, doc_tokens, term_weight
+
 
 def single_threaded(func):
     """Run numeric code with one BLAS/OpenMP thread: in a web or worker process on a shared
@@ -61,7 +63,7 @@ class Vectors:
     X: sp.csr_matrix = None
 
     @classmethod
-    def fit(cls, token_strings: list[str]) -> "Vectors":
+    def fit(cls, token_strings: list[str]) -> Vectors:
         vec = make_vectorizer()
         if not token_strings or not any(s.strip() for s in token_strings):
             token_strings = list(token_strings) + ["空"]
@@ -201,7 +203,9 @@ class Hit:
     terms: list[str]
 
 
-def query_vector(index: BodyIndex, *, proposal_id: int | None = None, title: str = "", content: str = "") -> sp.csr_matrix:
+def query_vector(
+    index: BodyIndex, *, proposal_id: int | None = None, title: str = "", content: str = ""
+) -> sp.csr_matrix:
     if proposal_id is not None and proposal_id in index.row_of:
         return index.vectors.X[index.row_of[proposal_id]]
     return index.vectors.transform([doc_tokens(title, content)])
@@ -241,7 +245,9 @@ def neighbours(
         s = float(scores[r])
         if s < min_score:
             break
-        hits.append(Hit(int(index.ids[r]), int(index.sessions[r]), s, index.vectors.shared_terms(q, index.vectors.X[r])))
+        hits.append(
+            Hit(int(index.ids[r]), int(index.sessions[r]), s, index.vectors.shared_terms(q, index.vectors.X[r]))
+        )
     return hits
 
 
@@ -265,7 +271,7 @@ def pairs_above(X: sp.csr_matrix, threshold: float = DUPLICATE_SCORE, chunk: int
         S = Xc[start:stop] @ XcT
         R = (Xr[start:stop] @ XrT).tocoo()
         S[R.row, R.col] += R.data
-        rows, cols = np.nonzero(S >= threshold)
+        rows, cols = np.nonzero(threshold <= S)
         keep = cols > rows + start
         rows, cols = rows[keep], cols[keep]
         I.append(rows + start)
@@ -319,8 +325,15 @@ def _rowwise_dot(X: sp.csr_matrix, C: np.ndarray, labels: np.ndarray) -> np.ndar
     return np.bincount(rows, weights=X.data * C[labels[rows], X.indices], minlength=X.shape[0])
 
 
-def batch_neighbours(index: BodyIndex, rows: np.ndarray, *, top: int = 5, min_score: float = SHOW_MIN_SCORE,
-                     chunk: int = 500, with_terms: bool = True) -> list[list[Hit]]:
+def batch_neighbours(
+    index: BodyIndex,
+    rows: np.ndarray,
+    *,
+    top: int = 5,
+    min_score: float = SHOW_MIN_SCORE,
+    chunk: int = 500,
+    with_terms: bool = True,
+) -> list[list[Hit]]:
     """For each row of the index in `rows`, its top neighbours in the whole index (itself excluded)."""
     out: list[list[Hit]] = []
     XT = index.vectors.X.T.tocsc()

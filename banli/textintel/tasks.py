@@ -1,4 +1,5 @@
 """Background task functions of text intelligence (run inline, or on the RQ queue when Redis is set)."""
+
 from __future__ import annotations
 
 

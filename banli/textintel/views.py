@@ -1,6 +1,8 @@
 """Thin views over textintel selectors and services."""
+
 from __future__ import annotations
 
+import contextlib
 import io
 
 from django.contrib import messages
@@ -25,7 +27,9 @@ from .text import highlight
 
 def _next_url(request, default: str) -> str:
     nxt = request.POST.get("next") or request.GET.get("next") or ""
-    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if nxt and url_has_allowed_host_and_scheme(
+        nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return nxt
     return default
 
@@ -62,15 +66,28 @@ def search_view(request):
     if result is not None:
         page = _page(request, result.docs)
         for d in page.object_list:
-            rows.append({
-                "doc": d,
-                "title": highlight(d.title, result.terms),
-                "snippet": highlight(d.body, result.terms, width=140),
-            })
-    return render(request, "textintel/search.html", {
-        "q": q, "kind": kind, "kinds": DocKind.choices, "sessions": sessions, "session": session,
-        "result": result, "page": page, "rows": rows, "page_qs": _page_qs(request),
-    })
+            rows.append(
+                {
+                    "doc": d,
+                    "title": highlight(d.title, result.terms),
+                    "snippet": highlight(d.body, result.terms, width=140),
+                }
+            )
+    return render(
+        request,
+        "textintel/search.html",
+        {
+            "q": q,
+            "kind": kind,
+            "kinds": DocKind.choices,
+            "sessions": sessions,
+            "session": session,
+            "result": result,
+            "page": page,
+            "rows": rows,
+            "page_qs": _page_qs(request),
+        },
+    )
 
 
 # --- similar proposals ----------------------------------------------------------------------------
@@ -83,9 +100,16 @@ def similar_proposal_view(request, pk):
         p = proposal_get(request.user, pk)
     except NotFound:
         raise Http404
-    data = selectors.similar_for_proposal(request.user, p) if selectors.can_see_similar(request.user) else {"same": [], "past": []}
-    return render(request, "textintel/_similar_panel.html", {"proposal": p, "data": data, "mode": "case",
-                                                            "allowed": selectors.can_see_similar(request.user)})
+    data = (
+        selectors.similar_for_proposal(request.user, p)
+        if selectors.can_see_similar(request.user)
+        else {"same": [], "past": []}
+    )
+    return render(
+        request,
+        "textintel/_similar_panel.html",
+        {"proposal": p, "data": data, "mode": "case", "allowed": selectors.can_see_similar(request.user)},
+    )
 
 
 @login_required
@@ -103,9 +127,16 @@ def similar_text_view(request):
     title = (request.GET.get("title") or "")[:300]
     content = (request.GET.get("content") or "")[:5000]
     data = selectors.similar_for_text(user, body=body, session=session, title=title, content=content)
-    return render(request, "textintel/_similar_panel.html", {
-        "data": data, "mode": "form", "allowed": True, "typed": bool(title.strip() or content.strip()),
-    })
+    return render(
+        request,
+        "textintel/_similar_panel.html",
+        {
+            "data": data,
+            "mode": "form",
+            "allowed": True,
+            "typed": bool(title.strip() or content.strip()),
+        },
+    )
 
 
 @login_required
@@ -119,10 +150,8 @@ def merge_view(request):
     except NotFound:
         raise Http404
     score = None
-    try:
+    with contextlib.suppress(ValueError):
         score = float(request.POST.get("score") or "")
-    except ValueError:
-        pass
     try:
         services.proposal_merge_duplicate(actor=user, proposal=p, into=into, score=score)
     except NotFound:
@@ -152,10 +181,17 @@ def _staff_session(request):
 def merge_suggestions_view(request):
     sessions, session = _staff_session(request)
     pairs = selectors.merge_suggestions(session) if session else []
-    return render(request, "textintel/merge_suggestions.html", {
-        "sessions": sessions, "session": session, "page": _page(request, pairs), "total": len(pairs),
-        "page_qs": _page_qs(request),
-    })
+    return render(
+        request,
+        "textintel/merge_suggestions.html",
+        {
+            "sessions": sessions,
+            "session": session,
+            "page": _page(request, pairs),
+            "total": len(pairs),
+            "page_qs": _page_qs(request),
+        },
+    )
 
 
 # --- clusters -------------------------------------------------------------------------------------
@@ -181,10 +217,17 @@ def _cluster_session(request):
 def clusters_view(request):
     sessions, session = _cluster_session(request)
     clusters = selectors.session_clusters(request.user, session) if session else []
-    return render(request, "textintel/clusters.html", {
-        "sessions": sessions, "session": session, "clusters": clusters,
-        "n": sum(c.size for c in clusters), "own_share": not request.user.has_role(Role.BODY_STAFF),
-    })
+    return render(
+        request,
+        "textintel/clusters.html",
+        {
+            "sessions": sessions,
+            "session": session,
+            "clusters": clusters,
+            "n": sum(c.size for c in clusters),
+            "own_share": not request.user.has_role(Role.BODY_STAFF),
+        },
+    )
 
 
 @login_required
@@ -192,7 +235,7 @@ def clusters_view(request):
 def clusters_export_view(request):
     from openpyxl import Workbook
 
-    sessions, session = _cluster_session(request)
+    _sessions, session = _cluster_session(request)
     if session is None:
         raise Http404
     clusters = selectors.session_clusters(request.user, session)
@@ -207,7 +250,9 @@ def clusters_export_view(request):
     for c in clusters:
         for p in c.proposals:
             units = "、".join(
-                f"{a.unit.name}（{a.get_role_display()}）" for a in p.assignments.all() if a.state != "withdrawn" and a.parent_id is None
+                f"{a.unit.name}（{a.get_role_display()}）"
+                for a in p.assignments.all()
+                if a.state != "withdrawn" and a.parent_id is None
             )
             ws2.append([c.label or "—", c.name, p.number, p.title, units])
     for sheet, widths in ((ws, (8, 40, 8, 80)), (ws2, (8, 30, 14, 60, 50))):
@@ -215,9 +260,16 @@ def clusters_export_view(request):
             sheet.column_dimensions[col].width = w
     buf = io.BytesIO()
     wb.save(buf)
-    audit_record(actor=request.user, verb="clusters.export", obj=session,
-                 summary=f"导出{session.name}主题类案（{len(clusters)} 类）", new={"clusters": len(clusters)})
-    resp = HttpResponse(buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    audit_record(
+        actor=request.user,
+        verb="clusters.export",
+        obj=session,
+        summary=f"导出{session.name}主题类案（{len(clusters)} 类）",
+        new={"clusters": len(clusters)},
+    )
+    resp = HttpResponse(
+        buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
     fname = f"clusters-{session.code}-{timezone.localdate():%Y%m%d}.xlsx"
     resp["Content-Disposition"] = f'attachment; filename="{fname}"'
     return resp
@@ -239,7 +291,9 @@ def recommend_view(request, pk):
     rec = selectors.recommendation_view(user, p)
     if rec and rec["leads"]:
         services.recommendation_log(
-            actor=user, proposal=p, model_id=rec["model_id"],
+            actor=user,
+            proposal=p,
+            model_id=rec["model_id"],
             leads=[[u.unit.pk, round(u.score, 4)] for u in rec["leads"]],
             cos=[[u.unit.pk, round(u.score, 4)] for u in rec["cos"]],
         )
@@ -260,7 +314,9 @@ def accuracy_view(request):
             messages.error(request, e.message)
         else:
             if isinstance(res, dict):
-                messages.success(request, f"已重新训练交办推荐模型（{res['samples']} 件，用时 {res['seconds']:.1f} 秒）。")
+                messages.success(
+                    request, f"已重新训练交办推荐模型（{res['samples']} 件，用时 {res['seconds']:.1f} 秒）。"
+                )
             else:
                 messages.success(request, "已提交后台重新训练交办推荐模型，完成后自动使用新模型。")
         return redirect("textintel:accuracy")
@@ -296,10 +352,19 @@ def dictionary_view(request):
     terms = DictTerm.objects.select_related("created_by").order_by("word")
     if q:
         terms = terms.filter(word__contains=q)
-    return render(request, "textintel/dictionary.html", {
-        "page": _page(request, terms, 50), "error": error, "word": word, "note": note, "q": q,
-        "page_qs": _page_qs(request),
-    }, status=400 if error else 200)
+    return render(
+        request,
+        "textintel/dictionary.html",
+        {
+            "page": _page(request, terms, 50),
+            "error": error,
+            "word": word,
+            "note": note,
+            "q": q,
+            "page_qs": _page_qs(request),
+        },
+        status=400 if error else 200,
+    )
 
 
 @login_required

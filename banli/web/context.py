@@ -3,6 +3,7 @@
 An entry is shown when its route exists and the route's own declaration (`<app>/permissions.py`
 ROUTES, GET) admits one of the user's roles — so the menu never offers a page that would be refused.
 """
+
 from importlib import import_module
 
 from django.urls import NoReverseMatch, reverse

@@ -17,7 +17,9 @@ from banli.security import services as security
 
 def _next_url(request) -> str:
     nxt = request.POST.get("next") or request.GET.get("next") or ""
-    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if nxt and url_has_allowed_host_and_scheme(
+        nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return nxt
     return ""
 
@@ -43,7 +45,9 @@ def login_view(request):
         else:
             login(request, user)
             return redirect(_next_url(request) or "web:home")
-    return render(request, "web/login.html", {"error": error, "username": username, "next": _next_url(request)}, status=200)
+    return render(
+        request, "web/login.html", {"error": error, "username": username, "next": _next_url(request)}, status=200
+    )
 
 
 @require_POST

@@ -4,42 +4,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditChainHead',
+            name="AuditChainHead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.BigIntegerField(default=0)),
-                ('hash', models.CharField(default='0000000000000000000000000000000000000000000000000000000000000000', max_length=64)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("seq", models.BigIntegerField(default=0)),
+                (
+                    "hash",
+                    models.CharField(
+                        default="0000000000000000000000000000000000000000000000000000000000000000", max_length=64
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.BigIntegerField(unique=True)),
-                ('at', models.DateTimeField(db_index=True)),
-                ('actor_name', models.CharField(blank=True, max_length=100)),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('verb', models.CharField(db_index=True, max_length=50)),
-                ('object_type', models.CharField(max_length=50)),
-                ('object_id', models.CharField(blank=True, max_length=50)),
-                ('proposal_id', models.BigIntegerField(blank=True, db_index=True, null=True)),
-                ('assignment_id', models.BigIntegerField(blank=True, null=True)),
-                ('summary', models.CharField(blank=True, max_length=300)),
-                ('old', models.JSONField(blank=True, null=True)),
-                ('new', models.JSONField(blank=True, null=True)),
-                ('prev_hash', models.CharField(max_length=64)),
-                ('hash', models.CharField(max_length=64)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("seq", models.BigIntegerField(unique=True)),
+                ("at", models.DateTimeField(db_index=True)),
+                ("actor_name", models.CharField(blank=True, max_length=100)),
+                ("ip", models.GenericIPAddressField(blank=True, null=True)),
+                ("verb", models.CharField(db_index=True, max_length=50)),
+                ("object_type", models.CharField(max_length=50)),
+                ("object_id", models.CharField(blank=True, max_length=50)),
+                ("proposal_id", models.BigIntegerField(blank=True, db_index=True, null=True)),
+                ("assignment_id", models.BigIntegerField(blank=True, null=True)),
+                ("summary", models.CharField(blank=True, max_length=300)),
+                ("old", models.JSONField(blank=True, null=True)),
+                ("new", models.JSONField(blank=True, null=True)),
+                ("prev_hash", models.CharField(max_length=64)),
+                ("hash", models.CharField(max_length=64)),
             ],
             options={
-                'ordering': ['seq'],
+                "ordering": ["seq"],
             },
         ),
     ]

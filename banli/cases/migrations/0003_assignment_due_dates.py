@@ -4,40 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0002_initial'),
+        ("cases", "0002_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='assignment',
-            name='adjust_due',
-            field=models.DateField(blank=True, null=True, verbose_name='申请调整期限'),
+            model_name="assignment",
+            name="adjust_due",
+            field=models.DateField(blank=True, null=True, verbose_name="申请调整期限"),
         ),
         migrations.AddField(
-            model_name='assignment',
-            name='due_provisional',
-            field=models.BooleanField(default=False, verbose_name='期限含未确认的节假日安排'),
+            model_name="assignment",
+            name="due_provisional",
+            field=models.BooleanField(default=False, verbose_name="期限含未确认的节假日安排"),
         ),
         migrations.AddField(
-            model_name='assignment',
-            name='eval_due',
-            field=models.DateField(blank=True, null=True, verbose_name='评价期限'),
+            model_name="assignment",
+            name="eval_due",
+            field=models.DateField(blank=True, null=True, verbose_name="评价期限"),
         ),
         migrations.AddField(
-            model_name='assignment',
-            name='opinion_due',
-            field=models.DateField(blank=True, null=True, verbose_name='会办意见期限'),
+            model_name="assignment",
+            name="opinion_due",
+            field=models.DateField(blank=True, null=True, verbose_name="会办意见期限"),
         ),
         migrations.AddField(
-            model_name='assignment',
-            name='rehandling_due',
-            field=models.DateField(blank=True, null=True, verbose_name='重新办理期限'),
+            model_name="assignment",
+            name="rehandling_due",
+            field=models.DateField(blank=True, null=True, verbose_name="重新办理期限"),
         ),
         migrations.AddField(
-            model_name='assignment',
-            name='reply_due_original',
-            field=models.DateField(blank=True, null=True, verbose_name='原答复期限'),
+            model_name="assignment",
+            name="reply_due_original",
+            field=models.DateField(blank=True, null=True, verbose_name="原答复期限"),
         ),
     ]

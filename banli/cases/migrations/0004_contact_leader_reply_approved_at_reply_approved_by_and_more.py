@@ -6,41 +6,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0003_assignment_due_dates'),
+        ("cases", "0003_assignment_due_dates"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='contact',
-            name='leader',
-            field=models.CharField(blank=True, max_length=50, verbose_name='带队领导'),
+            model_name="contact",
+            name="leader",
+            field=models.CharField(blank=True, max_length=50, verbose_name="带队领导"),
         ),
         migrations.AddField(
-            model_name='reply',
-            name='approved_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='签发时间'),
+            model_name="reply",
+            name="approved_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="签发时间"),
         ),
         migrations.AddField(
-            model_name='reply',
-            name='approved_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='签发领导'),
+            model_name="reply",
+            name="approved_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="签发领导",
+            ),
         ),
         migrations.AddField(
-            model_name='reply',
-            name='missing_opinion_reason',
-            field=models.TextField(blank=True, verbose_name='缺少会办意见的说明'),
+            model_name="reply",
+            name="missing_opinion_reason",
+            field=models.TextField(blank=True, verbose_name="缺少会办意见的说明"),
         ),
         migrations.AddField(
-            model_name='reply',
-            name='return_comment',
-            field=models.TextField(blank=True, verbose_name='退回意见'),
+            model_name="reply",
+            name="return_comment",
+            field=models.TextField(blank=True, verbose_name="退回意见"),
         ),
         migrations.AddField(
-            model_name='reply',
-            name='submitted_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='提交审核时间'),
+            model_name="reply",
+            name="submitted_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="提交审核时间"),
         ),
     ]

@@ -5,24 +5,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0004_contact_leader_reply_approved_at_reply_approved_by_and_more'),
-        ('orgs', '0001_initial'),
+        ("cases", "0004_contact_leader_reply_approved_at_reply_approved_by_and_more"),
+        ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='assignment',
-            index=models.Index(fields=['proposal', 'parent', 'role', 'first_reply_on'], name='cases_assig_proposa_0b4168_idx'),
+            model_name="assignment",
+            index=models.Index(
+                fields=["proposal", "parent", "role", "first_reply_on"], name="cases_assig_proposa_0b4168_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='proposal',
-            index=models.Index(fields=['session', 'is_key'], name='cases_propo_session_dec9e7_idx'),
+            model_name="proposal",
+            index=models.Index(fields=["session", "is_key"], name="cases_propo_session_dec9e7_idx"),
         ),
         migrations.AddIndex(
-            model_name='proposal',
-            index=models.Index(fields=['session', 'title'], name='cases_propo_session_c98f9d_idx'),
+            model_name="proposal",
+            index=models.Index(fields=["session", "title"], name="cases_propo_session_c98f9d_idx"),
         ),
     ]

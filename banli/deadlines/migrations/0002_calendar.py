@@ -6,40 +6,60 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('deadlines', '0001_notifications'),
+        ("deadlines", "0001_notifications"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CalendarDay',
+            name="CalendarDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(unique=True, verbose_name='日期')),
-                ('is_workday', models.BooleanField(verbose_name='上班')),
-                ('name', models.CharField(blank=True, max_length=50, verbose_name='名称')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("date", models.DateField(unique=True, verbose_name="日期")),
+                ("is_workday", models.BooleanField(verbose_name="上班")),
+                ("name", models.CharField(blank=True, max_length=50, verbose_name="名称")),
             ],
             options={
-                'verbose_name': '节假日/调休日',
-                'ordering': ['date'],
+                "verbose_name": "节假日/调休日",
+                "ordering": ["date"],
             },
         ),
         migrations.CreateModel(
-            name='CalendarYear',
+            name="CalendarYear",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveIntegerField(unique=True, verbose_name='年份')),
-                ('confirmed', models.BooleanField(default=True, verbose_name='已确认')),
-                ('source', models.CharField(choices=[('package', 'chinesecalendar 数据包'), ('manual', '管理员录入'), ('import', '文件导入')], default='manual', max_length=10, verbose_name='来源')),
-                ('note', models.CharField(blank=True, max_length=200, verbose_name='说明')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("year", models.PositiveIntegerField(unique=True, verbose_name="年份")),
+                ("confirmed", models.BooleanField(default=True, verbose_name="已确认")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("package", "chinesecalendar 数据包"),
+                            ("manual", "管理员录入"),
+                            ("import", "文件导入"),
+                        ],
+                        default="manual",
+                        max_length=10,
+                        verbose_name="来源",
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=200, verbose_name="说明")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '节假日安排年度',
-                'ordering': ['-year'],
+                "verbose_name": "节假日安排年度",
+                "ordering": ["-year"],
             },
         ),
     ]

@@ -1,4 +1,5 @@
 """Seed the working-day calendar with every year the chinesecalendar package covers (2004–2026)."""
+
 from django.db import migrations
 
 

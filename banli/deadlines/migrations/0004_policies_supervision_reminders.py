@@ -6,163 +6,364 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0004_contact_leader_reply_approved_at_reply_approved_by_and_more'),
-        ('deadlines', '0003_seed_calendar'),
-        ('orgs', '0001_initial'),
+        ("cases", "0004_contact_leader_reply_approved_at_reply_approved_by_and_more"),
+        ("deadlines", "0003_seed_calendar"),
+        ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SupervisionPhase',
+            name="SupervisionPhase",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveSmallIntegerField(verbose_name='阶段')),
-                ('name', models.CharField(max_length=50, verbose_name='名称')),
-                ('focus', models.CharField(choices=[('sign', '签收与方案'), ('handling', '办理与沟通'), ('reply', '答复与反馈')], max_length=10, verbose_name='检查内容')),
-                ('start_on', models.DateField(verbose_name='开始')),
-                ('end_on', models.DateField(verbose_name='结束')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("seq", models.PositiveSmallIntegerField(verbose_name="阶段")),
+                ("name", models.CharField(max_length=50, verbose_name="名称")),
+                (
+                    "focus",
+                    models.CharField(
+                        choices=[("sign", "签收与方案"), ("handling", "办理与沟通"), ("reply", "答复与反馈")],
+                        max_length=10,
+                        verbose_name="检查内容",
+                    ),
+                ),
+                ("start_on", models.DateField(verbose_name="开始")),
+                ("end_on", models.DateField(verbose_name="结束")),
             ],
             options={
-                'verbose_name': '督办阶段',
-                'ordering': ['plan', 'seq'],
+                "verbose_name": "督办阶段",
+                "ordering": ["plan", "seq"],
             },
         ),
         migrations.CreateModel(
-            name='KeyDates',
+            name="KeyDates",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sign_due', models.DateField(blank=True, null=True, verbose_name='签收期限')),
-                ('opinion_due', models.DateField(blank=True, null=True, verbose_name='会办意见期限')),
-                ('reply_due', models.DateField(blank=True, null=True, verbose_name='答复期限')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('proposal', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='key_dates', to='cases.proposal')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sign_due", models.DateField(blank=True, null=True, verbose_name="签收期限")),
+                ("opinion_due", models.DateField(blank=True, null=True, verbose_name="会办意见期限")),
+                ("reply_due", models.DateField(blank=True, null=True, verbose_name="答复期限")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "proposal",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="key_dates", to="cases.proposal"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '重点件期限',
+                "verbose_name": "重点件期限",
             },
         ),
         migrations.CreateModel(
-            name='Policy',
+            name="Policy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sign_workdays', models.PositiveSmallIntegerField(default=5, verbose_name='签收期限（工作日）')),
-                ('adjust_workdays', models.PositiveSmallIntegerField(default=5, verbose_name='申请调整期限（工作日）')),
-                ('opinion_days', models.PositiveSmallIntegerField(default=30, verbose_name='会办意见期限（天）')),
-                ('reply_months', models.PositiveSmallIntegerField(default=3, verbose_name='答复期限（月）')),
-                ('reply_max_months', models.PositiveSmallIntegerField(default=6, verbose_name='延期后最长答复期限（月）')),
-                ('rehandling_months', models.PositiveSmallIntegerField(default=1, verbose_name='重新办理期限（月）')),
-                ('eval_days', models.PositiveSmallIntegerField(default=30, verbose_name='评价期限（天）')),
-                ('progress_months', models.PositiveSmallIntegerField(default=12, verbose_name='B类进展报告周期（月）')),
-                ('remind_before_workdays', models.PositiveSmallIntegerField(default=3, verbose_name='到期前提醒（工作日）')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('body', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='deadline_policy', to='orgs.org', verbose_name='人大/政协')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sign_workdays", models.PositiveSmallIntegerField(default=5, verbose_name="签收期限（工作日）")),
+                (
+                    "adjust_workdays",
+                    models.PositiveSmallIntegerField(default=5, verbose_name="申请调整期限（工作日）"),
+                ),
+                ("opinion_days", models.PositiveSmallIntegerField(default=30, verbose_name="会办意见期限（天）")),
+                ("reply_months", models.PositiveSmallIntegerField(default=3, verbose_name="答复期限（月）")),
+                (
+                    "reply_max_months",
+                    models.PositiveSmallIntegerField(default=6, verbose_name="延期后最长答复期限（月）"),
+                ),
+                ("rehandling_months", models.PositiveSmallIntegerField(default=1, verbose_name="重新办理期限（月）")),
+                ("eval_days", models.PositiveSmallIntegerField(default=30, verbose_name="评价期限（天）")),
+                (
+                    "progress_months",
+                    models.PositiveSmallIntegerField(default=12, verbose_name="B类进展报告周期（月）"),
+                ),
+                (
+                    "remind_before_workdays",
+                    models.PositiveSmallIntegerField(default=3, verbose_name="到期前提醒（工作日）"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "body",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="deadline_policy",
+                        to="orgs.org",
+                        verbose_name="人大/政协",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '办理期限规则',
+                "verbose_name": "办理期限规则",
             },
         ),
         migrations.CreateModel(
-            name='SupervisionCheck',
+            name="SupervisionCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveSmallIntegerField(verbose_name='第几次')),
-                ('scheduled_on', models.DateField(verbose_name='计划日期')),
-                ('run_at', models.DateTimeField(blank=True, null=True, verbose_name='执行时间')),
-                ('checked', models.PositiveIntegerField(default=0, verbose_name='检查件数')),
-                ('lagging', models.PositiveIntegerField(default=0, verbose_name='滞后件数')),
-                ('phase', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='checks', to='deadlines.supervisionphase')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("seq", models.PositiveSmallIntegerField(verbose_name="第几次")),
+                ("scheduled_on", models.DateField(verbose_name="计划日期")),
+                ("run_at", models.DateTimeField(blank=True, null=True, verbose_name="执行时间")),
+                ("checked", models.PositiveIntegerField(default=0, verbose_name="检查件数")),
+                ("lagging", models.PositiveIntegerField(default=0, verbose_name="滞后件数")),
+                (
+                    "phase",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="checks",
+                        to="deadlines.supervisionphase",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '督办检查',
-                'ordering': ['scheduled_on', 'id'],
+                "verbose_name": "督办检查",
+                "ordering": ["scheduled_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='SupervisionPlan',
+            name="SupervisionPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('org', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.org', verbose_name='督办机关')),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='supervision_plans', to='cases.session')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100, verbose_name="名称")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "org",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.org",
+                        verbose_name="督办机关",
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="supervision_plans",
+                        to="cases.session",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '督办计划',
-                'ordering': ['-created_at'],
+                "verbose_name": "督办计划",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.AddField(
-            model_name='supervisionphase',
-            name='plan',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='phases', to='deadlines.supervisionplan'),
+            model_name="supervisionphase",
+            name="plan",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="phases", to="deadlines.supervisionplan"
+            ),
         ),
         migrations.CreateModel(
-            name='Extension',
+            name="Extension",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('pending', '待审批'), ('approved', '已同意'), ('refused', '未同意'), ('cancelled', '已撤回')], default='pending', max_length=10, verbose_name='状态')),
-                ('reason', models.TextField(verbose_name='申请理由')),
-                ('old_due', models.DateField(verbose_name='原答复期限')),
-                ('requested_due', models.DateField(verbose_name='申请延至')),
-                ('granted_due', models.DateField(blank=True, null=True, verbose_name='批准延至')),
-                ('requested_on', models.DateField(verbose_name='申请日期')),
-                ('decided_on', models.DateField(blank=True, null=True, verbose_name='审批日期')),
-                ('decision_note', models.TextField(blank=True, verbose_name='审批意见')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('assignment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='extensions', to='cases.assignment')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('requested_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "待审批"),
+                            ("approved", "已同意"),
+                            ("refused", "未同意"),
+                            ("cancelled", "已撤回"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("reason", models.TextField(verbose_name="申请理由")),
+                ("old_due", models.DateField(verbose_name="原答复期限")),
+                ("requested_due", models.DateField(verbose_name="申请延至")),
+                ("granted_due", models.DateField(blank=True, null=True, verbose_name="批准延至")),
+                ("requested_on", models.DateField(verbose_name="申请日期")),
+                ("decided_on", models.DateField(blank=True, null=True, verbose_name="审批日期")),
+                ("decision_note", models.TextField(blank=True, verbose_name="审批意见")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "assignment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="extensions", to="cases.assignment"
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '延期申请',
-                'ordering': ['-created_at', '-id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('state', 'pending')), fields=('assignment',), name='uniq_pending_extension')],
+                "verbose_name": "延期申请",
+                "ordering": ["-created_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("state", "pending")), fields=("assignment",), name="uniq_pending_extension"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Reminder',
+            name="Reminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('manual', '催办'), ('before', '即将到期'), ('on_day', '今日到期'), ('overdue', '已逾期')], max_length=10, verbose_name='类型')),
-                ('due_kind', models.CharField(blank=True, choices=[('sign', '签收'), ('opinion', '会办意见'), ('reply', '答复'), ('rehandling', '重新办理答复'), ('evaluation', '评价')], max_length=12, verbose_name='期限')),
-                ('due_date', models.DateField(blank=True, null=True, verbose_name='期限日期')),
-                ('message', models.TextField(blank=True, verbose_name='内容')),
-                ('sent_at', models.DateTimeField(auto_now_add=True)),
-                ('sent_on', models.DateField(verbose_name='发送日期')),
-                ('assignment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='reminders', to='cases.assignment')),
-                ('recipient', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('sender', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("manual", "催办"),
+                            ("before", "即将到期"),
+                            ("on_day", "今日到期"),
+                            ("overdue", "已逾期"),
+                        ],
+                        max_length=10,
+                        verbose_name="类型",
+                    ),
+                ),
+                (
+                    "due_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("sign", "签收"),
+                            ("opinion", "会办意见"),
+                            ("reply", "答复"),
+                            ("rehandling", "重新办理答复"),
+                            ("evaluation", "评价"),
+                        ],
+                        max_length=12,
+                        verbose_name="期限",
+                    ),
+                ),
+                ("due_date", models.DateField(blank=True, null=True, verbose_name="期限日期")),
+                ("message", models.TextField(blank=True, verbose_name="内容")),
+                ("sent_at", models.DateTimeField(auto_now_add=True)),
+                ("sent_on", models.DateField(verbose_name="发送日期")),
+                (
+                    "assignment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="reminders", to="cases.assignment"
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "sender",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '催办提醒',
-                'ordering': ['-sent_at', '-id'],
-                'indexes': [models.Index(fields=['assignment', 'kind'], name='deadlines_r_assignm_a1e325_idx')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('kind', 'manual'), _negated=True), fields=('assignment', 'due_kind', 'due_date', 'kind', 'recipient'), name='uniq_auto_reminder')],
+                "verbose_name": "催办提醒",
+                "ordering": ["-sent_at", "-id"],
+                "indexes": [models.Index(fields=["assignment", "kind"], name="deadlines_r_assignm_a1e325_idx")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("kind", "manual"), _negated=True),
+                        fields=("assignment", "due_kind", "due_date", "kind", "recipient"),
+                        name="uniq_auto_reminder",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Supervision',
+            name="Supervision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('regular', '常规督办'), ('key', '重点督办'), ('leader', '领导督办')], max_length=10, verbose_name='督办方式')),
-                ('on', models.DateField(verbose_name='督办日期')),
-                ('leader', models.CharField(blank=True, max_length=50, verbose_name='督办领导')),
-                ('note', models.TextField(verbose_name='督办内容')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('assignment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='supervisions', to='cases.assignment')),
-                ('org', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.org', verbose_name='督办机关')),
-                ('plan_check', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='supervisions', to='deadlines.supervisioncheck')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("regular", "常规督办"), ("key", "重点督办"), ("leader", "领导督办")],
+                        max_length=10,
+                        verbose_name="督办方式",
+                    ),
+                ),
+                ("on", models.DateField(verbose_name="督办日期")),
+                ("leader", models.CharField(blank=True, max_length=50, verbose_name="督办领导")),
+                ("note", models.TextField(verbose_name="督办内容")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "assignment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="supervisions", to="cases.assignment"
+                    ),
+                ),
+                (
+                    "org",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.org",
+                        verbose_name="督办机关",
+                    ),
+                ),
+                (
+                    "plan_check",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="supervisions",
+                        to="deadlines.supervisioncheck",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '督办记录',
-                'ordering': ['-on', '-id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('plan_check__isnull', False)), fields=('plan_check', 'assignment'), name='uniq_check_supervision')],
+                "verbose_name": "督办记录",
+                "ordering": ["-on", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("plan_check__isnull", False)),
+                        fields=("plan_check", "assignment"),
+                        name="uniq_check_supervision",
+                    )
+                ],
             },
         ),
     ]

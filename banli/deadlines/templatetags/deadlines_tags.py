@@ -1,10 +1,11 @@
 """Traffic lights and the inbox badge (owned by the deadlines app)."""
+
 import datetime as dt
 
 from django import template
-from django.utils.safestring import mark_safe
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from .. import lights
 from ..notify import unread_count
@@ -32,7 +33,10 @@ def light(context, assignment, today=None):
     title = "；".join([lt.text, *lt.history] + (["期限为暂定（节假日安排未公布）"] if lt.provisional else []))
     return format_html(
         '<a class="light-link text-nowrap text-reset text-decoration-none" href="{}" title="{}"><span class="light {}" aria-hidden="true"></span> <span class="small">{}</span>{}</a>',
-        reverse("deadlines:assignment", args=[assignment.pk]), title, lt.css, lt.label,
+        reverse("deadlines:assignment", args=[assignment.pk]),
+        title,
+        lt.css,
+        lt.label,
         mark_safe(' <span class="badge text-bg-warning fw-normal">暂定</span>') if lt.provisional and lt.dues else "",
     )
 
@@ -42,10 +46,18 @@ def light_full(assignment, today=None):
     """The light with its open due dates spelled out and its history (late, extended, provisional)."""
     lt = lights.light(assignment, _day(today))
     history = format_html_join("", ' <span class="badge text-bg-light border">{}</span>', ((h,) for h in lt.history))
-    prov = format_html(' <span class="badge text-bg-warning" title="节假日安排尚未公布，按周一至周五计算">暂定</span>') if lt.provisional else ""
+    prov = (
+        format_html(' <span class="badge text-bg-warning" title="节假日安排尚未公布，按周一至周五计算">暂定</span>')
+        if lt.provisional
+        else ""
+    )
     return format_html(
         '<span><span class="light {}" aria-hidden="true"></span> <strong>{}</strong> <span class="small">{}</span>{}{}</span>',
-        lt.css, lt.label, lt.text, history, prov,
+        lt.css,
+        lt.label,
+        lt.text,
+        history,
+        prov,
     )
 
 
@@ -65,7 +77,11 @@ def inbox_badge(context):
     n = context.get("inbox_unread")
     if n is None:
         n = unread_count(user)
-    badge = format_html(' <span class="badge rounded-pill bg-warning text-dark" aria-label="未读消息">{}</span>', n) if n else ""
+    badge = (
+        format_html(' <span class="badge rounded-pill bg-warning text-dark" aria-label="未读消息">{}</span>', n)
+        if n
+        else ""
+    )
     return format_html('<a class="nav-link text-white" href="{}">消息{}</a>', reverse("deadlines:inbox"), badge)
 
 

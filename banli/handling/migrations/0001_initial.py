@@ -6,195 +6,464 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0004_contact_leader_reply_approved_at_reply_approved_by_and_more'),
-        ('orgs', '0001_initial'),
+        ("cases", "0004_contact_leader_reply_approved_at_reply_approved_by_and_more"),
+        ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AdjustmentRequest',
+            name="AdjustmentRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reason', models.TextField(verbose_name='申请理由')),
-                ('requested_at', models.DateTimeField(auto_now_add=True)),
-                ('state', models.CharField(choices=[('pending', '待审批'), ('approved', '已同意（已改交）'), ('rejected', '不同意')], default='pending', max_length=10, verbose_name='状态')),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_note', models.TextField(blank=True, verbose_name='审批意见')),
-                ('assignment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='adjustment_requests', to='cases.assignment')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('new_assignment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.assignment')),
-                ('requested_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('suggested_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.org', verbose_name='建议改交单位')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reason", models.TextField(verbose_name="申请理由")),
+                ("requested_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("pending", "待审批"), ("approved", "已同意（已改交）"), ("rejected", "不同意")],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_note", models.TextField(blank=True, verbose_name="审批意见")),
+                (
+                    "assignment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="adjustment_requests",
+                        to="cases.assignment",
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "new_assignment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.assignment",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "suggested_unit",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.org",
+                        verbose_name="建议改交单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '调整申请',
-                'ordering': ['assignment', 'requested_at', 'id'],
+                "verbose_name": "调整申请",
+                "ordering": ["assignment", "requested_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Commitment',
+            name="Commitment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveIntegerField(default=1, verbose_name='序号')),
-                ('text', models.TextField(verbose_name='承诺事项')),
-                ('due', models.DateField(verbose_name='承诺完成时间')),
-                ('state', models.CharField(choices=[('open', '落实中'), ('done', '已落实'), ('dropped', '不能落实（已说明）')], default='open', max_length=10, verbose_name='状态')),
-                ('closed_on', models.DateField(blank=True, null=True)),
-                ('reply', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='commitments', to='cases.reply')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("seq", models.PositiveIntegerField(default=1, verbose_name="序号")),
+                ("text", models.TextField(verbose_name="承诺事项")),
+                ("due", models.DateField(verbose_name="承诺完成时间")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[("open", "落实中"), ("done", "已落实"), ("dropped", "不能落实（已说明）")],
+                        default="open",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("closed_on", models.DateField(blank=True, null=True)),
+                (
+                    "reply",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="commitments", to="cases.reply"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '承诺事项',
-                'ordering': ['reply', 'seq', 'id'],
+                "verbose_name": "承诺事项",
+                "ordering": ["reply", "seq", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CommitmentProgress',
+            name="CommitmentProgress",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('progress', '进展'), ('change', '承诺调整'), ('drop', '不能落实说明'), ('done', '落实完成')], default='progress', max_length=10, verbose_name='类型')),
-                ('on', models.DateField(verbose_name='日期')),
-                ('text', models.TextField(verbose_name='进展情况')),
-                ('old_due', models.DateField(blank=True, null=True)),
-                ('new_due', models.DateField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('commitment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='progress', to='handling.commitment')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("progress", "进展"),
+                            ("change", "承诺调整"),
+                            ("drop", "不能落实说明"),
+                            ("done", "落实完成"),
+                        ],
+                        default="progress",
+                        max_length=10,
+                        verbose_name="类型",
+                    ),
+                ),
+                ("on", models.DateField(verbose_name="日期")),
+                ("text", models.TextField(verbose_name="进展情况")),
+                ("old_due", models.DateField(blank=True, null=True)),
+                ("new_due", models.DateField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "commitment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="progress", to="handling.commitment"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '承诺进展',
-                'ordering': ['commitment', 'on', 'id'],
+                "verbose_name": "承诺进展",
+                "ordering": ["commitment", "on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='CoOpinion',
+            name="CoOpinion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(verbose_name='会办意见')),
-                ('submitted_on', models.DateField(verbose_name='提交日期')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('assignment', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='co_opinion', to='cases.assignment')),
-                ('lead_assignment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='received_opinions', to='cases.assignment')),
-                ('submitted_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("text", models.TextField(verbose_name="会办意见")),
+                ("submitted_on", models.DateField(verbose_name="提交日期")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "assignment",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="co_opinion", to="cases.assignment"
+                    ),
+                ),
+                (
+                    "lead_assignment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="received_opinions",
+                        to="cases.assignment",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '会办意见',
+                "verbose_name": "会办意见",
             },
         ),
         migrations.CreateModel(
-            name='HandlingPlan',
+            name="HandlingPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('internal_due', models.DateField(blank=True, null=True, verbose_name='内部办理期限')),
-                ('text', models.TextField(blank=True, verbose_name='办理方案')),
-                ('distributed_at', models.DateTimeField(blank=True, null=True, verbose_name='分办时间')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('assignment', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='plan', to='cases.assignment')),
-                ('assist_depts', models.ManyToManyField(blank=True, related_name='+', to='orgs.org', verbose_name='协办处室')),
-                ('lead_dept', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.org', verbose_name='牵头处室')),
-                ('responsible_leader', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='责任领导')),
-                ('responsible_person', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='responsible_plans', to=settings.AUTH_USER_MODEL, verbose_name='责任人')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("internal_due", models.DateField(blank=True, null=True, verbose_name="内部办理期限")),
+                ("text", models.TextField(blank=True, verbose_name="办理方案")),
+                ("distributed_at", models.DateTimeField(blank=True, null=True, verbose_name="分办时间")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "assignment",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="plan", to="cases.assignment"
+                    ),
+                ),
+                (
+                    "assist_depts",
+                    models.ManyToManyField(blank=True, related_name="+", to="orgs.org", verbose_name="协办处室"),
+                ),
+                (
+                    "lead_dept",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.org",
+                        verbose_name="牵头处室",
+                    ),
+                ),
+                (
+                    "responsible_leader",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="责任领导",
+                    ),
+                ),
+                (
+                    "responsible_person",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="responsible_plans",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="责任人",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '办理方案',
+                "verbose_name": "办理方案",
             },
         ),
         migrations.CreateModel(
-            name='HandlingPolicy',
+            name="HandlingPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('contact_before_reply', models.BooleanField(default=False, verbose_name='先沟通再办件（提交答复前须有办前沟通）')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('body', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='handling_policy', to='orgs.org', verbose_name='人大/政协')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "contact_before_reply",
+                    models.BooleanField(default=False, verbose_name="先沟通再办件（提交答复前须有办前沟通）"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "body",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="handling_policy",
+                        to="orgs.org",
+                        verbose_name="人大/政协",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '办理规则',
+                "verbose_name": "办理规则",
             },
         ),
         migrations.CreateModel(
-            name='Handover',
+            name="Handover",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('assignment_count', models.PositiveIntegerField(default=0)),
-                ('note', models.TextField(blank=True, verbose_name='说明')),
-                ('by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('from_user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='移交人')),
-                ('org', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.org')),
-                ('to_user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='接收人')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                ("assignment_count", models.PositiveIntegerField(default=0)),
+                ("note", models.TextField(blank=True, verbose_name="说明")),
+                (
+                    "by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "from_user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="移交人",
+                    ),
+                ),
+                (
+                    "org",
+                    models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="orgs.org"),
+                ),
+                (
+                    "to_user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="接收人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '工作移交',
-                'ordering': ['-at'],
+                "verbose_name": "工作移交",
+                "ordering": ["-at"],
             },
         ),
         migrations.CreateModel(
-            name='SubmitToken',
+            name="SubmitToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(max_length=64, unique=True)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("token", models.CharField(max_length=64, unique=True)),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SuggestionPoint',
+            name="SuggestionPoint",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seq', models.PositiveIntegerField(verbose_name='序号')),
-                ('text', models.TextField(verbose_name='建议内容')),
-                ('proposal', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='points', to='cases.proposal')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("seq", models.PositiveIntegerField(verbose_name="序号")),
+                ("text", models.TextField(verbose_name="建议内容")),
+                (
+                    "proposal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="points", to="cases.proposal"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '建议条目',
-                'ordering': ['proposal', 'seq'],
+                "verbose_name": "建议条目",
+                "ordering": ["proposal", "seq"],
             },
         ),
         migrations.CreateModel(
-            name='PointDecision',
+            name="PointDecision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('decision', models.CharField(choices=[('adopted', '采纳'), ('partial', '部分采纳'), ('not_adopted', '未采纳')], max_length=12, verbose_name='采纳情况')),
-                ('measure', models.TextField(blank=True, verbose_name='采取的措施')),
-                ('reply', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='point_decisions', to='cases.reply')),
-                ('point', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='decisions', to='handling.suggestionpoint')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "decision",
+                    models.CharField(
+                        choices=[("adopted", "采纳"), ("partial", "部分采纳"), ("not_adopted", "未采纳")],
+                        max_length=12,
+                        verbose_name="采纳情况",
+                    ),
+                ),
+                ("measure", models.TextField(blank=True, verbose_name="采取的措施")),
+                (
+                    "reply",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="point_decisions", to="cases.reply"
+                    ),
+                ),
+                (
+                    "point",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="decisions",
+                        to="handling.suggestionpoint",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '条目采纳情况',
-                'ordering': ['point__seq'],
+                "verbose_name": "条目采纳情况",
+                "ordering": ["point__seq"],
             },
         ),
         migrations.CreateModel(
-            name='FollowUp',
+            name="FollowUp",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('original_class', models.CharField(choices=[('A', 'A类（已解决或基本解决）'), ('B', 'B类（正在解决或列入计划）'), ('C', 'C类（暂时不能解决）'), ('D', 'D类（留作参考）')], default='B', max_length=1, verbose_name='原答复类别')),
-                ('state', models.CharField(choices=[('open', '跟踪落实中'), ('converted', '已转A类'), ('explained', '已说明（承诺调整或不能落实）')], default='open', max_length=10, verbose_name='状态')),
-                ('opened_on', models.DateField(verbose_name='纳入跟踪日期')),
-                ('closed_on', models.DateField(blank=True, null=True, verbose_name='结束日期')),
-                ('note', models.TextField(blank=True, verbose_name='说明')),
-                ('assignment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='followups', to='cases.assignment')),
-                ('reply', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='followup', to='cases.reply')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "original_class",
+                    models.CharField(
+                        choices=[
+                            ("A", "A类（已解决或基本解决）"),
+                            ("B", "B类（正在解决或列入计划）"),
+                            ("C", "C类（暂时不能解决）"),
+                            ("D", "D类（留作参考）"),
+                        ],
+                        default="B",
+                        max_length=1,
+                        verbose_name="原答复类别",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("open", "跟踪落实中"),
+                            ("converted", "已转A类"),
+                            ("explained", "已说明（承诺调整或不能落实）"),
+                        ],
+                        default="open",
+                        max_length=10,
+                        verbose_name="状态",
+                    ),
+                ),
+                ("opened_on", models.DateField(verbose_name="纳入跟踪日期")),
+                ("closed_on", models.DateField(blank=True, null=True, verbose_name="结束日期")),
+                ("note", models.TextField(blank=True, verbose_name="说明")),
+                (
+                    "assignment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="followups", to="cases.assignment"
+                    ),
+                ),
+                (
+                    "reply",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="followup", to="cases.reply"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'B类跟踪',
-                'ordering': ['-opened_on', 'id'],
-                'indexes': [models.Index(fields=['state', 'opened_on'], name='handling_fo_state_3dac1c_idx')],
+                "verbose_name": "B类跟踪",
+                "ordering": ["-opened_on", "id"],
+                "indexes": [models.Index(fields=["state", "opened_on"], name="handling_fo_state_3dac1c_idx")],
             },
         ),
         migrations.AddConstraint(
-            model_name='suggestionpoint',
-            constraint=models.UniqueConstraint(fields=('proposal', 'seq'), name='uniq_point_proposal_seq'),
+            model_name="suggestionpoint",
+            constraint=models.UniqueConstraint(fields=("proposal", "seq"), name="uniq_point_proposal_seq"),
         ),
         migrations.AddConstraint(
-            model_name='pointdecision',
-            constraint=models.UniqueConstraint(fields=('reply', 'point'), name='uniq_decision_reply_point'),
+            model_name="pointdecision",
+            constraint=models.UniqueConstraint(fields=("reply", "point"), name="uniq_decision_reply_point"),
         ),
     ]

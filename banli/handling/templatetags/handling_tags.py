@@ -4,6 +4,8 @@
 request (a fixed number of queries, however many assignments the case has) and returns this
 assignment's PanelData.
 """
+
+import contextlib
 import uuid
 
 from django import template
@@ -21,10 +23,8 @@ def handling_panel(context, assignment) -> PanelData | None:
     cache = getattr(holder, "_handling_panels", None)
     if cache is None:
         cache = {}
-        try:
+        with contextlib.suppress(AttributeError):
             holder._handling_panels = cache
-        except AttributeError:
-            pass
     return panel_data_for(user, assignment.proposal_id, cache).get(assignment.pk)
 
 

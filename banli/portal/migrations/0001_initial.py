@@ -6,60 +6,145 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0004_contact_leader_reply_approved_at_reply_approved_by_and_more'),
+        ("cases", "0004_contact_leader_reply_approved_at_reply_approved_by_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PortalMessage',
+            name="PortalMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(verbose_name='留言')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('answer', models.TextField(blank=True, verbose_name='回复')),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('assignment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='portal_messages', to='cases.assignment')),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='cases.contact')),
-                ('proposer', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='portal_messages', to='cases.proposer', verbose_name='代表/委员')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("text", models.TextField(verbose_name="留言")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("answer", models.TextField(blank=True, verbose_name="回复")),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "assignment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="portal_messages",
+                        to="cases.assignment",
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="cases.contact",
+                    ),
+                ),
+                (
+                    "proposer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="portal_messages",
+                        to="cases.proposer",
+                        verbose_name="代表/委员",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '代表委员留言',
-                'ordering': ['created_at', 'id'],
-                'indexes': [models.Index(fields=['assignment', 'answered_at'], name='portal_port_assignm_94be8d_idx')],
+                "verbose_name": "代表委员留言",
+                "ordering": ["created_at", "id"],
+                "indexes": [models.Index(fields=["assignment", "answered_at"], name="portal_port_assignm_94be8d_idx")],
             },
         ),
         migrations.CreateModel(
-            name='Publication',
+            name="Publication",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('pending', '待审核'), ('published', '已公开'), ('private', '不公开'), ('withdrawn', '已撤回公开')], default='pending', max_length=10, verbose_name='公开状态')),
-                ('proposed', models.CharField(blank=True, choices=[('', '未定'), ('public', '公开'), ('private', '不公开')], max_length=8, verbose_name='单位意见')),
-                ('proposed_reason', models.CharField(blank=True, max_length=200, verbose_name='不公开理由')),
-                ('proposed_at', models.DateTimeField(blank=True, null=True)),
-                ('decision_reason', models.CharField(blank=True, max_length=300, verbose_name='审核意见')),
-                ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='审核时间')),
-                ('publish_on', models.DateField(verbose_name='应公开日期')),
-                ('published_on', models.DateField(blank=True, null=True, verbose_name='公开日期')),
-                ('redacted_text', models.TextField(blank=True, verbose_name='公开文本')),
-                ('redactions', models.JSONField(blank=True, default=list, verbose_name='隐去内容')),
-                ('search_text', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='审核人')),
-                ('proposed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('reply', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='publication', to='cases.reply')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "待审核"),
+                            ("published", "已公开"),
+                            ("private", "不公开"),
+                            ("withdrawn", "已撤回公开"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                        verbose_name="公开状态",
+                    ),
+                ),
+                (
+                    "proposed",
+                    models.CharField(
+                        blank=True,
+                        choices=[("", "未定"), ("public", "公开"), ("private", "不公开")],
+                        max_length=8,
+                        verbose_name="单位意见",
+                    ),
+                ),
+                ("proposed_reason", models.CharField(blank=True, max_length=200, verbose_name="不公开理由")),
+                ("proposed_at", models.DateTimeField(blank=True, null=True)),
+                ("decision_reason", models.CharField(blank=True, max_length=300, verbose_name="审核意见")),
+                ("decided_at", models.DateTimeField(blank=True, null=True, verbose_name="审核时间")),
+                ("publish_on", models.DateField(verbose_name="应公开日期")),
+                ("published_on", models.DateField(blank=True, null=True, verbose_name="公开日期")),
+                ("redacted_text", models.TextField(blank=True, verbose_name="公开文本")),
+                ("redactions", models.JSONField(blank=True, default=list, verbose_name="隐去内容")),
+                ("search_text", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="审核人",
+                    ),
+                ),
+                (
+                    "proposed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "reply",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="publication", to="cases.reply"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '答复公开',
-                'indexes': [models.Index(fields=['state', 'published_on'], name='portal_publ_state_552760_idx')],
+                "verbose_name": "答复公开",
+                "indexes": [models.Index(fields=["state", "published_on"], name="portal_publ_state_552760_idx")],
             },
         ),
     ]

@@ -5,25 +5,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0001_initial'),
+        ("portal", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PublicSearch',
+            name="PublicSearch",
             fields=[
-                ('publication', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='search', serialize=False, to='portal.publication')),
-                ('published_on', models.DateField()),
-                ('tokens', models.TextField()),
+                (
+                    "publication",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="search",
+                        serialize=False,
+                        to="portal.publication",
+                    ),
+                ),
+                ("published_on", models.DateField()),
+                ("tokens", models.TextField()),
             ],
             options={
-                'verbose_name': '公开答复检索',
+                "verbose_name": "公开答复检索",
             },
         ),
         migrations.RemoveField(
-            model_name='publication',
-            name='search_text',
+            model_name="publication",
+            name="search_text",
         ),
     ]

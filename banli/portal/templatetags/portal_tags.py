@@ -1,4 +1,5 @@
 """Formatting for portal and public pages: rates as percentages, dates as 2024年10月10日."""
+
 from __future__ import annotations
 
 import datetime as dt

@@ -6,79 +6,159 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0004_contact_leader_reply_approved_at_reply_approved_by_and_more'),
-        ('orgs', '0001_initial'),
+        ("cases", "0004_contact_leader_reply_approved_at_reply_approved_by_and_more"),
+        ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AssessmentWeights',
+            name="AssessmentWeights",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('weights', models.JSONField(default=dict, verbose_name='权重')),
-                ('overdue_penalty', models.DecimalField(decimal_places=2, default=1, max_digits=5, verbose_name='每件逾期扣分')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('owner', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='assessment_weights', to='orgs.org', verbose_name='考核机关')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("weights", models.JSONField(default=dict, verbose_name="权重")),
+                (
+                    "overdue_penalty",
+                    models.DecimalField(decimal_places=2, default=1, max_digits=5, verbose_name="每件逾期扣分"),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "owner",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assessment_weights",
+                        to="orgs.org",
+                        verbose_name="考核机关",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '考核权重',
+                "verbose_name": "考核权重",
             },
         ),
         migrations.CreateModel(
-            name='UnitDocSettings',
+            name="UnitDocSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('issuer', models.CharField(blank=True, help_text='留空则用单位全称', max_length=100, verbose_name='发文机关标志')),
-                ('letter_prefix', models.CharField(blank=True, help_text='如“深工信函”', max_length=20, verbose_name='发文字号代字')),
-                ('cc', models.CharField(blank=True, help_text='留空则抄送交办机关和人大/政协工作机构', max_length=300, verbose_name='抄送')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('unit', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='doc_settings', to='orgs.org', verbose_name='单位')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "issuer",
+                    models.CharField(
+                        blank=True, help_text="留空则用单位全称", max_length=100, verbose_name="发文机关标志"
+                    ),
+                ),
+                (
+                    "letter_prefix",
+                    models.CharField(blank=True, help_text="如“深工信函”", max_length=20, verbose_name="发文字号代字"),
+                ),
+                (
+                    "cc",
+                    models.CharField(
+                        blank=True,
+                        help_text="留空则抄送交办机关和人大/政协工作机构",
+                        max_length=300,
+                        verbose_name="抄送",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "unit",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="doc_settings",
+                        to="orgs.org",
+                        verbose_name="单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '公文设置',
+                "verbose_name": "公文设置",
             },
         ),
         migrations.CreateModel(
-            name='LetterNumber',
+            name="LetterNumber",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('prefix', models.CharField(max_length=20, verbose_name='代字')),
-                ('year', models.PositiveIntegerField(verbose_name='年份')),
-                ('seq', models.PositiveIntegerField(verbose_name='序号')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('reply', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='letter_number', to='cases.reply')),
-                ('unit', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.org')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("prefix", models.CharField(max_length=20, verbose_name="代字")),
+                ("year", models.PositiveIntegerField(verbose_name="年份")),
+                ("seq", models.PositiveIntegerField(verbose_name="序号")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "reply",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="letter_number", to="cases.reply"
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="orgs.org"),
+                ),
             ],
             options={
-                'verbose_name': '发文字号',
-                'constraints': [models.UniqueConstraint(fields=('unit', 'prefix', 'year', 'seq'), name='uniq_letter_number')],
+                "verbose_name": "发文字号",
+                "constraints": [
+                    models.UniqueConstraint(fields=("unit", "prefix", "year", "seq"), name="uniq_letter_number")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SummaryText',
+            name="SummaryText",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(blank=True, max_length=200, verbose_name='标题')),
-                ('intro', models.TextField(blank=True, verbose_name='开篇')),
-                ('practices', models.TextField(blank=True, verbose_name='主要做法')),
-                ('showcases', models.TextField(blank=True, verbose_name='典型案例补充说明')),
-                ('problems', models.TextField(blank=True, verbose_name='存在问题和改进措施')),
-                ('other', models.TextField(blank=True, verbose_name='其他说明事项补充')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('org', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orgs.org', verbose_name='单位')),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='cases.session', verbose_name='届次会议')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(blank=True, max_length=200, verbose_name="标题")),
+                ("intro", models.TextField(blank=True, verbose_name="开篇")),
+                ("practices", models.TextField(blank=True, verbose_name="主要做法")),
+                ("showcases", models.TextField(blank=True, verbose_name="典型案例补充说明")),
+                ("problems", models.TextField(blank=True, verbose_name="存在问题和改进措施")),
+                ("other", models.TextField(blank=True, verbose_name="其他说明事项补充")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "org",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orgs.org",
+                        verbose_name="单位",
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="cases.session",
+                        verbose_name="届次会议",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '工作总结文字',
-                'constraints': [models.UniqueConstraint(fields=('org', 'session'), name='uniq_summary_text_org_session')],
+                "verbose_name": "工作总结文字",
+                "constraints": [
+                    models.UniqueConstraint(fields=("org", "session"), name="uniq_summary_text_org_session")
+                ],
             },
         ),
     ]

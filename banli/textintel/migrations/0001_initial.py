@@ -6,86 +6,165 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0003_assignment_due_dates'),
-        ('orgs', '0001_initial'),
+        ("cases", "0003_assignment_due_dates"),
+        ("orgs", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DictTerm',
+            name="DictTerm",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('word', models.CharField(max_length=30, unique=True, verbose_name='词语')),
-                ('note', models.CharField(blank=True, max_length=100, verbose_name='说明')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("word", models.CharField(max_length=30, unique=True, verbose_name="词语")),
+                ("note", models.CharField(blank=True, max_length=100, verbose_name="说明")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '自定义词',
-                'ordering': ['word'],
+                "verbose_name": "自定义词",
+                "ordering": ["word"],
             },
         ),
         migrations.CreateModel(
-            name='RecommenderModel',
+            name="RecommenderModel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('blob', models.BinaryField()),
-                ('n_samples', models.PositiveIntegerField(default=0)),
-                ('n_units', models.PositiveIntegerField(default=0)),
-                ('seconds', models.FloatField(default=0)),
-                ('metrics', models.JSONField(blank=True, default=dict)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("blob", models.BinaryField()),
+                ("n_samples", models.PositiveIntegerField(default=0)),
+                ("n_units", models.PositiveIntegerField(default=0)),
+                ("seconds", models.FloatField(default=0)),
+                ("metrics", models.JSONField(blank=True, default=dict)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '交办推荐模型',
-                'ordering': ['-id'],
+                "verbose_name": "交办推荐模型",
+                "ordering": ["-id"],
             },
         ),
         migrations.CreateModel(
-            name='Recommendation',
+            name="Recommendation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('shown_at', models.DateTimeField(auto_now_add=True)),
-                ('leads', models.JSONField(default=list)),
-                ('cos', models.JSONField(default=list)),
-                ('followed', models.BooleanField(null=True)),
-                ('in_top3', models.BooleanField(null=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('chosen_lead', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='orgs.org')),
-                ('proposal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.proposal')),
-                ('shown_to', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('model', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='textintel.recommendermodel')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("shown_at", models.DateTimeField(auto_now_add=True)),
+                ("leads", models.JSONField(default=list)),
+                ("cos", models.JSONField(default=list)),
+                ("followed", models.BooleanField(null=True)),
+                ("in_top3", models.BooleanField(null=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "chosen_lead",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="orgs.org",
+                    ),
+                ),
+                (
+                    "proposal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="cases.proposal"
+                    ),
+                ),
+                (
+                    "shown_to",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "model",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="textintel.recommendermodel",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-id'],
-                'indexes': [models.Index(fields=['proposal', 'decided_at'], name='textintel_r_proposa_f01baf_idx')],
+                "ordering": ["-id"],
+                "indexes": [models.Index(fields=["proposal", "decided_at"], name="textintel_r_proposa_f01baf_idx")],
             },
         ),
         migrations.CreateModel(
-            name='SearchDoc',
+            name="SearchDoc",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('proposal', '建议提案'), ('reply', '答复'), ('contact', '沟通记录')], max_length=10)),
-                ('object_id', models.BigIntegerField()),
-                ('state', models.CharField(blank=True, max_length=20)),
-                ('title', models.CharField(max_length=300)),
-                ('body', models.TextField(blank=True)),
-                ('tokens', models.TextField(blank=True)),
-                ('updated_at', models.DateTimeField(auto_now=True, db_index=True)),
-                ('assignment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.assignment')),
-                ('body_org', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='orgs.org')),
-                ('proposal', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.proposal')),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.session')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("proposal", "建议提案"), ("reply", "答复"), ("contact", "沟通记录")], max_length=10
+                    ),
+                ),
+                ("object_id", models.BigIntegerField()),
+                ("state", models.CharField(blank=True, max_length=20)),
+                ("title", models.CharField(max_length=300)),
+                ("body", models.TextField(blank=True)),
+                ("tokens", models.TextField(blank=True)),
+                ("updated_at", models.DateTimeField(auto_now=True, db_index=True)),
+                (
+                    "assignment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="cases.assignment",
+                    ),
+                ),
+                (
+                    "body_org",
+                    models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name="+", to="orgs.org"),
+                ),
+                (
+                    "proposal",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="cases.proposal"
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="cases.session"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['body_org', 'kind', 'session'], name='textintel_s_body_or_5d0ce4_idx')],
-                'constraints': [models.UniqueConstraint(fields=('kind', 'object_id'), name='uniq_searchdoc_kind_object')],
+                "indexes": [
+                    models.Index(fields=["body_org", "kind", "session"], name="textintel_s_body_or_5d0ce4_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("kind", "object_id"), name="uniq_searchdoc_kind_object")
+                ],
             },
         ),
     ]

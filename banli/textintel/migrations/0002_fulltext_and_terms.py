@@ -4,6 +4,7 @@ SQLite: an external-content FTS5 table kept in step by triggers (the tokens are 
 and space-separated, so the unicode61 tokenizer sees one Chinese word per token).
 PostgreSQL: a generated tsvector column ('simple' configuration, no stemming) with a GIN index.
 """
+
 from django.db import migrations
 
 SQLITE_UP = [

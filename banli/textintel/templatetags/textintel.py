@@ -37,4 +37,8 @@ def is_body_staff(user) -> bool:
 def clusters_allowed(user) -> bool:
     from banli.orgs.models import Role
 
-    return bool(user) and user.is_authenticated and user.has_role(Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LEADER, Role.UNIT_LIAISON)
+    return (
+        bool(user)
+        and user.is_authenticated
+        and user.has_role(Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LEADER, Role.UNIT_LIAISON)
+    )

@@ -1,4 +1,5 @@
 """`banli remind`: scan due dates and send what is due (before / on / overdue), each once."""
+
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
@@ -22,4 +23,6 @@ class Command(BaseCommand):
             except ValueError:
                 raise CommandError(f"日期“{today}”无效，应写作 2024-05-01。")
         counts = remind_task(day.isoformat() if day else None)
-        self.stdout.write(f"提醒 {counts['sent']} 条（涉及 {counts['assignments']} 件交办），逾期汇总 {counts['digests']} 条，督办检查 {counts['checks']} 次。")
+        self.stdout.write(
+            f"提醒 {counts['sent']} 条（涉及 {counts['assignments']} 件交办），逾期汇总 {counts['digests']} 条，督办检查 {counts['checks']} 次。"
+        )

@@ -1,4 +1,5 @@
 """`banli workdays …`: ask the working-day calendar, or load a year's holiday schedule."""
+
 import datetime as dt
 from pathlib import Path
 
@@ -54,7 +55,11 @@ class Command(BaseCommand):
         elif action == "is":
             day = _date(o["date"])
             name = cal.day_name(day)
-            self.stdout.write(("工作日" if cal.is_workday(day) else "休息日") + (f"（{name}）" if name else "") + ("（暂定）" if cal.is_provisional(day) else ""))
+            self.stdout.write(
+                ("工作日" if cal.is_workday(day) else "休息日")
+                + (f"（{name}）" if name else "")
+                + ("（暂定）" if cal.is_provisional(day) else "")
+            )
         elif action == "import":
             path = Path(o["file"])
             if not path.exists():
@@ -63,12 +68,23 @@ class Command(BaseCommand):
                 days = parse_days(path.read_text(encoding="utf-8-sig"))
                 years = {d.year for d, _, _ in days} if o["year"] is None else {o["year"]}
                 if len(years) != 1:
-                    raise CommandError(f"文件包含多个年份（{'、'.join(map(str, sorted(years)))}），请每个文件只写一年。")
+                    raise CommandError(
+                        f"文件包含多个年份（{'、'.join(map(str, sorted(years)))}），请每个文件只写一年。"
+                    )
                 (year,) = years
-                calendar_year_set(actor=None, year=year, days=days, confirmed=not o["provisional"], source=CalendarSource.IMPORT, note=path.name)
+                calendar_year_set(
+                    actor=None,
+                    year=year,
+                    days=days,
+                    confirmed=not o["provisional"],
+                    source=CalendarSource.IMPORT,
+                    note=path.name,
+                )
             except DomainError as e:
                 raise CommandError(e.message)
-            self.stdout.write(f"已导入 {year} 年节假日安排：{sum(not w for _, w, _ in days)} 天放假，{sum(w for _, w, _ in days)} 天调休上班。")
+            self.stdout.write(
+                f"已导入 {year} 年节假日安排：{sum(not w for _, w, _ in days)} 天放假，{sum(w for _, w, _ in days)} 天调休上班。"
+            )
         elif action == "export":
             from banli.deadlines.models import CalendarDay
 

@@ -1,4 +1,5 @@
 """`banli worker`: background work with no extra server, or an RQ worker when REDIS_URL is set."""
+
 import time
 
 from django.core.management.base import BaseCommand
@@ -27,7 +28,9 @@ class Command(BaseCommand):
                 close_old_connections()
             try:
                 counts = tasks.remind_task()
-                self.stdout.write(f"{time.strftime('%Y-%m-%d %H:%M')} 提醒 {counts['sent']} 条，督办检查 {counts['checks']} 次。")
+                self.stdout.write(
+                    f"{time.strftime('%Y-%m-%d %H:%M')} 提醒 {counts['sent']} 条，督办检查 {counts['checks']} 次。"
+                )
             except Exception as e:  # keep the loop alive; the next round retries
                 self.stderr.write(f"提醒扫描失败：{e}")
             if once:

@@ -3,8 +3,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from banli.demo.build import DEMO_TOTP_SECRET, LOGINS, PASSWORD, build, demo_exists, demo_totp_code
-from banli.security.services import totp_required
 from banli.orgs.models import User
+from banli.security.services import totp_required
 
 
 class Command(BaseCommand):
@@ -30,9 +30,9 @@ class Command(BaseCommand):
             d = build()
             self.stdout.write(f"演示数据已载入（{time.monotonic() - t0:.1f} 秒）：" + "；".join(d.log))
         self.stdout.write("")
-        self.stdout.write("演示账号（密码均为 %s）：" % PASSWORD)
+        self.stdout.write(f"演示账号（密码均为 {PASSWORD}）：")
         twofa = []
-        for username, org, roles, name, what in LOGINS:
+        for username, org, _roles, name, what in LOGINS:
             user = User.objects.filter(username=username).first()
             mark = " *" if user is not None and totp_required(user) else ""
             if mark:
@@ -40,6 +40,6 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<12} {name:<16} {org} — {what}{mark}")
         if twofa:
             self.stdout.write("")
-            self.stdout.write("* 须双因素验证：在身份验证器中添加密钥 %s，或运行" % DEMO_TOTP_SECRET)
+            self.stdout.write(f"* 须双因素验证：在身份验证器中添加密钥 {DEMO_TOTP_SECRET}，或运行")
             self.stdout.write("  .venv/bin/banli demo --totp 用户名   显示当前 6 位验证码（每个验证码只能用一次）。")
         self.stdout.write("")

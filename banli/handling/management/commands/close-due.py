@@ -1,4 +1,5 @@
 """banli close-due: close replied cases whose evaluation window passed (recorded as 未评价)."""
+
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError

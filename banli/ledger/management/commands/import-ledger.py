@@ -13,7 +13,9 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--session", required=True, help="届次会议代码，如 SZ7-4")
         parser.add_argument("--dry-run", action="store_true", help="只校验并报告，不写入")
-        parser.add_argument("--create-orgs", action="store_true", help="找不到的承办单位自动新建（默认放在组织机构顶层）")
+        parser.add_argument(
+            "--create-orgs", action="store_true", help="找不到的承办单位自动新建（默认放在组织机构顶层）"
+        )
         parser.add_argument("--org-parent", default="", help="与 --create-orgs 同用：新建单位放在该机构之下")
 
     def handle(self, *args, file, session, dry_run, create_orgs, org_parent, **opts):
@@ -28,8 +30,13 @@ class Command(BaseCommand):
         try:
             with open(file, "rb") as fh:
                 plan = ledger_import(
-                    actor=None, session=s, source=fh, filename=file.rsplit("/", 1)[-1], create_orgs=create_orgs,
-                    org_parent=parent, dry_run=dry_run,
+                    actor=None,
+                    session=s,
+                    source=fh,
+                    filename=file.rsplit("/", 1)[-1],
+                    create_orgs=create_orgs,
+                    org_parent=parent,
+                    dry_run=dry_run,
                 )
         except FileNotFoundError:
             raise CommandError(f"找不到文件“{file}”。")

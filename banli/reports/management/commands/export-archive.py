@@ -1,4 +1,5 @@
 """banli export-archive --session CODE [--org NAME] -o FILE.zip — a session's archive for 档案管理."""
+
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError

@@ -1,4 +1,5 @@
 """banli report summary|reply-letter — the official documents of SPEC §7 from the command line."""
+
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError

@@ -1,4 +1,5 @@
 """`banli audit verify` — check the hash chain; `banli audit purge` — apply the auditor's retention policy."""
+
 import datetime
 
 from django.core.management.base import BaseCommand, CommandError

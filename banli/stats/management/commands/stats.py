@@ -7,18 +7,44 @@ from banli.orgs.models import Org
 from banli.stats.selectors import stats_for
 
 LABELS = [
-    ("received", "收到件数"), ("by_channel.plenary", "  其中大会"), ("by_channel.interim", "  其中平时"),
-    ("accepted", "立案"), ("not_accepted", "不予立案"), ("merged", "并案"), ("accept_rate", "立案率"),
-    ("assigned", "交办件数"), ("assigned_share", "交办占立案比例"),
-    ("by_role.lead", "主办"), ("by_role.co", "会办"), ("by_role.separate", "分办"), ("by_role.sole", "承办"),
-    ("replies_due", "应答复"), ("replies_sent", "已答复"), ("reply_rate", "办复率"),
-    ("on_time_sign_rate", "按时签收率"), ("on_time_reply_rate", "按时答复率"),
-    ("class_counts.A", "A类"), ("class_rates.A", "A类占比"), ("class_counts.B", "B类"), ("class_rates.B", "B类占比"),
-    ("class_counts.C", "C类"), ("class_rates.C", "C类占比"), ("class_counts.D", "D类"), ("class_rates.D", "D类占比"),
-    ("evaluated", "已评价"), ("satisfied", "满意"), ("basically_satisfied", "基本满意"), ("unsatisfied", "不满意"),
-    ("satisfaction_rate", "满意率（含基本满意）"), ("full_satisfaction_rate", "满意率（仅满意）"),
-    ("contact_rate", "沟通率"), ("face_to_face_rate", "见面率"),
-    ("b_open", "B类跟踪中"), ("b_converted", "B类已转A"), ("adoption_rate", "采纳率"), ("overdue", "逾期"),
+    ("received", "收到件数"),
+    ("by_channel.plenary", "  其中大会"),
+    ("by_channel.interim", "  其中平时"),
+    ("accepted", "立案"),
+    ("not_accepted", "不予立案"),
+    ("merged", "并案"),
+    ("accept_rate", "立案率"),
+    ("assigned", "交办件数"),
+    ("assigned_share", "交办占立案比例"),
+    ("by_role.lead", "主办"),
+    ("by_role.co", "会办"),
+    ("by_role.separate", "分办"),
+    ("by_role.sole", "承办"),
+    ("replies_due", "应答复"),
+    ("replies_sent", "已答复"),
+    ("reply_rate", "办复率"),
+    ("on_time_sign_rate", "按时签收率"),
+    ("on_time_reply_rate", "按时答复率"),
+    ("class_counts.A", "A类"),
+    ("class_rates.A", "A类占比"),
+    ("class_counts.B", "B类"),
+    ("class_rates.B", "B类占比"),
+    ("class_counts.C", "C类"),
+    ("class_rates.C", "C类占比"),
+    ("class_counts.D", "D类"),
+    ("class_rates.D", "D类占比"),
+    ("evaluated", "已评价"),
+    ("satisfied", "满意"),
+    ("basically_satisfied", "基本满意"),
+    ("unsatisfied", "不满意"),
+    ("satisfaction_rate", "满意率（含基本满意）"),
+    ("full_satisfaction_rate", "满意率（仅满意）"),
+    ("contact_rate", "沟通率"),
+    ("face_to_face_rate", "见面率"),
+    ("b_open", "B类跟踪中"),
+    ("b_converted", "B类已转A"),
+    ("adoption_rate", "采纳率"),
+    ("overdue", "逾期"),
 ]
 
 
@@ -60,5 +86,3 @@ class Command(BaseCommand):
             else:
                 text = str(v)
             self.stdout.write(f"{label}\t{text}")
-
-

@@ -1,4 +1,5 @@
 """banli clusters --session CODE --json"""
+
 import json
 
 from django.core.management.base import BaseCommand
@@ -27,8 +28,13 @@ class Command(BaseCommand):
         out = {
             "session": s.code,
             "clusters": [
-                {"label": c.label, "name": c.name, "terms": c.terms, "size": c.size,
-                 "proposals": [{"id": p.pk, "number": p.number, "title": p.title} for p in c.proposals]}
+                {
+                    "label": c.label,
+                    "name": c.name,
+                    "terms": c.terms,
+                    "size": c.size,
+                    "proposals": [{"id": p.pk, "number": p.number, "title": p.title} for p in c.proposals],
+                }
                 for c in clusters
             ],
         }

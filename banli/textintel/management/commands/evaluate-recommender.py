@@ -1,4 +1,5 @@
 """banli evaluate-recommender: top-1 / top-3 accuracy of unit recommendation, train/test split by session."""
+
 import json
 
 from django.core.management.base import BaseCommand, CommandError
@@ -25,7 +26,9 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         if opts["synthetic"]:
             data = synth.generate(sessions=opts["sessions"], per_session=opts["per_session"], noise=opts["noise"])
-            samples = [recommender.Sample(doc_tokens(p.title, p.content), p.lead, tuple(p.cos), p.session) for p in data]
+            samples = [
+                recommender.Sample(doc_tokens(p.title, p.content), p.lead, tuple(p.cos), p.session) for p in data
+            ]
             groups = sorted({s.group for s in samples})
             test_groups = set(opts["test_session"]) or {groups[-1]}
             source = "synthetic"
@@ -42,7 +45,7 @@ class Command(BaseCommand):
             else:
                 # the latest session of each body is the test set
                 latest = {}
-                for sid, code in codes.items():
+                for sid, _code in codes.items():
                     body = Session.objects.filter(pk=sid).values_list("body_id", flat=True).first()
                     if body not in latest or years[sid] > years[latest[body]]:
                         latest[body] = sid
@@ -55,14 +58,19 @@ class Command(BaseCommand):
         if len({s.lead for s in train}) < 2:
             raise CommandError("训练集中的主办单位少于两个，无法评估。")
         result = recommender.evaluate(train, test)
-        result.update(source=source, test_sessions=sorted(test_groups),
-                      train_sessions=sorted({s.group for s in train}))
+        result.update(
+            source=source, test_sessions=sorted(test_groups), train_sessions=sorted({s.group for s in train})
+        )
         if opts["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False, indent=1))
         else:
             self.stdout.write(
                 f"训练 {result['train']} 件（{'、'.join(result['train_sessions'])}），测试 {result['test']} 件（{'、'.join(result['test_sessions'])}）\n"
                 f"主办单位 top-1 准确率 {result['top1'] * 100:.2f}%，top-3 准确率 {result['top3'] * 100:.2f}%"
-                + (f"，会办单位前三召回率 {result['co_recall_at3'] * 100:.2f}%" if result["co_recall_at3"] is not None else "")
+                + (
+                    f"，会办单位前三召回率 {result['co_recall_at3'] * 100:.2f}%"
+                    if result["co_recall_at3"] is not None
+                    else ""
+                )
                 + f"；训练用时 {result['train_seconds']} 秒"
             )

@@ -1,4 +1,5 @@
 """banli recommend-units --text "…" [--top K] --json"""
+
 import json
 
 from django.core.management.base import BaseCommand, CommandError
@@ -29,7 +30,9 @@ class Command(BaseCommand):
         out = {
             "model_id": model_id,
             "units": [{"unit_id": u, "unit": names.get(u, str(u)), "score": round(p, 4)} for u, p in leads],
-            "co_units": [{"unit_id": u, "unit": names.get(u, str(u)), "score": round(p, 4)} for u, p in cos[: opts["top"]]],
+            "co_units": [
+                {"unit_id": u, "unit": names.get(u, str(u)), "score": round(p, 4)} for u, p in cos[: opts["top"]]
+            ],
         }
         if opts["json"]:
             self.stdout.write(json.dumps(out, ensure_ascii=False, indent=1))

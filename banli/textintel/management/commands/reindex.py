@@ -1,4 +1,5 @@
 """banli reindex [--session CODE]: rebuild the search documents (after a bulk import, or all)."""
+
 import time
 
 from django.core.management.base import BaseCommand
@@ -18,4 +19,6 @@ class Command(BaseCommand):
         t0 = time.perf_counter()
         s = session_by_code(opts["session"]) if opts["session"] else None
         n = index_session(s)
-        self.stdout.write(f"已重建 {n} 个文档的索引（{s.name if s else '全部'}），用时 {time.perf_counter() - t0:.1f} 秒。")
+        self.stdout.write(
+            f"已重建 {n} 个文档的索引（{s.name if s else '全部'}），用时 {time.perf_counter() - t0:.1f} 秒。"
+        )

@@ -1,4 +1,5 @@
 """banli similar --session CODE [--top K] --json | banli similar --text "…" [--session CODE] [--top K] --json"""
+
 import json
 
 import numpy as np
@@ -26,11 +27,17 @@ class Command(BaseCommand):
         if top < 1:
             raise CommandError("--top 应为正整数。")
         if not session and not text:
-            raise CommandError("请指定 --session CODE 或 --text \"…\"。")
+            raise CommandError('请指定 --session CODE 或 --text "…"。')
         s = session_by_code(session) if session else None
         names = {}
         if text:
-            bodies = [s.body_id] if s else list(SearchDoc.objects.filter(kind=DocKind.PROPOSAL).values_list("body_org_id", flat=True).distinct())
+            bodies = (
+                [s.body_id]
+                if s
+                else list(
+                    SearchDoc.objects.filter(kind=DocKind.PROPOSAL).values_list("body_org_id", flat=True).distinct()
+                )
+            )
             hits = []
             for b in bodies:
                 index = similarity.cache.get(b)
@@ -60,12 +67,21 @@ class Command(BaseCommand):
     def _hits(self, hits, names):
         need = [h.proposal_id for h in hits if h.proposal_id not in names]
         if need:
-            for pid, number, title, code in Proposal.objects.filter(pk__in=need).values_list("pk", "number", "title", "session__code"):
+            for pid, number, title, code in Proposal.objects.filter(pk__in=need).values_list(
+                "pk", "number", "title", "session__code"
+            ):
                 names[pid] = (number, title, code)
         return [
-            {"id": h.proposal_id, "number": names[h.proposal_id][0], "session": names[h.proposal_id][2],
-             "title": names[h.proposal_id][1], "score": round(h.score, 4), "terms": h.terms}
-            for h in hits if h.proposal_id in names
+            {
+                "id": h.proposal_id,
+                "number": names[h.proposal_id][0],
+                "session": names[h.proposal_id][2],
+                "title": names[h.proposal_id][1],
+                "score": round(h.score, 4),
+                "terms": h.terms,
+            }
+            for h in hits
+            if h.proposal_id in names
         ]
 
 

@@ -1,4 +1,5 @@
 """banli train-recommender: retrain the unit recommender from all past assignments and store it."""
+
 import json
 
 from django.core.management.base import BaseCommand, CommandError
@@ -22,4 +23,6 @@ class Command(BaseCommand):
         if opts["json"]:
             self.stdout.write(json.dumps(out, ensure_ascii=False))
         else:
-            self.stdout.write(f"已训练模型 #{row.pk}：{row.n_samples} 件，{row.n_units} 个主办单位，用时 {row.seconds:.2f} 秒。")
+            self.stdout.write(
+                f"已训练模型 #{row.pk}：{row.n_samples} 件，{row.n_units} 个主办单位，用时 {row.seconds:.2f} 秒。"
+            )
