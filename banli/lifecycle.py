@@ -1,0 +1,65 @@
+"""The one way a status field changes.
+
+Each state machine (review, assignment, reply, adjustment, extension, follow-up, commitment,
+publication, import job) declares, in its app's `lifecycle.py`, a `TextChoices` status and one
+`Lifecycle`: the field it governs and one TRANSITIONS map. Services move an object with
+`LIFECYCLE.move(obj, to, action="签收")`, which refuses a transition the map does not allow (a
+Chinese message naming the current state, nothing written) and returns the `(old, new)` pair that
+the service records in its audit event. Nothing else assigns to a status field; a test walks the
+source to keep it so.
+
+Bulk paths (the ledger's writer) check each object with `LIFECYCLE.check(old, to)` and then write
+in batches: the same rule, without one query per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Set
+from dataclasses import dataclass
+
+from banli.errors import DomainError
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """One state machine: `field` on the model moves only along `transitions`."""
+
+    name: str
+    field: str
+    choices: type
+    transitions: Mapping[str, Set[str]]
+    initial: str
+
+    def __post_init__(self) -> None:
+        known = set(self.choices.values)
+        for src, targets in self.transitions.items():
+            unknown = ({src} | set(targets)) - known
+            if unknown:
+                raise ValueError(f"{self.name}: unknown states {sorted(unknown)}")
+
+    def allows(self, old: str, to: str) -> bool:
+        return to in self.transitions.get(old, ())
+
+    def label(self, state: str) -> str:
+        try:
+            return self.choices(state).label
+        except ValueError:
+            return str(state)
+
+    def check(self, old: str, to: str, *, action: str) -> None:
+        """Refuse `old → to` unless the map allows it (nothing is written)."""
+        if not self.allows(old, to):
+            raise DomainError(f"当前为“{self.label(old)}”，不能{action}。")
+
+    def move(self, obj, to: str, *, action: str) -> tuple[str, str]:
+        """Set `obj.<field>` to `to` if the map allows it; return (old, new) for the audit event.
+
+        The caller saves the object in the same transaction."""
+        old = getattr(obj, self.field)
+        self.check(old, to, action=action)
+        setattr(obj, self.field, to)
+        return old, to
+
+    def start(self) -> dict:
+        """The field's value for a newly created object: `Model.objects.create(**LC.start(), …)`."""
+        return {self.field: self.initial}
