@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "treebeard",
     "banli.orgs",
     "banli.audit",
+    "banli.calendar",
     "banli.cases",
     "banli.ledger",
     "banli.stats",

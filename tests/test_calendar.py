@@ -4,9 +4,9 @@ import datetime as dt
 
 import pytest
 
-from banli.cases import deadlines as cal
-from banli.deadlines.calendar_data import package_days, package_years
-from banli.deadlines.models import CalendarDay, CalendarYear
+from banli.calendar import workdays as cal
+from banli.calendar.calendar_data import package_days, package_years
+from banli.calendar.models import CalendarDay, CalendarYear
 
 D = dt.date
 
@@ -147,7 +147,7 @@ def test_workdays_import_rejects_bad_files_and_changes_nothing(tmp_path):
 
 @pytest.mark.django_db
 def test_only_sysadmin_may_set_a_year(cast):
-    from banli.deadlines.services import calendar_year_set
+    from banli.calendar.services import calendar_year_set
     from banli.errors import DomainError
 
     for user in (cast.staff_npc, cast.coordinator, cast.secadmin, cast.liaison_gx):

@@ -7,13 +7,14 @@ import pytest
 from openpyxl import load_workbook
 
 from banli.audit.models import AuditEvent
-from banli.cases import deadlines as cal
-from banli.cases.models import Assignment, ReviewState
+from banli.calendar import workdays as cal
+from banli.calendar.models import Policy
+from banli.cases.models import Assignment, KeyDates, ReviewState
 from banli.cases.models import AssignmentRole as R
 from banli.cases.models import AssignmentState as S
 from banli.cases.services import assignment_create, proposal_register, proposal_review, proposal_set_key
 from banli.deadlines import lights
-from banli.deadlines.models import Extension, ExtensionState, KeyDates, Notification, Policy, Reminder, Supervision
+from banli.deadlines.models import Extension, ExtensionState, Notification, Reminder, Supervision
 from banli.deadlines.selectors import dashboard_assignments
 from banli.deadlines.services import (
     extension_decide,

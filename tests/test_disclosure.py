@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from banli.audit.models import AuditEvent
-from banli.cases.deadlines import add_workdays
+from banli.calendar.workdays import add_workdays
 from banli.errors import Conflict, DomainError, NotFound
 from banli.portal import services
 from banli.portal.models import Publication, PublicationState

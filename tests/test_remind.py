@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 from django.core.management import call_command
 
-from banli.cases import deadlines as cal
+from banli.calendar import workdays as cal
 from banli.cases.models import Assignment, ReviewState
 from banli.cases.models import AssignmentRole as R
 from banli.cases.models import AssignmentState as S

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils.timezone import localdate as today
 
-from banli.cases import deadlines
+from banli.calendar import workdays
 from banli.cases.models import (
     Assignment,
     Proposal,
@@ -285,8 +285,8 @@ def test_one_proposal_walks_from_assignment_to_closure_through_the_web(walk):
     assert resp.status_code == 200
     assert _state(lead) == S.REHANDLING
     lead.refresh_from_db()
-    assert lead.rehandling_due == deadlines.rehandling_due(today(), body=cast.orgs.npc)
-    assert lead.rehandling_due >= deadlines.add_months(today(), 1)
+    assert lead.rehandling_due == workdays.rehandling_due(today(), body=cast.orgs.npc)
+    assert lead.rehandling_due >= workdays.add_months(today(), 1)
     # the co-signer may evaluate too; it is recorded but the lead proposer's verdict drives the case
     c = as_(cast.cosigner_user)
     c.post(

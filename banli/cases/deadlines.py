@@ -1,259 +1,37 @@
-"""Working days and due dates. One module answers every working-day question.
-
-The calendar lives in the database (`banli.deadlines` CalendarYear/CalendarDay: mainland China's
-public holidays and 调休 make-up workdays), seeded from the `chinesecalendar` package and edited
-by the sysadmin when the State Council publishes a new year. A year with no confirmed schedule is
-counted as weekdays only, and every due date that depends on it is flagged provisional.
-
-Each year is loaded once and cached in this process for `CACHE_SECONDS`; writes through
-`banli.deadlines.services` clear the cache, and other processes pick the change up within that time.
-
-Periods counted in days or months whose last day is not a working day end on the next working
-day (民法典第二百零三条: 期间的最后一日是法定休假日的，以法定休假日结束的次日为期间的最后一日).
+"""Due dates of a case: its body's rules (banli.calendar.workdays) unless it is a key proposal
+with dates of its own (KeyDates). Every other working-day question goes to banli.calendar.workdays.
 """
 
 from __future__ import annotations
 
-import calendar
-import contextlib
-import contextvars
 import datetime as dt
-import threading
-import time
-from dataclasses import dataclass
 
-# SPEC §5 defaults; a body's Policy row overrides them.
-SIGN_WORKDAYS = 5
-ADJUST_WORKDAYS = 5
-OPINION_DAYS = 30
-REPLY_MONTHS = 3
-REPLY_MAX_MONTHS = 6
-REHANDLING_MONTHS = 1
-EVAL_DAYS = 30
-PROGRESS_MONTHS = 12
-REMIND_BEFORE_WORKDAYS = 3
+from banli.calendar import workdays
 
-CACHE_SECONDS = 60
+from .models import KeyDates
 
 
-@dataclass(frozen=True)
-class YearSchedule:
-    year: int
-    confirmed: bool
-    exceptions: dict  # date -> is_workday
-    names: dict  # date -> name
-    source: str
-
-
-_cache: dict[int, tuple[float, YearSchedule]] = {}
-_lock = threading.Lock()
-
-
-def clear_cache() -> None:
-    with _lock:
-        _cache.clear()
-
-
-def _load_year(year: int) -> YearSchedule:
-    from banli.deadlines.models import CalendarDay, CalendarYear
-
-    row = CalendarYear.objects.filter(year=year).first()
-    if row is not None:
-        days = CalendarDay.objects.filter(date__year=year).values_list("date", "is_workday", "name")
-        return YearSchedule(year, row.confirmed, {d: w for d, w, _ in days}, {d: n for d, _, n in days}, row.source)
-    # Not in the database (e.g. a flushed test database): the package's data if it has the year.
-    from banli.deadlines.calendar_data import package_days, package_years
-
-    if year in package_years():
-        days = package_days(year)
-        return YearSchedule(year, True, {d: w for d, w, _ in days}, {d: n for d, _, n in days}, "package")
-    return YearSchedule(year, False, {}, {}, "")
-
-
-def schedule(year: int) -> YearSchedule:
-    now = time.monotonic()
-    hit = _cache.get(year)
-    if hit is not None and now - hit[0] < CACHE_SECONDS:
-        return hit[1]
-    ys = _load_year(year)
-    with _lock:
-        _cache[year] = (now, ys)
-    return ys
-
-
-# --- working-day questions ------------------------------------------------------------------------
-
-
-def is_provisional(day: dt.date) -> bool:
-    """Whether `day`'s year has no confirmed holiday schedule (weekdays only, may still change)."""
-    return not schedule(day.year).confirmed
-
-
-def is_workday(day: dt.date) -> bool:
-    exc = schedule(day.year).exceptions
-    if day in exc:
-        return exc[day]
-    return day.weekday() < 5
-
-
-def day_name(day: dt.date) -> str:
-    return schedule(day.year).names.get(day, "")
-
-
-def add_workdays(start: dt.date, n: int) -> dt.date:
-    """The date `n` working days after `start` (n ≥ 0; 0 gives `start` itself; negative counts back)."""
-    day = start
-    step = 1 if n >= 0 else -1
-    remaining = abs(n)
-    while remaining:
-        day += dt.timedelta(days=step)
-        if is_workday(day):
-            remaining -= 1
-    return day
-
-
-def workdays_between(start: dt.date, end: dt.date) -> int:
-    """Working days after `start` up to and including `end` (negative if end < start)."""
-    if end < start:
-        return -workdays_between(end, start)
-    count, day = 0, start
-    while day < end:
-        day += dt.timedelta(days=1)
-        count += is_workday(day)
-    return count
-
-
-def next_workday(day: dt.date) -> dt.date:
-    """`day` itself if it is a working day, else the next working day."""
-    while not is_workday(day):
-        day += dt.timedelta(days=1)
-    return day
-
-
-def add_months(start: dt.date, months: int) -> dt.date:
-    month0 = start.month - 1 + months
-    year = start.year + month0 // 12
-    month = month0 % 12 + 1
-    return dt.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
-
-
-def any_provisional(start: dt.date, end: dt.date) -> bool:
-    """Whether a period from `start` to `end` touches a year without a confirmed schedule."""
-    lo, hi = min(start, end), max(start, end)
-    return any(not schedule(y).confirmed for y in range(lo.year, hi.year + 1))
-
-
-# --- due dates ---------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Rules:
-    sign_workdays: int = SIGN_WORKDAYS
-    adjust_workdays: int = ADJUST_WORKDAYS
-    opinion_days: int = OPINION_DAYS
-    reply_months: int = REPLY_MONTHS
-    reply_max_months: int = REPLY_MAX_MONTHS
-    rehandling_months: int = REHANDLING_MONTHS
-    eval_days: int = EVAL_DAYS
-    progress_months: int = PROGRESS_MONTHS
-    remind_before_workdays: int = REMIND_BEFORE_WORKDAYS
-
-
-_rules_memo: contextvars.ContextVar[dict | None] = contextvars.ContextVar("banli_rules_memo", default=None)
-
-
-@contextlib.contextmanager
-def rules_memo():
-    """Within this block each body's rules are read once (bulk recomputation, the reminder scan)."""
-    token = _rules_memo.set({})
-    try:
-        yield
-    finally:
-        _rules_memo.reset(token)
-
-
-def rules_for(body=None) -> Rules:
-    """The deadline rules of a body (its Policy row, or the SPEC §5 defaults)."""
-    if body is None:
-        return Rules()
-    memo = _rules_memo.get()
-    if memo is not None and body.pk in memo:
-        return memo[body.pk]
-    from banli.deadlines.models import Policy
-
-    p = Policy.objects.filter(body=body).first()
-    rules = Rules() if p is None else Rules(**{f: getattr(p, f) for f in Policy.FIELDS})
-    if memo is not None:
-        memo[body.pk] = rules
-    return rules
-
-
-def _key_dates(proposal):
+def key_dates_of(proposal) -> KeyDates | None:
+    """The dates a key proposal carries instead of its body's rules (None for ordinary ones)."""
     if proposal is None or not getattr(proposal, "is_key", False):
         return None
-    from banli.deadlines.models import KeyDates
-
     return KeyDates.objects.filter(proposal=proposal).first()
 
 
 def sign_due(assigned_on: dt.date, *, body=None, proposal=None) -> dt.date:
-    kd = _key_dates(proposal)
-    if kd and kd.sign_due:
-        return kd.sign_due
-    return add_workdays(assigned_on, rules_for(body).sign_workdays)
-
-
-def adjust_due(assigned_on: dt.date, *, body=None) -> dt.date:
-    return add_workdays(assigned_on, rules_for(body).adjust_workdays)
+    return workdays.sign_due(assigned_on, body=body, key_dates=key_dates_of(proposal))
 
 
 def opinion_due(assigned_on: dt.date, *, body=None, proposal=None) -> dt.date:
-    kd = _key_dates(proposal)
-    if kd and kd.opinion_due:
-        return kd.opinion_due
-    return next_workday(assigned_on + dt.timedelta(days=rules_for(body).opinion_days))
+    return workdays.opinion_due(assigned_on, body=body, key_dates=key_dates_of(proposal))
 
 
 def reply_due(assigned_on: dt.date, *, body=None, proposal=None) -> dt.date:
-    kd = _key_dates(proposal)
-    if kd and kd.reply_due:
-        return kd.reply_due
-    return next_workday(add_months(assigned_on, rules_for(body).reply_months))
-
-
-def reply_max_due(assigned_on: dt.date, *, body=None) -> dt.date:
-    """The latest reply due date an extension may grant (SPEC §5: up to 6 months)."""
-    return next_workday(add_months(assigned_on, rules_for(body).reply_max_months))
-
-
-def rehandling_due(evaluated_on: dt.date, *, body=None) -> dt.date:
-    return next_workday(add_months(evaluated_on, rules_for(body).rehandling_months))
-
-
-def eval_due(replied_on: dt.date, *, body=None) -> dt.date:
-    return next_workday(replied_on + dt.timedelta(days=rules_for(body).eval_days))
-
-
-def progress_due(last_report_on: dt.date, *, body=None) -> dt.date:
-    return next_workday(add_months(last_report_on, rules_for(body).progress_months))
+    return workdays.reply_due(assigned_on, body=body, key_dates=key_dates_of(proposal))
 
 
 def assignment_due_dates(assigned_on: dt.date, *, role: str, body=None, proposal=None, parent=None) -> dict:
-    """Every due date a new assignment starts with, and whether any depends on an unconfirmed year.
-
-    A sub-assignment (a district's own units) never gets more time than its parent has.
-    """
-    dues = {
-        "sign_due": sign_due(assigned_on, body=body, proposal=proposal),
-        "adjust_due": adjust_due(assigned_on, body=body),
-        "reply_due": reply_due(assigned_on, body=body, proposal=proposal),
-        "opinion_due": opinion_due(assigned_on, body=body, proposal=proposal) if role == "co" else None,
-    }
-    if parent is not None:
-        for field in ("reply_due", "opinion_due"):
-            cap = getattr(parent, "reply_due", None)
-            if dues[field] and cap and dues[field] > cap:
-                dues[field] = cap
-    latest = max(d for d in dues.values() if d)
-    dues["due_provisional"] = any_provisional(assigned_on, latest)
-    return dues
+    """Every due date a new assignment starts with (see workdays.assignment_due_dates)."""
+    return workdays.assignment_due_dates(
+        assigned_on, role=role, body=body, key_dates=key_dates_of(proposal), parent=parent
+    )

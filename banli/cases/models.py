@@ -452,3 +452,20 @@ class DeptTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.assignment} · {self.dept}"
+
+
+class KeyDates(models.Model):
+    """Dates a key proposal (重点) carries instead of its body's policy."""
+
+    proposal = models.OneToOneField(Proposal, on_delete=models.PROTECT, related_name="key_dates")
+    sign_due = models.DateField("签收期限", null=True, blank=True)
+    opinion_due = models.DateField("会办意见期限", null=True, blank=True)
+    reply_due = models.DateField("答复期限", null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "重点件期限"
+        db_table = "deadlines_keydates"
+
+    def __str__(self) -> str:
+        return f"{self.proposal} 期限"

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from banli.cases import deadlines as cal
+from banli.calendar import workdays as cal
 from banli.cases.models import DUE_ROLES, AssignmentRole, AssignmentState
 
 from .models import DueKind

@@ -1,4 +1,4 @@
-"""Writes of the deadlines app: calendar, policies, extensions, supervision, reminders (SPEC §5).
+"""Writes of the deadlines app: policies, key dates, extensions, supervision, reminders (SPEC §5).
 
 Each action: permission check, guard, write, audit — in one transaction; notifications are
 written in the same transaction and emailed after commit (see notify.py).
@@ -14,7 +14,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from banli.audit.services import audit_record
-from banli.cases import deadlines as cal
+from banli.calendar import workdays as cal
+from banli.calendar.models import Policy
+from banli.cases import deadlines as case_dues
 from banli.cases.models import (
     DUE_ROLES,
     Assignment,
@@ -22,6 +24,7 @@ from banli.cases.models import (
     AssignmentState,
     Contact,
     Evaluation,
+    KeyDates,
     Proposal,
     Session,
 )
@@ -30,18 +33,12 @@ from banli.errors import DomainError, NotFound
 from banli.orgs.models import BODY_KINDS, Org, Role
 
 from . import lights
-from .calendar_data import package_days, package_years
 from .models import (
     EXTENSION_TRANSITIONS,
-    CalendarDay,
-    CalendarSource,
-    CalendarYear,
     DueKind,
     Extension,
     ExtensionState,
-    KeyDates,
     PlanFocus,
-    Policy,
     Reminder,
     ReminderKind,
     Supervision,
@@ -72,7 +69,7 @@ def today() -> dt.date:
 def _fresh_dues(a: Assignment) -> dict:
     """The due dates `a` would get now, for the dates that are still open (others kept)."""
     body = a.proposal.session.body
-    new = cal.assignment_due_dates(a.assigned_on, role=a.role, body=body, proposal=a.proposal, parent=a.parent)
+    new = case_dues.assignment_due_dates(a.assigned_on, role=a.role, body=body, proposal=a.proposal, parent=a.parent)
     out = {}
     if a.state in (AssignmentState.PENDING_SIGN, AssignmentState.ADJUSTMENT_REQUESTED) and a.signed_on is None:
         out["sign_due"] = new["sign_due"]
@@ -121,68 +118,9 @@ def due_dates_recompute(*, actor, assignments=None, reason: str = "") -> int:
     return changed
 
 
-# --- calendar ---------------------------------------------------------------------------------------
-
-
-def _require_sysadmin(actor) -> None:
-    # actor None = the command line, run by the operator on the server.
-    if actor is not None and not actor.has_role(Role.SYSADMIN):
-        raise DomainError("只有系统管理员可以维护节假日安排。")
-
-
-def calendar_year_set(
-    *, actor, year: int, days, confirmed: bool = True, source: str = CalendarSource.MANUAL, note: str = ""
-) -> CalendarYear:
-    """Replace one year's holidays and make-up workdays; recompute open due dates that depend on it."""
-    _require_sysadmin(actor)
-    if not 2000 <= int(year) <= 2100:
-        raise DomainError(f"年份 {year} 无效。")
-    days = list(days)
-    wrong = [d for d, _, _ in days if d.year != int(year)]
-    if wrong:
-        raise DomainError(f"{wrong[0]} 不属于 {year} 年，请分年录入。")
-    if confirmed and not any(not w for _, w, _ in days):
-        raise DomainError(f"{year} 年没有任何放假日期；若国务院尚未公布安排，请不要勾选“已确认”。")
-    with transaction.atomic():
-        row = CalendarYear.objects.select_for_update().filter(year=year).first()
-        old = None
-        if row is not None:
-            old = {"confirmed": row.confirmed, "days": len(CalendarDay.objects.filter(date__year=year))}
-        CalendarDay.objects.filter(date__year=year).delete()
-        CalendarDay.objects.bulk_create([CalendarDay(date=d, is_workday=w, name=n) for d, w, n in days])
-        row, _ = CalendarYear.objects.update_or_create(
-            year=year,
-            defaults={
-                "confirmed": confirmed,
-                "source": source,
-                "note": note[:200],
-                "updated_by": actor if getattr(actor, "pk", None) else None,
-            },
-        )
-        audit_record(
-            actor=actor,
-            verb="calendar.set",
-            obj=row,
-            summary=f"{year}年节假日安排（{len(days)}天，{'已确认' if confirmed else '暂定'}）",
-            old=old,
-            new={"confirmed": confirmed, "days": len(days), "source": source},
-        )
-        transaction.on_commit(cal.clear_cache)
-        cal.clear_cache()
-        due_dates_recompute(actor=actor, reason=f"{year}年节假日安排变更")
-    cal.clear_cache()
-    return row
-
-
-def calendar_seed_from_package(*, actor=None, years=None) -> int:
-    """(Re)load the chinesecalendar package's years into the calendar table."""
-    n = 0
-    for y in years or package_years():
-        calendar_year_set(
-            actor=actor, year=y, days=package_days(y), source=CalendarSource.PACKAGE, note="chinesecalendar"
-        )
-        n += 1
-    return n
+def on_calendar_changed(sender, *, actor, reason, **kwargs) -> None:
+    """A year's holiday schedule changed (banli.calendar.services): open due dates follow."""
+    due_dates_recompute(actor=actor, reason=reason)
 
 
 # --- policies and key-proposal dates ----------------------------------------------------------------

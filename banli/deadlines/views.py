@@ -15,23 +15,20 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from banli.audit.services import audit_record
-from banli.cases import deadlines as cal
-from banli.cases.models import Assignment
+from banli.calendar import workdays as cal
+from banli.calendar.calendar_data import format_days, parse_days
+from banli.calendar.models import CalendarDay, CalendarSource, CalendarYear, Policy
+from banli.calendar.services import calendar_year_set
+from banli.cases.models import Assignment, KeyDates
 from banli.cases.selectors import assignment_get, is_assigning_office, proposal_get, sessions_visible_to, user_body
 from banli.errors import DomainError, NotFound
 from banli.orgs.models import BODY_KINDS, Org, Role
 
 from . import inbox as inbox_sel
 from . import lights, selectors, services
-from .calendar_data import format_days, parse_days
 from .models import (
-    CalendarDay,
-    CalendarSource,
-    CalendarYear,
     DueKind,
     Extension,
-    KeyDates,
-    Policy,
     Reminder,
     Supervision,
     SupervisionKind,
@@ -627,7 +624,7 @@ def calendar_year(request, year):
         text = request.POST.get("days", "")
         try:
             days = parse_days(text)
-            services.calendar_year_set(
+            calendar_year_set(
                 actor=request.user,
                 year=year,
                 days=days,

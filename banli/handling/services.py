@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from banli.audit.services import audit_record
+from banli.calendar import workdays
 from banli.cases import deadlines
 from banli.cases.models import (
     FACE_TO_FACE_METHODS,
@@ -199,7 +200,7 @@ def adjustment_request(
         guard(a, S.ADJUSTMENT_REQUESTED, "申请调整")
         if not reason:
             raise DomainError("请填写申请调整的理由（如职责不符、建议改交的单位）。", field="reason")
-        due = a.adjust_due or deadlines.adjust_due(a.assigned_on, body=a.proposal.session.body)
+        due = a.adjust_due or workdays.adjust_due(a.assigned_on, body=a.proposal.session.body)
         if today() > due:
             raise DomainError(f"申请调整期限为{due:%Y年%m月%d日}，已过期；请先签收办理，或与交办机关联系。")
         if suggested_unit is not None and suggested_unit.pk == a.unit_id:
@@ -920,11 +921,11 @@ def reply_send(*, actor, reply: Reply, missing_opinion_reason: str = "") -> Repl
 
 
 def _eval_due(on: dt.date, a: Assignment) -> dt.date:
-    return deadlines.eval_due(on, body=a.proposal.session.body)
+    return workdays.eval_due(on, body=a.proposal.session.body)
 
 
 def _rehandling_due(on: dt.date, a: Assignment) -> dt.date:
-    return deadlines.rehandling_due(on, body=a.proposal.session.body)
+    return workdays.rehandling_due(on, body=a.proposal.session.body)
 
 
 def reply_correct(*, actor, reply: Reply, text: str, reason: str) -> Reply:

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from banli.calendar import workdays
 from banli.cases.models import Reply, ReplyState
 from banli.errors import Conflict, DomainError, NotFound
 from banli.orgs.models import Org, OrgKind, Role, User
@@ -548,8 +549,6 @@ def b_ledger(request):
     from django.db.models import Max
     from django.utils import timezone
 
-    from banli.cases import deadlines
-
     qs = qs.annotate(last_progress=Max("reply__commitments__progress__on"))
     page = Paginator(qs.prefetch_related("reply__commitments"), 50).get_page(request.GET.get("page"))
     on = timezone.localdate()
@@ -558,10 +557,8 @@ def b_ledger(request):
         # SPEC §5: B-class progress is reported at least yearly (per the body's rules).
         body = fu.assignment.proposal.session.body
         if body.pk not in months:
-            months[body.pk] = deadlines.rules_for(body).progress_months
-        fu.progress_due = deadlines.next_workday(
-            deadlines.add_months(fu.last_progress or fu.opened_on, months[body.pk])
-        )
+            months[body.pk] = workdays.rules_for(body).progress_months
+        fu.progress_due = workdays.next_workday(workdays.add_months(fu.last_progress or fu.opened_on, months[body.pk]))
         fu.progress_late = fu.state == FollowUpState.OPEN and fu.progress_due < on
     return _page(
         request,

@@ -35,6 +35,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from banli.audit.services import audit_record, audit_record_many
+from banli.calendar import workdays
 from banli.cases import deadlines
 from banli.cases.models import (
     FACE_TO_FACE_METHODS,
@@ -804,9 +805,9 @@ def _write(plan: LedgerPlan, actor, org_parent: Org | None, progress: ProgressFn
                 signed_on=ra.signed_on,
                 first_reply_on=ra.replied_on if replied else None,
                 result_class=ra.result_class if replied else "",
-                eval_due=after_reply(deadlines.eval_due, ra.replied_on) if replied else None,
+                eval_due=after_reply(workdays.eval_due, ra.replied_on) if replied else None,
                 # The ledger dates an evaluation on its reply day (it has no evaluation date).
-                rehandling_due=after_reply(deadlines.rehandling_due, ra.replied_on)
+                rehandling_due=after_reply(workdays.rehandling_due, ra.replied_on)
                 if state == AssignmentState.REHANDLING
                 else None,
                 closed_on=closed_on,

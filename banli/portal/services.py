@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from banli.audit.services import audit_record
-from banli.cases import deadlines
+from banli.calendar import workdays
 from banli.cases.models import (
     AssignmentState,
     Channel,
@@ -60,7 +60,7 @@ def today() -> dt.date:
 
 def publish_due(sent_on: dt.date) -> dt.date:
     """The latest day a reply sent on `sent_on` must be public: 20 working days later."""
-    return deadlines.add_workdays(sent_on, PUBLISH_WORKDAYS)
+    return workdays.add_workdays(sent_on, PUBLISH_WORKDAYS)
 
 
 def redaction_names(reply: Reply) -> list[str]:

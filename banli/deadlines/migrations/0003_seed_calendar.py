@@ -4,7 +4,7 @@ from django.db import migrations
 
 
 def seed(apps, schema_editor):
-    from banli.deadlines.calendar_data import seed_from_package
+    from banli.calendar.calendar_data import seed_from_package
 
     seed_from_package(apps.get_model("deadlines", "CalendarYear"), apps.get_model("deadlines", "CalendarDay"))
 

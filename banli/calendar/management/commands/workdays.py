@@ -5,10 +5,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from banli.cases import deadlines as cal
-from banli.deadlines.calendar_data import format_days, parse_days
-from banli.deadlines.models import CalendarSource, CalendarYear
-from banli.deadlines.services import calendar_seed_from_package, calendar_year_set
+from banli.calendar import workdays as cal
+from banli.calendar.calendar_data import format_days, parse_days
+from banli.calendar.models import CalendarDay, CalendarSource, CalendarYear
+from banli.calendar.services import calendar_seed_from_package, calendar_year_set
 from banli.errors import DomainError
 
 
@@ -86,8 +86,6 @@ class Command(BaseCommand):
                 f"已导入 {year} 年节假日安排：{sum(not w for _, w, _ in days)} 天放假，{sum(w for _, w, _ in days)} 天调休上班。"
             )
         elif action == "export":
-            from banli.deadlines.models import CalendarDay
-
             rows = CalendarDay.objects.filter(date__year=o["year"]).values_list("date", "is_workday", "name")
             self.stdout.write(format_days(rows))
         elif action == "years":
