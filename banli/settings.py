@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "banli.orgs",
     "banli.audit",
     "banli.calendar",
+    "banli.notify",
     "banli.cases",
     "banli.ledger",
     "banli.stats",

@@ -6,6 +6,7 @@ urlpatterns = [
     path("ledger/", include("banli.ledger.urls")),
     path("stats/", include("banli.stats.urls")),
     path("handling/", include("banli.handling.urls")),
+    path("deadlines/inbox/", include("banli.notify.urls")),
     path("deadlines/", include("banli.deadlines.urls")),
     path("text/", include("banli.textintel.urls")),
     path("security/", include("banli.security.urls")),

@@ -4,6 +4,7 @@ the old layout (everything in the deadlines app) leaves every row readable throu
 import datetime as dt
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
@@ -11,6 +12,7 @@ OLD = [
     ("deadlines", "0004_policies_supervision_reminders"),
     ("cases", "0006_proposer_personal_data_encrypted"),
     ("calendar", None),
+    ("notify", None),
 ]
 
 
@@ -21,7 +23,7 @@ def _migrate(targets):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_calendar_and_policy_rows_survive_the_move_to_the_calendar_app():
+def test_calendar_policy_and_inbox_rows_survive_the_moves_to_calendar_and_notify():
     old = _migrate(OLD)
     Org = old.get_model("orgs", "Org")
     body = Org.objects.create(name="迁移测试人大", kind="npc", path="9999", depth=1)
@@ -30,17 +32,24 @@ def test_calendar_and_policy_rows_survive_the_move_to_the_calendar_app():
     )
     old.get_model("deadlines", "CalendarDay").objects.create(date=dt.date(2031, 1, 1), is_workday=False, name="元旦")
     old.get_model("deadlines", "Policy").objects.create(body_id=body.pk, sign_workdays=7)
+    user = old.get_model("orgs", "User").objects.create(username="migrated", password="!")
+    old.get_model("deadlines", "Notification").objects.create(user_id=user.pk, verb="x", text="迁移前的消息")
+    old.get_model("deadlines", "NotificationPreference").objects.create(user_id=user.pk, email=False, sms=True)
 
     executor = MigrationExecutor(connection)
     _migrate(executor.loader.graph.leaf_nodes())
 
     from banli.calendar import workdays
     from banli.calendar.models import CalendarDay, CalendarYear, Policy
+    from banli.notify.inbox import notifications_of, preference_of
     from banli.orgs.models import Org as CurrentOrg
 
     assert CalendarYear.objects.get(year=2031).note == "迁移"
     assert CalendarDay.objects.get(date=dt.date(2031, 1, 1)).name == "元旦"
     assert Policy.objects.get(body_id=body.pk).sign_workdays == 7
+    user = get_user_model().objects.get(pk=user.pk)
+    assert [n.text for n in notifications_of(user)] == ["迁移前的消息"]
+    assert preference_of(user).sms and not preference_of(user).email
     body = CurrentOrg.objects.get(pk=body.pk)
     workdays.clear_cache()
     assert not workdays.is_workday(dt.date(2031, 1, 1))  # a Wednesday, off because the row says so

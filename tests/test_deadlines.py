@@ -14,7 +14,7 @@ from banli.cases.models import AssignmentRole as R
 from banli.cases.models import AssignmentState as S
 from banli.cases.services import assignment_create, proposal_register, proposal_review, proposal_set_key
 from banli.deadlines import lights
-from banli.deadlines.models import Extension, ExtensionState, Notification, Reminder, Supervision
+from banli.deadlines.models import Extension, ExtensionState, Reminder, Supervision
 from banli.deadlines.selectors import dashboard_assignments
 from banli.deadlines.services import (
     extension_decide,
@@ -25,6 +25,7 @@ from banli.deadlines.services import (
     supervision_record,
 )
 from banli.errors import DomainError, NotFound
+from banli.notify.models import Notification
 
 D = dt.date
 

@@ -82,7 +82,7 @@ OTHER_OBJECT_ROUTES = {
     "handling:progress",
     "handling:explain",
     "handling:convert",
-    "deadlines:inbox_open",
+    "notify:inbox_open",
     "deadlines:extension_decide",
     "deadlines:plan_detail",
     "deadlines:calendar_year",

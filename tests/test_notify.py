@@ -7,8 +7,8 @@ from django.core import mail
 
 from banli.cases.models import ReviewState
 from banli.cases.services import proposal_register, proposal_review
-from banli.deadlines.models import Notification, NotificationPreference
-from banli.deadlines.notify import notify
+from banli.notify.models import Notification, NotificationPreference
+from banli.notify.services import notify
 
 
 @pytest.fixture
@@ -94,5 +94,5 @@ def test_inbox_badge_counts_unread(cast, proposal, rf):
     notify(users=[cast.liaison_gx], verb="test", text="一", proposal=proposal)
     req = rf.get("/")
     req.user = cast.liaison_gx
-    html = Template("{% load deadlines_tags %}{% inbox_badge %}").render(Context({"request": req}))
+    html = Template("{% load notify_tags %}{% inbox_badge %}").render(Context({"request": req}))
     assert "/deadlines/inbox/" in html and ">1<" in html

@@ -12,8 +12,9 @@ from banli.cases.models import Assignment, ReviewState
 from banli.cases.models import AssignmentRole as R
 from banli.cases.models import AssignmentState as S
 from banli.cases.services import assignment_create, proposal_register, proposal_review
-from banli.deadlines.models import Notification, Reminder, Supervision, SupervisionCheck
+from banli.deadlines.models import Reminder, Supervision, SupervisionCheck
 from banli.deadlines.services import default_phase_dates, remind_scan, supervision_plan_create
+from banli.notify.models import Notification
 
 D = dt.date
 
@@ -216,9 +217,10 @@ def test_concurrent_scans_never_double_send():
 
 def test_tasks_run_inline_without_redis_and_on_rq_with_it(monkeypatch):
     from banli.deadlines import tasks
+    from banli.notify.tasks import enqueue
 
     monkeypatch.delenv("REDIS_URL", raising=False)
-    assert tasks.enqueue(lambda x: x * 2, 21) == 42
+    assert enqueue(lambda x: x * 2, 21) == 42
     queued = []
 
     class FakeQueue:
@@ -235,5 +237,5 @@ def test_tasks_run_inline_without_redis_and_on_rq_with_it(monkeypatch):
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
     monkeypatch.setattr(rq, "Queue", FakeQueue)
     monkeypatch.setattr(redis.Redis, "from_url", classmethod(lambda cls, url: f"conn:{url}"))
-    assert tasks.enqueue(tasks.remind_task, "2024-03-05") == "job"
+    assert enqueue(tasks.remind_task, "2024-03-05") == "job"
     assert queued == [("banli", "conn:redis://127.0.0.1:6379/0"), (tasks.remind_task, ("2024-03-05",))]

@@ -8,10 +8,6 @@ STAFF = {"body_staff", "coordinator", "unit_liaison", "unit_leader"}
 SUPERVISORS = {"body_staff", "coordinator"}
 
 ROUTES = {
-    "deadlines:inbox": {"GET": {"authenticated"}},
-    "deadlines:inbox_open": {"GET": {"authenticated"}},
-    "deadlines:inbox_read_all": {"POST": {"authenticated"}},
-    "deadlines:inbox_preferences": {"POST": {"authenticated"}},
     "deadlines:dashboard": {"GET": STAFF},
     "deadlines:dashboard_export": {"GET": STAFF},
     "deadlines:assignment": {"GET": CASE_ROLES - {"proposer"}},

@@ -30,6 +30,7 @@ from banli.cases.models import (
 )
 from banli.cases.selectors import is_assigning_office, user_body
 from banli.errors import DomainError, NotFound
+from banli.notify.services import notify
 from banli.orgs.models import BODY_KINDS, Org, Role
 
 from . import lights
@@ -47,7 +48,6 @@ from .models import (
     SupervisionPhase,
     SupervisionPlan,
 )
-from .notify import notify
 from .selectors import (
     can_supervise,
     is_unit_staff,

@@ -4,10 +4,6 @@ from . import views
 
 app_name = "deadlines"
 urlpatterns = [
-    path("inbox/", views.inbox, name="inbox"),
-    path("inbox/<int:pk>/", views.inbox_open, name="inbox_open"),
-    path("inbox/read-all/", views.inbox_read_all, name="inbox_read_all"),
-    path("inbox/preferences/", views.inbox_preferences, name="inbox_preferences"),
     path("", views.dashboard, name="dashboard"),
     path("export.xlsx", views.dashboard_export, name="dashboard_export"),
     path("assignments/<int:pk>/", views.assignment_page, name="assignment"),

@@ -39,6 +39,7 @@ from banli.cases.models import (
 )
 from banli.cases.selectors import is_assigning_office
 from banli.errors import Conflict, DomainError, NotFound
+from banli.notify.services import notify
 from banli.orgs.models import Org, OrgKind, Role, User
 
 from . import selectors as sel
@@ -136,8 +137,6 @@ def _notify(users: Iterable, verb: str, text: str, a: Assignment) -> None:
     users = [u for u in users if u is not None]
     if not users:
         return
-    from banli.deadlines.notify import notify
-
     notify(users=users, verb=verb, text=text, url=_case_url(a), proposal=a.proposal, assignment=a)
 
 
@@ -1326,8 +1325,6 @@ def cases_handover(*, actor, from_user: User, to_user: User, note: str = "") -> 
                 obj=h,
             )
         if touched:
-            from banli.deadlines.notify import notify
-
             notify(
                 users=[to_user],
                 verb="handover",

@@ -32,7 +32,8 @@ from banli.cases.models import (
     Session,
 )
 from banli.errors import Conflict, DomainError, NotFound
-from banli.orgs.models import Role
+from banli.notify.services import notify
+from banli.orgs.models import Role, User
 
 from . import selectors as sel
 from .models import PUBLISH_WORKDAYS, PortalMessage, PrivateReason, Publication, PublicationState, PublicSearch
@@ -352,8 +353,6 @@ def proposal_submit(
 
 
 def _notify_body(p: Proposal) -> None:
-    from banli.deadlines.notify import notify
-    from banli.orgs.models import User
 
     staff = User.objects.filter(
         is_active=True, org__path__startswith=p.session.body.path, role_grants__role=Role.BODY_STAFF
@@ -389,8 +388,6 @@ def message_send(*, actor, assignment, text: str) -> PortalMessage:
             assignment_id=a.pk,
             summary=f"{who.name}给{a.unit.name}留言：{text[:60]}",
         )
-        from banli.deadlines.notify import notify
-
         notify(
             users=sel.unit_answerers(a),
             verb="portal.message",
@@ -442,8 +439,6 @@ def message_answer(*, actor, message: PortalMessage, text: str, stage: str = "")
             assignment_id=a.pk,
             summary=f"回复{m.proposer.name}的留言",
         )
-        from banli.deadlines.notify import notify
-
         if m.proposer.user_id:
             notify(
                 users=[m.proposer.user],

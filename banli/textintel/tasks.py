@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from banli.notify.tasks import enqueue as project_enqueue
+
 
 def train_task(actor_id: int | None = None) -> dict:
     """Retrain the unit recommender from the database and store it."""
@@ -24,9 +26,5 @@ def reindex_session_task(session_id: int | None = None) -> int:
 
 
 def enqueue(func, *args, **kwargs):
-    """On the project's queue when there is one (banli.deadlines.tasks), else right away."""
-    try:
-        from banli.deadlines.tasks import enqueue as project_enqueue
-    except ImportError:  # pragma: no cover
-        return func(*args, **kwargs)
+    """On the project's queue when there is one (banli.notify.tasks), else right away."""
     return project_enqueue(func, *args, **kwargs)

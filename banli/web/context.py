@@ -71,7 +71,7 @@ def nav(request):
                 link["active"] = True
                 break
     try:
-        reverse("deadlines:inbox")
+        reverse("notify:inbox")
         inbox = True
     except NoReverseMatch:
         inbox = False

@@ -1,4 +1,4 @@
-"""Traffic lights and the inbox badge (owned by the deadlines app)."""
+"""Traffic lights (owned by the deadlines app); the inbox badge is in banli.notify's notify_tags."""
 
 import datetime as dt
 
@@ -8,7 +8,6 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from .. import lights
-from ..notify import unread_count
 
 register = template.Library()
 
@@ -65,24 +64,6 @@ def light_full(assignment, today=None):
 def light_info(assignment, today=None):
     """The Light object, for templates that lay the due dates out themselves."""
     return lights.light(assignment, _day(today))
-
-
-@register.simple_tag(takes_context=True)
-def inbox_badge(context):
-    """A navbar link to the inbox with the unread count: `{% inbox_badge %}`."""
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    if not user or not user.is_authenticated:
-        return ""
-    n = context.get("inbox_unread")
-    if n is None:
-        n = unread_count(user)
-    badge = (
-        format_html(' <span class="badge rounded-pill bg-warning text-dark" aria-label="未读消息">{}</span>', n)
-        if n
-        else ""
-    )
-    return format_html('<a class="nav-link text-white" href="{}">消息{}</a>', reverse("deadlines:inbox"), badge)
 
 
 @register.filter

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
 from banli.deadlines import tasks
+from banli.notify.tasks import redis_url
 
 
 class Command(BaseCommand):
@@ -18,7 +19,7 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="只运行一次后退出")
 
     def handle(self, *args, interval=15, once=False, **o):
-        if tasks.redis_url() and not once:
+        if redis_url() and not once:
             self.stdout.write("使用 Redis 队列（RQ）运行后台任务。")
             tasks.run_rq_worker(interval_minutes=interval)
             return

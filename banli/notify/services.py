@@ -35,7 +35,7 @@ class LogSMSBackend(SMSBackend):
 
 
 def sms_backend() -> SMSBackend:
-    path = getattr(settings, "BANLI_SMS_BACKEND", "banli.deadlines.notify.LogSMSBackend")
+    path = getattr(settings, "BANLI_SMS_BACKEND", "banli.notify.services.LogSMSBackend")
     return import_string(path)()
 
 
