@@ -1,5 +1,6 @@
-"""Models that moved between apps keep their tables and rows: migrating a database created with
-the old layout (everything in the deadlines app) leaves every row readable through the new apps."""
+"""Models that moved between apps keep their tables and rows: migrating a database created with the
+old layout (calendar, policies and the inbox in deadlines, assessment weights in reports) leaves
+every row readable through the apps that now own them."""
 
 import datetime as dt
 
@@ -13,6 +14,8 @@ OLD = [
     ("cases", "0006_proposer_personal_data_encrypted"),
     ("calendar", None),
     ("notify", None),
+    ("reports", "0001_initial"),
+    ("stats", None),
 ]
 
 
@@ -23,7 +26,7 @@ def _migrate(targets):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_calendar_policy_and_inbox_rows_survive_the_moves_to_calendar_and_notify():
+def test_rows_of_moved_models_survive_the_migration():
     old = _migrate(OLD)
     Org = old.get_model("orgs", "Org")
     body = Org.objects.create(name="迁移测试人大", kind="npc", path="9999", depth=1)
@@ -32,6 +35,7 @@ def test_calendar_policy_and_inbox_rows_survive_the_moves_to_calendar_and_notify
     )
     old.get_model("deadlines", "CalendarDay").objects.create(date=dt.date(2031, 1, 1), is_workday=False, name="元旦")
     old.get_model("deadlines", "Policy").objects.create(body_id=body.pk, sign_workdays=7)
+    old.get_model("reports", "AssessmentWeights").objects.create(owner_id=body.pk, weights={"reply_rate": 55})
     user = old.get_model("orgs", "User").objects.create(username="migrated", password="!")
     old.get_model("deadlines", "Notification").objects.create(user_id=user.pk, verb="x", text="迁移前的消息")
     old.get_model("deadlines", "NotificationPreference").objects.create(user_id=user.pk, email=False, sms=True)
@@ -43,10 +47,12 @@ def test_calendar_policy_and_inbox_rows_survive_the_moves_to_calendar_and_notify
     from banli.calendar.models import CalendarDay, CalendarYear, Policy
     from banli.notify.inbox import notifications_of, preference_of
     from banli.orgs.models import Org as CurrentOrg
+    from banli.stats.models import AssessmentWeights
 
     assert CalendarYear.objects.get(year=2031).note == "迁移"
     assert CalendarDay.objects.get(date=dt.date(2031, 1, 1)).name == "元旦"
     assert Policy.objects.get(body_id=body.pk).sign_workdays == 7
+    assert AssessmentWeights.objects.get(owner_id=body.pk).weight_of("reply_rate") == 55
     user = get_user_model().objects.get(pk=user.pk)
     assert [n.text for n in notifications_of(user)] == ["迁移前的消息"]
     assert preference_of(user).sms and not preference_of(user).email

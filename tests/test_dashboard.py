@@ -9,8 +9,8 @@ import pytest
 
 from banli.audit.models import AuditEvent
 from banli.cases.models import Contact, Evaluation, Verdict
-from banli.reports import figures as F
-from banli.reports.models import AssessmentWeights
+from banli.stats import figures as F
+from banli.stats.models import AssessmentWeights
 from banli.stats.selectors import stats_for
 
 from .test_reports_summary import build_seed000, build_seed002
@@ -109,7 +109,7 @@ def test_overview_shows_figures_as_links_and_the_ranking(cast, login):
 
 def test_unit_ranking_equals_each_units_own_figures(cast, login):
     session = build_seed002(cast)
-    from banli.reports.ranking import unit_rows
+    from banli.stats.ranking import unit_rows
 
     rows = unit_rows(sessions=[session], org=cast.orgs.gov, weights=AssessmentWeights(owner=cast.orgs.gov))
     assert {r.unit.name for r in rows} == {"市工业和信息化局", "市商务局", "龙华区人民政府"}
@@ -194,7 +194,7 @@ def test_dashboard_tables_export_as_xlsx(cast, login):
 
 def test_grouped_unit_figures_equal_stats_for_each_unit(cast):
     """The one-query ranking gives each unit exactly its own stats_for figures."""
-    from banli.reports.ranking import grouped_stats
+    from banli.stats.ranking import grouped_stats
 
     session = build_seed002(cast)
     _with_evaluations(cast, session)
@@ -220,7 +220,7 @@ def test_trend_json_lists_the_bodys_sessions_in_scope(cast, login):
 
 def test_rate_parts_shown_equal_their_lists(cast):
     """The “n / d” under each rate (summed per unit) equals the length of the lists they link to."""
-    from banli.reports.ranking import grouped_stats, raw_totals
+    from banli.stats.ranking import grouped_stats, raw_totals
     from banli.stats.views import EXTRA_KEYS
 
     session = build_seed002(cast)

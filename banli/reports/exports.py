@@ -16,8 +16,7 @@ from django.db.models import Prefetch
 from banli.cases.models import Attachment, Reply, ReplyState
 from banli.formatting import cn_date
 from banli.orgs.models import Org
-
-from . import data as d
+from banli.stats import data as d
 
 
 def xlsx(sheets: list[tuple[str, list[list]]]) -> bytes:

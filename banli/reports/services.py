@@ -8,7 +8,6 @@ a web request.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.db.models import F, Max
@@ -19,10 +18,10 @@ from banli.cases.models import Assignment, ProposerKind, Reply, ReplyState, Sess
 from banli.cases.selectors import assignment_scope_q, can_see_internal
 from banli.errors import Conflict, DomainError, NotFound
 from banli.orgs.models import Org, OrgKind, Role
+from banli.stats import scope as report_scope
 
-from . import scope as report_scope
 from .letters import LetterData, addressee_line, build_reply_letter, reply_title
-from .models import ASSESSMENT_METRICS, AssessmentWeights, LetterNumber, SummaryText, UnitDocSettings
+from .models import LetterNumber, SummaryText, UnitDocSettings
 from .summary import Texts, build_summary, render_docx
 
 
@@ -307,65 +306,6 @@ def summary_render(*, actor, session: Session, org: Org | None, on: dt.date | No
     return content, f"办理工作总结_{summary.org_name}_{session.code}.docx"
 
 
-# --- assessment weights ------------------------------------------------------------------------
-
-
-def assessment_owner(actor) -> Org:
-    """The org whose weights `actor` uses: their body office or their coordinating office."""
-    sc = report_scope.scope_of(actor)
-    if sc.body is not None:
-        return sc.body
-    for root in sc.roots:
-        if root.kind == OrgKind.COORDINATOR:
-            return root
-    coord = sc.roots[0].nearest(OrgKind.COORDINATOR, OrgKind.NPC, OrgKind.CPPCC)
-    return coord or sc.roots[0]
-
-
-def weights_for(owner: Org) -> AssessmentWeights:
-    return AssessmentWeights.objects.filter(owner=owner).first() or AssessmentWeights(owner=owner)
-
-
-def assessment_weights_save(*, actor, weights: dict, overdue_penalty) -> AssessmentWeights:
-    """Body staff or a coordinator sets the weights of the unit assessment for their scope."""
-    if actor is None or not actor.has_role(Role.BODY_STAFF, Role.COORDINATOR):
-        raise DomainError("只有人大/政协工作人员或督查协调人员可以设置考核权重。")
-    owner = assessment_owner(actor)
-    clean = {}
-    for key, label, _ in ASSESSMENT_METRICS:
-        raw = weights.get(key, 0)
-        try:
-            value = int(str(raw).strip() or 0)
-        except ValueError:
-            raise DomainError(f"“{label}”的权重须为0到100之间的整数。", field=key)
-        if not 0 <= value <= 100:
-            raise DomainError(f"“{label}”的权重须为0到100之间的整数。", field=key)
-        clean[key] = value
-    if sum(clean.values()) == 0:
-        raise DomainError("至少一项权重须大于0。")
-    try:
-        penalty = Decimal(str(overdue_penalty).strip() or "0")
-    except InvalidOperation:
-        raise DomainError("每件逾期扣分须为数字。", field="overdue_penalty")
-    if penalty < 0 or penalty > 100:
-        raise DomainError("每件逾期扣分须在0到100之间。", field="overdue_penalty")
-    with transaction.atomic():
-        obj = AssessmentWeights.objects.select_for_update().filter(owner=owner).first()
-        old = {"weights": obj.weights, "overdue_penalty": str(obj.overdue_penalty)} if obj else {}
-        obj = obj or AssessmentWeights(owner=owner)
-        obj.weights, obj.overdue_penalty, obj.updated_by = clean, penalty, actor
-        obj.save()
-        audit_record(
-            actor=actor,
-            verb="assessment.weights",
-            obj=obj,
-            summary=f"设置考核权重：{owner.name}",
-            old=old,
-            new={"weights": clean, "overdue_penalty": str(penalty)},
-        )
-    return obj
-
-
 # --- spreadsheets and archive ------------------------------------------------------------------
 
 
@@ -437,7 +377,8 @@ WEB_ARCHIVE_MAX_REPLIES = 1000  # ≈ 0.1 s a letter: larger archives are made w
 
 def archive_export(*, actor, session: Session, org: Org | None) -> tuple[bytes, str]:
     """The archive .zip of a session, or of an org's part of it (SPEC §7), scope-checked and audited."""
-    from .data import scope_assignments
+    from banli.stats.data import scope_assignments
+
     from .exports import archive_zip
 
     _require_scope(actor, [session], org)

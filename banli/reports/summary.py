@@ -18,8 +18,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from banli.cases.models import Session
 from banli.formatting import cn_date, pct
 from banli.orgs.models import BODY_KINDS, Org, OrgKind
+from banli.stats import data as d
 
-from . import data as d
 from . import gbt9704 as g
 
 CLASS_PHRASES = {

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_http_methods
 
 from banli.errors import DomainError, NotFound
 from banli.orgs.models import Role
+from banli.stats import scope as report_scope
 
-from . import scope as report_scope
 from . import services
 from .services import TEXT_FIELDS
 

@@ -1,5 +1,5 @@
 """Route permissions of the statistics dashboards (format: banli/web/permissions.py).
-Scope (body / coordinator subtree / unit) is applied by banli.reports.scope in the views."""
+Scope (body / coordinator subtree / unit) is applied by banli.stats.scope in the views."""
 
 STATS_ROLES = {"body_staff", "coordinator", "unit_leader", "unit_liaison"}
 

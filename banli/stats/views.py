@@ -24,12 +24,13 @@ from banli.cases.selectors import assignment_scope_q, proposal_scope_q
 from banli.errors import DomainError, NotFound
 from banli.formatting import pct
 from banli.orgs.models import Role
-from banli.reports import data as report_data
-from banli.reports import figures as F
-from banli.reports import scope as report_scope
-from banli.reports import services as report_services
-from banli.reports.models import ASSESSMENT_METRICS
-from banli.reports.ranking import unit_rows
+
+from . import data as report_data
+from . import figures as F
+from . import scope as report_scope
+from . import services
+from .models import ASSESSMENT_METRICS
+from .ranking import grouped_stats, raw_totals, unit_rows
 
 EXTRA_KEYS = ("sign_decided", "on_time_signed", "reply_decided", "on_time_replied", "contacted", "face_to_face")
 TREND_SESSIONS = 6
@@ -94,13 +95,12 @@ def overview(request):
     }
     if not sessions:
         return render(request, "stats/overview.html", ctx)
-    from banli.reports.ranking import grouped_stats, raw_totals
 
     grouped = grouped_stats(sessions=sessions, org=org)
     stats = report_services_stats(sessions, org)
     # The rates' numerators and denominators, summed from the per-unit counts (one query for both).
     stats["_extra"] = raw_totals(grouped, EXTRA_KEYS)
-    weights = report_services.weights_for(report_services.assessment_owner(user))
+    weights = services.weights_for(services.assessment_owner(user))
     rows = unit_rows(sessions=sessions, org=org, weights=weights, grouped=grouped)
     methods, contacts_total, f2f = report_data.contacts_by_method(sessions=sessions, org=org)
     if request.GET.get("format") == "xlsx":
@@ -175,7 +175,6 @@ def _row_view(row, sessions):
 
 def _trend(user, sessions, org):
     """The last sessions of the same body, one grouped query (assignment figures per session)."""
-    from banli.reports.ranking import grouped_stats
 
     bodies = {s.body_id for s in sessions}
     recent = list(report_scope.sessions_for(user).filter(body_id__in=bodies)[:TREND_SESSIONS])
@@ -291,14 +290,14 @@ def assessment(request):
     """Unit assessment (绩效考核): weights, and each unit's score with its breakdown."""
     user = request.user
     sessions, org = _resolve(request)
-    owner = report_services.assessment_owner(user)
+    owner = services.assessment_owner(user)
     may_edit = user.has_role(Role.BODY_STAFF, Role.COORDINATOR)
     error = None
     if request.method == "POST":
         if not may_edit:
             raise Http404
         try:
-            report_services.assessment_weights_save(
+            services.assessment_weights_save(
                 actor=user,
                 weights={k: request.POST.get(k, "") for k, _, _ in ASSESSMENT_METRICS},
                 overdue_penalty=request.POST.get("overdue_penalty", "0"),
@@ -307,7 +306,7 @@ def assessment(request):
             error = e.message
         else:
             return redirect(reverse("stats:assessment") + "?" + _query(sessions, org))
-    weights = report_services.weights_for(owner)
+    weights = services.weights_for(owner)
     rows = unit_rows(sessions=sessions, org=org, weights=weights) if sessions else []
     return render(
         request,
