@@ -9,11 +9,10 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from banli.audit.models import AppendOnlyError, AuditEvent
+from banli.audit.models import AppendOnlyError, AuditEvent, AuditPurge
 from banli.audit.services import _digest, _hashed_fields, audit_record, audit_verify
 from banli.errors import DomainError
 from banli.security import services
-from banli.security.models import AuditPurge
 
 
 def raw(sql, params=()):

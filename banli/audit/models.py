@@ -60,3 +60,48 @@ class AuditChainHead(models.Model):
 
     seq = models.BigIntegerField(default=0)
     hash = models.CharField(max_length=64, default="0" * 64)
+
+
+# --- retention ----------------------------------------------------------------------------------------
+# Owned by the audit log (its verification reads the purge anchors). Both were created by the security
+# app's migrations; the app label keeps their tables (security_*) and migration history where they are.
+
+
+class AuditRetentionPolicy(models.Model):
+    """The auditor's retention policy (single row). Entries younger than `days` are never purged."""
+
+    MIN_DAYS = 180
+
+    days = models.PositiveIntegerField("保留天数", default=180)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "审计日志保留策略"
+        app_label = "security"  # its table and migrations stay security_*
+
+    def __str__(self) -> str:
+        return f"保留 {self.days} 天"
+
+
+class AuditPurge(models.Model):
+    """A purge of old audit entries: the chain restarts from `anchor_hash` after `up_to_seq`."""
+
+    up_to_seq = models.BigIntegerField(unique=True)
+    anchor_hash = models.CharField(max_length=64)
+    purged_count = models.PositiveIntegerField()
+    cutoff = models.DateTimeField()
+    at = models.DateTimeField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-up_to_seq"]
+        verbose_name = "审计日志清理"
+        app_label = "security"  # its table and migrations stay security_*
+
+    def __str__(self) -> str:
+        return f"清理至 #{self.up_to_seq}"

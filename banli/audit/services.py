@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .middleware import current_ip
-from .models import AuditChainHead, AuditEvent
+from .models import AuditChainHead, AuditEvent, AuditPurge
 
 
 def _canonical(value: Any) -> Any:
@@ -149,8 +149,6 @@ def _chain_start() -> tuple[int, str, str]:
     seq and hash of the last removed entry. The purge itself is an entry of the chain, so a forged
     or altered anchor is caught below.
     """
-    from banli.security.models import AuditPurge  # the retention policy lives with the auditor's tools
-
     anchor = AuditPurge.objects.order_by("-up_to_seq").first()
     if anchor is None:
         return 1, "0" * 64, ""
@@ -159,8 +157,6 @@ def _chain_start() -> tuple[int, str, str]:
 
 def audit_verify() -> tuple[bool, str]:
     """Walk the chain; return (ok, message naming the first altered or missing entry)."""
-    from banli.security.models import AuditPurge
-
     start, prev, note = _chain_start()
     expected_seq = start
     purge_confirmed = start == 1

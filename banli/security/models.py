@@ -1,11 +1,13 @@
 """Security state kept beside the user (等保2.0 §8.1.4): password history and age, login
-attempts and lockouts, TOTP devices and used codes, the session registry, and the auditor's
-retention policy for the audit log."""
+attempts and lockouts, TOTP devices and used codes, the session registry. The audit log's retention
+policy and purges are defined in banli.audit.models (under this app's label and tables)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+
+from banli.audit.models import AuditPurge, AuditRetentionPolicy  # noqa: F401 - defined with the audit log
 
 from .crypto import EncryptedTextField
 
@@ -128,41 +130,3 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.created_at:%Y-%m-%d %H:%M}"
-
-
-class AuditRetentionPolicy(models.Model):
-    """The auditor's retention policy (single row). Entries younger than `days` are never purged."""
-
-    MIN_DAYS = 180
-
-    days = models.PositiveIntegerField("保留天数", default=180)
-    updated_at = models.DateTimeField(auto_now=True)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        verbose_name = "审计日志保留策略"
-
-    def __str__(self) -> str:
-        return f"保留 {self.days} 天"
-
-
-class AuditPurge(models.Model):
-    """A purge of old audit entries: the chain restarts from `anchor_hash` after `up_to_seq`."""
-
-    up_to_seq = models.BigIntegerField(unique=True)
-    anchor_hash = models.CharField(max_length=64)
-    purged_count = models.PositiveIntegerField()
-    cutoff = models.DateTimeField()
-    at = models.DateTimeField()
-    by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["-up_to_seq"]
-        verbose_name = "审计日志清理"
-
-    def __str__(self) -> str:
-        return f"清理至 #{self.up_to_seq}"
