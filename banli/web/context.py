@@ -1,14 +1,14 @@
 """Navigation shown to the signed-in user, by role.
 
 An entry is shown when its route exists and the route's own declaration (`<app>/permissions.py`
-ROUTES, GET) admits one of the user's roles — so the menu never offers a page that would be refused.
+ROUTES, GET, as collected by the permission matrix) admits one of the user's roles — so the menu
+never offers a page that would be refused.
 """
-
-from importlib import import_module
 
 from django.urls import NoReverseMatch, reverse
 
 from banli.orgs.models import Role
+from banli.security.matrix import permission_matrix
 
 # (url name, label, roles to show it to; None = as the route's GET declaration says)
 NAV = (
@@ -29,14 +29,8 @@ NAV = (
 )
 
 
-def _declared_get_roles(url_name: str) -> set[str] | None:
-    app = url_name.split(":", 1)[0]
-    module = {"public": "portal"}.get(app, app)
-    try:
-        routes = import_module(f"banli.{module}.permissions").ROUTES
-    except (ImportError, AttributeError):
-        return None
-    return set(routes.get(url_name, {}).get("GET", set()))
+def _declared_get_roles(url_name: str) -> set[str]:
+    return set(permission_matrix().get(url_name, {}).get("GET", set()))
 
 
 def nav(request):
