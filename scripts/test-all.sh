@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the whole suite on SQLite and, when reachable, on PostgreSQL.
+# Checks the import layers and the lint, then runs the whole suite on SQLite and, when reachable,
+# on PostgreSQL.
 # pytest's exit code 5 (no tests collected) counts as a failure.
 set -u
 cd "$(dirname "$0")/.."
@@ -15,6 +16,17 @@ run_suite() {
   if [ $rc -eq 5 ]; then echo "!!! ${label}: no tests were collected"; rc=1; fi
   if [ $rc -ne 0 ]; then echo "!!! ${label}: FAILED (exit ${rc})"; status=1; else echo "=== ${label}: passed ==="; fi
 }
+
+check() {
+  local label=$1; shift
+  echo "=== ${label} ==="
+  if ! "$@"; then echo "!!! ${label}: FAILED"; status=1; fi
+}
+
+# Apps depend one way (pyproject.toml [tool.importlinter], docs/architecture.md "Layers").
+check "import layers (lint-imports)" $BIN/lint-imports
+check "lint (ruff check)" $BIN/ruff check .
+check "format (ruff format --check)" $BIN/ruff format --check .
 
 run_suite "SQLite" DATABASE_URL=
 
