@@ -15,6 +15,7 @@ from django.utils import timezone
 from banli.cases import services as cs
 from banli.cases.models import AssignmentRole as R
 from banli.cases.models import Channel, ReviewState, Session
+from banli.handling import demo as handling_demo
 from banli.orgs.models import Org, OrgKind
 from banli.orgs.services import org_add, user_create
 
@@ -340,10 +341,6 @@ def publish(d: Demo) -> None:
 def advance(d: Demo, assigned) -> None:
     """Move assigned cases through the handling stages (signing, contacts, replies, evaluation).
 
-    Uses the handling services when they are installed; otherwise cases stay at 待签收.
+    Uses the handling services (banli.handling.demo).
     """
-    try:
-        from banli.handling import demo as handling_demo
-    except ImportError:
-        return
     handling_demo.advance(d, assigned)

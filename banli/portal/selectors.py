@@ -32,6 +32,9 @@ from banli.cases.models import (
 from banli.cases.selectors import user_body, user_unit, with_status
 from banli.errors import NotFound
 from banli.orgs.models import Org, Role, User
+from banli.stats.selectors import stats_for
+from banli.textintel.text import query_terms as textintel_query_terms
+from banli.textintel.text import tokens
 
 from .models import PortalMessage, Publication, PublicationState, PublicSearch
 
@@ -401,10 +404,6 @@ def disclosure_counts(user) -> dict[str, int]:
 
 
 def _tokens(text: str) -> list[str]:
-    try:
-        from banli.textintel.text import tokens
-    except ImportError:  # pragma: no cover - textintel is part of the project
-        return (text or "").lower().split()
     return tokens(text or "")
 
 
@@ -424,12 +423,7 @@ def query_terms(q: str) -> list[str]:
     q = (q or "").strip()[:100]
     if not q:
         return []
-    try:
-        from banli.textintel.text import query_terms as _terms
-
-        terms = _terms(q)
-    except ImportError:  # pragma: no cover
-        terms = q.lower().split()
+    terms = textintel_query_terms(q)
     return [t for t in terms if t.strip() and " " not in t][:8]
 
 
@@ -569,10 +563,6 @@ def public_cache_clear() -> None:
     cache.delete_many(["portal:public:session_counts", "portal:public:unit_ids", "portal:public:topics"])
 
 
-def public_stats(session: Session) -> dict | None:
-    """The session's SPEC §9 figures (counts and rates only), or None while stats are unavailable."""
-    try:
-        from banli.stats.selectors import stats_for
-    except ImportError:
-        return None
+def public_stats(session: Session) -> dict:
+    """The session's SPEC §9 figures (counts and rates only)."""
     return _cached(f"portal:public:stats:{session.pk}", lambda: stats_for(sessions=[session]))
