@@ -389,15 +389,26 @@ def test_policy_page(cast, login):
 # --- route permissions -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("url_name", ["dashboard", "extensions", "key_list", "plans", "policies", "calendar", "inbox"])
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "deadlines:dashboard",
+        "deadlines:extensions",
+        "deadlines:key_list",
+        "deadlines:plans",
+        "deadlines:policies",
+        "deadlines:calendar",
+        "notify:inbox",
+    ],
+)
 def test_pages_follow_the_route_table(cast, login, url_name):
     """Every user declared for a page gets it; every other role is refused."""
     from django.urls import reverse
 
-    from banli.deadlines.permissions import ROUTES
+    from banli.security.matrix import permission_matrix
 
-    allowed = ROUTES[f"deadlines:{url_name}"]["GET"]
-    url = reverse(f"deadlines:{url_name}")
+    allowed = permission_matrix()[url_name]["GET"]
+    url = reverse(url_name)
     for name in (
         "staff_npc",
         "coordinator",
