@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db.models import Case, CharField, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 
+from banli.audit.models import AuditEvent
 from banli.errors import NotFound
 from banli.orgs.models import BODY_KINDS, Org, OrgKind, Role
 
@@ -411,7 +412,6 @@ def proposal_history(user, proposal: Proposal) -> list:
     internal events of the assignments whose internal work they may see; of other units'
     assignments only the milestones.
     """
-    from banli.audit.models import AuditEvent
 
     events = AuditEvent.objects.filter(proposal_id=proposal.pk).order_by("-seq")
     staff_roles = (Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER)

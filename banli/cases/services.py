@@ -14,6 +14,7 @@ from django.utils import timezone
 from banli.audit.services import audit_record
 from banli.errors import Conflict, DomainError, NotFound
 from banli.orgs.models import BODY_KINDS, Org, OrgKind, Role
+from banli.security.uploads import validate_upload  # type by content, zip bombs, traversal (SPEC §13)
 
 from . import deadlines
 from .models import (
@@ -648,7 +649,6 @@ def attachment_add(
     if not can_add_attachment(actor, proposal, owner):
         raise DomainError("您无权为该件上传附件。")
     _check_upload(file)
-    from banli.security.uploads import validate_upload  # type by content, zip bombs, traversal (SPEC §13)
 
     name, content_type = validate_upload(file)
     with transaction.atomic():

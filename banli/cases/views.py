@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from banli.errors import DomainError, NotFound
 from banli.orgs.models import Role
+from banli.security.uploads import attachment_response
 
 from .forms import (
     AssignForm,
@@ -573,8 +574,6 @@ def attachment_upload_view(request, pk):
 
 @login_required
 def attachment_view(request, pk):
-    from banli.security.uploads import attachment_response
-
     try:
         att = attachment_download(actor=request.user, attachment_id=pk)
     except NotFound:

@@ -23,6 +23,7 @@ from banli.cases.models import (
     AssignmentRole,
     AssignmentState,
     Contact,
+    DeptTask,
     Evaluation,
     KeyDates,
     Proposal,
@@ -608,7 +609,6 @@ class _Batch:
             .values_list("assignment_id", "due_kind", "due_date", "kind", "recipient_id")
         )
         self.evaluated = set(Evaluation.objects.filter(assignment__in=ids).values_list("assignment_id", flat=True))
-        from banli.cases.models import DeptTask
 
         self.handlers: dict[int, list] = {}
         for t in DeptTask.objects.filter(assignment__in=ids, handler__isnull=False).select_related("handler"):

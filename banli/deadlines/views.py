@@ -19,7 +19,7 @@ from banli.calendar import workdays as cal
 from banli.calendar.calendar_data import format_days, parse_days
 from banli.calendar.models import CalendarDay, CalendarSource, CalendarYear, Policy
 from banli.calendar.services import calendar_year_set
-from banli.cases.models import Assignment, KeyDates
+from banli.cases.models import Assignment, Contact, KeyDates
 from banli.cases.selectors import assignment_get, is_assigning_office, proposal_get, sessions_visible_to, user_body
 from banli.errors import DomainError, NotFound
 from banli.orgs.models import BODY_KINDS, Org, Role
@@ -408,7 +408,6 @@ def key_detail(request, pk):
         .select_related("unit")
     )
     rows = []
-    from banli.cases.models import Contact
 
     for a in visible:
         contacts = Contact.objects.filter(assignment=a)

@@ -14,10 +14,15 @@ from django.utils import timezone
 
 from banli.cases import services as cs
 from banli.cases.models import AssignmentRole as R
-from banli.cases.models import Channel, ReviewState, Session
+from banli.cases.models import Channel, Reply, ReplyState, ReviewState, Session
+from banli.errors import DomainError
 from banli.handling import demo as handling_demo
-from banli.orgs.models import Org, OrgKind
+from banli.orgs.models import Org, OrgKind, User
 from banli.orgs.services import org_add, user_create
+from banli.portal.models import PublicationState
+from banli.portal.services import publication_decide
+from banli.security.models import TOTPDevice, UserSecurity
+from banli.security.services import totp_required
 
 from . import data
 
@@ -96,8 +101,6 @@ def build_orgs(d: Demo) -> None:
 def build_users(d: Demo) -> None:
     from django.contrib.auth.hashers import make_password
 
-    from banli.orgs.models import User
-
     for username, org, roles, name, _ in LOGINS:
         d.users[username] = user_create(
             username=username, org=d.orgs[org], roles=roles, full_name=name, validate=False
@@ -125,8 +128,6 @@ def build_users(d: Demo) -> None:
 def enroll_demo_security(users) -> None:
     """Demo accounts skip the first-login password change and share one published TOTP secret,
     so a newcomer can click through every role; real accounts go through both."""
-    from banli.security.models import TOTPDevice, UserSecurity
-    from banli.security.services import totp_required
 
     now = timezone.now()
     for u in users:
@@ -140,8 +141,6 @@ def enroll_demo_security(users) -> None:
 def demo_totp_code(username: str) -> str | None:
     """The current code of a demo account (None for any account that does not carry the demo secret)."""
     import pyotp
-
-    from banli.security.models import TOTPDevice
 
     dev = TOTPDevice.objects.filter(user__username=username).first()
     if dev is None or dev.secret != DEMO_TOTP_SECRET:
@@ -315,10 +314,6 @@ def build(*, today: dt.date | None = None, seed: int = 2026, scale: float = 1.0)
 def publish(d: Demo) -> None:
     """Disclosure review: most replies the units proposed for publication are approved, so the
     public site has content; the rest wait in the review queue."""
-    from banli.cases.models import Reply, ReplyState
-    from banli.errors import DomainError
-    from banli.portal.models import PublicationState
-    from banli.portal.services import publication_decide
 
     staff = {d.orgs[NPC_BODY].pk: d.users["npc_staff"], d.orgs[CPPCC_BODY].pk: d.users["cppcc_staff"]}
     published = 0

@@ -38,9 +38,11 @@ from banli.cases.models import (
     Verdict,
 )
 from banli.cases.selectors import is_assigning_office
+from banli.cases.services import assignable_units
 from banli.errors import Conflict, DomainError, NotFound
 from banli.notify.services import notify
 from banli.orgs.models import Org, OrgKind, Role, User
+from banli.security.uploads import validate_upload
 
 from . import selectors as sel
 from .models import (
@@ -226,7 +228,6 @@ def adjustment_decide(
     *, actor, request: AdjustmentRequest, approve: bool, unit: Org | None = None, note: str = ""
 ) -> AdjustmentRequest:
     """The assigning office approves (re-assigns to `unit`, same role) or rejects (back to 待签收)."""
-    from banli.cases.services import assignable_units
 
     note = (note or "").strip()
     with transaction.atomic():
@@ -453,7 +454,6 @@ CONTACT_STATES = PLAN_STATES + (S.CLOSED,)
 
 def _validated(files) -> list[tuple]:
     """Check every upload by content before anything is written (banli.security.uploads)."""
-    from banli.security.uploads import validate_upload
 
     out = []
     for f in files or ():

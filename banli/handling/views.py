@@ -15,8 +15,10 @@ from django.views.decorators.http import require_POST
 
 from banli.calendar import workdays
 from banli.cases.models import Reply, ReplyState
+from banli.cases.services import attachment_download
 from banli.errors import Conflict, DomainError, NotFound
 from banli.orgs.models import Org, OrgKind, Role, User
+from banli.security.uploads import attachment_response
 
 from . import forms as f
 from . import selectors as sel
@@ -630,8 +632,6 @@ def policy(request):
 def attachment(request, pk):
     """Download an attachment of a contact or reply: the cases app's scoped, audited download
     (proposers get only the files of sent replies)."""
-    from banli.cases.services import attachment_download
-    from banli.security.uploads import attachment_response
 
     try:
         att = attachment_download(actor=request.user, attachment_id=pk)

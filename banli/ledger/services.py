@@ -61,6 +61,7 @@ from banli.errors import DomainError, NotFound
 from banli.formatting import cn_date
 from banli.handling.models import FollowUp, FollowUpState
 from banli.orgs.models import Org, OrgKind, Role
+from banli.orgs.services import org_add
 
 from . import format as fmt
 
@@ -691,8 +692,6 @@ def _assignment_state(ra: RowAssignment) -> tuple[str, dt.date | None]:
 
 
 def _write(plan: LedgerPlan, actor, org_parent: Org | None, progress: ProgressFn) -> None:
-    from banli.orgs.services import org_add
-
     session = plan.session
     body = session.body
     created = Counter()

@@ -22,7 +22,10 @@ from banli.cases.models import (
     Assignment,
     AssignmentRole,
     AssignmentState,
+    Attachment,
     Contact,
+    DeptTask,
+    Evaluation,
     Proposal,
     Proposer,
     Reply,
@@ -31,6 +34,8 @@ from banli.cases.models import (
 )
 from banli.cases.selectors import user_body, user_unit, with_status
 from banli.errors import NotFound
+from banli.handling.models import Commitment, CoOpinion
+from banli.handling.selectors import proposer_for as _proposer_for
 from banli.orgs.models import Org, Role, User
 from banli.stats.selectors import stats_for
 from banli.textintel.text import query_terms as textintel_query_terms
@@ -111,7 +116,6 @@ def portal_assignment_get(user, pk) -> Assignment:
 
 def proposer_for(user, proposal: Proposal) -> Proposer | None:
     """The user's Proposer if they may evaluate and write about this proposal (lead, co-signer, merged)."""
-    from banli.handling.selectors import proposer_for as _proposer_for
 
     return _proposer_for(user, proposal)
 
@@ -154,8 +158,6 @@ class UnitPanel:
 
 def unit_panels(user, proposal: Proposal) -> list[UnitPanel]:
     """Per assigned unit: timeline, due dates, sent replies, evaluations, B follow-up and messages."""
-    from banli.cases.models import Attachment, Evaluation
-    from banli.handling.models import Commitment, CoOpinion
 
     me = proposer_for(user, proposal)
     assignments = list(portal_assignments(proposal))
@@ -294,7 +296,6 @@ def _can_evaluate(me: Proposer | None, a: Assignment, replies: list[Reply], eval
 
 def unit_answerers(a: Assignment) -> list[User]:
     """Liaisons of the unit and handlers of departments given the case."""
-    from banli.cases.models import DeptTask
 
     users = (
         User.objects.filter(is_active=True, org__path__startswith=a.unit.path)
@@ -310,7 +311,6 @@ def unit_answerers(a: Assignment) -> list[User]:
 
 def unit_messages(user) -> QuerySet[PortalMessage]:
     """Messages to the units of a liaison or leader (their whole unit) or a handler (their cases)."""
-    from banli.cases.models import DeptTask
 
     unit = user_unit(user) if user.has_role(Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER) else None
     if unit is None:

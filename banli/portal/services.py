@@ -31,7 +31,9 @@ from banli.cases.models import (
     ReviewState,
     Session,
 )
+from banli.cases.services import next_number
 from banli.errors import Conflict, DomainError, NotFound
+from banli.handling.services import contact_add
 from banli.notify.services import notify
 from banli.orgs.models import Role, User
 
@@ -305,7 +307,6 @@ def proposal_submit(
             f"联名人“{'、'.join(unknown)}”不在本{'届人大代表' if session.is_npc else '届政协委员'}名单中，请核对姓名。",
             field="cosigners",
         )
-    from banli.cases.services import next_number
 
     try:
         with transaction.atomic():
@@ -353,7 +354,6 @@ def proposal_submit(
 
 
 def _notify_body(p: Proposal) -> None:
-
     staff = User.objects.filter(
         is_active=True, org__path__startswith=p.session.body.path, role_grants__role=Role.BODY_STAFF
     ).distinct()
@@ -404,7 +404,6 @@ def message_answer(*, actor, message: PortalMessage, text: str, stage: str = "")
     The contact goes through banli.handling.services.contact_add, so the same rules apply
     (liaison or a handler of the case, signed assignment).
     """
-    from banli.handling.services import contact_add
 
     text = (text or "").strip()
     m = sel.unit_message_get(actor, message.pk)

@@ -12,10 +12,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from banli.cases.models import ResultClass, Session
-from banli.cases.services import split_names
+from banli.cases.models import Reply, ResultClass, Session
+from banli.cases.services import attachment_download, split_names
 from banli.errors import DomainError, NotFound
+from banli.handling.services import evaluation_submit
 from banli.orgs.models import Org, OrgKind, Role
+from banli.reports.services import reply_letter_render
+from banli.security.uploads import attachment_response
 
 from . import selectors as sel
 from . import services
@@ -71,8 +74,6 @@ def proposal(request, pk):
 
 @login_required
 def evaluate(request, pk):
-    from banli.handling.services import evaluation_submit
-
     try:
         a = sel.portal_assignment_get(request.user, pk)
     except NotFound:
@@ -123,8 +124,6 @@ def message_send(request, pk):
 @require_GET
 def reply_letter(request, pk):
     """The reply letter addressed to the proposer (.docx), through the reports app's renderer."""
-    from banli.cases.models import Reply
-    from banli.reports.services import reply_letter_render
 
     reply = Reply.objects.filter(pk=pk if str(pk).isdigit() else 0, state="sent").select_related("assignment").first()
     if reply is None:
@@ -145,7 +144,6 @@ def reply_letter(request, pk):
 @require_GET
 def attachment(request, pk):
     """A file of a sent reply (e.g. the signed scan), scoped and audited by the cases app."""
-    from banli.cases.services import attachment_download
 
     try:
         att = attachment_download(actor=request.user, attachment_id=pk)
@@ -154,7 +152,6 @@ def attachment(request, pk):
         sel.portal_assignment_get(request.user, att.reply.assignment_id)
     except NotFound:
         raise Http404
-    from banli.security.uploads import attachment_response
 
     return attachment_response(att)
 

@@ -15,6 +15,7 @@ from django.db.models import Prefetch
 
 from banli.cases.models import Attachment, Reply, ReplyState
 from banli.formatting import cn_date
+from banli.handling.models import HandlingPlan
 from banli.orgs.models import Org
 from banli.stats import data as d
 
@@ -64,7 +65,6 @@ RESPONSIBILITY_COLUMNS = [
 
 def responsibility_rows(*, sessions, org: Org | None) -> list[list]:
     """责任清单: one row per assignment with its handling plan (lead/assisting depts, leader, person, deadlines)."""
-    from banli.handling.models import HandlingPlan
 
     qs = (
         d.scope_assignments(sessions=sessions, org=org)

@@ -17,8 +17,11 @@ from banli.audit.services import audit_record
 from banli.cases.models import Assignment, ProposerKind, Reply, ReplyState, Session
 from banli.cases.selectors import assignment_scope_q, can_see_internal
 from banli.errors import Conflict, DomainError, NotFound
+from banli.ledger.services import ledger_rows
 from banli.orgs.models import Org, OrgKind, Role
 from banli.stats import scope as report_scope
+from banli.stats.data import scope_assignments
+from banli.stats.selectors import stats_for
 
 from .letters import LetterData, addressee_line, build_reply_letter, reply_title
 from .models import LetterNumber, SummaryText, UnitDocSettings
@@ -284,7 +287,6 @@ def summary_text_save(
 
 def summary_build(*, actor, session: Session, org: Org | None, on: dt.date | None = None):
     """The Summary (all sections as text) for (org, session), scope-checked."""
-    from banli.stats.selectors import stats_for
 
     _require_summary_writer(actor, session, org)
     saved = summary_texts(org=org, session=session)
@@ -362,8 +364,6 @@ def ledger_export_scoped(*, actor, session: Session, org: Org | None) -> bytes:
 
 
 def _archive_ledger_rows(session: Session, org: Org | None) -> list[list]:
-    from banli.ledger.services import ledger_rows
-
     rows = ledger_rows(actor=None, session=session)
     if org is None:
         return rows
@@ -377,7 +377,6 @@ WEB_ARCHIVE_MAX_REPLIES = 1000  # ≈ 0.1 s a letter: larger archives are made w
 
 def archive_export(*, actor, session: Session, org: Org | None) -> tuple[bytes, str]:
     """The archive .zip of a session, or of an org's part of it (SPEC §7), scope-checked and audited."""
-    from banli.stats.data import scope_assignments
 
     from .exports import archive_zip
 

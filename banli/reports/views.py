@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from banli.cases.selectors import user_unit
 from banli.errors import DomainError, NotFound
 from banli.orgs.models import Role
 from banli.stats import scope as report_scope
@@ -164,7 +165,6 @@ def archive(request):
 @require_http_methods(["GET", "POST"])
 def doc_settings(request):
     """A unit's 发文机关标志, 发文字号代字 and 抄送 for its reply letters (liaison or leader)."""
-    from banli.cases.selectors import user_unit
 
     unit = user_unit(request.user) if request.user.has_role(Role.UNIT_LIAISON, Role.UNIT_LEADER) else None
     if unit is None:

@@ -9,6 +9,8 @@ from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError
 
+from banli.orgs.models import ADMIN_ROLES, RoleGrant, User
+
 REQUIRED_MIDDLEWARE = (
     "banli.security.middleware.SecurityHeadersMiddleware",
     "banli.security.middleware.SessionControlMiddleware",
@@ -47,8 +49,6 @@ def check_crypto(app_configs=None, **kwargs):
 
 @register(Tags.security, deploy=True)
 def check_production_policy(app_configs=None, **kwargs):
-    from banli.orgs.models import ADMIN_ROLES
-
     from . import policy
 
     if not getattr(settings, "PRODUCTION", False):
@@ -73,7 +73,6 @@ def check_no_superuser(app_configs=None, **kwargs):
     """三权分立: no all-powerful account may exist in production."""
     if not getattr(settings, "PRODUCTION", False):
         return []
-    from banli.orgs.models import ADMIN_ROLES, RoleGrant, User
 
     try:
         supers = list(User.objects.filter(is_superuser=True, is_active=True).values_list("username", flat=True)[:10])

@@ -20,6 +20,7 @@ from banli.audit.models import AuditEvent
 from banli.audit.services import audit_record
 from banli.errors import DomainError, NotFound
 from banli.orgs.models import ADMIN_ROLES, Org, Role, RoleGrant, User
+from banli.orgs.services import org_add, user_create
 
 from . import policy
 from .models import (
@@ -431,7 +432,6 @@ def _guard_admin_target(actor: User, user: User) -> None:
 
 def user_admin_create(*, actor: User, username: str, full_name: str, org: Org | None, password: str) -> User:
     """Sysadmin opens an account without roles (roles are granted by the secadmin)."""
-    from banli.orgs.services import user_create
 
     _require(actor, Role.SYSADMIN, "创建用户")
     username = (username or "").strip()
@@ -482,8 +482,6 @@ def user_set_active(*, actor: User, user: User, active: bool) -> None:
 
 
 def org_admin_create(*, actor: User, name: str, kind: str, parent: Org | None) -> Org:
-    from banli.orgs.services import org_add
-
     _require(actor, Role.SYSADMIN, "新增组织")
     return org_add(actor=actor, name=name, kind=kind, parent=parent)
 

@@ -22,6 +22,7 @@ from banli.cases.models import (
     ReplyState,
     ReviewState,
 )
+from banli.handling.models import Commitment, FollowUp
 from banli.orgs.models import Org
 
 
@@ -91,7 +92,6 @@ def showcases(*, sessions, org: Org | None) -> list[dict]:
 def b_class_counts(*, sessions, org: Org | None) -> tuple[dict, int]:
     """({follow-up state: count} of the scope's B-class replies, dropped commitments), by aggregates.
     B replies without a follow-up row count as “open”."""
-    from banli.handling.models import Commitment, FollowUp
 
     a = scope_assignments(sessions=sessions, org=org).filter(role__in=DUE_ROLES)
     counts = dict(FollowUp.objects.filter(assignment__in=a).order_by().values_list("state").annotate(n=Count("id")))
@@ -111,7 +111,6 @@ def b_class_counts(*, sessions, org: Org | None) -> tuple[dict, int]:
 def b_class_replies(*, sessions, org: Org | None, limit: int | None = None) -> list[dict]:
     """Sent B-class replies of the scope (due roles), with follow-up state and commitments
     (the first `limit` by number when given). A few queries whatever the number of rows."""
-    from banli.handling.models import Commitment, FollowUp
 
     a = scope_assignments(sessions=sessions, org=org).filter(role__in=DUE_ROLES)
     fus_qs = (

@@ -21,6 +21,8 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import SGDClassifier
 
+from banli.cases.models import Assignment, AssignmentRole, AssignmentState
+
 from .similarity import Vectors
 from .text import doc_tokens
 
@@ -155,7 +157,6 @@ def loads(blob: bytes) -> Model:
 
 def samples_from_db(*, sessions=None) -> list[Sample]:
     """One sample per assigned proposal: its lead (or sole / first separate) unit and its co units."""
-    from banli.cases.models import Assignment, AssignmentRole, AssignmentState
 
     from .models import DocKind, SearchDoc
 

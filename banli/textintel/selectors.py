@@ -16,8 +16,8 @@ from banli.cases.models import (
     ReviewState,
     Session,
 )
-from banli.cases.selectors import assignment_scope_q, proposal_scope_q, user_body, user_unit
-from banli.cases.services import is_body_staff_of
+from banli.cases.selectors import assignment_scope_q, proposal_scope_q, sessions_visible_to, user_body, user_unit
+from banli.cases.services import assignable_units, is_body_staff_of
 from banli.errors import NotFound
 from banli.orgs.models import Org, Role
 
@@ -306,8 +306,6 @@ def merge_suggestions(session: Session, *, threshold: float = similarity.DUPLICA
 
 
 def sessions_for_clusters(user) -> QuerySet[Session]:
-    from banli.cases.selectors import sessions_visible_to
-
     return sessions_visible_to(user).select_related("body")
 
 
@@ -411,7 +409,6 @@ def recommend_for_text(*, tokens: str, top: int = 3, allowed_units=None):
 
 def recommendation_view(user, proposal: Proposal, *, top: int = 3):
     """Recommended lead and co units for a proposal with the past proposals that explain them."""
-    from banli.cases.services import assignable_units
 
     allowed = set(assignable_units(user, proposal).values_list("pk", flat=True))
     if not allowed:

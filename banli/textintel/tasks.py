@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from banli.cases.models import Session
 from banli.notify.tasks import enqueue as project_enqueue
+from banli.orgs.models import User
 
 
 def train_task(actor_id: int | None = None) -> dict:
     """Retrain the unit recommender from the database and store it."""
-    from banli.orgs.models import User
 
     from .services import recommender_train
 
@@ -18,7 +19,6 @@ def train_task(actor_id: int | None = None) -> dict:
 
 def reindex_session_task(session_id: int | None = None) -> int:
     """Rebuild the search documents of a session (after a bulk import), or of everything."""
-    from banli.cases.models import Session
 
     from .index import index_session
 

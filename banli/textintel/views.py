@@ -18,7 +18,7 @@ from banli.audit.services import audit_record
 from banli.cases.models import Session
 from banli.cases.selectors import proposal_get, sessions_visible_to, user_body
 from banli.errors import DomainError, NotFound
-from banli.orgs.models import Role
+from banli.orgs.models import Org, Role
 
 from . import selectors, services
 from .models import DictTerm, DocKind
@@ -321,7 +321,6 @@ def accuracy_view(request):
                 messages.success(request, "已提交后台重新训练交办推荐模型，完成后自动使用新模型。")
         return redirect("textintel:accuracy")
     data = selectors.recommendation_accuracy()
-    from banli.orgs.models import Org
 
     unit_ids = {r.leads[0][0] for r in data["recent"] if r.leads}
     names = dict(Org.objects.filter(pk__in=unit_ids).values_list("pk", "name"))

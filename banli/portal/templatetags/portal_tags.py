@@ -7,6 +7,7 @@ import datetime as dt
 from django import template
 
 from banli import formatting
+from banli.cases.models import ProposalStatus
 
 register = template.Library()
 
@@ -44,8 +45,6 @@ def due_state(day, today=None) -> str:
 
 @register.filter
 def status_label(status: str) -> str:
-    from banli.cases.models import ProposalStatus
-
     try:
         return ProposalStatus(status).label
     except ValueError:

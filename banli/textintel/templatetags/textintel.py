@@ -1,5 +1,8 @@
 from django import template
 
+from banli.formatting import pct as shared_pct
+from banli.orgs.models import Role
+
 register = template.Library()
 
 
@@ -13,30 +16,23 @@ def similar_allowed(user) -> bool:
 
 @register.filter
 def recommend_allowed(user) -> bool:
-    from banli.orgs.models import Role
-
     return bool(user) and user.is_authenticated and user.has_role(Role.BODY_STAFF, Role.COORDINATOR)
 
 
 @register.filter
 def pct(value) -> str:
     """A rate in [0, 1] as a percentage with two decimals; “—” for no denominator (SPEC §9)."""
-    from banli.formatting import pct as shared_pct
 
     return shared_pct(value)
 
 
 @register.filter
 def is_body_staff(user) -> bool:
-    from banli.orgs.models import Role
-
     return bool(user) and user.is_authenticated and user.has_role(Role.BODY_STAFF)
 
 
 @register.filter
 def clusters_allowed(user) -> bool:
-    from banli.orgs.models import Role
-
     return (
         bool(user)
         and user.is_authenticated

@@ -4,6 +4,7 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
+from banli.audit.models import AuditEvent
 from banli.audit.services import audit_verify
 
 
@@ -25,7 +26,6 @@ class Command(BaseCommand):
             return
         from django.utils import timezone
 
-        from banli.audit.models import AuditEvent
         from banli.security import services
 
         if opts.get("dry_run"):
