@@ -16,6 +16,7 @@ from banli.errors import Conflict, DomainError, NotFound
 from banli.orgs.models import BODY_KINDS, Org, OrgKind, Role
 
 from . import deadlines
+from .lifecycle import ASSIGNMENT, REVIEW
 from .models import (
     Assignment,
     AssignmentRole,
@@ -135,7 +136,7 @@ PROPOSAL_FIELDS = ("number", "title", "content", "kind", "channel", "joint_kind"
 
 def proposal_snapshot(p: Proposal) -> dict:
     d = {f: getattr(p, f) for f in PROPOSAL_FIELDS}
-    d.update(lead=p.lead.name, review_state=p.review_state, is_key=p.is_key, key_leader=p.key_leader)
+    d |= {"lead": p.lead.name, "review_state": p.review_state, "is_key": p.is_key, "key_leader": p.key_leader}
     return d
 
 
@@ -232,11 +233,7 @@ def proposal_update(*, actor, proposal: Proposal, version: int | None, **fields)
     return p
 
 
-REVIEW_TRANSITIONS = {
-    ReviewState.SUBMITTED: {ReviewState.ACCEPTED, ReviewState.NOT_ACCEPTED, ReviewState.MERGED},
-    # A duplicate found after acceptance can still be merged while nobody handles it yet.
-    ReviewState.ACCEPTED: {ReviewState.MERGED, ReviewState.NOT_ACCEPTED},
-}
+REVIEW_TRANSITIONS = REVIEW.transitions
 
 
 def proposal_review(
@@ -253,10 +250,7 @@ def proposal_review(
     with transaction.atomic():
         p = Proposal.objects.select_for_update().get(pk=proposal.pk)
         _check_version(p, version)
-        if decision not in REVIEW_TRANSITIONS.get(p.review_state, set()):
-            raise DomainError(
-                f"当前为“{p.get_review_state_display()}”，不能改为“{ReviewState(decision).label if decision in ReviewState.values else decision}”。"
-            )
+        REVIEW.check(p.review_state, decision, action=f"改为“{REVIEW.label(decision)}”")
         active = p.assignments.exclude(state=AssignmentState.WITHDRAWN)
         if decision != ReviewState.ACCEPTED and active.exists():
             raise DomainError("该件已交办，不能再改为不予立案或并案；请先撤回交办。")
@@ -274,7 +268,7 @@ def proposal_review(
                     field="merge_into",
                 )
             p.merged_into = merge_into
-        p.review_state = decision
+        REVIEW.move(p, decision, action=f"改为“{REVIEW.label(decision)}”")
         p.review_reason = reason.strip()
         p.version = F("version") + 1
         p.save()
@@ -392,6 +386,53 @@ def assignable_units(actor, proposal: Proposal, parent: Assignment | None = None
     return units.none()
 
 
+def assignment_new(
+    *,
+    actor,
+    proposal: Proposal,
+    unit: Org,
+    role: str,
+    assigned_by: Org,
+    on: dt.date,
+    parent: Assignment | None = None,
+    summary: str = "",
+) -> Assignment:
+    """Create one assignment: the lifecycle's start (待签收), the due dates of SPEC §3, the audit event.
+
+    The one constructor of an Assignment. `assignment_create` (case page 交办 and a district's
+    sub-assignment) checks scope and the role rules and calls it per unit; an approved adjustment
+    (改交) calls it for the new unit; the ledger's writer must use it too. The caller holds the
+    transaction and has checked the rules."""
+    a = Assignment.objects.create(
+        **ASSIGNMENT.start(),
+        proposal=proposal,
+        unit=unit,
+        role=role,
+        parent=parent,
+        assigned_by=assigned_by,
+        assigned_on=on,
+        **deadlines.assignment_due_dates(on, role=role, body=proposal.session.body, proposal=proposal, parent=parent),
+    )
+    audit_record(
+        actor=actor,
+        verb="assignment.create",
+        obj=a,
+        proposal_id=proposal.pk,
+        assignment_id=a.pk,
+        summary=summary or f"交办{unit.name}（{a.get_role_display()}）",
+        new={
+            "unit": unit.name,
+            "role": role,
+            "state": a.state,
+            "assigned_on": on,
+            "sign_due": a.sign_due,
+            "reply_due": a.reply_due,
+            "parent": parent.pk if parent else None,
+        },
+    )
+    return a
+
+
 def assignment_create(
     *,
     actor,
@@ -438,34 +479,12 @@ def assignment_create(
             if parent is not None
             else (user_body(actor) if is_body_staff_of(actor, p.session.body) else actor.org)
         )
-        created = []
-        for unit, role in units:
-            a = Assignment.objects.create(
-                proposal=p,
-                unit=unit,
-                role=role,
-                parent=parent,
-                assigned_by=assigning_org,
-                assigned_on=on,
-                **deadlines.assignment_due_dates(on, role=role, body=p.session.body, proposal=p, parent=parent),
+        created = [
+            assignment_new(
+                actor=actor, proposal=p, unit=unit, role=role, assigned_by=assigning_org, on=on, parent=parent
             )
-            created.append(a)
-            audit_record(
-                actor=actor,
-                verb="assignment.create",
-                obj=a,
-                proposal_id=p.pk,
-                assignment_id=a.pk,
-                summary=f"交办{unit.name}（{a.get_role_display()}）",
-                new={
-                    "unit": unit.name,
-                    "role": role,
-                    "assigned_on": on,
-                    "sign_due": a.sign_due,
-                    "reply_due": a.reply_due,
-                    "parent": parent.pk if parent else None,
-                },
-            )
+            for unit, role in units
+        ]
     return created
 
 
@@ -478,12 +497,12 @@ def assignment_withdraw(*, actor, assignment: Assignment, reason: str) -> Assign
         raise DomainError("撤回交办须填写理由。", field="reason")
     with transaction.atomic():
         a = Assignment.objects.select_for_update().get(pk=assignment.pk)
-        if a.state not in (AssignmentState.PENDING_SIGN, AssignmentState.ADJUSTMENT_REQUESTED):
-            raise DomainError("单位已签收，不能撤回；请走调整流程。")
+        # Withdrawal follows the assignment lifecycle like every other move (unsigned assignments only).
+        hint = "" if a.state == AssignmentState.WITHDRAWN else "（单位已签收，不能撤回；请走调整流程）"
+        ASSIGNMENT.check(a.state, AssignmentState.WITHDRAWN, action=f"撤回交办{hint}")
         remaining = p.assignments.exclude(state=AssignmentState.WITHDRAWN).filter(parent=a.parent).exclude(pk=a.pk)
         check_roles(remaining.values_list("role", flat=True))
-        old_state = a.state
-        a.state = AssignmentState.WITHDRAWN
+        old_state, new_state = ASSIGNMENT.move(a, AssignmentState.WITHDRAWN, action="撤回交办")
         a.version = F("version") + 1
         a.save()
         audit_record(
@@ -494,7 +513,7 @@ def assignment_withdraw(*, actor, assignment: Assignment, reason: str) -> Assign
             assignment_id=a.pk,
             summary=f"撤回交办：{reason.strip()}",
             old={"state": old_state},
-            new={"state": "withdrawn"},
+            new={"state": new_state},
         )
     a.refresh_from_db()
     return a

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from banli.audit.services import audit_record
 from banli.cases import deadlines
+from banli.cases.lifecycle import REVIEW
 from banli.cases.models import (
     AssignmentState,
     Channel,
@@ -28,30 +29,24 @@ from banli.cases.models import (
     ProposerKind,
     Reply,
     ReplyState,
-    ReviewState,
     Session,
 )
 from banli.errors import Conflict, DomainError, NotFound
 from banli.orgs.models import Role
 
 from . import selectors as sel
+from .lifecycle import PUBLICATION
 from .models import PUBLISH_WORKDAYS, PortalMessage, PrivateReason, Publication, PublicationState, PublicSearch
 from .redact import redact
 
 S = PublicationState
 
-# The disclosure lifecycle: one map, one guard.
-TRANSITIONS: dict[str, set[str]] = {
-    S.PENDING: {S.PUBLISHED, S.PRIVATE},
-    S.PRIVATE: {S.PUBLISHED, S.PENDING},
-    S.PUBLISHED: {S.WITHDRAWN},
-    S.WITHDRAWN: {S.PUBLISHED, S.PRIVATE},
-}
+# The disclosure lifecycle (banli.portal.lifecycle.PUBLICATION).
+TRANSITIONS = PUBLICATION.transitions
 
 
 def guard(pub: Publication, to: str, action: str) -> None:
-    if to not in TRANSITIONS.get(pub.state, set()):
-        raise DomainError(f"该答复的公开状态为“{pub.get_state_display()}”，不能{action}。")
+    PUBLICATION.check(pub.state, to, action=action)
 
 
 def today() -> dt.date:
@@ -139,8 +134,7 @@ def publication_propose(*, actor, reply: Reply, decision: str, reason: str = "",
         pub.proposed_reason = _clean_private_reason(reason) if decision == Disclosure.PRIVATE else ""
         pub.proposed_by, pub.proposed_at = actor, timezone.now()
         if pub.state == S.PRIVATE:
-            guard(pub, S.PENDING, "重新提出公开意见")
-            pub.state = S.PENDING
+            PUBLICATION.move(pub, S.PENDING, action="重新提出公开意见")
         pub.version = F("version") + 1
         pub.save()
         pub.refresh_from_db()
@@ -191,7 +185,7 @@ def publication_decide(
             pub.decision_reason = _clean_private_reason(reason)
             pub.redacted_text, pub.redactions, pub.published_on = "", [], None
             summary = f"决定答复不公开：{pub.decision_reason}"
-        pub.state = decision
+        PUBLICATION.move(pub, decision, action="公开" if decision == S.PUBLISHED else "改为不公开")
         pub.decided_by, pub.decided_at = actor, timezone.now()
         pub.version = F("version") + 1
         pub.save()
@@ -223,7 +217,7 @@ def publication_decide(
                 Publication.objects.select_for_update().filter(reply_id=r.correction_of_id, state=S.PUBLISHED).first()
             )
             if prev is not None:
-                prev.state = S.WITHDRAWN
+                prev_old, prev_new = PUBLICATION.move(prev, S.WITHDRAWN, action="撤回公开")
                 prev.decision_reason = "已由更正后的答复替代"
                 prev.version = F("version") + 1
                 prev.save()
@@ -235,6 +229,8 @@ def publication_decide(
                     proposal_id=a.proposal_id,
                     assignment_id=a.pk,
                     summary="撤回公开：已由更正后的答复替代",
+                    old={"state": prev_old},
+                    new={"state": prev_new},
                 )
     return pub
 
@@ -249,7 +245,7 @@ def publication_withdraw(*, actor, reply: Reply, reason: str, version=None) -> P
         if not reason:
             raise DomainError("撤回公开须填写理由。", field="reason")
         old = _snapshot(pub)
-        pub.state = S.WITHDRAWN
+        PUBLICATION.move(pub, S.WITHDRAWN, action="撤回公开")
         pub.decision_reason = reason[:300]
         pub.decided_by, pub.decided_at = actor, timezone.now()
         pub.version = F("version") + 1
@@ -325,7 +321,7 @@ def proposal_submit(
                 group=me.group,
                 topic=(topic or "").strip()[:50],
                 submitted_on=today(),
-                review_state=ReviewState.SUBMITTED,
+                **REVIEW.start(),
                 created_by=actor,
             )
             if names:
