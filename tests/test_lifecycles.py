@@ -10,6 +10,21 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from banli.audit.models import AuditEvent
+from banli.cases.lifecycle import ASSIGNMENT, REPLY, REVIEW
+from banli.cases.models import Assignment, AssignmentRole, AssignmentState, Reply, ReplyState, ReviewState
+from banli.cases.services import assignment_create, assignment_withdraw, proposal_register, proposal_review
+from banli.deadlines.lifecycle import EXTENSION
+from banli.errors import DomainError
+from banli.handling import services as handling
+from banli.handling.lifecycle import ADJUSTMENT, COMMITMENT, FOLLOW_UP
+from banli.handling.models import AdjustmentRequest, AdjustmentState
+from banli.lifecycle import Lifecycle
+from banli.portal.lifecycle import PUBLICATION
 
 ROOT = Path(__file__).resolve().parent.parent / "banli"
 
@@ -125,3 +140,152 @@ doc = SearchDoc(state=r.state)
 SearchDoc.objects.bulk_update(changed, ["tokens", "state"])
 """
     assert status_writes(src) == []
+
+
+# --- each lifecycle: every allowed move passes, every other one is refused and writes nothing ----------
+
+
+LIFECYCLES = [REVIEW, ASSIGNMENT, REPLY, ADJUSTMENT, FOLLOW_UP, COMMITMENT, EXTENSION, PUBLICATION]
+IDS = [lc.name for lc in LIFECYCLES]
+
+
+def _pairs(lc: Lifecycle, allowed: bool):
+    return [(lc, old, to) for old in lc.choices.values for to in lc.choices.values if lc.allows(old, to) == allowed]
+
+
+ALLOWED_MOVES = [p for lc in LIFECYCLES for p in _pairs(lc, True)]
+REFUSED_MOVES = [p for lc in LIFECYCLES for p in _pairs(lc, False)]
+
+
+@pytest.mark.parametrize("lc", LIFECYCLES, ids=IDS)
+def test_every_state_is_in_the_map_and_reachable(lc):
+    assert set(lc.transitions) == set(lc.choices.values), "a state without a row in TRANSITIONS"
+    seen, todo = set(), [lc.initial, *lc.entries]
+    while todo:
+        s = todo.pop()
+        if s not in seen:
+            seen.add(s)
+            todo += list(lc.transitions[s])
+    assert seen == set(lc.choices.values), f"unreachable: {set(lc.choices.values) - seen}"
+
+
+@pytest.mark.parametrize("lc, old, to", ALLOWED_MOVES, ids=[f"{lc.name}:{o}->{t}" for lc, o, t in ALLOWED_MOVES])
+def test_an_allowed_move_sets_the_field_and_returns_old_and_new(lc, old, to):
+    obj = SimpleNamespace(**{lc.field: old})
+    assert lc.move(obj, to, action="操作") == (old, to)
+    assert getattr(obj, lc.field) == to
+
+
+@pytest.mark.parametrize("lc, old, to", REFUSED_MOVES, ids=[f"{lc.name}:{o}->{t}" for lc, o, t in REFUSED_MOVES])
+def test_a_refused_move_writes_nothing_and_names_the_current_state(lc, old, to):
+    obj = SimpleNamespace(**{lc.field: old})
+    with pytest.raises(DomainError) as e:
+        lc.move(obj, to, action="操作")
+    assert getattr(obj, lc.field) == old
+    assert f"为“{lc.choices(old).label}”，不能操作" in str(e.value)
+
+
+def test_start_gives_the_initial_state_or_a_declared_entry_only():
+    assert ASSIGNMENT.start() == {"state": AssignmentState.PENDING_SIGN}
+    assert REVIEW.start() == {"review_state": ReviewState.SUBMITTED}
+    assert REPLY.start(ReplyState.SENT) == {"state": ReplyState.SENT}
+    with pytest.raises(ValueError):
+        ASSIGNMENT.start(AssignmentState.CLOSED)
+
+
+def test_a_map_naming_an_unknown_state_is_refused_at_import():
+    with pytest.raises(ValueError):
+        Lifecycle(
+            name="x",
+            field="state",
+            choices=AssignmentState,
+            initial="pending_sign",
+            transitions={"pending_sign": {"x"}},
+        )
+
+
+# --- the services go through the guards ----------------------------------------------------------------
+
+
+@pytest.fixture
+def assigned(cast):
+    p = proposal_register(actor=cast.staff_npc, session=cast.npc_session, title="关于社区养老的建议", lead=cast.deputy)
+    p = proposal_review(actor=cast.staff_npc, proposal=p, decision=ReviewState.ACCEPTED)
+    (a,) = assignment_create(actor=cast.staff_npc, proposal=p, units=[(cast.orgs.gx, AssignmentRole.SOLE)])
+    return p, a
+
+
+def _written():
+    return (
+        AuditEvent.objects.count(),
+        tuple(Assignment.objects.order_by("pk").values_list("state", "version")),
+        tuple(Reply.objects.order_by("pk").values_list("state", "version")),
+        tuple(AdjustmentRequest.objects.order_by("pk").values_list("state", flat=True)),
+    )
+
+
+def test_a_new_assignment_starts_pending_sign_and_its_audit_event_says_so(cast, assigned):
+    _, a = assigned
+    assert a.state == AssignmentState.PENDING_SIGN
+    ev = AuditEvent.objects.get(verb="assignment.create", assignment_id=a.pk)
+    assert ev.new["state"] == AssignmentState.PENDING_SIGN
+
+
+def test_withdrawal_goes_through_the_assignment_guard(cast, assigned):
+    _, a = assigned
+    handling.assignment_sign(actor=cast.liaison_gx, assignment=a)
+    before = _written()
+    with pytest.raises(DomainError) as e:
+        assignment_withdraw(actor=cast.staff_npc, assignment=a, reason="交错了")
+    assert "当前为“办理中”" in str(e.value) and "单位已签收，不能撤回" in str(e.value)
+    assert _written() == before
+
+
+def test_withdrawal_records_old_and_new_state(cast, assigned):
+    _, a = assigned
+    a = assignment_withdraw(actor=cast.staff_npc, assignment=a, reason="交错了")
+    assert a.state == AssignmentState.WITHDRAWN
+    ev = AuditEvent.objects.get(verb="assignment.withdraw", assignment_id=a.pk)
+    assert (ev.old["state"], ev.new["state"]) == (AssignmentState.PENDING_SIGN, AssignmentState.WITHDRAWN)
+    before = _written()
+    with pytest.raises(DomainError, match="当前为“已撤回”"):
+        assignment_withdraw(actor=cast.staff_npc, assignment=a, reason="再撤一次")
+    assert _written() == before
+
+
+def test_reassignment_after_an_approved_adjustment_uses_the_one_constructor(cast, assigned):
+    _, a = assigned
+    req = handling.adjustment_request(actor=cast.liaison_gx, assignment=a, reason="职责不符")
+    req = handling.adjustment_decide(actor=cast.staff_npc, request=req, approve=True, unit=cast.orgs.sw)
+    assert req.state == AdjustmentState.APPROVED
+    new = req.new_assignment
+    assert (new.unit, new.state, new.role) == (cast.orgs.sw, AssignmentState.PENDING_SIGN, AssignmentRole.SOLE)
+    assert new.sign_due is not None and new.reply_due is not None
+    ev = AuditEvent.objects.get(verb="adjustment.approve", assignment_id=a.pk)
+    assert ev.old["request_state"] == AdjustmentState.PENDING and ev.new["request_state"] == AdjustmentState.APPROVED
+    assert AuditEvent.objects.get(verb="assignment.create", assignment_id=new.pk).new["state"] == "pending_sign"
+    before = _written()
+    with pytest.raises(DomainError, match="该调整申请当前为“已同意（已改交）”"):
+        handling.adjustment_decide(actor=cast.staff_npc, request=req, approve=False, note="不同意")
+    assert _written() == before
+
+
+def test_a_draft_cannot_be_signed_off_and_nothing_is_written(cast, assigned):
+    _, a = assigned
+    handling.assignment_sign(actor=cast.liaison_gx, assignment=a)
+    r = handling.reply_save_draft(actor=cast.liaison_gx, assignment=a, version=0, result_class="A", text="答复")
+    before = _written()
+    with pytest.raises(DomainError, match="答复稿当前为“草稿”，不能签发"):
+        handling.reply_approve(actor=cast.leader_gx, reply=r)
+    with pytest.raises(DomainError, match="答复稿当前为“草稿”，不能正式答复"):
+        handling.reply_send(actor=cast.liaison_gx, reply=r)
+    assert _written() == before
+
+
+def test_review_refuses_a_move_back_and_names_the_current_state(cast, assigned):
+    p, _ = assigned
+    events = AuditEvent.objects.count()
+    with pytest.raises(DomainError, match="当前为“立案”，不能改为“待审查”"):
+        proposal_review(actor=cast.staff_npc, proposal=p, decision=ReviewState.SUBMITTED)
+    p.refresh_from_db()
+    assert p.review_state == ReviewState.ACCEPTED and AuditEvent.objects.count() == events
