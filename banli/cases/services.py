@@ -140,6 +140,75 @@ def proposal_snapshot(p: Proposal) -> dict:
     return d
 
 
+def joint_kind_for(lead: Proposer, cosigners) -> str:
+    """个人, 联名 or 集体, from the lead and whether anyone co-signs."""
+    if lead.kind == ProposerKind.COLLECTIVE:
+        return JointKind.COLLECTIVE
+    return JointKind.JOINT if cosigners else JointKind.INDIVIDUAL
+
+
+def proposal_create(
+    *,
+    actor,
+    session: Session,
+    title: str,
+    lead: Proposer,
+    content: str = "",
+    number: str | None = None,
+    cosigners: Sequence[Proposer] = (),
+    channel: str = Channel.PLENARY,
+    joint_kind: str | None = None,
+    group: str = "",
+    topic: str = "",
+    submitted_on: dt.date | None = None,
+    summary: str = "",
+) -> Proposal:
+    """Create one proposal: the rules every channel shares, the review lifecycle's start (待审查),
+    the number (the next free one unless given; unique in the session) and the audit event.
+
+    The one constructor of a Proposal. The staff registration form (`proposal_register`, via
+    `proposal_intake`) and the portal's submission (`banli.portal.services.proposal_submit`) call
+    it; the ledger's writer must use it too. The caller checks who may act, holds the transaction
+    and adds its own channel's rules (the portal requires content; staff may register a title only)."""
+    title = (title or "").strip()
+    if not title:
+        raise DomainError("请填写标题。", field="title")
+    if len(title) > 300:
+        raise DomainError("标题不能超过300字。", field="title")
+    if lead.body_id != session.body_id:
+        raise DomainError("领衔人不属于本届会议所在的人大/政协。", field="lead")
+    number = (number or "").strip() or next_number(session)
+    if Proposal.objects.filter(session=session, number=number).exists():
+        raise DomainError(f"编号 {number} 在本届会议中已被使用。", field="number")
+    cosigners = [c for c in cosigners if c.pk != lead.pk]
+    p = Proposal.objects.create(
+        **REVIEW.start(),
+        session=session,
+        number=number,
+        title=title,
+        content=content,
+        kind=session.proposal_kind,
+        channel=channel,
+        lead=lead,
+        joint_kind=joint_kind or joint_kind_for(lead, cosigners),
+        group=group or lead.group,
+        topic=topic,
+        submitted_on=submitted_on or today(),
+        created_by=actor,
+    )
+    if cosigners:
+        p.cosigners.set(cosigners)
+    audit_record(
+        actor=actor,
+        verb="proposal.register",
+        obj=p,
+        proposal_id=p.pk,
+        summary=summary or f"登记 {number}《{title}》",
+        new={**proposal_snapshot(p), "cosigners": [c.name for c in cosigners], "session": session.code},
+    )
+    return p
+
+
 def proposal_register(
     *,
     actor,
@@ -155,48 +224,22 @@ def proposal_register(
     topic: str = "",
     submitted_on: dt.date | None = None,
 ) -> Proposal:
-    """Register a proposal in a session (body staff). Starts at 待审查."""
+    """Register a proposal in a session (body staff). Starts at 待审查 (see `proposal_create`)."""
     _require_body_staff(actor, session)
-    title = (title or "").strip()
-    if not title:
-        raise DomainError("请填写标题。", field="title")
-    if lead.body_id != session.body_id:
-        raise DomainError("领衔人不属于本届会议所在的人大/政协。", field="lead")
-    number = (number or "").strip() or next_number(session)
-    if Proposal.objects.filter(session=session, number=number).exists():
-        raise DomainError(f"编号 {number} 在本届会议中已被使用。", field="number")
-    if joint_kind is None:
-        joint_kind = (
-            JointKind.COLLECTIVE
-            if lead.kind == ProposerKind.COLLECTIVE
-            else JointKind.JOINT
-            if cosigners
-            else JointKind.INDIVIDUAL
-        )
     with transaction.atomic():
-        p = Proposal.objects.create(
-            session=session,
-            number=number,
-            title=title,
-            content=content,
-            kind=session.proposal_kind,
-            channel=channel,
-            lead=lead,
-            joint_kind=joint_kind,
-            group=group or lead.group,
-            topic=topic,
-            submitted_on=submitted_on or today(),
-            created_by=actor,
-        )
-        if cosigners:
-            p.cosigners.set([c for c in cosigners if c.pk != lead.pk])
-        audit_record(
+        p = proposal_create(
             actor=actor,
-            verb="proposal.register",
-            obj=p,
-            proposal_id=p.pk,
-            summary=f"登记 {number}《{title}》",
-            new=proposal_snapshot(p),
+            session=session,
+            title=title,
+            lead=lead,
+            content=content,
+            number=number,
+            cosigners=cosigners,
+            channel=channel,
+            joint_kind=joint_kind,
+            group=group,
+            topic=topic,
+            submitted_on=submitted_on,
         )
     return p
 
@@ -592,13 +635,7 @@ def proposal_edit(
             if not (fields.get("number") or "").strip():
                 fields.pop("number", None)
             fields["group"] = (fields.get("group") or "").strip() or lead.group
-            fields["joint_kind"] = (
-                JointKind.COLLECTIVE
-                if lead.kind == ProposerKind.COLLECTIVE
-                else JointKind.JOINT
-                if cosigners
-                else JointKind.INDIVIDUAL
-            )
+            fields["joint_kind"] = joint_kind_for(lead, cosigners)
             return proposal_update(
                 actor=actor, proposal=proposal, version=version, lead=lead, cosigners=cosigners, **fields
             )

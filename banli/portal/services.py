@@ -16,17 +16,14 @@ from django.utils import timezone
 
 from banli.audit.services import audit_record
 from banli.cases import deadlines
-from banli.cases.lifecycle import REVIEW
 from banli.cases.models import (
     AssignmentState,
     Channel,
     ContactMethod,
     ContactStage,
     Disclosure,
-    JointKind,
     Proposal,
     Proposer,
-    ProposerKind,
     Reply,
     ReplyState,
     Session,
@@ -284,12 +281,7 @@ def proposal_submit(
     session = Session.objects.filter(body=me.body).order_by("-year", "-start_date", "-id").first()
     if session is None:
         raise DomainError("本届会议尚未设立，暂不能提交。请联系人大/政协工作人员。")
-    title = (title or "").strip()
     content = (content or "").strip()
-    if not title:
-        raise DomainError("请填写标题。", field="title")
-    if len(title) > 300:
-        raise DomainError("标题不能超过300字。", field="title")
     if len(content) < 20:
         raise DomainError("请填写内容（不少于20字），写明问题和具体建议。", field="content")
     names = [n for n in dict.fromkeys(n.strip() for n in cosigner_names) if n and n != me.name]
@@ -300,46 +292,22 @@ def proposal_submit(
             f"联名人“{'、'.join(unknown)}”不在本{'届人大代表' if session.is_npc else '届政协委员'}名单中，请核对姓名。",
             field="cosigners",
         )
-    from banli.cases.services import next_number
+    from banli.cases.services import next_number, proposal_create
 
     try:
         with transaction.atomic():
             number = next_number(session)
-            p = Proposal.objects.create(
-                session=session,
-                number=number,
-                title=title,
-                content=content,
-                kind=session.proposal_kind,
-                channel=Channel.INTERIM,
-                lead=me,
-                joint_kind=JointKind.COLLECTIVE
-                if me.kind == ProposerKind.COLLECTIVE
-                else JointKind.JOINT
-                if names
-                else JointKind.INDIVIDUAL,
-                group=me.group,
-                topic=(topic or "").strip()[:50],
-                submitted_on=today(),
-                **REVIEW.start(),
-                created_by=actor,
-            )
-            if names:
-                p.cosigners.set([known[n] for n in names])
-            audit_record(
+            p = proposal_create(
                 actor=actor,
-                verb="proposal.register",
-                obj=p,
-                proposal_id=p.pk,
-                summary=f"{me.name}通过代表委员平台提交 {number}《{title}》（平时）",
-                new={
-                    "number": number,
-                    "title": title,
-                    "channel": Channel.INTERIM,
-                    "lead": me.name,
-                    "cosigners": names,
-                    "session": session.code,
-                },
+                session=session,
+                title=title,
+                lead=me,
+                content=content,
+                number=number,
+                cosigners=[known[n] for n in names],
+                channel=Channel.INTERIM,
+                topic=(topic or "").strip()[:50],
+                summary=f"{me.name}通过代表委员平台提交 {number}《{(title or '').strip()}》（平时）",
             )
             _notify_body(p)
     except IntegrityError:
