@@ -954,6 +954,14 @@ def reply_correct(*, actor, reply: Reply, text: str, reason: str) -> Reply:
 
 # --- evaluation --------------------------------------------------------------------------------
 
+# The evaluation form's rules (SPEC §4), once for the proposer's portal form and the staff's
+# paper-form entry: the overall verdict, the attitude and the result are required; the four
+# factual questions may be left blank (a paper form often is); 不满意 needs a reason.
+EVALUATION_REQUIRED = ("verdict", "attitude", "result")
+HEARD_VIA = ("走访", "电话", "其他", "未联系")
+ADDRESSES = ("针对", "基本针对", "未针对")
+EVALUATION_COMMENT_MAX = 2000
+
 
 def evaluation_submit(
     *,
@@ -999,9 +1007,20 @@ def evaluation_submit(
             raise DomainError(f"评价期限（{a.eval_due:%Y年%m月%d日}）已过。")
         if verdict not in Verdict.values:
             raise DomainError("请选择总体评价：满意、基本满意或不满意。", field="verdict")
-        for v, name in ((attitude, "attitude"), (result, "result")):
-            if v and v not in Verdict.values:
+        for v, name, label in ((attitude, "attitude", "办理态度"), (result, "result", "办理结果")):
+            if not v:
+                raise DomainError(f"请评价{label}。", field=name)
+            if v not in Verdict.values:
                 raise DomainError("评价选项无效。", field=name)
+        if heard_via and heard_via not in HEARD_VIA:
+            raise DomainError("听取意见的方式无效。", field="heard_via")
+        if addresses and addresses not in ADDRESSES:
+            raise DomainError("“答复是否针对所提问题”的选项无效。", field="addresses")
+        comment = (comment or "").strip()
+        if len(comment) > EVALUATION_COMMENT_MAX:
+            raise DomainError(f"意见不能超过{EVALUATION_COMMENT_MAX}字。", field="comment")
+        if verdict == Verdict.UNSATISFIED and not comment:
+            raise DomainError("评价为不满意时，请写明不满意的原因，以便承办单位重新办理。", field="comment")
         is_lead = who.pk == a.proposal.lead_id
         if is_lead and a.state != S.REPLIED:
             raise DomainError(f"该件当前为“{a.get_state_display()}”，不能评价。")
@@ -1012,11 +1031,11 @@ def evaluation_submit(
             attitude=attitude,
             result=result,
             visited=visited,
-            heard_via=heard_via[:20],
-            addresses=addresses[:20],
+            heard_via=heard_via,
+            addresses=addresses,
             leader_replied=leader_replied,
             verdict=verdict,
-            comment=(comment or "").strip(),
+            comment=comment,
             on=on,
             created_by=actor,
         )
