@@ -1,7 +1,7 @@
 """No code writes a status field except through its lifecycle (banli/lifecycle.py).
 
 Walks the source of `banli/` and fails on `x.state = …` (also inside a tuple target), on
-`.update(state=…)` / `.update_or_create(state=…)` and on `.create(state=…)`: services move an
+`.update(state=…)` / `.update_or_create(state=…)`, on `.create(state=…)` and `Reply(state=…)`: services move an
 object with `LC.move(obj, to, action=…)`, bulk paths `LC.check(old, to, action=…)` each object
 first, and creation passes `**LC.start()`.
 """
@@ -36,6 +36,18 @@ WRITE_CALLS = {"update", "create", "get_or_create", "update_or_create", "bulk_up
 
 # Models whose `state` column is a copy for searching, not a lifecycle (textintel's SearchDoc).
 NOT_GOVERNED = {"SearchDoc"}
+
+# Models whose status a lifecycle governs: `Reply(state=…)` is a write too.
+GOVERNED = {
+    "Proposal",
+    "Assignment",
+    "Reply",
+    "AdjustmentRequest",
+    "FollowUp",
+    "Commitment",
+    "Extension",
+    "Publication",
+}
 
 ALLOWED = {
     # The guard itself.
@@ -88,6 +100,10 @@ def status_writes(source: str) -> list[tuple[int, str]]:
                 name = node.args[1]
                 if isinstance(name, ast.Constant) and name.value in STATUS_FIELDS:
                     found.append((node.lineno, f"setattr(…, {name.value!r})"))
+            if isinstance(func, ast.Name) and func.id in GOVERNED:
+                for kw in node.keywords:
+                    if kw.arg in STATUS_FIELDS:
+                        found.append((node.lineno, f"{func.id}({kw.arg}=…)"))
             if isinstance(func, ast.Attribute) and func.attr in WRITE_CALLS and _root(func) not in NOT_GOVERNED:
                 for kw in node.keywords:
                     if kw.arg in STATUS_FIELDS:
@@ -125,8 +141,9 @@ Assignment.objects.filter(pk=1).update(state="closed")
 Reply.objects.create(assignment=a, state="sent")
 Publication.objects.update_or_create(reply=r, defaults={"state": "published"})
 Commitment.objects.bulk_update(items, ["state"])
+r = Reply(assignment=a, state="sent")
 """
-    assert [line for line, _ in status_writes(src)] == [2, 3, 4, 5, 6, 7, 8, 9]
+    assert [line for line, _ in status_writes(src)] == [2, 3, 4, 5, 6, 7, 8, 9, 10]
 
 
 def test_the_walker_leaves_reads_filters_and_lifecycle_calls_alone():

@@ -766,6 +766,6 @@ def review_choices(actor, proposal: Proposal) -> set[str]:
 
 
 def can_withdraw(actor, assignment: Assignment) -> bool:
-    if assignment.state not in (AssignmentState.PENDING_SIGN, AssignmentState.ADJUSTMENT_REQUESTED):
+    if not ASSIGNMENT.allows(assignment.state, AssignmentState.WITHDRAWN):
         return False
     return assignable_units(actor, assignment.proposal, assignment.parent).filter(pk=assignment.unit_id).exists()
