@@ -29,6 +29,10 @@ class Lifecycle:
     choices: type
     transitions: Mapping[str, Set[str]]
     initial: str
+    # How a refusal names the object: "{subject}为“办理中”，不能…" ("当前", "该件当前", "该申请").
+    subject: str = "当前"
+    # States other than `initial` an object may be created in (a reply's correction is born sent).
+    entries: Set[str] = frozenset()
 
     def __post_init__(self) -> None:
         known = set(self.choices.values)
@@ -36,6 +40,8 @@ class Lifecycle:
             unknown = ({src} | set(targets)) - known
             if unknown:
                 raise ValueError(f"{self.name}: unknown states {sorted(unknown)}")
+        if ({self.initial} | set(self.entries)) - known:
+            raise ValueError(f"{self.name}: unknown initial state")
 
     def allows(self, old: str, to: str) -> bool:
         return to in self.transitions.get(old, ())
@@ -49,7 +55,7 @@ class Lifecycle:
     def check(self, old: str, to: str, *, action: str) -> None:
         """Refuse `old → to` unless the map allows it (nothing is written)."""
         if not self.allows(old, to):
-            raise DomainError(f"当前为“{self.label(old)}”，不能{action}。")
+            raise DomainError(f"{self.subject}为“{self.label(old)}”，不能{action}。")
 
     def move(self, obj, to: str, *, action: str) -> tuple[str, str]:
         """Set `obj.<field>` to `to` if the map allows it; return (old, new) for the audit event.
@@ -60,6 +66,12 @@ class Lifecycle:
         setattr(obj, self.field, to)
         return old, to
 
-    def start(self) -> dict:
-        """The field's value for a newly created object: `Model.objects.create(**LC.start(), …)`."""
-        return {self.field: self.initial}
+    def start(self, state: str | None = None) -> dict:
+        """The field's value for a newly created object: `Model.objects.create(**LC.start(), …)`.
+
+        `state` may name one of the declared `entries` instead of the initial state."""
+        if state is None or state == self.initial:
+            return {self.field: self.initial}
+        if state not in self.entries:
+            raise ValueError(f"{self.name}: an object cannot start in {state!r}")
+        return {self.field: state}

@@ -495,7 +495,14 @@ def test_only_proposers_of_the_case_evaluate(cast, case):
         svc.evaluation_submit(
             actor=cast.staff_npc, assignment=lead, verdict="satisfied", proposer=cast.outsider_proposer
         )
-    e = svc.evaluation_submit(actor=cast.staff_npc, assignment=lead, verdict="basically", proposer=cast.cosigner)
+    e = svc.evaluation_submit(
+        actor=cast.staff_npc,
+        assignment=lead,
+        verdict="basically",
+        attitude="basically",
+        result="basically",
+        proposer=cast.cosigner,
+    )
     assert e.proposer == cast.cosigner
     lead.refresh_from_db()
     assert lead.state == S.REPLIED  # a co-signer's evaluation is recorded; the lead proposer's drives the case
@@ -514,7 +521,9 @@ def test_proposer_of_a_merged_proposal_may_evaluate(cast, case):
     proposal_review(actor=cast.staff_npc, proposal=other, decision=ReviewState.MERGED, merge_into=p)
     distributed(cast, lead)
     sent(cast, lead)
-    e = svc.evaluation_submit(actor=cast.outsider, assignment=lead, verdict="satisfied")
+    e = svc.evaluation_submit(
+        actor=cast.outsider, assignment=lead, verdict="satisfied", attitude="satisfied", result="satisfied"
+    )
     assert e.proposer == cast.outsider_proposer
 
 

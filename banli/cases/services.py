@@ -17,6 +17,7 @@ from banli.orgs.models import BODY_KINDS, Org, OrgKind, Role
 from banli.security.uploads import validate_upload  # type by content, zip bombs, traversal (SPEC §13)
 
 from . import deadlines
+from .lifecycle import ASSIGNMENT, REVIEW
 from .models import (
     Assignment,
     AssignmentRole,
@@ -136,8 +137,77 @@ PROPOSAL_FIELDS = ("number", "title", "content", "kind", "channel", "joint_kind"
 
 def proposal_snapshot(p: Proposal) -> dict:
     d = {f: getattr(p, f) for f in PROPOSAL_FIELDS}
-    d.update(lead=p.lead.name, review_state=p.review_state, is_key=p.is_key, key_leader=p.key_leader)
+    d |= {"lead": p.lead.name, "review_state": p.review_state, "is_key": p.is_key, "key_leader": p.key_leader}
     return d
+
+
+def joint_kind_for(lead: Proposer, cosigners) -> str:
+    """个人, 联名 or 集体, from the lead and whether anyone co-signs."""
+    if lead.kind == ProposerKind.COLLECTIVE:
+        return JointKind.COLLECTIVE
+    return JointKind.JOINT if cosigners else JointKind.INDIVIDUAL
+
+
+def proposal_create(
+    *,
+    actor,
+    session: Session,
+    title: str,
+    lead: Proposer,
+    content: str = "",
+    number: str | None = None,
+    cosigners: Sequence[Proposer] = (),
+    channel: str = Channel.PLENARY,
+    joint_kind: str | None = None,
+    group: str = "",
+    topic: str = "",
+    submitted_on: dt.date | None = None,
+    summary: str = "",
+) -> Proposal:
+    """Create one proposal: the rules every channel shares, the review lifecycle's start (待审查),
+    the number (the next free one unless given; unique in the session) and the audit event.
+
+    The one constructor of a Proposal. The staff registration form (`proposal_register`, via
+    `proposal_intake`) and the portal's submission (`banli.portal.services.proposal_submit`) call
+    it; the ledger's writer must use it too. The caller checks who may act, holds the transaction
+    and adds its own channel's rules (the portal requires content; staff may register a title only)."""
+    title = (title or "").strip()
+    if not title:
+        raise DomainError("请填写标题。", field="title")
+    if len(title) > 300:
+        raise DomainError("标题不能超过300字。", field="title")
+    if lead.body_id != session.body_id:
+        raise DomainError("领衔人不属于本届会议所在的人大/政协。", field="lead")
+    number = (number or "").strip() or next_number(session)
+    if Proposal.objects.filter(session=session, number=number).exists():
+        raise DomainError(f"编号 {number} 在本届会议中已被使用。", field="number")
+    cosigners = [c for c in cosigners if c.pk != lead.pk]
+    p = Proposal.objects.create(
+        **REVIEW.start(),
+        session=session,
+        number=number,
+        title=title,
+        content=content,
+        kind=session.proposal_kind,
+        channel=channel,
+        lead=lead,
+        joint_kind=joint_kind or joint_kind_for(lead, cosigners),
+        group=group or lead.group,
+        topic=topic,
+        submitted_on=submitted_on or today(),
+        created_by=actor,
+    )
+    if cosigners:
+        p.cosigners.set(cosigners)
+    audit_record(
+        actor=actor,
+        verb="proposal.register",
+        obj=p,
+        proposal_id=p.pk,
+        summary=summary or f"登记 {number}《{title}》",
+        new={**proposal_snapshot(p), "cosigners": [c.name for c in cosigners], "session": session.code},
+    )
+    return p
 
 
 def proposal_register(
@@ -155,48 +225,22 @@ def proposal_register(
     topic: str = "",
     submitted_on: dt.date | None = None,
 ) -> Proposal:
-    """Register a proposal in a session (body staff). Starts at 待审查."""
+    """Register a proposal in a session (body staff). Starts at 待审查 (see `proposal_create`)."""
     _require_body_staff(actor, session)
-    title = (title or "").strip()
-    if not title:
-        raise DomainError("请填写标题。", field="title")
-    if lead.body_id != session.body_id:
-        raise DomainError("领衔人不属于本届会议所在的人大/政协。", field="lead")
-    number = (number or "").strip() or next_number(session)
-    if Proposal.objects.filter(session=session, number=number).exists():
-        raise DomainError(f"编号 {number} 在本届会议中已被使用。", field="number")
-    if joint_kind is None:
-        joint_kind = (
-            JointKind.COLLECTIVE
-            if lead.kind == ProposerKind.COLLECTIVE
-            else JointKind.JOINT
-            if cosigners
-            else JointKind.INDIVIDUAL
-        )
     with transaction.atomic():
-        p = Proposal.objects.create(
-            session=session,
-            number=number,
-            title=title,
-            content=content,
-            kind=session.proposal_kind,
-            channel=channel,
-            lead=lead,
-            joint_kind=joint_kind,
-            group=group or lead.group,
-            topic=topic,
-            submitted_on=submitted_on or today(),
-            created_by=actor,
-        )
-        if cosigners:
-            p.cosigners.set([c for c in cosigners if c.pk != lead.pk])
-        audit_record(
+        p = proposal_create(
             actor=actor,
-            verb="proposal.register",
-            obj=p,
-            proposal_id=p.pk,
-            summary=f"登记 {number}《{title}》",
-            new=proposal_snapshot(p),
+            session=session,
+            title=title,
+            lead=lead,
+            content=content,
+            number=number,
+            cosigners=cosigners,
+            channel=channel,
+            joint_kind=joint_kind,
+            group=group,
+            topic=topic,
+            submitted_on=submitted_on,
         )
     return p
 
@@ -233,11 +277,7 @@ def proposal_update(*, actor, proposal: Proposal, version: int | None, **fields)
     return p
 
 
-REVIEW_TRANSITIONS = {
-    ReviewState.SUBMITTED: {ReviewState.ACCEPTED, ReviewState.NOT_ACCEPTED, ReviewState.MERGED},
-    # A duplicate found after acceptance can still be merged while nobody handles it yet.
-    ReviewState.ACCEPTED: {ReviewState.MERGED, ReviewState.NOT_ACCEPTED},
-}
+REVIEW_TRANSITIONS = REVIEW.transitions
 
 
 def proposal_review(
@@ -254,10 +294,7 @@ def proposal_review(
     with transaction.atomic():
         p = Proposal.objects.select_for_update().get(pk=proposal.pk)
         _check_version(p, version)
-        if decision not in REVIEW_TRANSITIONS.get(p.review_state, set()):
-            raise DomainError(
-                f"当前为“{p.get_review_state_display()}”，不能改为“{ReviewState(decision).label if decision in ReviewState.values else decision}”。"
-            )
+        REVIEW.check(p.review_state, decision, action=f"改为“{REVIEW.label(decision)}”")
         active = p.assignments.exclude(state=AssignmentState.WITHDRAWN)
         if decision != ReviewState.ACCEPTED and active.exists():
             raise DomainError("该件已交办，不能再改为不予立案或并案；请先撤回交办。")
@@ -275,7 +312,7 @@ def proposal_review(
                     field="merge_into",
                 )
             p.merged_into = merge_into
-        p.review_state = decision
+        REVIEW.move(p, decision, action=f"改为“{REVIEW.label(decision)}”")
         p.review_reason = reason.strip()
         p.version = F("version") + 1
         p.save()
@@ -393,6 +430,53 @@ def assignable_units(actor, proposal: Proposal, parent: Assignment | None = None
     return units.none()
 
 
+def assignment_new(
+    *,
+    actor,
+    proposal: Proposal,
+    unit: Org,
+    role: str,
+    assigned_by: Org,
+    on: dt.date,
+    parent: Assignment | None = None,
+    summary: str = "",
+) -> Assignment:
+    """Create one assignment: the lifecycle's start (待签收), the due dates of SPEC §3, the audit event.
+
+    The one constructor of an Assignment. `assignment_create` (case page 交办 and a district's
+    sub-assignment) checks scope and the role rules and calls it per unit; an approved adjustment
+    (改交) calls it for the new unit; the ledger's writer must use it too. The caller holds the
+    transaction and has checked the rules."""
+    a = Assignment.objects.create(
+        **ASSIGNMENT.start(),
+        proposal=proposal,
+        unit=unit,
+        role=role,
+        parent=parent,
+        assigned_by=assigned_by,
+        assigned_on=on,
+        **deadlines.assignment_due_dates(on, role=role, body=proposal.session.body, proposal=proposal, parent=parent),
+    )
+    audit_record(
+        actor=actor,
+        verb="assignment.create",
+        obj=a,
+        proposal_id=proposal.pk,
+        assignment_id=a.pk,
+        summary=summary or f"交办{unit.name}（{a.get_role_display()}）",
+        new={
+            "unit": unit.name,
+            "role": role,
+            "state": a.state,
+            "assigned_on": on,
+            "sign_due": a.sign_due,
+            "reply_due": a.reply_due,
+            "parent": parent.pk if parent else None,
+        },
+    )
+    return a
+
+
 def assignment_create(
     *,
     actor,
@@ -439,34 +523,12 @@ def assignment_create(
             if parent is not None
             else (user_body(actor) if is_body_staff_of(actor, p.session.body) else actor.org)
         )
-        created = []
-        for unit, role in units:
-            a = Assignment.objects.create(
-                proposal=p,
-                unit=unit,
-                role=role,
-                parent=parent,
-                assigned_by=assigning_org,
-                assigned_on=on,
-                **deadlines.assignment_due_dates(on, role=role, body=p.session.body, proposal=p, parent=parent),
+        created = [
+            assignment_new(
+                actor=actor, proposal=p, unit=unit, role=role, assigned_by=assigning_org, on=on, parent=parent
             )
-            created.append(a)
-            audit_record(
-                actor=actor,
-                verb="assignment.create",
-                obj=a,
-                proposal_id=p.pk,
-                assignment_id=a.pk,
-                summary=f"交办{unit.name}（{a.get_role_display()}）",
-                new={
-                    "unit": unit.name,
-                    "role": role,
-                    "assigned_on": on,
-                    "sign_due": a.sign_due,
-                    "reply_due": a.reply_due,
-                    "parent": parent.pk if parent else None,
-                },
-            )
+            for unit, role in units
+        ]
     return created
 
 
@@ -479,12 +541,12 @@ def assignment_withdraw(*, actor, assignment: Assignment, reason: str) -> Assign
         raise DomainError("撤回交办须填写理由。", field="reason")
     with transaction.atomic():
         a = Assignment.objects.select_for_update().get(pk=assignment.pk)
-        if a.state not in (AssignmentState.PENDING_SIGN, AssignmentState.ADJUSTMENT_REQUESTED):
-            raise DomainError("单位已签收，不能撤回；请走调整流程。")
+        # Withdrawal follows the assignment lifecycle like every other move (unsigned assignments only).
+        hint = "" if a.state == AssignmentState.WITHDRAWN else "（单位已签收，不能撤回；请走调整流程）"
+        ASSIGNMENT.check(a.state, AssignmentState.WITHDRAWN, action=f"撤回交办{hint}")
         remaining = p.assignments.exclude(state=AssignmentState.WITHDRAWN).filter(parent=a.parent).exclude(pk=a.pk)
         check_roles(remaining.values_list("role", flat=True))
-        old_state = a.state
-        a.state = AssignmentState.WITHDRAWN
+        old_state, new_state = ASSIGNMENT.move(a, AssignmentState.WITHDRAWN, action="撤回交办")
         a.version = F("version") + 1
         a.save()
         audit_record(
@@ -495,7 +557,7 @@ def assignment_withdraw(*, actor, assignment: Assignment, reason: str) -> Assign
             assignment_id=a.pk,
             summary=f"撤回交办：{reason.strip()}",
             old={"state": old_state},
-            new={"state": "withdrawn"},
+            new={"state": new_state},
         )
     a.refresh_from_db()
     return a
@@ -574,13 +636,7 @@ def proposal_edit(
             if not (fields.get("number") or "").strip():
                 fields.pop("number", None)
             fields["group"] = (fields.get("group") or "").strip() or lead.group
-            fields["joint_kind"] = (
-                JointKind.COLLECTIVE
-                if lead.kind == ProposerKind.COLLECTIVE
-                else JointKind.JOINT
-                if cosigners
-                else JointKind.INDIVIDUAL
-            )
+            fields["joint_kind"] = joint_kind_for(lead, cosigners)
             return proposal_update(
                 actor=actor, proposal=proposal, version=version, lead=lead, cosigners=cosigners, **fields
             )
@@ -710,6 +766,6 @@ def review_choices(actor, proposal: Proposal) -> set[str]:
 
 
 def can_withdraw(actor, assignment: Assignment) -> bool:
-    if assignment.state not in (AssignmentState.PENDING_SIGN, AssignmentState.ADJUSTMENT_REQUESTED):
+    if not ASSIGNMENT.allows(assignment.state, AssignmentState.WITHDRAWN):
         return False
     return assignable_units(actor, assignment.proposal, assignment.parent).filter(pk=assignment.unit_id).exists()

@@ -17,11 +17,6 @@ class ExtensionState(models.TextChoices):
     CANCELLED = "cancelled", "已撤回"
 
 
-EXTENSION_TRANSITIONS = {
-    ExtensionState.PENDING: {ExtensionState.APPROVED, ExtensionState.REFUSED, ExtensionState.CANCELLED},
-}
-
-
 class Extension(models.Model):
     """A request (延期申请) to move an assignment's reply due date, decided by the assigning office."""
 

@@ -35,8 +35,8 @@ from banli.notify.services import notify
 from banli.orgs.models import BODY_KINDS, Org, Role
 
 from . import lights
+from .lifecycle import EXTENSION
 from .models import (
-    EXTENSION_TRANSITIONS,
     DueKind,
     Extension,
     ExtensionState,
@@ -279,8 +279,7 @@ def extension_decide(
     with transaction.atomic():
         ext = Extension.objects.select_for_update().get(pk=extension.pk)
         target = ExtensionState.APPROVED if approve else ExtensionState.REFUSED
-        if target not in EXTENSION_TRANSITIONS.get(ext.state, set()):
-            raise DomainError(f"该申请已{ext.get_state_display()}，不能再审批。")
+        EXTENSION.check(ext.state, target, action="再审批")
         a = (
             Assignment.objects.select_for_update(of=("self",))
             .select_related("proposal__session__body", "unit")
@@ -302,7 +301,7 @@ def extension_decide(
             a.version = F("version") + 1
             a.save(update_fields=["reply_due", "reply_due_original", "due_provisional", "version"])
             ext.granted_due = granted
-        ext.state = target
+        ext_old, ext_new = EXTENSION.move(ext, target, action="审批")
         ext.decided_by, ext.decided_on, ext.decision_note = actor, on, note
         ext.save()
         verdict = f"同意延期至{ext.granted_due:%Y-%m-%d}" if approve else f"不同意延期：{note}"
@@ -313,8 +312,8 @@ def extension_decide(
             proposal_id=a.proposal_id,
             assignment_id=a.pk,
             summary=verdict[:300],
-            old={"state": ExtensionState.PENDING, **({"reply_due": old["reply_due"]} if approve else {})},
-            new={"state": target, "granted_due": ext.granted_due, "note": note},
+            old={"state": ext_old, **({"reply_due": old["reply_due"]} if approve else {})},
+            new={"state": ext_new, "granted_due": ext.granted_due, "note": note},
         )
         notify(
             users=[ext.requested_by, *unit_people(a.unit, Role.UNIT_LIAISON)],
@@ -331,9 +330,7 @@ def extension_cancel(*, actor, extension: Extension) -> Extension:
         raise NotFound()
     with transaction.atomic():
         ext = Extension.objects.select_for_update().get(pk=extension.pk)
-        if ExtensionState.CANCELLED not in EXTENSION_TRANSITIONS.get(ext.state, set()):
-            raise DomainError(f"该申请已{ext.get_state_display()}，不能撤回。")
-        ext.state = ExtensionState.CANCELLED
+        ext_old, ext_new = EXTENSION.move(ext, ExtensionState.CANCELLED, action="撤回")
         ext.save(update_fields=["state"])
         audit_record(
             actor=actor,
@@ -342,6 +339,8 @@ def extension_cancel(*, actor, extension: Extension) -> Extension:
             proposal_id=ext.assignment.proposal_id,
             assignment_id=ext.assignment_id,
             summary="撤回延期申请",
+            old={"state": ext_old},
+            new={"state": ext_new},
         )
     return ext
 

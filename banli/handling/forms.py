@@ -11,6 +11,7 @@ from banli.cases.models import ContactMethod, ContactStage, Disclosure, ResultCl
 from banli.orgs.models import Org, User
 
 from .models import PointDecisionKind
+from .services import ADDRESSES, EVALUATION_REQUIRED, HEARD_VIA
 
 DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
 TEXT = {"class": "form-control"}
@@ -204,6 +205,8 @@ def _yes_no(v):
 
 
 class EvaluationForm(BaseForm):
+    """The staff's entry of an evaluation (or a paper form): fields only; every rule is the service's."""
+
     attitude = forms.ChoiceField(label="办理态度", choices=VERDICT_CHOICES, widget=forms.RadioSelect)
     result = forms.ChoiceField(label="办理结果", choices=VERDICT_CHOICES, widget=forms.RadioSelect)
     visited = forms.TypedChoiceField(
@@ -212,12 +215,12 @@ class EvaluationForm(BaseForm):
     heard_via = forms.ChoiceField(
         label="听取意见方式",
         required=False,
-        choices=[("", "—"), ("走访", "走访"), ("电话", "电话"), ("其他", "其他"), ("未联系", "未联系")],
+        choices=[("", "—"), *((v, v) for v in HEARD_VIA)],
     )
     addresses = forms.ChoiceField(
         label="答复是否针对所提问题",
         required=False,
-        choices=[("", "—"), ("针对", "针对"), ("基本针对", "基本针对"), ("未针对", "未针对")],
+        choices=[("", "—"), *((v, v) for v in ADDRESSES)],
     )
     leader_replied = forms.TypedChoiceField(
         label="单位负责人是否答复", choices=YES_NO, coerce=_yes_no, empty_value=None, required=False
@@ -225,11 +228,10 @@ class EvaluationForm(BaseForm):
     verdict = forms.ChoiceField(label="总体评价", choices=VERDICT_CHOICES, widget=forms.RadioSelect)
     comment = forms.CharField(label="意见和建议", required=False, widget=forms.Textarea(attrs={"rows": 4}))
 
-    def clean(self):
-        data = super().clean()
-        if data.get("verdict") == Verdict.UNSATISFIED and not (data.get("comment") or "").strip():
-            self.add_error("comment", "评价不满意时，请写明不满意的原因，以便承办单位重新办理。")
-        return data
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.required = name in EVALUATION_REQUIRED
 
 
 class HandoverForm(BaseForm):

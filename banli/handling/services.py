@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from banli.audit.services import audit_record
 from banli.calendar import workdays
-from banli.cases import deadlines
+from banli.cases.lifecycle import ASSIGNMENT, REPLY
 from banli.cases.models import (
     FACE_TO_FACE_METHODS,
     Assignment,
@@ -38,13 +38,14 @@ from banli.cases.models import (
     Verdict,
 )
 from banli.cases.selectors import is_assigning_office
-from banli.cases.services import assignable_units
+from banli.cases.services import assignable_units, assignment_new
 from banli.errors import Conflict, DomainError, NotFound
 from banli.notify.services import notify
 from banli.orgs.models import Org, OrgKind, Role, User
 from banli.security.uploads import validate_upload
 
 from . import selectors as sel
+from .lifecycle import ADJUSTMENT, COMMITMENT, FOLLOW_UP
 from .models import (
     AdjustmentRequest,
     AdjustmentState,
@@ -65,31 +66,18 @@ from .models import (
 
 S = AssignmentState
 
-# --- the assignment lifecycle: one map, one guard ----------------------------------------------
+# --- the assignment lifecycle (banli.cases.lifecycle.ASSIGNMENT) -------------------------------
 
-TRANSITIONS: dict[str, set[str]] = {
-    S.PENDING_SIGN: {S.HANDLING, S.ADJUSTMENT_REQUESTED, S.WITHDRAWN},
-    S.ADJUSTMENT_REQUESTED: {S.PENDING_SIGN, S.WITHDRAWN},
-    S.HANDLING: {S.OPINION_SENT, S.IN_REVIEW},
-    S.OPINION_SENT: {S.CLOSED},
-    S.IN_REVIEW: {S.HANDLING, S.REHANDLING, S.REPLIED},
-    S.REPLIED: {S.REHANDLING, S.FOLLOW_UP, S.CLOSED},
-    S.REHANDLING: {S.IN_REVIEW},
-    S.FOLLOW_UP: {S.CLOSED},
-    S.CLOSED: set(),
-    S.WITHDRAWN: set(),
-}
+TRANSITIONS = ASSIGNMENT.transitions
 
 
 def guard(a: Assignment, to: str, action: str) -> None:
     """Refuse a transition the lifecycle does not allow, naming the current state."""
-    if to not in TRANSITIONS.get(a.state, set()):
-        raise DomainError(f"该件当前为“{a.get_state_display()}”，不能{action}。")
+    ASSIGNMENT.check(a.state, to, action=action)
 
 
-def _move(a: Assignment, to: str) -> str:
-    old = a.state
-    a.state = to
+def _move(a: Assignment, to: str, action: str) -> str:
+    old, _ = ASSIGNMENT.move(a, to, action=action)
     if to == S.CLOSED:
         a.closed_on = today()
     return old
@@ -175,7 +163,7 @@ def assignment_sign(*, actor, assignment: Assignment) -> Assignment:
         a = _locked(assignment, actor)
         _require(sel.is_liaison(actor, a), "只有本单位联络员可以签收。")
         guard(a, S.HANDLING, "签收")
-        old = _move(a, S.HANDLING)
+        old = _move(a, S.HANDLING, "签收")
         a.signed_on = today()
         _save(a)
         late = a.sign_due and a.signed_on > a.sign_due
@@ -206,7 +194,7 @@ def adjustment_request(
             raise DomainError(f"申请调整期限为{due:%Y年%m月%d日}，已过期；请先签收办理，或与交办机关联系。")
         if suggested_unit is not None and suggested_unit.pk == a.unit_id:
             raise DomainError("建议改交的单位不能是本单位。", field="suggested_unit")
-        old = _move(a, S.ADJUSTMENT_REQUESTED)
+        old = _move(a, S.ADJUSTMENT_REQUESTED, "申请调整")
         _save(a)
         req = AdjustmentRequest.objects.create(
             assignment=a, reason=reason, suggested_unit=suggested_unit, requested_by=actor
@@ -234,8 +222,7 @@ def adjustment_decide(
         a = _locked(request.assignment, actor)
         _require(is_assigning_office(actor, a), "只有交办机关可以审批调整申请。")
         req = AdjustmentRequest.objects.select_for_update().get(pk=request.pk)
-        if req.state != AdjustmentState.PENDING:
-            raise DomainError("该调整申请已处理。")
+        ADJUSTMENT.check(req.state, AdjustmentState.APPROVED if approve else AdjustmentState.REJECTED, action="再审批")
         req.decided_by, req.decided_at, req.decision_note = actor, timezone.now(), note
         if approve:
             guard(a, S.WITHDRAWN, "改交")
@@ -247,21 +234,21 @@ def adjustment_decide(
                 raise DomainError("改交单位不能是原单位。", field="unit")
             if Assignment.objects.filter(proposal=a.proposal, unit=unit).exclude(state=S.WITHDRAWN).exists():
                 raise DomainError(f"“{unit.name}”已在该件的交办单位中。", field="unit")
-            old = _move(a, S.WITHDRAWN)
+            old = _move(a, S.WITHDRAWN, "改交")
             _save(a)
             on = today()
-            new = Assignment.objects.create(
+            new = assignment_new(
+                actor=actor,
                 proposal=a.proposal,
                 unit=unit,
                 role=a.role,
-                parent=a.parent,
                 assigned_by=a.assigned_by,
-                assigned_on=on,
-                **deadlines.assignment_due_dates(
-                    on, role=a.role, body=a.proposal.session.body, proposal=a.proposal, parent=a.parent
-                ),
+                on=on,
+                parent=a.parent,
+                summary=f"交办{unit.name}（{AssignmentRole(a.role).label}，由{a.unit.name}调整）",
             )
-            req.state, req.new_assignment = AdjustmentState.APPROVED, new
+            adj = ADJUSTMENT.move(req, AdjustmentState.APPROVED, action="同意")
+            req.new_assignment = new
             req.save()
             _audit(
                 actor,
@@ -269,23 +256,8 @@ def adjustment_decide(
                 a,
                 f"同意调整，改交{unit.name}" + (f"：{note}" if note else ""),
                 obj=req,
-                old={"state": old},
-                new={"state": a.state, "new_unit": unit.name},
-            )
-            audit_record(
-                actor=actor,
-                verb="assignment.create",
-                obj=new,
-                proposal_id=new.proposal_id,
-                assignment_id=new.pk,
-                summary=f"交办{unit.name}（{new.get_role_display()}，由{a.unit.name}调整）",
-                new={
-                    "unit": unit.name,
-                    "role": new.role,
-                    "assigned_on": on,
-                    "sign_due": new.sign_due,
-                    "reply_due": new.reply_due,
-                },
+                old={"state": old, "request_state": adj[0]},
+                new={"state": a.state, "request_state": adj[1], "new_unit": unit.name},
             )
             _notify(
                 _unit_people(new, Role.UNIT_LIAISON),
@@ -297,9 +269,9 @@ def adjustment_decide(
             guard(a, S.PENDING_SIGN, "退回待签收")
             if not note:
                 raise DomainError("不同意调整须填写理由，以便承办单位办理。", field="note")
-            old = _move(a, S.PENDING_SIGN)
+            old = _move(a, S.PENDING_SIGN, "退回待签收")
             _save(a)
-            req.state = AdjustmentState.REJECTED
+            adj = ADJUSTMENT.move(req, AdjustmentState.REJECTED, action="不同意")
             req.save()
             _audit(
                 actor,
@@ -307,8 +279,8 @@ def adjustment_decide(
                 a,
                 f"不同意调整：{note}",
                 obj=req,
-                old={"state": old},
-                new={"state": a.state},
+                old={"state": old, "request_state": adj[0]},
+                new={"state": a.state, "request_state": adj[1]},
             )
         _notify(
             [req.requested_by],
@@ -562,7 +534,7 @@ def co_opinion_submit(*, actor, assignment: Assignment, text: str) -> CoOpinion:
         o = CoOpinion.objects.create(
             assignment=a, lead_assignment=lead, text=text, submitted_by=actor, submitted_on=today()
         )
-        old = _move(a, S.OPINION_SENT)
+        old = _move(a, S.OPINION_SENT, "提交会办意见")
         _save(a)
         late = a.opinion_due and o.submitted_on > a.opinion_due
         _audit(
@@ -589,7 +561,7 @@ def co_opinion_submit(*, actor, assignment: Assignment, text: str) -> CoOpinion:
 
 def _close(actor, a: Assignment, why: str) -> None:
     guard(a, S.CLOSED, "办结")
-    old = _move(a, S.CLOSED)
+    old = _move(a, S.CLOSED, "办结")
     _save(a)
     _audit(
         actor,
@@ -765,13 +737,13 @@ def reply_submit(*, actor, reply: Reply) -> Reply:
         a = _locked(reply.assignment, actor)
         _require(sel.is_liaison(actor, a), "只有本单位联络员可以提交领导签发。")
         r = Reply.objects.select_for_update().get(pk=reply.pk, assignment=a)
-        if r.state != ReplyState.DRAFT:
-            raise DomainError(f"答复稿当前为“{r.get_state_display()}”，不能再次提交。")
+        REPLY.check(r.state, ReplyState.IN_REVIEW, action="再次提交")
         guard(a, S.IN_REVIEW, "提交答复审核")
         _check_reply_complete(a, r)
-        old = _move(a, S.IN_REVIEW)
+        old = _move(a, S.IN_REVIEW, "提交答复审核")
         _save(a)
-        r.state, r.submitted_at, r.return_comment = ReplyState.IN_REVIEW, timezone.now(), ""
+        reply_old, reply_new = REPLY.move(r, ReplyState.IN_REVIEW, action="提交")
+        r.submitted_at, r.return_comment = timezone.now(), ""
         r.save()
         _audit(
             actor,
@@ -779,8 +751,8 @@ def reply_submit(*, actor, reply: Reply) -> Reply:
             a,
             f"第{r.seq}次答复稿提交领导签发",
             obj=r,
-            old={"state": old},
-            new={"state": a.state},
+            old={"state": old, "reply_state": reply_old},
+            new={"state": a.state, "reply_state": reply_new},
         )
         _notify(
             _unit_people(a, Role.UNIT_LEADER),
@@ -797,9 +769,8 @@ def reply_approve(*, actor, reply: Reply) -> Reply:
         a = _locked(reply.assignment, actor)
         _require(sel.is_leader(actor, a), "只有本单位领导可以签发答复。")
         r = Reply.objects.select_for_update().get(pk=reply.pk, assignment=a)
-        if r.state != ReplyState.IN_REVIEW:
-            raise DomainError(f"答复稿当前为“{r.get_state_display()}”，不能签发。")
-        r.state, r.approved_by, r.approved_at = ReplyState.APPROVED, actor, timezone.now()
+        reply_old, _ = REPLY.move(r, ReplyState.APPROVED, action="签发")
+        r.approved_by, r.approved_at = actor, timezone.now()
         if not r.signer:
             r.signer = actor.display_name
         r.save()
@@ -809,7 +780,8 @@ def reply_approve(*, actor, reply: Reply) -> Reply:
             a,
             f"签发第{r.seq}次答复（签发人：{r.signer}）",
             obj=r,
-            new={"state": r.state, "signer": r.signer},
+            old={"reply_state": reply_old},
+            new={"reply_state": r.state, "signer": r.signer},
         )
         _notify(
             _unit_people(a, Role.UNIT_LIAISON), "reply.approve", f"答复已签发，可以正式答复：{a.proposal.number}", a
@@ -824,15 +796,15 @@ def reply_return(*, actor, reply: Reply, comment: str) -> Reply:
         a = _locked(reply.assignment, actor)
         _require(sel.is_leader(actor, a), "只有本单位领导可以退回答复稿。")
         r = Reply.objects.select_for_update().get(pk=reply.pk, assignment=a)
-        if r.state not in (ReplyState.IN_REVIEW, ReplyState.APPROVED):
-            raise DomainError(f"答复稿当前为“{r.get_state_display()}”，不能退回。")
+        REPLY.check(r.state, ReplyState.DRAFT, action="退回")
         if not comment:
             raise DomainError("退回须填写修改意见。", field="comment")
         back = S.REHANDLING if Reply.objects.filter(assignment=a, state=ReplyState.SENT).exists() else S.HANDLING
         guard(a, back, "退回修改")
-        old = _move(a, back)
+        old = _move(a, back, "退回修改")
         _save(a)
-        r.state, r.return_comment, r.approved_by, r.approved_at = ReplyState.DRAFT, comment, None, None
+        reply_old, reply_new = REPLY.move(r, ReplyState.DRAFT, action="退回")
+        r.return_comment, r.approved_by, r.approved_at = comment, None, None
         r.version = r.version + 1
         r.save()
         _audit(
@@ -841,8 +813,8 @@ def reply_return(*, actor, reply: Reply, comment: str) -> Reply:
             a,
             f"退回第{r.seq}次答复稿：{comment}",
             obj=r,
-            old={"state": old},
-            new={"state": a.state, "comment": comment},
+            old={"state": old, "reply_state": reply_old},
+            new={"state": a.state, "reply_state": reply_new, "comment": comment},
         )
         _notify(
             [r.created_by] + _unit_people(a, Role.UNIT_LIAISON),
@@ -860,8 +832,7 @@ def reply_send(*, actor, reply: Reply, missing_opinion_reason: str = "") -> Repl
         a = _locked(reply.assignment, actor)
         _require(sel.is_liaison(actor, a) or sel.is_leader(actor, a), "只有本单位联络员或领导可以正式答复。")
         r = Reply.objects.select_for_update().get(pk=reply.pk, assignment=a)
-        if r.state != ReplyState.APPROVED:
-            raise DomainError(f"答复稿当前为“{r.get_state_display()}”，须经领导签发后才能正式答复。")
+        REPLY.check(r.state, ReplyState.SENT, action="正式答复（须经领导签发）")
         guard(a, S.REPLIED, "正式答复")
         missing = sel.missing_co_opinions(a)
         if missing and not missing_opinion_reason:
@@ -870,14 +841,15 @@ def reply_send(*, actor, reply: Reply, missing_opinion_reason: str = "") -> Repl
                 f"尚未收到会办单位（{names}）的会办意见。如确需先行答复，请填写原因。", field="missing_opinion_reason"
             )
         on = today()
-        old = {"state": a.state, "result_class": a.result_class}
-        _move(a, S.REPLIED)
+        old = {"state": a.state, "result_class": a.result_class, "reply_state": r.state}
+        _move(a, S.REPLIED, "正式答复")
         if a.first_reply_on is None:
             a.first_reply_on = on
         a.result_class = r.result_class
         a.eval_due = _eval_due(on, a)
         _save(a)
-        r.state, r.sent_on = ReplyState.SENT, on
+        REPLY.move(r, ReplyState.SENT, action="正式答复")
+        r.sent_on = on
         r.missing_opinion_reason = missing_opinion_reason if missing else ""
         r.save()
         extra = (
@@ -892,7 +864,13 @@ def reply_send(*, actor, reply: Reply, missing_opinion_reason: str = "") -> Repl
             f"正式答复（第{r.seq}次，{r.result_class}类）{extra}",
             obj=r,
             old=old,
-            new={"state": a.state, "result_class": a.result_class, "sent_on": on, "eval_due": a.eval_due},
+            new={
+                "state": a.state,
+                "result_class": a.result_class,
+                "reply_state": r.state,
+                "sent_on": on,
+                "eval_due": a.eval_due,
+            },
         )
         if r.result_class == ResultClass.B:
             f = FollowUp.objects.create(assignment=a, reply=r, original_class=ResultClass.B, opened_on=on)
@@ -945,7 +923,7 @@ def reply_correct(*, actor, reply: Reply, text: str, reason: str) -> Reply:
         new = Reply.objects.create(
             assignment=a,
             seq=r.seq,
-            state=ReplyState.SENT,
+            **REPLY.start(ReplyState.SENT),
             result_class=r.result_class,
             text=text,
             signer=actor.display_name,
@@ -974,6 +952,14 @@ def reply_correct(*, actor, reply: Reply, text: str, reason: str) -> Reply:
 
 
 # --- evaluation --------------------------------------------------------------------------------
+
+# The evaluation form's rules (SPEC §4), once for the proposer's portal form and the staff's
+# paper-form entry: the overall verdict, the attitude and the result are required; the four
+# factual questions may be left blank (a paper form often is); 不满意 needs a reason.
+EVALUATION_REQUIRED = ("verdict", "attitude", "result")
+HEARD_VIA = ("走访", "电话", "其他", "未联系")
+ADDRESSES = ("针对", "基本针对", "未针对")
+EVALUATION_COMMENT_MAX = 2000
 
 
 def evaluation_submit(
@@ -1020,9 +1006,20 @@ def evaluation_submit(
             raise DomainError(f"评价期限（{a.eval_due:%Y年%m月%d日}）已过。")
         if verdict not in Verdict.values:
             raise DomainError("请选择总体评价：满意、基本满意或不满意。", field="verdict")
-        for v, name in ((attitude, "attitude"), (result, "result")):
-            if v and v not in Verdict.values:
+        for v, name, label in ((attitude, "attitude", "办理态度"), (result, "result", "办理结果")):
+            if not v:
+                raise DomainError(f"请评价{label}。", field=name)
+            if v not in Verdict.values:
                 raise DomainError("评价选项无效。", field=name)
+        if heard_via and heard_via not in HEARD_VIA:
+            raise DomainError("听取意见的方式无效。", field="heard_via")
+        if addresses and addresses not in ADDRESSES:
+            raise DomainError("“答复是否针对所提问题”的选项无效。", field="addresses")
+        comment = (comment or "").strip()
+        if len(comment) > EVALUATION_COMMENT_MAX:
+            raise DomainError(f"意见不能超过{EVALUATION_COMMENT_MAX}字。", field="comment")
+        if verdict == Verdict.UNSATISFIED and not comment:
+            raise DomainError("评价为不满意时，请写明不满意的原因，以便承办单位重新办理。", field="comment")
         is_lead = who.pk == a.proposal.lead_id
         if is_lead and a.state != S.REPLIED:
             raise DomainError(f"该件当前为“{a.get_state_display()}”，不能评价。")
@@ -1033,11 +1030,11 @@ def evaluation_submit(
             attitude=attitude,
             result=result,
             visited=visited,
-            heard_via=heard_via[:20],
-            addresses=addresses[:20],
+            heard_via=heard_via,
+            addresses=addresses,
             leader_replied=leader_replied,
             verdict=verdict,
-            comment=(comment or "").strip(),
+            comment=comment,
             on=on,
             created_by=actor,
         )
@@ -1052,7 +1049,7 @@ def evaluation_submit(
         )
         if is_lead:
             if verdict == Verdict.UNSATISFIED:
-                old = _move(a, S.REHANDLING)
+                old = _move(a, S.REHANDLING, "重新办理")
                 a.rehandling_due = _rehandling_due(on, a)
                 _save(a)
                 n = sel.lead_unsatisfied_count(a)
@@ -1092,7 +1089,7 @@ def evaluation_submit(
 def _after_evaluation(actor, a: Assignment, why: str) -> None:
     """Evaluated (or the window passed): close, unless a B-class follow-up is still open."""
     if sel.open_followups(a).exists():
-        old = _move(a, S.FOLLOW_UP)
+        old = _move(a, S.FOLLOW_UP, "转入B类跟踪")
         _save(a)
         _audit(
             actor,
@@ -1150,7 +1147,8 @@ def commitment_progress_add(*, actor, commitment: Commitment, text: str, done: b
             commitment=c, kind=ProgressKind.DONE if done else ProgressKind.PROGRESS, on=on, text=text, created_by=actor
         )
         if done:
-            c.state, c.closed_on = CommitmentState.DONE, on
+            COMMITMENT.move(c, CommitmentState.DONE, action="标记已落实")
+            c.closed_on = on
             c.save()
         _audit(
             actor, "followup.progress", a, f"承诺事项“{c.text[:30]}”{'已落实' if done else '进展'}：{text[:80]}", obj=p
@@ -1165,18 +1163,19 @@ def followup_convert_to_a(*, actor, followup: FollowUp, note: str) -> FollowUp:
         a = _locked(followup.assignment, actor)
         _require(sel.is_liaison(actor, a), "只有本单位联络员可以申报B类转A类。")
         f = FollowUp.objects.select_for_update().get(pk=followup.pk)
-        if f.state != FollowUpState.OPEN:
-            raise DomainError(f"该B类跟踪已{f.get_state_display()}。")
+        FOLLOW_UP.check(f.state, FollowUpState.CONVERTED, action="转A类")
         if not note:
             raise DomainError("请说明问题已解决的情况。", field="note")
         on = today()
         for c in Commitment.objects.filter(reply_id=f.reply_id, state=CommitmentState.OPEN):
-            c.state, c.closed_on = CommitmentState.DONE, on
+            COMMITMENT.move(c, CommitmentState.DONE, action="标记已落实")
+            c.closed_on = on
             c.save()
             CommitmentProgress.objects.create(commitment=c, kind=ProgressKind.DONE, on=on, text=note, created_by=actor)
-        f.state, f.closed_on, f.note = FollowUpState.CONVERTED, on, note
+        f_old, f_new = FOLLOW_UP.move(f, FollowUpState.CONVERTED, action="转A类")
+        f.closed_on, f.note = on, note
         f.save()
-        old = {"result_class": a.result_class, "state": a.state}
+        old = {"result_class": a.result_class, "state": a.state, "followup_state": f_old}
         a.result_class = ResultClass.A
         _save(a)
         _audit(
@@ -1186,7 +1185,7 @@ def followup_convert_to_a(*, actor, followup: FollowUp, note: str) -> FollowUp:
             f"B类转A类：{note[:100]}",
             obj=f,
             old=old,
-            new={"result_class": "A", "original_class": f.original_class},
+            new={"result_class": "A", "original_class": f.original_class, "followup_state": f_new},
         )
         if a.state == S.FOLLOW_UP and not sel.open_followups(a).exists():
             _close(actor, a, "B类已转A类")
@@ -1235,7 +1234,8 @@ def followup_explain(*, actor, commitment: Commitment, explanation: str, new_due
             CommitmentProgress.objects.create(
                 commitment=c, kind=ProgressKind.DROP, on=on, text=explanation, created_by=actor
             )
-            c.state, c.closed_on = CommitmentState.DROPPED, on
+            c_old, _ = COMMITMENT.move(c, CommitmentState.DROPPED, action="说明不能落实")
+            c.closed_on = on
             c.save()
             _audit(
                 actor,
@@ -1243,12 +1243,22 @@ def followup_explain(*, actor, commitment: Commitment, explanation: str, new_due
                 a,
                 f"承诺事项“{c.text[:30]}”不能落实：{explanation[:80]}",
                 obj=c,
+                old={"state": c_old},
                 new={"state": c.state},
             )
             if not Commitment.objects.filter(reply_id=f.reply_id, state=CommitmentState.OPEN).exists():
-                f.state, f.closed_on, f.note = FollowUpState.EXPLAINED, on, explanation
+                f_old, f_new = FOLLOW_UP.move(f, FollowUpState.EXPLAINED, action="结束跟踪")
+                f.closed_on, f.note = on, explanation
                 f.save()
-                _audit(actor, "followup.close", a, "B类跟踪结束（已说明）", obj=f)
+                _audit(
+                    actor,
+                    "followup.close",
+                    a,
+                    "B类跟踪结束（已说明）",
+                    obj=f,
+                    old={"state": f_old},
+                    new={"state": f_new},
+                )
                 if a.state == S.FOLLOW_UP and not sel.open_followups(a).exists():
                     _close(actor, a, "B类承诺已说明")
     return c

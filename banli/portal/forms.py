@@ -5,16 +5,20 @@ from __future__ import annotations
 from django import forms
 
 from banli.cases.models import ContactStage, Disclosure, Verdict
+from banli.handling.services import ADDRESSES as ADDRESS_VALUES
+from banli.handling.services import EVALUATION_REQUIRED
+from banli.handling.services import HEARD_VIA as HEARD_VIA_VALUES
 
 from .models import PrivateReason
 
 YES_NO = [("yes", "是"), ("no", "否")]
-HEARD_VIA = [("走访", "走访"), ("电话", "电话"), ("其他", "其他"), ("未联系", "未联系")]
-ADDRESSES = [("针对", "针对"), ("基本针对", "基本针对"), ("未针对", "未针对")]
+HEARD_VIA = [(v, v) for v in HEARD_VIA_VALUES]
+ADDRESSES = [(v, v) for v in ADDRESS_VALUES]
 
 
 class EvaluationForm(forms.Form):
-    """The evaluation form of SPEC §4 (办理情况征询意见表)."""
+    """The evaluation form of SPEC §4 (办理情况征询意见表): fields only; every rule (what is required,
+    不满意 needs a reason, the comment's length) is `evaluation_submit`'s, shared with the staff form."""
 
     attitude = forms.ChoiceField(
         label="办理态度",
@@ -32,25 +36,21 @@ class EvaluationForm(forms.Form):
         label="承办单位是否走访",
         choices=YES_NO,
         widget=forms.RadioSelect,
-        error_messages={"required": "请选择承办单位是否走访。"},
     )
     heard_via = forms.ChoiceField(
         label="听取意见的方式",
         choices=HEARD_VIA,
         widget=forms.RadioSelect,
-        error_messages={"required": "请选择听取意见的方式。"},
     )
     addresses = forms.ChoiceField(
         label="答复是否针对所提问题",
         choices=ADDRESSES,
         widget=forms.RadioSelect,
-        error_messages={"required": "请选择答复是否针对所提问题。"},
     )
     leader_replied = forms.ChoiceField(
         label="是否由单位负责人签发答复",
         choices=YES_NO,
         widget=forms.RadioSelect,
-        error_messages={"required": "请选择是否由单位负责人签发答复。"},
     )
     verdict = forms.ChoiceField(
         label="总体评价",
@@ -61,16 +61,13 @@ class EvaluationForm(forms.Form):
     comment = forms.CharField(
         label="意见和建议",
         required=False,
-        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"max_length": "意见不能超过2000字。"},
     )
 
-    def clean(self):
-        data = super().clean()
-        if data.get("verdict") == Verdict.UNSATISFIED and not (data.get("comment") or "").strip():
-            self.add_error("comment", "评价为不满意时，请写明不满意的原因，以便承办单位重新办理。")
-        return data
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.required = name in EVALUATION_REQUIRED
 
     def service_kwargs(self) -> dict:
         d = self.cleaned_data
@@ -78,10 +75,10 @@ class EvaluationForm(forms.Form):
             "verdict": d["verdict"],
             "attitude": d["attitude"],
             "result": d["result"],
-            "visited": d["visited"] == "yes",
+            "visited": {"yes": True, "no": False}.get(d["visited"]),
             "heard_via": d["heard_via"],
             "addresses": d["addresses"],
-            "leader_replied": d["leader_replied"] == "yes",
+            "leader_replied": {"yes": True, "no": False}.get(d["leader_replied"]),
             "comment": d.get("comment", ""),
         }
 

@@ -22,39 +22,31 @@ from banli.cases.models import (
     ContactMethod,
     ContactStage,
     Disclosure,
-    JointKind,
     Proposal,
     Proposer,
-    ProposerKind,
     Reply,
     ReplyState,
-    ReviewState,
     Session,
 )
-from banli.cases.services import next_number
+from banli.cases.services import next_number, proposal_create
 from banli.errors import Conflict, DomainError, NotFound
 from banli.handling.services import contact_add
 from banli.notify.services import notify
 from banli.orgs.models import Role, User
 
 from . import selectors as sel
+from .lifecycle import PUBLICATION
 from .models import PUBLISH_WORKDAYS, PortalMessage, PrivateReason, Publication, PublicationState, PublicSearch
 from .redact import redact
 
 S = PublicationState
 
-# The disclosure lifecycle: one map, one guard.
-TRANSITIONS: dict[str, set[str]] = {
-    S.PENDING: {S.PUBLISHED, S.PRIVATE},
-    S.PRIVATE: {S.PUBLISHED, S.PENDING},
-    S.PUBLISHED: {S.WITHDRAWN},
-    S.WITHDRAWN: {S.PUBLISHED, S.PRIVATE},
-}
+# The disclosure lifecycle (banli.portal.lifecycle.PUBLICATION).
+TRANSITIONS = PUBLICATION.transitions
 
 
 def guard(pub: Publication, to: str, action: str) -> None:
-    if to not in TRANSITIONS.get(pub.state, set()):
-        raise DomainError(f"该答复的公开状态为“{pub.get_state_display()}”，不能{action}。")
+    PUBLICATION.check(pub.state, to, action=action)
 
 
 def today() -> dt.date:
@@ -142,8 +134,7 @@ def publication_propose(*, actor, reply: Reply, decision: str, reason: str = "",
         pub.proposed_reason = _clean_private_reason(reason) if decision == Disclosure.PRIVATE else ""
         pub.proposed_by, pub.proposed_at = actor, timezone.now()
         if pub.state == S.PRIVATE:
-            guard(pub, S.PENDING, "重新提出公开意见")
-            pub.state = S.PENDING
+            PUBLICATION.move(pub, S.PENDING, action="重新提出公开意见")
         pub.version = F("version") + 1
         pub.save()
         pub.refresh_from_db()
@@ -194,7 +185,7 @@ def publication_decide(
             pub.decision_reason = _clean_private_reason(reason)
             pub.redacted_text, pub.redactions, pub.published_on = "", [], None
             summary = f"决定答复不公开：{pub.decision_reason}"
-        pub.state = decision
+        PUBLICATION.move(pub, decision, action="公开" if decision == S.PUBLISHED else "改为不公开")
         pub.decided_by, pub.decided_at = actor, timezone.now()
         pub.version = F("version") + 1
         pub.save()
@@ -226,7 +217,7 @@ def publication_decide(
                 Publication.objects.select_for_update().filter(reply_id=r.correction_of_id, state=S.PUBLISHED).first()
             )
             if prev is not None:
-                prev.state = S.WITHDRAWN
+                prev_old, prev_new = PUBLICATION.move(prev, S.WITHDRAWN, action="撤回公开")
                 prev.decision_reason = "已由更正后的答复替代"
                 prev.version = F("version") + 1
                 prev.save()
@@ -238,6 +229,8 @@ def publication_decide(
                     proposal_id=a.proposal_id,
                     assignment_id=a.pk,
                     summary="撤回公开：已由更正后的答复替代",
+                    old={"state": prev_old},
+                    new={"state": prev_new},
                 )
     return pub
 
@@ -252,7 +245,7 @@ def publication_withdraw(*, actor, reply: Reply, reason: str, version=None) -> P
         if not reason:
             raise DomainError("撤回公开须填写理由。", field="reason")
         old = _snapshot(pub)
-        pub.state = S.WITHDRAWN
+        PUBLICATION.move(pub, S.WITHDRAWN, action="撤回公开")
         pub.decision_reason = reason[:300]
         pub.decided_by, pub.decided_at = actor, timezone.now()
         pub.version = F("version") + 1
@@ -291,12 +284,7 @@ def proposal_submit(
     session = Session.objects.filter(body=me.body).order_by("-year", "-start_date", "-id").first()
     if session is None:
         raise DomainError("本届会议尚未设立，暂不能提交。请联系人大/政协工作人员。")
-    title = (title or "").strip()
     content = (content or "").strip()
-    if not title:
-        raise DomainError("请填写标题。", field="title")
-    if len(title) > 300:
-        raise DomainError("标题不能超过300字。", field="title")
     if len(content) < 20:
         raise DomainError("请填写内容（不少于20字），写明问题和具体建议。", field="content")
     names = [n for n in dict.fromkeys(n.strip() for n in cosigner_names) if n and n != me.name]
@@ -311,41 +299,17 @@ def proposal_submit(
     try:
         with transaction.atomic():
             number = next_number(session)
-            p = Proposal.objects.create(
-                session=session,
-                number=number,
-                title=title,
-                content=content,
-                kind=session.proposal_kind,
-                channel=Channel.INTERIM,
-                lead=me,
-                joint_kind=JointKind.COLLECTIVE
-                if me.kind == ProposerKind.COLLECTIVE
-                else JointKind.JOINT
-                if names
-                else JointKind.INDIVIDUAL,
-                group=me.group,
-                topic=(topic or "").strip()[:50],
-                submitted_on=today(),
-                review_state=ReviewState.SUBMITTED,
-                created_by=actor,
-            )
-            if names:
-                p.cosigners.set([known[n] for n in names])
-            audit_record(
+            p = proposal_create(
                 actor=actor,
-                verb="proposal.register",
-                obj=p,
-                proposal_id=p.pk,
-                summary=f"{me.name}通过代表委员平台提交 {number}《{title}》（平时）",
-                new={
-                    "number": number,
-                    "title": title,
-                    "channel": Channel.INTERIM,
-                    "lead": me.name,
-                    "cosigners": names,
-                    "session": session.code,
-                },
+                session=session,
+                title=title,
+                lead=me,
+                content=content,
+                number=number,
+                cosigners=[known[n] for n in names],
+                channel=Channel.INTERIM,
+                topic=(topic or "").strip()[:50],
+                summary=f"{me.name}通过代表委员平台提交 {number}《{(title or '').strip()}》（平时）",
             )
             _notify_body(p)
     except IntegrityError:
