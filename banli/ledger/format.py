@@ -184,3 +184,6 @@ def split_methods(text: str) -> list[str]:
 def normalise_class(text: str) -> str:
     t = (text or "").strip().upper().replace("类", "")
     return t
+
+
+DATE_COLUMNS = ("提交日期", "交办日期", "签收日期", "答复日期")

@@ -1,0 +1,85 @@
+"""Writing assignments with the history the ledger records: their state, due dates and dates.
+
+`assignment_state` is the one place the ledger decides an assignment's state from its row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from banli.cases import deadlines
+from banli.cases.models import Assignment, AssignmentRole, AssignmentState, ResultClass, Verdict
+
+from ..plan import LedgerPlan, RowAssignment, RowProposal
+
+
+def assignment_state(ra: RowAssignment) -> tuple[str, dt.date | None]:
+    """The state the ledger's history puts the assignment in, and its closing date."""
+    if ra.role == AssignmentRole.CO:
+        return (AssignmentState.HANDLING if ra.signed_on else AssignmentState.PENDING_SIGN), None
+    if ra.replied_on and ra.result_class:
+        if ra.verdict == Verdict.UNSATISFIED:
+            return AssignmentState.REHANDLING, None
+        if ra.verdict:
+            if ra.result_class == ResultClass.B:
+                return AssignmentState.FOLLOW_UP, None
+            return AssignmentState.CLOSED, ra.replied_on
+        return AssignmentState.REPLIED, None
+    return (AssignmentState.HANDLING if ra.signed_on else AssignmentState.PENDING_SIGN), None
+
+
+class _Dues:
+    """Due dates as assignment_create computes them (body policy; a key proposal's own dates),
+    memoised: a ledger has few distinct (date, role) pairs."""
+
+    def __init__(self, body):
+        self.body = body
+        self.memo: dict = {}
+
+    def on_assignment(self, on: dt.date, role: str, proposal) -> dict:
+        key = (on, role, proposal.pk if proposal is not None and proposal.is_key else None)
+        if key not in self.memo:
+            self.memo[key] = deadlines.assignment_due_dates(
+                on, role=role, body=self.body, proposal=proposal if key[2] else None
+            )
+        return self.memo[key]
+
+    def after_reply(self, fn, on: dt.date) -> dt.date:
+        key = (fn.__name__, on)
+        if key not in self.memo:
+            self.memo[key] = fn(on, body=self.body)
+        return self.memo[key]
+
+
+def _assignment(plan: LedgerPlan, ra: RowAssignment, proposal, dues: _Dues) -> Assignment:
+    state, closed_on = assignment_state(ra)
+    replied = bool(ra.replied_on and ra.result_class)
+    return Assignment(
+        proposal_id=proposal.pk,
+        unit=ra.unit,
+        role=ra.role,
+        state=state,
+        assigned_by=plan.session.body,
+        assigned_on=ra.assigned_on,
+        **dues.on_assignment(ra.assigned_on, ra.role, proposal),
+        signed_on=ra.signed_on,
+        first_reply_on=ra.replied_on if replied else None,
+        result_class=ra.result_class if replied else "",
+        # The ledger dates an evaluation on its reply day (it has no evaluation date).
+        eval_due=dues.after_reply(deadlines.eval_due, ra.replied_on) if replied else None,
+        rehandling_due=dues.after_reply(deadlines.rehandling_due, ra.replied_on)
+        if state == AssignmentState.REHANDLING
+        else None,
+        closed_on=closed_on,
+    )
+
+
+def create_assignments(plan: LedgerPlan, touched: list[RowProposal]) -> int:
+    dues = _Dues(plan.session.body)
+    objs = []
+    for rp in touched:
+        for ra in rp.new_assignments:
+            ra.obj = _assignment(plan, ra, rp.proposal, dues)
+            objs.append(ra.obj)
+    Assignment.objects.bulk_create(objs, batch_size=500)
+    return len(objs)

@@ -1,0 +1,26 @@
+"""Writing the first reply of each replied row (sent on the ledger's 答复日期)."""
+
+from __future__ import annotations
+
+from banli.cases.models import Reply, ReplyState
+
+from ..plan import RowAssignment
+
+
+def create_replies(rows: list[RowAssignment], actor) -> int:
+    replies = []
+    for ra in rows:
+        a = ra.obj
+        if a.first_reply_on:
+            ra.reply = Reply(
+                assignment=a,
+                seq=1,
+                state=ReplyState.SENT,
+                result_class=ra.result_class,
+                disclosure=ra.disclosure,
+                sent_on=ra.replied_on,
+                created_by=actor,
+            )
+            replies.append(ra.reply)
+    Reply.objects.bulk_create(replies, batch_size=500)
+    return len(replies)
