@@ -115,7 +115,10 @@ def test_valid_ledger_becomes_real_history(cast, tmp_path):
     ]
     assert Evaluation.objects.get(assignment=lead).verdict == "satisfied"
     co = p1.assignments.get(unit=o.sw)
-    assert (co.role, co.state, co.opinion_due is not None) == ("co", "handling", True)
+    # No 会办意见日期 and the lead replied: recorded as 未提交 (closed on the lead's reply day), not open.
+    assert (co.role, co.state, co.closed_on, co.opinion_due is not None) == ("co", "closed", D(2023, 5, 20), True)
+    assert not hasattr(co, "co_opinion")  # no opinion recorded
+    assert o.sw.name in reply.missing_opinion_reason
     p2 = Proposal.objects.get(number="20230002")
     states = dict(p2.assignments.values_list("unit__name", "state"))
     assert states == {o.gx.name: AssignmentState.FOLLOW_UP, o.lh.name: AssignmentState.REHANDLING}

@@ -22,6 +22,7 @@ from banli.cases.models import (
 )
 from banli.cases.services import is_body_staff_of
 from banli.errors import NotFound
+from banli.handling.models import CoOpinion, FollowUp, FollowUpState
 from banli.orgs.models import Org, Role
 
 from . import format as fmt
@@ -45,12 +46,18 @@ def _assignments(session: Session, scope: Org | None):
     reply's disclosure and latest verdict."""
     first_reply = Reply.objects.filter(assignment=OuterRef("pk"), state=ReplyState.SENT).order_by("seq", "id")
     latest_eval = Evaluation.objects.filter(assignment=OuterRef("pk")).order_by("-on", "-id")
+    converted = FollowUp.objects.filter(assignment=OuterRef("pk"), state=FollowUpState.CONVERTED).order_by(
+        "-closed_on"
+    )
     aq = (
         Assignment.objects.filter(proposal__session=session, parent__isnull=True)
         .exclude(state=AssignmentState.WITHDRAWN)
         .select_related("unit")
         .annotate(
             disclosure=Subquery(first_reply.values("disclosure")[:1]),
+            first_class=Subquery(first_reply.values("result_class")[:1]),
+            opinion_on=Subquery(CoOpinion.objects.filter(assignment=OuterRef("pk")).values("submitted_on")[:1]),
+            converted_on=Subquery(converted.values("closed_on")[:1]),
             verdict=Subquery(latest_eval.values("verdict")[:1]),
         )
         .order_by("proposal_id", "id")
@@ -90,14 +97,20 @@ def _proposal_cells(p: Proposal) -> list:
 
 def _assignment_cells(a: Assignment | None, methods: dict[int, list[str]]) -> list:
     if a is None:
-        return [""] * 9
+        return [""] * 12
+    # 答复类别 is the class the reply gave; 现类别 only when B follow-up changed it since.
+    replied_class = a.first_class or a.result_class or ""
+    now_class = a.result_class if a.result_class and a.result_class != replied_class else ""
     return [
         a.unit.name,
         fmt.ROLE_LABELS.get(a.role, ""),
         a.assigned_on,
         a.signed_on,
         a.first_reply_on,
-        a.result_class or "",
+        a.opinion_on,
+        replied_class,
+        now_class,
+        a.converted_on if now_class else None,
         fmt.DISCLOSURE_LABELS.get(a.disclosure or "", ""),
         "、".join(methods.get(a.pk, [])),
         fmt.VERDICT_LABELS.get(a.verdict or "", ""),

@@ -52,6 +52,10 @@ class RowAssignment:
     disclosure: str
     methods: list[str]
     verdict: str
+    # Issue #20: the co-handling opinion's date; the class after B follow-up and its date.
+    opinion_on: dt.date | None = None
+    current_class: str = ""  # 现类别 when it differs from 答复类别 (a B reply converted to A)
+    converted_on: dt.date | None = None
     unit: Org | None = None
     # Filled by the writers: the created assignment and its first reply.
     obj: object = None
@@ -66,6 +70,8 @@ class RowProposal:
     value_rows: dict = field(default_factory=dict)  # column → row it came from
     assignments: list[RowAssignment] = field(default_factory=list)
     existing: object = None  # the Proposal already in the session, if any
+    # The lead unit's assignment already in the system (its reply closes the co rows), if any.
+    existing_lead: object = None
     new_assignments: list[RowAssignment] = field(default_factory=list)
     # Filled by the writers: the created proposal and its cosigners.
     obj: object = None
@@ -85,6 +91,8 @@ COUNT_LABELS = {
     "replies": "答复",
     "contacts": "沟通记录",
     "evaluations": "评价",
+    "co_opinions": "会办意见",
+    "conversions": "B类已转A",
     "proposers": "新增代表/委员",
     "orgs": "新建承办单位",
 }
@@ -125,7 +133,19 @@ PROPOSAL_COLUMNS = (
     "并入编号",
     "重点",
 )
-ASSIGNMENT_DETAIL_COLUMNS = ("办理方式", "交办日期", "签收日期", "答复日期", "答复类别", "公开", "沟通方式", "评价")
+ASSIGNMENT_DETAIL_COLUMNS = (
+    "办理方式",
+    "交办日期",
+    "签收日期",
+    "答复日期",
+    "会办意见日期",
+    "答复类别",
+    "现类别",
+    "转A日期",
+    "公开",
+    "沟通方式",
+    "评价",
+)
 
 
 def require_importer(actor, session: Session) -> None:

@@ -182,6 +182,7 @@ def _parse_assignment_cells(r: _Row, v: dict) -> None:
     v["承办单位"] = r.text("承办单位")
     v["办理方式"] = r.word("办理方式", fmt.ROLE_WORDS, fmt.ROLE_HINT)
     v["答复类别"] = _parse_class(r, "答复类别")
+    v["现类别"] = _parse_class(r, "现类别")
     v["公开"] = r.word("公开", fmt.DISCLOSURE_WORDS, "是 或 否", empty="")
     v["沟通方式"] = []
     for m in fmt.split_methods(r.text("沟通方式")):
@@ -195,7 +196,7 @@ def _parse_assignment_cells(r: _Row, v: dict) -> None:
 
 def _present(r: _Row) -> dict[str, bool]:
     dates = {col: r.raw(col) not in (None, "") for col in fmt.DATE_COLUMNS}
-    texts = {col: bool(r.text(col)) for col in ("办理方式", "答复类别", "公开", "沟通方式", "评价")}
+    texts = {col: bool(r.text(col)) for col in ("办理方式", "答复类别", "现类别", "公开", "沟通方式", "评价")}
     return dates | texts
 
 
@@ -213,6 +214,9 @@ def _check_row(r: _Row, v: dict) -> None:
     if v["办理方式"] == AssignmentRole.CO:
         _check_co_row(r, v, present)
         return
+    if present["会办意见日期"]:
+        role = fmt.ROLE_LABELS.get(v["办理方式"], "非会办")
+        r.bad("会办意见日期", f"只有会办单位提交会办意见，{role}行此列应留空")
     if present["答复日期"] and not present["答复类别"]:
         r.bad("答复类别", "填写了答复日期，须填写答复类别 A、B、C 或 D")
     if present["答复类别"] and not present["答复日期"]:
@@ -220,21 +224,47 @@ def _check_row(r: _Row, v: dict) -> None:
     for col in ("公开", "评价"):
         if present[col] and not present["答复日期"]:
             r.bad(col, "尚未答复（答复日期为空），此列应留空")
+    _check_conversion(r, v, present)
 
 
 def _check_date_order(r: _Row, v: dict, present: dict) -> None:
     a_on, s_on, r_on = v["交办日期"], v["签收日期"], v["答复日期"]
-    if not present["交办日期"] and (present["签收日期"] or present["答复日期"]):
-        r.bad("交办日期", "填写了签收或答复日期，须填写交办日期")
+    if not present["交办日期"] and (present["签收日期"] or present["答复日期"] or present["会办意见日期"]):
+        r.bad("交办日期", "填写了签收、答复或会办意见日期，须填写交办日期")
     if a_on and s_on and s_on < a_on:
         r.bad("签收日期", f"{cn_date(s_on)}早于交办日期{cn_date(a_on)}")
     if a_on and r_on and r_on < a_on:
         r.bad("答复日期", f"{cn_date(r_on)}早于交办日期{cn_date(a_on)}")
     elif s_on and r_on and r_on < s_on:
         r.bad("答复日期", f"{cn_date(r_on)}早于签收日期{cn_date(s_on)}")
+    o_on = v["会办意见日期"]
+    if a_on and o_on and o_on < a_on:
+        r.bad("会办意见日期", f"{cn_date(o_on)}早于交办日期{cn_date(a_on)}")
 
 
 def _check_co_row(r: _Row, v: dict, present: dict) -> None:
-    for col in ("答复日期", "答复类别", "公开", "评价"):
+    for col in ("答复日期", "答复类别", "现类别", "转A日期", "公开", "评价"):
         if present[col]:
             r.bad(col, "会办单位向主办单位提出会办意见，不直接答复代表委员，此列应留空")
+
+
+def _check_conversion(r: _Row, v: dict, present: dict) -> None:
+    """现类别 / 转A日期: a B reply later solved keeps 答复类别 B and has 现类别 A since 转A日期."""
+    was, now, on = v["答复类别"], v["现类别"], v["转A日期"]
+    if present["现类别"] and not present["答复类别"]:
+        r.bad("现类别", "未填写答复类别，此列应留空（现类别是答复后B类跟踪的结果）")
+        return
+    if present["转A日期"] and not present["现类别"]:
+        r.bad("现类别", "填写了转A日期，须填写现类别 A")
+        return
+    if not (was and now) or now == was:
+        if present["转A日期"] and now and now == was:
+            r.bad("转A日期", f"现类别与答复类别相同（{now}类），此列应留空")
+        return
+    if was != "B" or now != "A":
+        r.bad("现类别", f"答复类别{was}不能变为{now}类：只有B类答复可在跟踪落实后转为A类")
+        return
+    if not present["转A日期"]:
+        r.bad("转A日期", "现类别与答复类别不同（B类已转A类），须填写转A日期")
+    elif on and v["答复日期"] and on < v["答复日期"]:
+        r.bad("转A日期", f"{cn_date(on)}早于答复日期{cn_date(v['答复日期'])}")

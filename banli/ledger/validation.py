@@ -13,7 +13,7 @@ from typing import IO
 
 from django.utils import timezone
 
-from banli.cases.models import Assignment, AssignmentState, Proposal, Proposer, ReviewState, Session
+from banli.cases.models import Assignment, AssignmentRole, AssignmentState, Proposal, Proposer, ReviewState, Session
 from banli.cases.services import check_roles
 from banli.errors import DomainError
 from banli.formatting import cn_date
@@ -113,6 +113,9 @@ def _row_assignment(rownum: int, v: dict, today: dt.date) -> RowAssignment:
         disclosure=v["公开"],
         methods=v["沟通方式"],
         verdict=v["评价"],
+        opinion_on=v["会办意见日期"],
+        current_class=v["现类别"] if v["现类别"] != v["答复类别"] else "",
+        converted_on=v["转A日期"],
     )
 
 
@@ -251,6 +254,7 @@ def _check_assignments(plan: LedgerPlan, rp: RowProposal, current: list[Assignme
                 f"系统中“{ra.unit_name}”为{a.get_role_display()}，与台账的{fmt.ROLE_LABELS[ra.role]}不一致",
             )
     rp.new_assignments = new
+    rp.existing_lead = next((a for a in current if a.role == AssignmentRole.LEAD and a.parent_id is None), None)
     if new and all(ra.role for ra in rp.assignments):
         roles = [a.role for a in current if a.parent_id is None] + [ra.role for ra in new]
         try:
@@ -275,6 +279,8 @@ def _count(plan: LedgerPlan) -> None:
             c["replies"] += bool(ra.replied_on and ra.result_class)
             c["contacts"] += len(ra.methods)
             c["evaluations"] += bool(ra.verdict and ra.replied_on)
+            c["co_opinions"] += bool(ra.opinion_on)
+            c["conversions"] += bool(ra.current_class)
     names.discard("")
     known = set(Proposer.objects.filter(body=plan.session.body, name__in=list(names)).values_list("name", flat=True))
     c["proposers"] = len(names - known)

@@ -13,6 +13,7 @@ from banli.orgs.models import Org
 from ..plan import COUNT_LABELS, LedgerPlan, ProgressFn
 from .assignments import create_assignments
 from .audit import record_import
+from .co_opinions import create_co_opinions, mark_missing_opinions
 from .contacts import create_contacts
 from .evaluations import create_evaluations
 from .followups import create_followups
@@ -34,7 +35,9 @@ def write(plan: LedgerPlan, actor, org_parent: Org | None, progress: ProgressFn)
     rows = [ra for rp in touched for ra in rp.new_assignments]
     created["assignments"] = create_assignments(plan, touched)
     created["replies"] = create_replies(rows, actor_obj)
-    create_followups(rows)
+    created["conversions"] = create_followups(rows)
+    created["co_opinions"] = create_co_opinions(touched)
+    mark_missing_opinions(touched)
     created["contacts"] = create_contacts(rows, actor_obj)
     created["evaluations"] = create_evaluations(touched, actor_obj)
     progress(0.6, "正在记录审计日志")

@@ -13,18 +13,45 @@ from banli.cases.models import Assignment, AssignmentRole, AssignmentState, Resu
 from ..plan import LedgerPlan, RowAssignment, RowProposal
 
 
-def assignment_state(ra: RowAssignment) -> tuple[str, dt.date | None]:
-    """The state the ledger's history puts the assignment in, and its closing date."""
+def lead_of(rp: RowProposal) -> tuple[object, dt.date | None]:
+    """The proposal's lead assignment (a new row's or the one in the system) and its reply date."""
+    for ra in rp.new_assignments:
+        if ra.role == AssignmentRole.LEAD:
+            replied = ra.replied_on if ra.replied_on and ra.result_class else None
+            return ra.obj, replied
+    a = rp.existing_lead
+    return a, (a.first_reply_on if a is not None else None)
+
+
+def assignment_state(ra: RowAssignment, lead_replied_on: dt.date | None = None) -> tuple[str, dt.date | None]:
+    """The state the ledger's history puts the assignment in, and its closing date.
+
+    These are the states the services reach by the same history (SPEC §4): a co unit that sent
+    its opinion is done once the lead has replied; a co unit without an opinion is closed as
+    未提交 when the lead replied without it; a B reply converted to A closes on 转A日期 once
+    evaluated."""
     if ra.role == AssignmentRole.CO:
-        return (AssignmentState.HANDLING if ra.signed_on else AssignmentState.PENDING_SIGN), None
+        return _co_state(ra, lead_replied_on)
     if ra.replied_on and ra.result_class:
         if ra.verdict == Verdict.UNSATISFIED:
             return AssignmentState.REHANDLING, None
         if ra.verdict:
+            if ra.current_class == ResultClass.A and ra.converted_on:
+                return AssignmentState.CLOSED, ra.converted_on
             if ra.result_class == ResultClass.B:
                 return AssignmentState.FOLLOW_UP, None
             return AssignmentState.CLOSED, ra.replied_on
         return AssignmentState.REPLIED, None
+    return (AssignmentState.HANDLING if ra.signed_on else AssignmentState.PENDING_SIGN), None
+
+
+def _co_state(ra: RowAssignment, lead_replied_on: dt.date | None) -> tuple[str, dt.date | None]:
+    if ra.opinion_on:
+        if lead_replied_on:
+            return AssignmentState.CLOSED, max(ra.opinion_on, lead_replied_on)
+        return AssignmentState.OPINION_SENT, None
+    if lead_replied_on:
+        return AssignmentState.CLOSED, lead_replied_on  # 未提交: the lead replied without it
     return (AssignmentState.HANDLING if ra.signed_on else AssignmentState.PENDING_SIGN), None
 
 
@@ -51,8 +78,8 @@ class _Dues:
         return self.memo[key]
 
 
-def _assignment(plan: LedgerPlan, ra: RowAssignment, proposal, dues: _Dues) -> Assignment:
-    state, closed_on = assignment_state(ra)
+def _assignment(plan: LedgerPlan, ra: RowAssignment, proposal, dues: _Dues, lead_replied_on) -> Assignment:
+    state, closed_on = assignment_state(ra, lead_replied_on)
     replied = bool(ra.replied_on and ra.result_class)
     return Assignment(
         proposal_id=proposal.pk,
@@ -64,7 +91,7 @@ def _assignment(plan: LedgerPlan, ra: RowAssignment, proposal, dues: _Dues) -> A
         **dues.on_assignment(ra.assigned_on, ra.role, proposal),
         signed_on=ra.signed_on,
         first_reply_on=ra.replied_on if replied else None,
-        result_class=ra.result_class if replied else "",
+        result_class=(ra.current_class or ra.result_class) if replied else "",
         # The ledger dates an evaluation on its reply day (it has no evaluation date).
         eval_due=dues.after_reply(deadlines.eval_due, ra.replied_on) if replied else None,
         rehandling_due=dues.after_reply(deadlines.rehandling_due, ra.replied_on)
@@ -78,8 +105,9 @@ def create_assignments(plan: LedgerPlan, touched: list[RowProposal]) -> int:
     dues = _Dues(plan.session.body)
     objs = []
     for rp in touched:
+        _, lead_replied_on = lead_of(rp)  # before the lead's row is created: its date is enough
         for ra in rp.new_assignments:
-            ra.obj = _assignment(plan, ra, rp.proposal, dues)
+            ra.obj = _assignment(plan, ra, rp.proposal, dues, lead_replied_on)
             objs.append(ra.obj)
     Assignment.objects.bulk_create(objs, batch_size=500)
     return len(objs)

@@ -34,6 +34,9 @@ def _entry(plan: LedgerPlan, rp: RowProposal) -> dict:
                     "signed_on": ra.signed_on,
                     "replied_on": ra.replied_on,
                     "result_class": ra.result_class,
+                    "opinion_on": ra.opinion_on,
+                    "current_class": ra.current_class,
+                    "converted_on": ra.converted_on,
                     "contacts": ra.methods,
                     "verdict": ra.verdict,
                 }

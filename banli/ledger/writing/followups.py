@@ -2,23 +2,40 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from banli.cases.models import ResultClass
 from banli.handling.models import FollowUp, FollowUpState
 
 from ..plan import RowAssignment
 
+CONVERTED_NOTE = "台账导入：B类答复已转为A类（现类别 A）"
+
+
+def followup_state(ra: RowAssignment) -> tuple[str, dt.date | None, str]:
+    """The follow-up's state, closing date and note from the row: open, or converted on 转A日期."""
+    if ra.current_class == ResultClass.A and ra.converted_on:
+        return FollowUpState.CONVERTED, ra.converted_on, CONVERTED_NOTE
+    return FollowUpState.OPEN, None, ""
+
 
 def create_followups(rows: list[RowAssignment]) -> int:
-    followups = [
-        FollowUp(
-            assignment_id=ra.reply.assignment_id,
-            reply=ra.reply,
-            original_class=ResultClass.B,
-            state=FollowUpState.OPEN,
-            opened_on=ra.reply.sent_on,
+    """Follow-ups of the B replies; returns how many are already converted to A."""
+    followups = []
+    for ra in rows:
+        if ra.reply is None or ra.reply.result_class != ResultClass.B:
+            continue
+        state, closed_on, note = followup_state(ra)
+        followups.append(
+            FollowUp(
+                assignment_id=ra.reply.assignment_id,
+                reply=ra.reply,
+                original_class=ResultClass.B,
+                state=state,
+                opened_on=ra.reply.sent_on,
+                closed_on=closed_on,
+                note=note,
+            )
         )
-        for ra in rows
-        if ra.reply is not None and ra.reply.result_class == ResultClass.B
-    ]
     FollowUp.objects.bulk_create(followups, batch_size=500)
-    return len(followups)
+    return sum(1 for f in followups if f.state == FollowUpState.CONVERTED)
