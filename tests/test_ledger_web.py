@@ -101,7 +101,7 @@ def test_bad_ledger_shows_every_problem_and_writes_nothing(cast, login, tmp_path
     assert "确认导入" not in page
     assert Proposal.objects.count() == 0
     r = client.post(reverse("ledger:job_run", args=[job.pk]), follow=True)
-    assert "不能再执行此操作" in r.content.decode()
+    assert "当前为“校验未通过”，不能确认导入。" in r.content.decode()
     assert Proposal.objects.count() == 0
 
 

@@ -11,6 +11,7 @@ from banli.cases.models import Session
 from banli.errors import DomainError, NotFound
 
 from .importing import ledger_import
+from .lifecycle import IMPORT_JOB, born_invalid
 from .plan import LedgerInvalid, require_importer
 from .validation import ledger_validate
 
@@ -39,7 +40,7 @@ def job_live_progress(job) -> tuple[int, str]:
 
 def import_job_create(*, actor, session: Session, upload, create_orgs: bool = False):
     """Store an uploaded ledger and validate it at once; the report is on the returned job."""
-    from .models import ImportJob, JobStatus
+    from .models import ImportJob
 
     require_importer(actor, session)
     if actor is None:
@@ -64,7 +65,7 @@ def import_job_create(*, actor, session: Session, upload, create_orgs: bool = Fa
             create_orgs=create_orgs,
             created_by=actor,
             rows=plan.rows,
-            status=JobStatus.VALIDATED if plan.ok else JobStatus.INVALID,
+            **(IMPORT_JOB.start() if plan.ok else born_invalid()),
             planned=plan.counts,
             errors=[p.as_dict() for p in plan.errors],
             warnings=plan.warnings,
@@ -74,24 +75,25 @@ def import_job_create(*, actor, session: Session, upload, create_orgs: bool = Fa
     return job
 
 
-def _job_transition(job, new: str) -> None:
-    from .models import JOB_TRANSITIONS
+def _job_move(job_id: int, old: str, to: str, *, action: str, **fields) -> bool:
+    """Move a job `old → to` as IMPORT_JOB allows, claimed by a conditional UPDATE (the row must
+    still be `old`, so two workers never both move it); False when another got there first."""
+    from .models import ImportJob
 
-    if new not in JOB_TRANSITIONS.get(job.status, set()):
-        raise DomainError(f"该导入任务为“{job.get_status_display()}”，不能再执行此操作。")
-    job.status = new
+    IMPORT_JOB.check(old, to, action=action)
+    return bool(ImportJob.objects.filter(pk=job_id, status=old).update(status=to, **fields))
 
 
 def import_job_confirm(*, actor, job):
     """Confirm a validated job; the import starts in the background once this commits."""
-    from .models import ImportJob
+    from .models import ImportJob, JobStatus
 
     require_importer(actor, job.session)
     if actor is None:
         raise NotFound()
     with transaction.atomic():
         j = ImportJob.objects.select_for_update().get(pk=job.pk)
-        _job_transition(j, "queued")
+        IMPORT_JOB.move(j, JobStatus.QUEUED, action="确认导入")
         j.progress = 0
         j.save(update_fields=["status", "progress"])
         transaction.on_commit(lambda: job_launch(j.pk))
@@ -123,9 +125,8 @@ def import_job_run(job_id: int) -> None:
     job = ImportJob.objects.select_related("session__body", "created_by").get(pk=job_id)
     if job.status != JobStatus.QUEUED:
         return
-    # Claim the job with a conditional update so two workers never run it twice.
-    if not ImportJob.objects.filter(pk=job.pk, status=JobStatus.QUEUED).update(
-        status=JobStatus.RUNNING, started_at=timezone.now(), progress=1
+    if not _job_move(
+        job.pk, JobStatus.QUEUED, JobStatus.RUNNING, action="开始导入", started_at=timezone.now(), progress=1
     ):
         return
     key = _job_progress_key(job.pk)
@@ -133,7 +134,15 @@ def import_job_run(job_id: int) -> None:
     def progress(fraction: float, phase: str) -> None:
         cache.set(key, (max(1, min(99, int(fraction * 100))), phase), 3600)
 
-    result: dict = {"status": JobStatus.DONE, "finished_at": None}
+    result = _run_import(job, progress)
+    _job_move(job.pk, JobStatus.RUNNING, result.pop("status"), action="结束导入", finished_at=timezone.now(), **result)
+    cache.delete(key)
+
+
+def _run_import(job, progress) -> dict:
+    """The job's outcome: its final status and what the page shows (counts or problems)."""
+    from .models import JobStatus
+
     try:
         with job.file.open("rb") as fh:
             plan = ledger_import(
@@ -144,19 +153,14 @@ def import_job_run(job_id: int) -> None:
                 create_orgs=job.create_orgs,
                 progress=progress,
             )
-        result.update(counts=plan.counts, warnings=plan.warnings, progress=100)
+        return dict(status=JobStatus.DONE, counts=plan.counts, warnings=plan.warnings, progress=100)
     except LedgerInvalid as e:
-        result.update(status=JobStatus.FAILED, errors=[p.as_dict() for p in e.problems], warnings=e.plan.warnings)
+        return dict(status=JobStatus.FAILED, errors=[p.as_dict() for p in e.problems], warnings=e.plan.warnings)
     except DomainError as e:
-        result.update(status=JobStatus.FAILED, errors=[{"row": 0, "column": "", "message": e.message}])
+        return dict(status=JobStatus.FAILED, errors=[{"row": 0, "column": "", "message": e.message}])
     except Exception:  # keep the page honest if anything unexpected happens; the log has the trace
         import logging
 
         logging.getLogger(__name__).exception("ledger import job %s failed", job.pk)
-        result.update(
-            status=JobStatus.FAILED,
-            errors=[{"row": 0, "column": "", "message": "导入时发生系统错误，未导入任何数据。请联系系统管理员。"}],
-        )
-    result["finished_at"] = timezone.now()
-    ImportJob.objects.filter(pk=job.pk).update(**result)
-    cache.delete(key)
+        message = "导入时发生系统错误，未导入任何数据。请联系系统管理员。"
+        return dict(status=JobStatus.FAILED, errors=[{"row": 0, "column": "", "message": message}])

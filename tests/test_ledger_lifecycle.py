@@ -1,0 +1,45 @@
+"""The import job's status moves only along banli/ledger/lifecycle.py, and only through it."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from banli.errors import DomainError
+from banli.ledger.lifecycle import IMPORT_JOB
+from banli.ledger.models import JobStatus as S
+
+LEDGER = Path(__file__).resolve().parent.parent / "banli" / "ledger"
+
+
+def test_job_moves_only_forward():
+    assert IMPORT_JOB.allows(S.VALIDATED, S.QUEUED) and IMPORT_JOB.allows(S.RUNNING, S.DONE)
+    for old, to in [(S.INVALID, S.QUEUED), (S.DONE, S.QUEUED), (S.FAILED, S.RUNNING), (S.VALIDATED, S.RUNNING)]:
+        with pytest.raises(DomainError, match="不能确认导入"):
+            IMPORT_JOB.check(old, to, action="确认导入")
+
+
+def _status_writes(tree: ast.AST) -> list[int]:
+    """Lines assigning `x.status = …` or passing `status=` to a queryset's update()."""
+    lines = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign):
+            lines += [node.lineno for t in node.targets if isinstance(t, ast.Attribute) and t.attr == "status"]
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "update":
+            lines += [node.lineno for k in node.keywords if k.arg == "status"]
+    return lines
+
+
+def test_no_job_status_written_outside_the_lifecycle():
+    found = {}
+    for path in LEDGER.rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        lines = _status_writes(ast.parse(path.read_text()))
+        if lines:
+            found[path.relative_to(LEDGER).as_posix()] = lines
+    # The one conditional UPDATE is _job_move, which checks IMPORT_JOB first.
+    src = (LEDGER / "jobs.py").read_text()
+    move = next(n for n in ast.walk(ast.parse(src)) if isinstance(n, ast.FunctionDef) and n.name == "_job_move")
+    assert found == {"jobs.py": [line for line in found.get("jobs.py", []) if move.lineno <= line <= move.end_lineno]}
+    assert len(found["jobs.py"]) == 1
