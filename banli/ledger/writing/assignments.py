@@ -1,16 +1,14 @@
-"""Writing assignments with the history the ledger records: their state, due dates and dates.
-
-`assignment_state` is the one place the ledger decides an assignment's state from its row.
-"""
+"""Writing assignments with the history the ledger records: their state (`states`), due dates and dates."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from banli.cases import deadlines
-from banli.cases.models import Assignment, AssignmentRole, AssignmentState, ResultClass, Verdict
+from banli.cases.models import Assignment, AssignmentRole, AssignmentState
 
 from ..plan import LedgerPlan, RowAssignment, RowProposal
+from .states import assignment_state
 
 
 def lead_of(rp: RowProposal) -> tuple[object, dt.date | None]:
@@ -21,38 +19,6 @@ def lead_of(rp: RowProposal) -> tuple[object, dt.date | None]:
             return ra.obj, replied
     a = rp.existing_lead
     return a, (a.first_reply_on if a is not None else None)
-
-
-def assignment_state(ra: RowAssignment, lead_replied_on: dt.date | None = None) -> tuple[str, dt.date | None]:
-    """The state the ledger's history puts the assignment in, and its closing date.
-
-    These are the states the services reach by the same history (SPEC §4): a co unit that sent
-    its opinion is done once the lead has replied; a co unit without an opinion is closed as
-    未提交 when the lead replied without it; a B reply converted to A closes on 转A日期 once
-    evaluated."""
-    if ra.role == AssignmentRole.CO:
-        return _co_state(ra, lead_replied_on)
-    if ra.replied_on and ra.result_class:
-        if ra.verdict == Verdict.UNSATISFIED:
-            return AssignmentState.REHANDLING, None
-        if ra.verdict:
-            if ra.current_class == ResultClass.A and ra.converted_on:
-                return AssignmentState.CLOSED, ra.converted_on
-            if ra.result_class == ResultClass.B:
-                return AssignmentState.FOLLOW_UP, None
-            return AssignmentState.CLOSED, ra.replied_on
-        return AssignmentState.REPLIED, None
-    return (AssignmentState.HANDLING if ra.signed_on else AssignmentState.PENDING_SIGN), None
-
-
-def _co_state(ra: RowAssignment, lead_replied_on: dt.date | None) -> tuple[str, dt.date | None]:
-    if ra.opinion_on:
-        if lead_replied_on:
-            return AssignmentState.CLOSED, max(ra.opinion_on, lead_replied_on)
-        return AssignmentState.OPINION_SENT, None
-    if lead_replied_on:
-        return AssignmentState.CLOSED, lead_replied_on  # 未提交: the lead replied without it
-    return (AssignmentState.HANDLING if ra.signed_on else AssignmentState.PENDING_SIGN), None
 
 
 class _Dues:

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from banli.cases.models import ResultClass
 from banli.handling.models import FollowUp, FollowUpState
 
 from ..plan import RowAssignment
-
-CONVERTED_NOTE = "台账导入：B类答复已转为A类（现类别 A）"
-
-
-def followup_state(ra: RowAssignment) -> tuple[str, dt.date | None, str]:
-    """The follow-up's state, closing date and note from the row: open, or converted on 转A日期."""
-    if ra.current_class == ResultClass.A and ra.converted_on:
-        return FollowUpState.CONVERTED, ra.converted_on, CONVERTED_NOTE
-    return FollowUpState.OPEN, None, ""
+from .states import followup_state
 
 
 def create_followups(rows: list[RowAssignment]) -> int:

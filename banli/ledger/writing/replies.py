@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from banli.cases.models import Reply, ReplyState
+from banli.cases.models import Reply
 
 from ..plan import RowAssignment
+from .states import REPLY_STATE
 
 
 def create_replies(rows: list[RowAssignment], actor) -> int:
@@ -15,7 +16,7 @@ def create_replies(rows: list[RowAssignment], actor) -> int:
             ra.reply = Reply(
                 assignment=a,
                 seq=1,
-                state=ReplyState.SENT,
+                state=REPLY_STATE,
                 result_class=ra.result_class,
                 disclosure=ra.disclosure,
                 sent_on=ra.replied_on,
