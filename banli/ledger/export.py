@@ -20,6 +20,7 @@ from banli.cases.models import (
     ReplyState,
     Session,
 )
+from banli.cases.selectors import user_unit
 from banli.cases.services import is_body_staff_of
 from banli.errors import NotFound
 from banli.handling.models import CoOpinion, FollowUp, FollowUpState
@@ -29,15 +30,30 @@ from . import format as fmt
 from .reading import col_letter
 
 
-def export_scope(actor, session: Session) -> Org | None:
-    """The org subtree an exporter may see: None = the whole session (its body staff, the CLI).
+def export_scope(actor, session: Session, org: Org | None = None) -> Org | None:
+    """The one rule for what part of a session's ledger an exporter gets: an org subtree, or None
+    for the whole session. Every ledger export (this app's page and command, the reports page
+    and archive) asks it.
 
-    A coordinator gets the rows of units in its subtree only; anyone else is refused (NotFound).
+    * the system (actor None: the command line, the archive after its own check) and the body's
+      own staff: `org` as asked, None = the whole session;
+    * a coordinator: its own subtree, or an org inside it;
+    * a unit leader or liaison: its unit's subtree, or an org inside it;
+    * anyone else, or an org outside the exporter's subtree: NotFound.
     """
     if actor is None or is_body_staff_of(actor, session.body):
-        return None
+        return org
+    roots = []
     if actor.has_role(Role.COORDINATOR) and actor.org_id:
-        return actor.org
+        roots.append(actor.org)
+    if actor.has_role(Role.UNIT_LEADER, Role.UNIT_LIAISON) and user_unit(actor) is not None:
+        roots.append(user_unit(actor))
+    if not roots:
+        raise NotFound()
+    if org is None:
+        return roots[0]
+    if any(org.path.startswith(root.path) for root in roots):
+        return org
     raise NotFound()
 
 
@@ -117,9 +133,9 @@ def _assignment_cells(a: Assignment | None, methods: dict[int, list[str]]) -> li
     ]
 
 
-def ledger_rows(*, actor, session: Session) -> list[list]:
-    """The ledger rows (header first) of a session as `actor` may see them."""
-    scope = export_scope(actor, session)
+def ledger_rows(*, actor, session: Session, org: Org | None = None) -> list[list]:
+    """The ledger rows (header first) of a session, or of `org`'s part of it, as `actor` may see them."""
+    scope = export_scope(actor, session, org)
     aq = _assignments(session, scope)
     pq = (
         Proposal.objects.filter(session=session)
@@ -141,14 +157,15 @@ def ledger_rows(*, actor, session: Session) -> list[list]:
     return rows
 
 
-def ledger_export(*, actor, session: Session) -> bytes:
-    """The session's ledger as .xlsx bytes (same columns as the import), audited `ledger.export`."""
+def ledger_export(*, actor, session: Session, org: Org | None = None) -> bytes:
+    """The session's ledger (or `org`'s part of it, see `export_scope`) as .xlsx bytes, with the
+    same columns as the import; audited `ledger.export`."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    scope = export_scope(actor, session)
-    rows = ledger_rows(actor=actor, session=session)
+    scope = export_scope(actor, session, org)
+    rows = ledger_rows(actor=actor, session=session, org=org)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("台账")
     widths = {
