@@ -17,6 +17,7 @@ from banli.cases.models import Assignment, AssignmentState, Reply
 from banli.handling.models import CoOpinion, FollowUp, FollowUpState
 from banli.ledger.services import ledger_rows
 from banli.orgs.models import OrgKind
+from banli.reports.exports import b_ledger_rows
 
 from .seed_ledgers import _unit, seed_session, write_xlsx
 
@@ -102,6 +103,11 @@ def test_three_years_of_ledgers_tell_the_whole_year(tmp_path):
     assert Reply.objects.get(assignment=converted).result_class == "B"
     f = FollowUp.objects.get(assignment=converted)
     assert (f.original_class, f.state, f.closed_on) == ("B", FollowUpState.CONVERTED, D(2019, 5, 10))
+    # The B ledger (B类跟踪台账) shows it: replied B, now A, converted.
+    b_rows = b_ledger_rows(sessions=[s[2018]], org=None)
+    assert sorted((r[0], r[5], r[6], r[7]) for r in b_rows[1:]) == [
+        (n, "B", "A", "已转A类") for n in ("20180003", "20180004", "20180006")
+    ]
     still_b = Assignment.objects.get(proposal__number="20190003", unit__name=LEAD)
     assert (still_b.result_class, still_b.state) == ("B", AssignmentState.FOLLOW_UP)
 
