@@ -66,6 +66,14 @@ class Lifecycle:
         setattr(obj, self.field, to)
         return old, to
 
+    def claim(self, queryset, old: str, to: str, *, action: str, **fields) -> bool:
+        """Move the rows of `queryset` still in `old` to `to` with one conditional UPDATE.
+
+        For workers that claim work (two never both move the same row); False when no row was
+        still in `old`, i.e. someone else got there first."""
+        self.check(old, to, action=action)
+        return bool(queryset.filter(**{self.field: old}).update(**{self.field: to}, **fields))
+
     def start(self, state: str | None = None) -> dict:
         """The field's value for a newly created object: `Model.objects.create(**LC.start(), …)`.
 

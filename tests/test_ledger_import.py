@@ -115,7 +115,10 @@ def test_valid_ledger_becomes_real_history(cast, tmp_path):
     ]
     assert Evaluation.objects.get(assignment=lead).verdict == "satisfied"
     co = p1.assignments.get(unit=o.sw)
-    assert (co.role, co.state, co.opinion_due is not None) == ("co", "handling", True)
+    # No 会办意见日期 and the lead replied: recorded as 未提交 (closed on the lead's reply day), not open.
+    assert (co.role, co.state, co.closed_on, co.opinion_due is not None) == ("co", "closed", D(2023, 5, 20), True)
+    assert not hasattr(co, "co_opinion")  # no opinion recorded
+    assert o.sw.name in reply.missing_opinion_reason
     p2 = Proposal.objects.get(number="20230002")
     states = dict(p2.assignments.values_list("unit__name", "state"))
     assert states == {o.gx.name: AssignmentState.FOLLOW_UP, o.lh.name: AssignmentState.REHANDLING}
@@ -277,10 +280,12 @@ def test_export_scope_body_staff_coordinator_and_others(cast, tmp_path):
     coord = ledger_rows(actor=cast.coordinator, session=cast.npc_session)
     units = {r[12] for r in coord[1:]}
     assert units == {o.gx.name, o.sw.name, o.lh.name}  # not the court, no unassigned proposals
-    for user in (cast.staff_cppcc, cast.liaison_gx, cast.deputy_user, cast.outsider, cast.sysadmin):
+    # A unit gets its own rows (the rule the reports page already applied to units).
+    assert {r[12] for r in ledger_rows(actor=cast.liaison_gx, session=cast.npc_session)[1:]} == {o.gx.name}
+    for user in (cast.staff_cppcc, cast.deputy_user, cast.outsider, cast.sysadmin):
         with pytest.raises(NotFound):
             ledger_export(actor=user, session=cast.npc_session)
-    assert not AuditEvent.objects.filter(verb="ledger.export", actor__in=[cast.staff_cppcc, cast.liaison_gx]).exists()
+    assert not AuditEvent.objects.filter(verb="ledger.export", actor__in=[cast.staff_cppcc, cast.deputy_user]).exists()
 
 
 def test_only_the_bodys_own_staff_may_import(cast, tmp_path):

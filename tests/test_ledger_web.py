@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from banli.audit.models import AuditEvent
 from banli.cases.models import Proposal
+from banli.ledger import jobs as ledger_jobs
 from banli.ledger import services as ledger_services
 from banli.ledger.models import ImportJob, JobStatus
 
@@ -58,7 +59,7 @@ def good(o):
 @pytest.fixture
 def inline_jobs(monkeypatch):
     """Run the background import inline (the thread cannot see a test's uncommitted data)."""
-    monkeypatch.setattr(ledger_services, "job_launch", ledger_services.import_job_run)
+    monkeypatch.setattr(ledger_jobs, "job_launch", ledger_jobs.import_job_run)
 
 
 def upload(client, session, data, name="台账.xlsx", **extra):
@@ -100,7 +101,7 @@ def test_bad_ledger_shows_every_problem_and_writes_nothing(cast, login, tmp_path
     assert "确认导入" not in page
     assert Proposal.objects.count() == 0
     r = client.post(reverse("ledger:job_run", args=[job.pk]), follow=True)
-    assert "不能再执行此操作" in r.content.decode()
+    assert "当前为“校验未通过”，不能确认导入。" in r.content.decode()
     assert Proposal.objects.count() == 0
 
 

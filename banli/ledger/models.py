@@ -16,12 +16,7 @@ class JobStatus(models.TextChoices):
     FAILED = "failed", "导入失败"
 
 
-# The only moves a job makes; `job_transition` refuses any other.
-JOB_TRANSITIONS = {
-    JobStatus.VALIDATED: {JobStatus.QUEUED},
-    JobStatus.QUEUED: {JobStatus.RUNNING, JobStatus.FAILED},
-    JobStatus.RUNNING: {JobStatus.DONE, JobStatus.FAILED},
-}
+# The moves a job makes are declared in banli/ledger/lifecycle.py (IMPORT_JOB).
 
 
 def upload_path(instance: ImportJob, filename: str) -> str:

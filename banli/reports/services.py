@@ -364,12 +364,9 @@ def ledger_export_scoped(*, actor, session: Session, org: Org | None) -> bytes:
 
 
 def _archive_ledger_rows(session: Session, org: Org | None) -> list[list]:
-    rows = ledger_rows(actor=None, session=session)
-    if org is None:
-        return rows
-    names = set(Org.objects.filter(path__startswith=org.path).values_list("name", flat=True))
-    col = rows[0].index("承办单位")
-    return [rows[0]] + [r for r in rows[1:] if r[col] in names]
+    """The ledger's own scope rule (banli.ledger.export.export_scope) picks the rows; the caller
+    has checked `org` against the actor's report scope."""
+    return ledger_rows(actor=None, session=session, org=org)
 
 
 WEB_ARCHIVE_MAX_REPLIES = 1000  # ≈ 0.1 s a letter: larger archives are made with the CLI

@@ -1,0 +1,165 @@
+"""Ledger import jobs (the web page): upload and validate, confirm, run in the background."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+
+from banli.cases.models import Session
+from banli.errors import DomainError, NotFound
+
+from .importing import ledger_import
+from .lifecycle import IMPORT_JOB, born_invalid
+from .plan import LedgerInvalid, require_importer
+from .validation import ledger_validate
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+def _job_progress_key(job_id: int) -> str:
+    return f"banli:ledger-job:{job_id}"
+
+
+def job_live_progress(job) -> tuple[int, str]:
+    """The running job's progress (percent, phase).
+
+    The import is one transaction, so its progress cannot be committed to the job row while it
+    runs (on SQLite the writer holds the only write lock). It goes to the cache instead: exact
+    within one process, or across processes with a shared cache (Redis); otherwise the page
+    shows the last committed phase.
+    """
+    from django.core.cache import cache
+
+    live = cache.get(_job_progress_key(job.pk))
+    if live and job.status == "running":
+        return live
+    return job.progress, job.get_status_display()
+
+
+def import_job_create(*, actor, session: Session, upload, create_orgs: bool = False):
+    """Store an uploaded ledger and validate it at once; the report is on the returned job."""
+    from .models import ImportJob
+
+    require_importer(actor, session)
+    if actor is None:
+        raise NotFound()
+    name = Path(getattr(upload, "name", "") or "台账.xlsx").name[:200]
+    if not name.lower().endswith(".xlsx"):
+        raise DomainError("请上传 Excel .xlsx 格式的台账（.xls 请先在 Excel 中另存为 .xlsx）。", field="file")
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise DomainError(f"文件过大（{upload.size // 1024 // 1024} MB），台账不能超过 20 MB。", field="file")
+    head = upload.read(4)
+    upload.seek(0)
+    if head != b"PK\x03\x04":  # an .xlsx is a zip archive
+        raise DomainError(
+            "文件内容不是 .xlsx 格式（可能只是改了扩展名），请在 Excel 中另存为 .xlsx 后上传。", field="file"
+        )
+    plan = ledger_validate(actor=actor, session=session, source=upload, filename=name, create_orgs=create_orgs)
+    upload.seek(0)
+    with transaction.atomic():
+        job = ImportJob(
+            session=session,
+            filename=name,
+            create_orgs=create_orgs,
+            created_by=actor,
+            rows=plan.rows,
+            **(IMPORT_JOB.start() if plan.ok else born_invalid()),
+            planned=plan.counts,
+            errors=[p.as_dict() for p in plan.errors],
+            warnings=plan.warnings,
+        )
+        job.file.save(name, upload, save=False)
+        job.save()
+    return job
+
+
+def _job_move(job_id: int, old: str, to: str, *, action: str, **fields) -> bool:
+    """Move a job `old → to` as IMPORT_JOB allows, claimed by a conditional UPDATE (the row must
+    still be `old`, so two workers never both move it); False when another got there first."""
+    from .models import ImportJob
+
+    return IMPORT_JOB.claim(ImportJob.objects.filter(pk=job_id), old, to, action=action, **fields)
+
+
+def import_job_confirm(*, actor, job):
+    """Confirm a validated job; the import starts in the background once this commits."""
+    from .models import ImportJob, JobStatus
+
+    require_importer(actor, job.session)
+    if actor is None:
+        raise NotFound()
+    with transaction.atomic():
+        j = ImportJob.objects.select_for_update().get(pk=job.pk)
+        IMPORT_JOB.move(j, JobStatus.QUEUED, action="确认导入")
+        j.progress = 0
+        j.save(update_fields=["status", "progress"])
+        transaction.on_commit(lambda: job_launch(j.pk))
+    return j
+
+
+def job_launch(job_id: int) -> None:
+    """Run the job in a background thread of this process (tests replace this to run inline)."""
+    import threading
+
+    threading.Thread(target=_job_thread, args=(job_id,), name=f"ledger-import-{job_id}", daemon=True).start()
+
+
+def _job_thread(job_id: int) -> None:
+    from django.db import connections
+
+    try:
+        import_job_run(job_id)
+    finally:
+        connections.close_all()
+
+
+def import_job_run(job_id: int) -> None:
+    """Import a confirmed job's file: validates again (the data may have changed), then writes."""
+    from django.core.cache import cache
+
+    from .models import ImportJob, JobStatus
+
+    job = ImportJob.objects.select_related("session__body", "created_by").get(pk=job_id)
+    if job.status != JobStatus.QUEUED:
+        return
+    if not _job_move(
+        job.pk, JobStatus.QUEUED, JobStatus.RUNNING, action="开始导入", started_at=timezone.now(), progress=1
+    ):
+        return
+    key = _job_progress_key(job.pk)
+
+    def progress(fraction: float, phase: str) -> None:
+        cache.set(key, (max(1, min(99, int(fraction * 100))), phase), 3600)
+
+    result = _run_import(job, progress)
+    _job_move(job.pk, JobStatus.RUNNING, result.pop("status"), action="结束导入", finished_at=timezone.now(), **result)
+    cache.delete(key)
+
+
+def _run_import(job, progress) -> dict:
+    """The job's outcome: its final status and what the page shows (counts or problems)."""
+    from .models import JobStatus
+
+    try:
+        with job.file.open("rb") as fh:
+            plan = ledger_import(
+                actor=job.created_by,
+                session=job.session,
+                source=fh,
+                filename=job.filename,
+                create_orgs=job.create_orgs,
+                progress=progress,
+            )
+        return dict(status=JobStatus.DONE, counts=plan.counts, warnings=plan.warnings, progress=100)
+    except LedgerInvalid as e:
+        return dict(status=JobStatus.FAILED, errors=[p.as_dict() for p in e.problems], warnings=e.plan.warnings)
+    except DomainError as e:
+        return dict(status=JobStatus.FAILED, errors=[{"row": 0, "column": "", "message": e.message}])
+    except Exception:  # keep the page honest if anything unexpected happens; the log has the trace
+        import logging
+
+        logging.getLogger(__name__).exception("ledger import job %s failed", job.pk)
+        message = "导入时发生系统错误，未导入任何数据。请联系系统管理员。"
+        return dict(status=JobStatus.FAILED, errors=[{"row": 0, "column": "", "message": message}])
