@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "banli.security.middleware.TwoFactorGateMiddleware",
     "banli.security.middleware.PasswordGateMiddleware",
     "banli.security.middleware.PermissionMatrixMiddleware",
+    "banli.web.middleware.NotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "banli.urls"

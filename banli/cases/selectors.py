@@ -15,8 +15,14 @@ from .models import (
     DUE_ROLES,
     Assignment,
     AssignmentState,
+    Attachment,
+    Contact,
+    DeptTask,
     Proposal,
     ProposalStatus,
+    Proposer,
+    Reply,
+    ReplyState,
     ReviewState,
     Session,
 )
@@ -150,14 +156,26 @@ def proposals_visible_to(user) -> QuerySet[Proposal]:
     return Proposal.objects.filter(proposal_scope_q(user))
 
 
-def proposal_get(user, pk) -> Proposal:
-    """The proposal if `user` may see it; NotFound otherwise (same for missing and foreign)."""
+# --- one getter per case object (missing and foreign raise the same NotFound) -----------------
+
+MAX_ID = 2**63 - 1
+
+
+def parse_id(value) -> int:
+    """A primary key from a URL or form; NotFound for anything that cannot be one (text, 10**20)."""
     try:
-        pk = int(pk)
-    except (TypeError, ValueError):
+        pk = int(value)
+    except (TypeError, ValueError, OverflowError):
         raise NotFound()
+    if not 0 < pk <= MAX_ID:
+        raise NotFound()
+    return pk
+
+
+def access_proposal(user, pk) -> Proposal:
+    """The proposal if `user` may see it; NotFound otherwise (same for missing and foreign)."""
     p = (
-        with_status(proposals_visible_to(user).filter(pk=pk))
+        with_status(proposals_visible_to(user).filter(pk=parse_id(pk)))
         .select_related("session", "session__body", "lead", "merged_into")
         .first()
     )
@@ -170,15 +188,71 @@ def assignments_visible_to(user) -> QuerySet[Assignment]:
     return Assignment.objects.filter(assignment_scope_q(user)).distinct()
 
 
-def assignment_get(user, pk) -> Assignment:
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
+def eligible_proposers_q(proposal: Proposal) -> Q:
+    """Q over Proposer: lead, co-signers, and the proposers of proposals merged into this one (SPEC §3)."""
+    return (
+        Q(led_proposals=proposal)
+        | Q(cosigned_proposals=proposal)
+        | Q(led_proposals__merged_into=proposal)
+        | Q(cosigned_proposals__merged_into=proposal)
+    )
+
+
+def is_eligible_proposer(user, proposal: Proposal) -> bool:
+    """Whether `user` speaks for a proposer who may follow and evaluate this proposal."""
+    if not user.has_role(Role.PROPOSER):
+        return False
+    return Proposer.objects.filter(eligible_proposers_q(proposal), user=user).exists()
+
+
+def can_reach(user, a: Assignment) -> bool:
+    """Whether `user` may see this assignment at all (scope, or an eligible proposer)."""
+    if Assignment.objects.filter(assignment_scope_q(user), pk=a.pk).exists():
+        return True
+    return is_eligible_proposer(user, a.proposal)
+
+
+def access_assignment(user, pk, *, internal: bool = False) -> Assignment:
+    """The assignment if `user` may reach it (its scope, or an eligible proposer); NotFound for
+    missing and foreign alike. With `internal`, only for those who see the unit's internal work."""
+    a = (
+        Assignment.objects.filter(pk=parse_id(pk))
+        .select_related("proposal", "proposal__session", "proposal__lead", "unit", "parent")
+        .first()
+    )
+    if a is None or not can_reach(user, a):
         raise NotFound()
-    a = assignments_visible_to(user).filter(pk=pk).select_related("proposal", "unit", "proposal__session").first()
-    if a is None:
+    if internal and not can_see_internal(user, a):
         raise NotFound()
     return a
+
+
+def access_reply(user, pk) -> Reply:
+    """A reply: a sent one for everyone who reaches its assignment, a draft (or one awaiting
+    signature) only for those who see the unit's internal work."""
+    r = Reply.objects.filter(pk=parse_id(pk)).first()
+    if r is None:
+        raise NotFound()
+    r.assignment = access_assignment(user, r.assignment_id, internal=r.state != ReplyState.SENT)
+    return r
+
+
+def access_contact(user, pk) -> Contact:
+    """A contact record (internal work of its assignment)."""
+    c = Contact.objects.filter(pk=parse_id(pk)).first()
+    if c is None:
+        raise NotFound()
+    c.assignment = access_assignment(user, c.assignment_id, internal=True)
+    return c
+
+
+def access_dept_task(user, pk) -> DeptTask:
+    """A department's task on an assignment (internal work)."""
+    t = DeptTask.objects.filter(pk=parse_id(pk)).first()
+    if t is None:
+        raise NotFound()
+    t.assignment = access_assignment(user, t.assignment_id, internal=True)
+    return t
 
 
 def sessions_visible_to(user) -> QuerySet[Session]:
@@ -431,21 +505,15 @@ def proposal_history(user, proposal: Proposal) -> list:
     )
 
 
-def attachment_get(user, pk):
+def access_attachment(user, pk) -> Attachment:
     """An attachment the user may download; NotFound for missing and foreign alike.
 
     Proposal attachments follow the proposal's scope. Attachments of an assignment's work
     (contacts, reply drafts) need its internal scope, except the files of a sent reply, which
     go to everyone who sees the proposal.
     """
-    from .models import Attachment, ReplyState
-
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise NotFound()
     att = (
-        Attachment.objects.filter(pk=pk, proposal__in=proposals_visible_to(user))
+        Attachment.objects.filter(pk=parse_id(pk), proposal__in=proposals_visible_to(user))
         .select_related("proposal", "assignment__unit", "reply__assignment__unit", "contact__assignment__unit")
         .first()
     )
@@ -463,3 +531,8 @@ def attachment_get(user, pk):
     if can_see_internal(user, owner):
         return att
     raise NotFound()
+
+
+# Names kept for callers written before the access_* getters; the same functions.
+proposal_get = access_proposal
+assignment_get = access_assignment

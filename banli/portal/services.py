@@ -407,7 +407,7 @@ def message_answer(*, actor, message: PortalMessage, text: str, stage: str = "")
     The contact goes through banli.handling.services.contact_add, so the same rules apply
     (liaison or a handler of the case, signed assignment).
     """
-    from banli.handling.services import contact_add
+    from banli.handling.services import contact_add_nested as contact_add
 
     text = (text or "").strip()
     m = sel.unit_message_get(actor, message.pk)
