@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from banli.errors import DomainError, NotFound
+from banli.errors import NotFound
 from banli.orgs.models import Role
+from banli.web.actions import attempt
 
 from . import scope as report_scope
 from . import services
@@ -76,15 +76,17 @@ def summary(request):
     values = {k: getattr(saved, k) if saved else "" for k in TEXT_FIELDS}
     if request.method == "POST":
         values = {k: request.POST.get(k, "") for k in TEXT_FIELDS}
-        try:
-            services.summary_text_save(
+        done = attempt(
+            request,
+            lambda: services.summary_text_save(
                 actor=request.user, session=session, org=org, version=request.POST.get("version") or 0, **values
-            )
-        except DomainError as e:
-            error = e.message
-        else:
-            messages.success(request, "已保存。")
+            ),
+            ok="已保存。",
+            flash_error=False,
+        )
+        if done:
             return redirect(reverse("reports:summary") + "?" + _q(session, org))
+        error = done.error
     preview = services.summary_build(actor=request.user, session=session, org=org)
     return render(
         request,
@@ -149,13 +151,10 @@ def b_ledger(request):
 @_not_found_is_404
 def archive(request):
     session, org = _one_session(request)
-    try:
-        content, name = services.archive_export(actor=request.user, session=session, org=org)
-    except DomainError as e:
-        if isinstance(e, NotFound):
-            raise
-        messages.error(request, e.message)
+    done = attempt(request, lambda: services.archive_export(actor=request.user, session=session, org=org))
+    if not done:
         return redirect(reverse("reports:summary") + "?" + _q(session, org))
+    content, name = done.value
     return _download(content, name, ZIP)
 
 
@@ -174,13 +173,15 @@ def doc_settings(request):
     error = None
     if request.method == "POST":
         values = {k: request.POST.get(k, "") for k in values}
-        try:
-            services.unit_doc_settings_save(actor=request.user, unit=unit, **values)
-        except DomainError as e:
-            error = e.message
-        else:
-            messages.success(request, "公文设置已保存。")
+        done = attempt(
+            request,
+            lambda: services.unit_doc_settings_save(actor=request.user, unit=unit, **values),
+            ok="公文设置已保存。",
+            flash_error=False,
+        )
+        if done:
             return redirect("reports:doc_settings")
+        error = done.error
     return render(
         request,
         "reports/doc_settings.html",

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 from banli.audit.services import audit_record
 from banli.cases.models import Assignment, Proposal
 from banli.cases.selectors import assignment_scope_q, proposal_scope_q
-from banli.errors import DomainError, NotFound
+from banli.errors import NotFound
 from banli.formatting import pct
 from banli.orgs.models import Role
 from banli.reports import data as report_data
@@ -30,6 +30,7 @@ from banli.reports import scope as report_scope
 from banli.reports import services as report_services
 from banli.reports.models import ASSESSMENT_METRICS
 from banli.reports.ranking import unit_rows
+from banli.web.actions import attempt
 
 EXTRA_KEYS = ("sign_decided", "on_time_signed", "reply_decided", "on_time_replied", "contacted", "face_to_face")
 TREND_SESSIONS = 6
@@ -297,16 +298,18 @@ def assessment(request):
     if request.method == "POST":
         if not may_edit:
             raise Http404
-        try:
-            report_services.assessment_weights_save(
+        done = attempt(
+            request,
+            lambda: report_services.assessment_weights_save(
                 actor=user,
                 weights={k: request.POST.get(k, "") for k, _, _ in ASSESSMENT_METRICS},
                 overdue_penalty=request.POST.get("overdue_penalty", "0"),
-            )
-        except DomainError as e:
-            error = e.message
-        else:
+            ),
+            flash_error=False,
+        )
+        if done:
             return redirect(reverse("stats:assessment") + "?" + _query(sessions, org))
+        error = done.error
     weights = report_services.weights_for(owner)
     rows = unit_rows(sessions=sessions, org=org, weights=weights) if sessions else []
     return render(
