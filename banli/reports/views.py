@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import quote, urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -54,19 +54,7 @@ def _q(session, org) -> str:
     return urlencode(pairs)
 
 
-def _not_found_is_404(fn):
-    def wrapper(request, *args, **kwargs):
-        try:
-            return fn(request, *args, **kwargs)
-        except NotFound:
-            raise Http404
-
-    wrapper.__name__ = fn.__name__
-    return wrapper
-
-
 @login_required
-@_not_found_is_404
 @require_http_methods(["GET", "POST"])
 def summary(request):
     """Edit the summary's editable parts for (org, session), preview the generated text, download."""
@@ -108,7 +96,6 @@ def summary(request):
 
 
 @login_required
-@_not_found_is_404
 def summary_docx(request):
     session, org = _one_session(request)
     content, name = services.summary_render(actor=request.user, session=session, org=org)
@@ -116,7 +103,6 @@ def summary_docx(request):
 
 
 @login_required
-@_not_found_is_404
 def reply_letter(request, pk):
     reply = services.reply_get(request.user, pk)
     content, name = services.reply_letter_render(actor=request.user, reply=reply, addressee_id=request.GET.get("to"))
@@ -124,7 +110,6 @@ def reply_letter(request, pk):
 
 
 @login_required
-@_not_found_is_404
 def responsibility(request):
     session, org = _one_session(request)
     content = services.responsibility_export(actor=request.user, sessions=[session], org=org)
@@ -132,7 +117,6 @@ def responsibility(request):
 
 
 @login_required
-@_not_found_is_404
 def ledger(request):
     session, org = _one_session(request)
     content = services.ledger_export_scoped(actor=request.user, session=session, org=org)
@@ -140,7 +124,6 @@ def ledger(request):
 
 
 @login_required
-@_not_found_is_404
 def b_ledger(request):
     session, org = _one_session(request)
     content = services.b_ledger_export(actor=request.user, sessions=[session], org=org)
@@ -148,7 +131,6 @@ def b_ledger(request):
 
 
 @login_required
-@_not_found_is_404
 def archive(request):
     session, org = _one_session(request)
     done = attempt(request, lambda: services.archive_export(actor=request.user, session=session, org=org))
@@ -159,7 +141,6 @@ def archive(request):
 
 
 @login_required
-@_not_found_is_404
 @require_http_methods(["GET", "POST"])
 def doc_settings(request):
     """A unit's 发文机关标志, 发文字号代字 and 抄送 for its reply letters (liaison or leader)."""

@@ -21,7 +21,6 @@ from django.views.decorators.http import require_http_methods
 from banli.audit.services import audit_record
 from banli.cases.models import Assignment, Proposal
 from banli.cases.selectors import assignment_scope_q, proposal_scope_q
-from banli.errors import NotFound
 from banli.formatting import pct
 from banli.orgs.models import Role
 from banli.reports import data as report_data
@@ -66,20 +65,7 @@ def _figures(stats, keys, sessions, org):
     return out
 
 
-def _handle_domain(fn):
-    def wrapper(request, *args, **kwargs):
-        try:
-            return fn(request, *args, **kwargs)
-        except NotFound:
-            raise Http404
-
-    wrapper.__name__ = fn.__name__
-    wrapper.__doc__ = fn.__doc__
-    return wrapper
-
-
 @login_required
-@_handle_domain
 def overview(request):
     user = request.user
     sessions, org = _resolve(request)
@@ -202,7 +188,6 @@ def _trend(user, sessions, org):
 
 
 @login_required
-@_handle_domain
 def trend(request):
     """Trend across the last sessions of the same body, as JSON for the dashboard's chart.
     Fetched after the page is shown: it scans several sessions, the page only the chosen ones."""
@@ -216,7 +201,6 @@ CASE_COLUMNS = ["编号", "标题", "领衔人", "承办单位", "办理方式",
 
 
 @login_required
-@_handle_domain
 def cases(request):
     """The cases behind one figure: ?key=<stats_cases key>&session=…&org=…"""
     user = request.user
@@ -286,7 +270,6 @@ def _case_row(x, is_assignment):
 
 
 @login_required
-@_handle_domain
 @require_http_methods(["GET", "POST"])
 def assessment(request):
     """Unit assessment (绩效考核): weights, and each unit's score with its breakdown."""
