@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from banli.errors import NotFound
 from banli.orgs.models import Role
+from banli.orgs.roles import STAFF
 from banli.web.actions import attempt, once
 
 from .forms import (
@@ -245,7 +246,7 @@ def proposal_edit_view(request, pk):
 
 # --- the case page -----------------------------------------------------------------------------
 
-STAFF_ROLES = (Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER)
+STAFF_ROLES = STAFF
 
 VERB_LABELS = {
     "proposal.register": "登记",

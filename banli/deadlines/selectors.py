@@ -17,12 +17,13 @@ from banli.cases.selectors import (
 )
 from banli.errors import NotFound
 from banli.orgs.models import Org, OrgKind, Role, User
+from banli.orgs.roles import OFFICES, OVERSEERS, UNIT_MANAGERS
 
 from . import lights
 from .models import Extension, ExtensionState, Supervision, SupervisionPlan
 
-SUPERVISOR_ROLES = (Role.BODY_STAFF, Role.COORDINATOR)
-DASHBOARD_ROLES = (Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER)
+SUPERVISOR_ROLES = OFFICES
+DASHBOARD_ROLES = OVERSEERS
 
 
 def unit_people(unit: Org, *roles: str) -> QuerySet[User]:
@@ -63,7 +64,7 @@ def can_supervise(user, assignment: Assignment) -> bool:
 
 def is_unit_staff(user, assignment: Assignment) -> bool:
     """The assigned unit's liaison or leader (who request extensions)."""
-    if not user.has_role(Role.UNIT_LIAISON, Role.UNIT_LEADER):
+    if not user.has_role(*UNIT_MANAGERS):
         return False
     return unit_people(assignment.unit, Role.UNIT_LIAISON, Role.UNIT_LEADER).filter(pk=user.pk).exists()
 

@@ -25,6 +25,7 @@ from banli.cases.selectors import (
 )
 from banli.errors import DomainError
 from banli.orgs.models import BODY_KINDS, Org, Role
+from banli.orgs.roles import OFFICES, OVERSEERS, STAFF
 from banli.web.actions import attempt
 
 from . import inbox as inbox_sel
@@ -62,8 +63,9 @@ def roles_required(*roles):
     return deco
 
 
-STAFF_ROLES = (Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER)
-SUPERVISOR_ROLES = (Role.BODY_STAFF, Role.COORDINATOR)
+# The dashboards are for the overseeing offices and unit managers, not handlers (SPEC §2).
+DASHBOARD_ROLES = OVERSEERS
+SUPERVISOR_ROLES = OFFICES
 
 
 def _today(request) -> dt.date:
@@ -132,7 +134,7 @@ def inbox_preferences(request):
 # --- one assignment's deadlines ---------------------------------------------------------------------
 
 
-@roles_required(Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER)
+@roles_required(*STAFF)
 def assignment_page(request, pk):
     a = access_assignment(request.user, pk)
     user = request.user
@@ -273,7 +275,7 @@ def _dashboard_filters(request):
     }
 
 
-@roles_required(*STAFF_ROLES)
+@roles_required(*DASHBOARD_ROLES)
 def dashboard(request):
     qs, f = _dashboard_filters(request)
     today = f["today"]
@@ -313,7 +315,7 @@ def dashboard(request):
     )
 
 
-@roles_required(*STAFF_ROLES)
+@roles_required(*DASHBOARD_ROLES)
 def dashboard_export(request):
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
@@ -404,7 +406,7 @@ def extensions(request):
 # --- key proposals --------------------------------------------------------------------------------------
 
 
-@roles_required(Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER)
+@roles_required(*STAFF)
 def key_list(request):
     sessions = sessions_visible_to(request.user)
     session = (
@@ -421,7 +423,7 @@ def key_list(request):
     return render(request, "deadlines/key_list.html", {"rows": rows, "sessions": sessions, "session": session})
 
 
-@roles_required(Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER)
+@roles_required(*STAFF)
 def key_detail(request, pk):
     p = access_proposal(request.user, pk)
     if not p.is_key:

@@ -39,6 +39,7 @@ from banli.cases.selectors import (
 )
 from banli.errors import NotFound
 from banli.orgs.models import Role
+from banli.orgs.roles import OFFICES, UNIT
 
 from .models import (
     AdjustmentRequest,
@@ -85,7 +86,7 @@ def is_handler(user, a: Assignment, tasks: list[DeptTask] | None = None) -> bool
 
 def is_unit_member(user, a: Assignment) -> bool:
     u = unit_of(user)
-    return bool(u) and u.pk == a.unit_id and user.has_role(Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER)
+    return bool(u) and u.pk == a.unit_id and user.has_role(*UNIT)
 
 
 def eligible_proposers(proposal: Proposal) -> QuerySet[Proposer]:
@@ -362,7 +363,7 @@ def panel_data_for(user, proposal_id: int, cache: dict | None = None) -> dict[in
             r.add("office")
         if pd.proposer:
             r.add("proposer")
-        if user.has_role(Role.BODY_STAFF, Role.COORDINATOR) and not r & {"office"}:
+        if user.has_role(*OFFICES) and not r & {"office"}:
             r.add("supervisor")
         if body_of(user) and body_of(user).pk == proposal.session.body_id:
             r.add("body_staff")

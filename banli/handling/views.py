@@ -16,6 +16,7 @@ from banli.cases.models import ReplyState
 from banli.cases.selectors import access_assignment, access_reply
 from banli.errors import AlreadySubmitted, Conflict, DomainError
 from banli.orgs.models import Org, OrgKind, Role, User
+from banli.orgs.roles import UNIT, UNIT_MANAGERS
 from banli.web.actions import attempt, form_error, once, run_action
 
 from . import forms as f
@@ -551,14 +552,12 @@ def b_ledger(request):
 @login_required
 def handover(request):
     unit = sel.unit_of(request.user)
-    if not (request.user.has_role(Role.UNIT_LIAISON, Role.UNIT_LEADER) and unit):
+    if not (request.user.has_role(*UNIT_MANAGERS) and unit):
         raise Http404
     people_ids = [
         u.pk
         for u in User.objects.filter(org__path__startswith=unit.path, is_active=True).select_related("org")
-        if sel.user_unit(u)
-        and sel.user_unit(u).pk == unit.pk
-        and u.has_role(Role.HANDLER, Role.UNIT_LIAISON, Role.UNIT_LEADER)
+        if sel.user_unit(u) and sel.user_unit(u).pk == unit.pk and u.has_role(*UNIT)
     ]
     people = User.objects.filter(pk__in=people_ids).select_related("org").order_by("org__path", "username")
     form = f.HandoverForm(request.POST or None, people=people)

@@ -15,7 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 from banli.cases.models import ReplyState, ResultClass, Session
 from banli.cases.selectors import access_reply
 from banli.cases.services import split_names
-from banli.orgs.models import Org, OrgKind, Role
+from banli.orgs.models import Org, OrgKind
+from banli.orgs.roles import UNIT_WRITERS
 from banli.web.actions import attempt, run_action
 
 from . import selectors as sel
@@ -178,7 +179,7 @@ def submit(request):
 @require_GET
 def unit_messages(request):
     page = _page(request, sel.unit_messages(request.user))
-    can_answer = request.user.has_role(Role.UNIT_LIAISON, Role.HANDLER)
+    can_answer = request.user.has_role(*UNIT_WRITERS)
     return render(request, "portal/unit_messages.html", {"page": page, "form": AnswerForm(), "can_answer": can_answer})
 
 

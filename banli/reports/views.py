@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from banli.errors import NotFound
-from banli.orgs.models import Role
+from banli.orgs.roles import UNIT_MANAGERS
 from banli.web.actions import attempt
 
 from . import scope as report_scope
@@ -90,7 +90,7 @@ def summary(request):
             "orgs": report_scope.orgs_for(request.user),
             "whole_body": report_scope.scope_of(request.user).whole_body,
             "query": _q(session, org),
-            "may_doc_settings": request.user.has_role(Role.UNIT_LIAISON, Role.UNIT_LEADER),
+            "may_doc_settings": request.user.has_role(*UNIT_MANAGERS),
         },
     )
 
@@ -146,7 +146,7 @@ def doc_settings(request):
     """A unit's 发文机关标志, 发文字号代字 and 抄送 for its reply letters (liaison or leader)."""
     from banli.cases.selectors import user_unit
 
-    unit = user_unit(request.user) if request.user.has_role(Role.UNIT_LIAISON, Role.UNIT_LEADER) else None
+    unit = user_unit(request.user) if request.user.has_role(*UNIT_MANAGERS) else None
     if unit is None:
         raise NotFound()
     current = services._doc_settings(unit)

@@ -22,7 +22,7 @@ from banli.audit.services import audit_record
 from banli.cases.models import Assignment, Proposal
 from banli.cases.selectors import assignment_scope_q, proposal_scope_q
 from banli.formatting import pct
-from banli.orgs.models import Role
+from banli.orgs.roles import OFFICES
 from banli.reports import data as report_data
 from banli.reports import figures as F
 from banli.reports import scope as report_scope
@@ -276,7 +276,7 @@ def assessment(request):
     user = request.user
     sessions, org = _resolve(request)
     owner = report_services.assessment_owner(user)
-    may_edit = user.has_role(Role.BODY_STAFF, Role.COORDINATOR)
+    may_edit = user.has_role(*OFFICES)
     error = None
     if request.method == "POST":
         if not may_edit:

@@ -17,6 +17,7 @@ from banli.audit.services import audit_record
 from banli.cases.models import Session
 from banli.cases.selectors import access_proposal, sessions_visible_to, user_body
 from banli.orgs.models import Role
+from banli.orgs.roles import OFFICES, OVERSEERS
 from banli.web.actions import attempt, run_action
 
 from . import selectors, services
@@ -187,7 +188,7 @@ def merge_suggestions_view(request):
 # --- clusters -------------------------------------------------------------------------------------
 
 
-CLUSTER_ROLES = (Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LEADER, Role.UNIT_LIAISON)
+CLUSTER_ROLES = OVERSEERS
 
 
 def _cluster_session(request):
@@ -272,7 +273,7 @@ def clusters_export_view(request):
 @require_GET
 def recommend_view(request, pk):
     user = request.user
-    if not user.has_role(Role.BODY_STAFF, Role.COORDINATOR):
+    if not user.has_role(*OFFICES):
         raise Http404
     p = access_proposal(user, pk)
     rec = selectors.recommendation_view(user, p)
@@ -290,7 +291,7 @@ def recommend_view(request, pk):
 @login_required
 def accuracy_view(request):
     user = request.user
-    if not user.has_role(Role.BODY_STAFF, Role.COORDINATOR):
+    if not user.has_role(*OFFICES):
         raise Http404
     if request.method == "POST":
         from .tasks import enqueue, train_task

@@ -13,9 +13,9 @@ def similar_allowed(user) -> bool:
 
 @register.filter
 def recommend_allowed(user) -> bool:
-    from banli.orgs.models import Role
+    from banli.orgs.roles import OFFICES
 
-    return bool(user) and user.is_authenticated and user.has_role(Role.BODY_STAFF, Role.COORDINATOR)
+    return bool(user) and user.is_authenticated and user.has_role(*OFFICES)
 
 
 @register.filter
@@ -35,10 +35,6 @@ def is_body_staff(user) -> bool:
 
 @register.filter
 def clusters_allowed(user) -> bool:
-    from banli.orgs.models import Role
+    from banli.orgs.roles import OVERSEERS
 
-    return (
-        bool(user)
-        and user.is_authenticated
-        and user.has_role(Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LEADER, Role.UNIT_LIAISON)
-    )
+    return bool(user) and user.is_authenticated and user.has_role(*OVERSEERS)
