@@ -17,7 +17,7 @@ route tables (`{"GET": OVERSEERS}`) take them as they are.
 
 from __future__ import annotations
 
-from .models import Role
+from .models import ADMIN_ROLES, Role
 
 OFFICES = frozenset({Role.BODY_STAFF, Role.COORDINATOR})
 UNIT_MANAGERS = frozenset({Role.UNIT_LIAISON, Role.UNIT_LEADER})
@@ -27,4 +27,4 @@ STAFF = OFFICES | UNIT
 CASE_READERS = STAFF | {Role.PROPOSER}
 OVERSEERS = OFFICES | UNIT_MANAGERS
 ASSIGNERS = OFFICES | {Role.UNIT_LIAISON}
-ADMINS = frozenset({Role.SYSADMIN, Role.SECADMIN, Role.AUDITOR})
+ADMINS = frozenset(ADMIN_ROLES)
