@@ -19,3 +19,7 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     """Someone else changed the record since it was loaded."""
+
+
+class AlreadySubmitted(DomainError):
+    """The same form was submitted before (its one-time token is used); nothing was done again."""

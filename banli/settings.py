@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "banli.ledger",
     "banli.stats",
     "banli.web",
+    "banli.site",
     "banli.handling",
     "banli.deadlines",
     "banli.textintel",
@@ -70,6 +71,7 @@ MIDDLEWARE = [
     "banli.security.middleware.TwoFactorGateMiddleware",
     "banli.security.middleware.PasswordGateMiddleware",
     "banli.security.middleware.PermissionMatrixMiddleware",
+    "banli.web.middleware.NotFoundMiddleware",
 ]
 
 ROOT_URLCONF = "banli.urls"
@@ -83,7 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "banli.web.context.nav",
+                "banli.site.context.nav",
             ],
         },
     },

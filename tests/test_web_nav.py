@@ -1,9 +1,9 @@
-"""Navigation by role (banli/web/context.py) and the landing page."""
+"""Navigation by role (banli/site/context.py) and the landing page."""
 
 import pytest
 from django.test import RequestFactory
 
-from banli.web.context import nav
+from banli.site.context import nav
 
 
 def labels(user):

@@ -1,11 +1,13 @@
-"""Route permissions of the cases app (see banli/web/permissions.py for the format).
+"""Route permissions of the cases app (see banli/site/permissions.py for the format).
 
 Object scope (which proposal, which assignment) is applied by the selectors and services on top.
 """
 
-CASE_ROLES = {"body_staff", "coordinator", "unit_liaison", "unit_leader", "handler", "proposer"}
+from banli.orgs.roles import ASSIGNERS, CASE_READERS
+
+CASE_ROLES = CASE_READERS
 # Who may 交办: body staff, the coordinating office within its subtree, a district's liaison one level down.
-ASSIGNING_ROLES = {"body_staff", "coordinator", "unit_liaison"}
+ASSIGNING_ROLES = ASSIGNERS
 
 ROUTES = {
     "cases:list": {"GET": CASE_ROLES},

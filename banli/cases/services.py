@@ -12,9 +12,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from banli.audit.services import audit_record
+from banli.errors import AlreadySubmitted as AlreadySubmitted  # re-exported for older callers
 from banli.errors import Conflict, DomainError, NotFound
 from banli.orgs.models import BODY_KINDS, Org, OrgKind, Role
 from banli.security.uploads import validate_upload  # type by content, zip bombs, traversal (SPEC §13)
+from banli.web.once import claim_once
 
 from . import deadlines
 from .lifecycle import ASSIGNMENT, REVIEW
@@ -288,10 +290,12 @@ def proposal_review(
     reason: str = "",
     merge_into: Proposal | None = None,
     version: int | None = None,
+    once: str | None = None,
 ) -> Proposal:
     """Review (立案审查): accept, not accept with a reason, or merge into another proposal of the session."""
     _require_body_staff(actor, proposal.session)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         p = Proposal.objects.select_for_update().get(pk=proposal.pk)
         _check_version(p, version)
         REVIEW.check(p.review_state, decision, action=f"改为“{REVIEW.label(decision)}”")
@@ -355,12 +359,14 @@ def proposal_set_key(
     plan: str = "",
     is_hard: bool | None = None,
     is_showcase: bool | None = None,
+    once: str | None = None,
 ) -> Proposal:
     """Mark or unmark a key proposal (重点), with the leader who leads or supervises it."""
     _require_body_staff(actor, proposal.session)
     if is_key and not leader.strip():
         raise DomainError("重点建议/提案须填写领衔督办领导。", field="leader")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         p = Proposal.objects.select_for_update().get(pk=proposal.pk)
         old = {
             "is_key": p.is_key,
@@ -484,6 +490,7 @@ def assignment_create(
     units: Sequence[tuple[Org, str]],
     assigned_on: dt.date | None = None,
     parent: Assignment | None = None,
+    once: str | None = None,
 ) -> list[Assignment]:
     """Assign (交办) an accepted proposal to units, each with a role; or sub-assign under `parent`."""
     if parent is None:
@@ -496,7 +503,8 @@ def assignment_create(
         raise DomainError("您无权交办该件。")
     if not units:
         raise DomainError("请至少选择一个承办单位。", field="units")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         p = Proposal.objects.select_for_update().get(pk=proposal.pk)
         if p.review_state != ReviewState.ACCEPTED:
             raise DomainError(f"该件为“{p.get_review_state_display()}”，立案后才能交办。")
@@ -532,14 +540,15 @@ def assignment_create(
     return created
 
 
-def assignment_withdraw(*, actor, assignment: Assignment, reason: str) -> Assignment:
+def assignment_withdraw(*, actor, assignment: Assignment, reason: str, once: str | None = None) -> Assignment:
     """Withdraw an assignment that has not been signed yet (nothing is deleted)."""
     p = assignment.proposal
     if not assignable_units(actor, p, assignment.parent).filter(pk=assignment.unit_id).exists():
         raise NotFound()
     if not reason.strip():
         raise DomainError("撤回交办须填写理由。", field="reason")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         a = Assignment.objects.select_for_update().get(pk=assignment.pk)
         # Withdrawal follows the assignment lifecycle like every other move (unsigned assignments only).
         hint = "" if a.state == AssignmentState.WITHDRAWN else "（单位已签收，不能撤回；请走调整流程）"
@@ -603,9 +612,8 @@ def proposal_intake(
     for f in files:
         _check_upload(f)
     try:
-        with transaction.atomic():
-            if once:
-                form_token_claim(actor=actor, token=once)
+        with transaction.atomic(durable=True):
+            claim_once(actor, once)
             lead = proposer_get_or_create(body=session.body, name=lead_name)
             cosigners = [proposer_get_or_create(body=session.body, name=n) for n in cosigner_names if n != lead_name]
             p = proposal_register(actor=actor, session=session, title=title, lead=lead, cosigners=cosigners, **fields)
@@ -618,7 +626,14 @@ def proposal_intake(
 
 
 def proposal_edit(
-    *, actor, proposal: Proposal, version: int | None, lead_name: str, cosigner_names: Sequence[str] = (), **fields
+    *,
+    actor,
+    proposal: Proposal,
+    version: int | None,
+    lead_name: str,
+    cosigner_names: Sequence[str] = (),
+    once: str | None = None,
+    **fields,
 ) -> Proposal:
     """Correct a proposal's registration data as typed on the edit form, all or nothing
     (new proposer names are created; a stale form is refused by the version check)."""
@@ -630,7 +645,8 @@ def proposal_edit(
         raise DomainError("请填写标题。", field="title")
     body = proposal.session.body
     try:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
+            claim_once(actor, once)
             lead = proposer_get_or_create(body=body, name=lead_name)
             cosigners = [proposer_get_or_create(body=body, name=n) for n in cosigner_names if n != lead_name]
             if not (fields.get("number") or "").strip():
@@ -644,19 +660,9 @@ def proposal_edit(
         raise DomainError("编号已被同时登记的另一件占用，请换一个编号。", field="number")
 
 
-class AlreadySubmitted(DomainError):
-    """The same form was submitted before; nothing was done the second time."""
-
-
 def form_token_claim(*, actor, token: str) -> None:
     """Claim a form's one-time token inside the caller's transaction; AlreadySubmitted if used."""
-    from banli.handling.models import SubmitToken
-
-    try:
-        with transaction.atomic():
-            SubmitToken.objects.create(token=token.strip()[:64], user=actor)
-    except IntegrityError:
-        raise AlreadySubmitted("该表单已经提交过，未重复执行。")
+    claim_once(actor, token)
 
 
 # --- attachments -------------------------------------------------------------------------------
@@ -732,11 +738,18 @@ def attachment_add(
     return att
 
 
+def attachments_add(*, actor, proposal: Proposal, files: Sequence, once: str | None = None) -> list[Attachment]:
+    """Upload files to a proposal from the case page, all or none (`attachment_add` each)."""
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
+        return [attachment_add(actor=actor, proposal=proposal, file=f) for f in files]
+
+
 def attachment_download(*, actor, attachment_id) -> Attachment:
     """The attachment if `actor` may download it (NotFound otherwise), with the download audited."""
-    from .selectors import attachment_get
+    from .selectors import access_attachment
 
-    att = attachment_get(actor, attachment_id)
+    att = access_attachment(actor, attachment_id)
     with transaction.atomic():
         audit_record(
             actor=actor,

@@ -6,19 +6,19 @@ import json
 import uuid
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from banli.errors import DomainError, NotFound
+from banli.errors import NotFound
 from banli.orgs.models import Role
+from banli.orgs.roles import STAFF
 from banli.security.uploads import attachment_response
+from banli.web.actions import attempt, once
 
 from .forms import (
     AssignForm,
@@ -35,12 +35,12 @@ from .selectors import (
     CASE_ROLES,
     DEFAULT_SORT,
     PROPOSAL_SORTS,
-    assignment_get,
+    access_assignment,
+    access_proposal,
     filter_sessions_for,
     filter_units_for,
     proposal_assignments,
     proposal_by_number,
-    proposal_get,
     proposal_history,
     proposal_rows,
     proposals_filtered,
@@ -48,14 +48,12 @@ from .selectors import (
     user_body,
 )
 from .services import (
-    AlreadySubmitted,
     assignable_units,
     assignment_create,
     assignment_withdraw,
-    attachment_add,
     attachment_download,
+    attachments_add,
     can_withdraw,
-    form_token_claim,
     is_body_staff_of,
     next_number,
     proposal_edit,
@@ -64,20 +62,6 @@ from .services import (
     proposal_set_key,
     review_choices,
 )
-
-
-def _case(user, pk):
-    try:
-        return proposal_get(user, pk)
-    except NotFound:
-        raise Http404
-
-
-def _form_error(form, err: DomainError) -> None:
-    """Show a refused action's message beside the field it names, or above the form."""
-    field = err.field if err.field in form.fields else None
-    form.add_error(field, err.message)
-
 
 # --- the proposal list -------------------------------------------------------------------------
 
@@ -151,8 +135,9 @@ def proposal_register_view(request):
         form = ProposalRegisterForm(request.POST, request.FILES, sessions=sessions)
         if form.is_valid():
             d = form.cleaned_data
-            try:
-                p = proposal_intake(
+            done = attempt(
+                request,
+                lambda: proposal_intake(
                     actor=user,
                     session=d["session"],
                     title=d["title"],
@@ -166,15 +151,14 @@ def proposal_register_view(request):
                     topic=d["topic"],
                     submitted_on=d["submitted_on"],
                     once=request.POST.get("once", ""),
-                )
-            except AlreadySubmitted as e:
-                messages.info(request, e.message)
+                ),
+                ok=lambda p: f"已登记 {p.number}《{p.title}》。",
+                form=form,
+            )
+            if done.repeated:
                 return redirect("cases:list")
-            except DomainError as e:
-                _form_error(form, e)
-            else:
-                messages.success(request, f"已登记 {p.number}《{p.title}》。")
-                return redirect(p)
+            if done:
+                return redirect(done.value)
         status = 400
     else:
         form = ProposalRegisterForm(sessions=sessions)
@@ -205,15 +189,16 @@ def proposal_register_view(request):
 @login_required
 def proposal_edit_view(request, pk):
     user = request.user
-    p = _case(user, pk)
+    p = access_proposal(user, pk)
     if not is_body_staff_of(user, p.session.body):
         raise Http404
     if request.method == "POST":
         form = ProposalEditForm(request.POST)
         if form.is_valid():
             d = form.cleaned_data
-            try:
-                proposal_edit(
+            if attempt(
+                request,
+                lambda: proposal_edit(
                     actor=user,
                     proposal=p,
                     version=d["version"],
@@ -226,11 +211,10 @@ def proposal_edit_view(request, pk):
                     group=d["group"],
                     topic=d["topic"],
                     submitted_on=d["submitted_on"],
-                )
-            except DomainError as e:
-                _form_error(form, e)
-            else:
-                messages.success(request, "登记信息已修改。")
+                ),
+                ok="登记信息已修改。",
+                form=form,
+            ):
                 return redirect(p)
         status = 400
     else:
@@ -263,7 +247,7 @@ def proposal_edit_view(request, pk):
 
 # --- the case page -----------------------------------------------------------------------------
 
-STAFF_ROLES = (Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER)
+STAFF_ROLES = STAFF
 
 VERB_LABELS = {
     "proposal.register": "登记",
@@ -414,37 +398,38 @@ def _render_detail(
 
 @login_required
 def proposal_detail(request, pk):
-    return _render_detail(request, _case(request.user, pk))
+    return _render_detail(request, access_proposal(request.user, pk))
 
 
 @login_required
 @require_POST
 def proposal_review_view(request, pk):
     user = request.user
-    p = _case(user, pk)
+    p = access_proposal(user, pk)
     if not is_body_staff_of(user, p.session.body):
         raise Http404
     form = ReviewForm(request.POST, choices=review_choices(user, p))
     if form.is_valid():
         d = form.cleaned_data
-        try:
-            target = (
-                proposal_by_number(user, p.session, d["merge_number"]) if d["decision"] == ReviewState.MERGED else None
-            )
-            proposal_review(
+        target = None
+        if d["decision"] == ReviewState.MERGED:
+            try:
+                target = proposal_by_number(user, p.session, d["merge_number"])
+            except NotFound as e:  # a number typed on the form, not an object in the URL: a field error
+                form.add_error("merge_number", e.message)
+        if not form.errors and attempt(
+            request,
+            lambda: proposal_review(
                 actor=user,
                 proposal=p,
                 decision=d["decision"],
                 reason=d["reason"],
                 merge_into=target,
                 version=d["version"],
-            )
-        except NotFound as e:
-            form.add_error("merge_number", e.message)
-        except DomainError as e:
-            _form_error(form, e)
-        else:
-            messages.success(request, f"审查结果已保存：{ReviewState(d['decision']).label}。")
+            ),
+            ok=f"审查结果已保存：{ReviewState(d['decision']).label}。",
+            form=form,
+        ):
             return redirect(p)
     return _render_detail(request, p, status=400, review_form=form)
 
@@ -453,14 +438,15 @@ def proposal_review_view(request, pk):
 @require_POST
 def proposal_key_view(request, pk):
     user = request.user
-    p = _case(user, pk)
+    p = access_proposal(user, pk)
     if not is_body_staff_of(user, p.session.body):
         raise Http404
     form = KeyForm(request.POST)
     if form.is_valid():
         d = form.cleaned_data
-        try:
-            proposal_set_key(
+        if attempt(
+            request,
+            lambda: proposal_set_key(
                 actor=user,
                 proposal=p,
                 is_key=d["is_key"],
@@ -468,11 +454,10 @@ def proposal_key_view(request, pk):
                 plan=d["plan"],
                 is_hard=d["is_hard"],
                 is_showcase=d["is_showcase"],
-            )
-        except DomainError as e:
-            _form_error(form, e)
-        else:
-            messages.success(request, "重点及标记已保存。")
+            ),
+            ok="重点及标记已保存。",
+            form=form,
+        ):
             return redirect(p)
     return _render_detail(request, p, status=400, key_form=form)
 
@@ -481,35 +466,30 @@ def proposal_key_view(request, pk):
 @require_POST
 def proposal_assign_view(request, pk):
     user = request.user
-    p = _case(user, pk)
+    p = access_proposal(user, pk)
     parent = None
     parent_id = request.POST.get("parent") or ""
     if parent_id:
-        try:
-            parent = assignment_get(user, parent_id)
-        except NotFound:
-            raise Http404
+        parent = access_assignment(user, parent_id)
         if parent.proposal_id != p.pk:
             raise Http404
     units = assignable_units(user, p, parent)
     if not units.exists():
         raise Http404
     form = AssignForm(request.POST, units=units.order_by("path"))
-    if form.is_valid():
-        try:
-            made = assignment_create(
-                actor=user,
-                proposal=p,
-                units=form.units_with_roles(),
-                assigned_on=form.cleaned_data["assigned_on"],
-                parent=parent,
-            )
-        except DomainError as e:
-            _form_error(form, e)
-        else:
-            names = "、".join(f"{a.unit.name}（{a.get_role_display()}）" for a in made)
-            messages.success(request, f"已交办：{names}。")
-            return redirect(p)
+    if form.is_valid() and attempt(
+        request,
+        lambda: assignment_create(
+            actor=user,
+            proposal=p,
+            units=form.units_with_roles(),
+            assigned_on=form.cleaned_data["assigned_on"],
+            parent=parent,
+        ),
+        ok=lambda made: "已交办：" + "、".join(f"{a.unit.name}（{a.get_role_display()}）" for a in made) + "。",
+        form=form,
+    ):
+        return redirect(p)
     if parent is not None:
         return _render_detail(request, p, status=400, sub_forms={parent.pk: form})
     return _render_detail(request, p, status=400, assign_form=form)
@@ -519,25 +499,22 @@ def proposal_assign_view(request, pk):
 @require_POST
 def assignment_withdraw_view(request, pk):
     user = request.user
-    try:
-        a = assignment_get(user, pk)
-    except NotFound:
-        raise Http404
+    a = access_assignment(user, pk)
     # Only the office that assigned it may withdraw; a signed assignment gets the service's message.
     if not assignable_units(user, a.proposal, a.parent).filter(pk=a.unit_id).exists():
         raise Http404
-    p = _case(user, a.proposal_id)
+    p = access_proposal(user, a.proposal_id)
     form = WithdrawForm(request.POST)
     if form.is_valid():
-        try:
-            assignment_withdraw(actor=user, assignment=a, reason=form.cleaned_data["reason"])
-        except NotFound:
-            raise Http404
-        except DomainError as e:
-            error = e.message
-        else:
-            messages.success(request, f"已撤回对“{a.unit.name}”的交办。")
+        done = attempt(
+            request,
+            lambda: assignment_withdraw(actor=user, assignment=a, reason=form.cleaned_data["reason"]),
+            ok=f"已撤回对“{a.unit.name}”的交办。",
+            form=form,
+        )
+        if done:
             return redirect(p)
+        error = done.error
     else:
         error = form.errors["reason"][0]
     return _render_detail(request, p, status=400, withdraw_errors={a.pk: error})
@@ -550,32 +527,20 @@ def assignment_withdraw_view(request, pk):
 @require_POST
 def attachment_upload_view(request, pk):
     user = request.user
-    p = _case(user, pk)
+    p = access_proposal(user, pk)
     if not is_body_staff_of(user, p.session.body):
         raise Http404
     form = AttachmentForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            with transaction.atomic():
-                if request.POST.get("once"):
-                    form_token_claim(actor=user, token=request.POST["once"])
-                for f in form.cleaned_data["files"]:
-                    attachment_add(actor=user, proposal=p, file=f)
-        except AlreadySubmitted as e:
-            messages.info(request, e.message)
-            return redirect(p)
-        except DomainError as e:
-            _form_error(form, e)
-        else:
-            messages.success(request, f"已上传 {len(form.cleaned_data['files'])} 个附件。")
-            return redirect(p)
+    if form.is_valid() and attempt(
+        request,
+        lambda: attachments_add(actor=user, proposal=p, files=form.cleaned_data["files"], once=once(request)),
+        ok=lambda added: f"已上传 {len(added)} 个附件。",
+        form=form,
+    ):
+        return redirect(p)
     return _render_detail(request, p, status=400, attach_form=form)
 
 
 @login_required
 def attachment_view(request, pk):
-    try:
-        att = attachment_download(actor=request.user, attachment_id=pk)
-    except NotFound:
-        raise Http404
-    return attachment_response(att)
+    return attachment_response(attachment_download(actor=request.user, attachment_id=pk))

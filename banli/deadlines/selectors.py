@@ -7,14 +7,23 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 
 from banli.cases.models import Assignment, AssignmentState, Proposal
-from banli.cases.selectors import assignment_scope_q, assignments_visible_to, proposals_visible_to, user_body
+from banli.cases.selectors import (
+    access_assignment,
+    assignment_scope_q,
+    assignments_visible_to,
+    parse_id,
+    proposals_visible_to,
+    user_body,
+)
+from banli.errors import NotFound
 from banli.orgs.models import Org, OrgKind, Role, User
+from banli.orgs.roles import OFFICES, OVERSEERS, UNIT_MANAGERS
 
 from . import lights
-from .models import Extension, ExtensionState, SupervisionPlan
+from .models import Extension, ExtensionState, Supervision, SupervisionPlan
 
-SUPERVISOR_ROLES = (Role.BODY_STAFF, Role.COORDINATOR)
-DASHBOARD_ROLES = (Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER)
+SUPERVISOR_ROLES = OFFICES
+DASHBOARD_ROLES = OVERSEERS
 
 
 def unit_people(unit: Org, *roles: str) -> QuerySet[User]:
@@ -55,7 +64,7 @@ def can_supervise(user, assignment: Assignment) -> bool:
 
 def is_unit_staff(user, assignment: Assignment) -> bool:
     """The assigned unit's liaison or leader (who request extensions)."""
-    if not user.has_role(Role.UNIT_LIAISON, Role.UNIT_LEADER):
+    if not user.has_role(*UNIT_MANAGERS):
         return False
     return unit_people(assignment.unit, Role.UNIT_LIAISON, Role.UNIT_LEADER).filter(pk=user.pk).exists()
 
@@ -123,6 +132,32 @@ def plans_visible_to(user) -> QuerySet[SupervisionPlan]:
     if user.has_role(Role.COORDINATOR):
         q |= Q(org__path__startswith=user.org.path)
     return SupervisionPlan.objects.filter(q).select_related("session", "org")
+
+
+def access_supervision_plan(user, pk) -> SupervisionPlan:
+    """A supervision plan of the user's own office; NotFound for missing and foreign alike."""
+    plan = plans_visible_to(user).filter(pk=parse_id(pk)).first()
+    if plan is None:
+        raise NotFound()
+    return plan
+
+
+def access_extension(user, pk) -> Extension:
+    """An extension request: for the unit that asked and the offices over the assignment."""
+    ext = Extension.objects.filter(pk=parse_id(pk)).first()
+    if ext is None:
+        raise NotFound()
+    ext.assignment = access_assignment(user, ext.assignment_id, internal=True)
+    return ext
+
+
+def access_supervision(user, pk) -> Supervision:
+    """A supervision record (督办) of an assignment: the supervising offices and the unit."""
+    sv = Supervision.objects.filter(pk=parse_id(pk)).first()
+    if sv is None:
+        raise NotFound()
+    sv.assignment = access_assignment(user, sv.assignment_id, internal=True)
+    return sv
 
 
 def plan_assignments(plan: SupervisionPlan) -> QuerySet[Assignment]:

@@ -33,6 +33,7 @@ from banli.cases.selectors import is_assigning_office, user_body
 from banli.errors import DomainError, NotFound
 from banli.notify.services import notify
 from banli.orgs.models import BODY_KINDS, Org, Role
+from banli.web.once import claim_once
 
 from . import lights
 from .lifecycle import EXTENSION
@@ -175,12 +176,15 @@ def policy_update(*, actor, body: Org, version: int | None = None, **values) -> 
     return p
 
 
-def key_dates_set(*, actor, proposal: Proposal, sign_due=None, opinion_due=None, reply_due=None) -> KeyDates:
+def key_dates_set(
+    *, actor, proposal: Proposal, sign_due=None, opinion_due=None, reply_due=None, once: str | None = None
+) -> KeyDates:
     """Give a key proposal its own due dates (empty = the body's rules); its open assignments follow."""
     _require_body_office(actor, proposal.session.body)
     if not proposal.is_key:
         raise DomainError("只有重点建议/提案可以单独设定期限；请先设为重点。")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         kd, _ = KeyDates.objects.get_or_create(proposal=proposal)
         old = {"sign_due": kd.sign_due, "opinion_due": kd.opinion_due, "reply_due": kd.reply_due}
         kd.sign_due, kd.opinion_due, kd.reply_due = sign_due, opinion_due, reply_due
@@ -205,7 +209,13 @@ def key_dates_set(*, actor, proposal: Proposal, sign_due=None, opinion_due=None,
 
 
 def extension_request(
-    *, actor, assignment: Assignment, reason: str, requested_due: dt.date, on: dt.date | None = None
+    *,
+    actor,
+    assignment: Assignment,
+    reason: str,
+    requested_due: dt.date,
+    on: dt.date | None = None,
+    once: str | None = None,
 ) -> Extension:
     """The assigned unit asks the assigning office for a later reply due date."""
     if not is_unit_staff(actor, assignment):
@@ -214,7 +224,8 @@ def extension_request(
     if not reason:
         raise DomainError("请填写延期理由（如情况复杂、需跨部门协调等）。", field="reason")
     on = on or today()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         a = (
             Assignment.objects.select_for_update(of=("self",))
             .select_related("proposal__session__body", "unit", "assigned_by")
@@ -267,6 +278,7 @@ def extension_decide(
     note: str = "",
     granted_due: dt.date | None = None,
     on: dt.date | None = None,
+    once: str | None = None,
 ) -> Extension:
     """The assigning office approves (possibly a shorter date) or refuses an extension request."""
     a = extension.assignment
@@ -276,7 +288,8 @@ def extension_decide(
     if not approve and not note:
         raise DomainError("不同意延期时请写明理由，以便承办单位知悉。", field="note")
     on = on or today()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         ext = Extension.objects.select_for_update().get(pk=extension.pk)
         target = ExtensionState.APPROVED if approve else ExtensionState.REFUSED
         EXTENSION.check(ext.state, target, action="再审批")
@@ -325,10 +338,11 @@ def extension_decide(
     return ext
 
 
-def extension_cancel(*, actor, extension: Extension) -> Extension:
+def extension_cancel(*, actor, extension: Extension, once: str | None = None) -> Extension:
     if extension.requested_by_id != actor.pk:
         raise NotFound()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         ext = Extension.objects.select_for_update().get(pk=extension.pk)
         ext_old, ext_new = EXTENSION.move(ext, ExtensionState.CANCELLED, action="撤回")
         ext.save(update_fields=["state"])
@@ -356,7 +370,9 @@ def _unit_recipients(a: Assignment, *, leaders: bool = False):
     return people
 
 
-def reminder_send(*, actor, assignment: Assignment, message: str, on: dt.date | None = None) -> list[Reminder]:
+def reminder_send(
+    *, actor, assignment: Assignment, message: str, on: dt.date | None = None, once: str | None = None
+) -> list[Reminder]:
     """A manual reminder (催办) from the supervising office to the unit's liaison and leader."""
     if not can_supervise(actor, assignment):
         raise NotFound()
@@ -364,7 +380,8 @@ def reminder_send(*, actor, assignment: Assignment, message: str, on: dt.date | 
     if not message:
         raise DomainError("请填写催办内容。", field="message")
     on = on or today()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         a = Assignment.objects.select_related("proposal", "unit").get(pk=assignment.pk)
         if a.state in lights.FINISHED:
             raise DomainError("该交办已办结或撤回，无需催办。")
@@ -397,7 +414,14 @@ def reminder_send(*, actor, assignment: Assignment, message: str, on: dt.date | 
 
 
 def supervision_record(
-    *, actor, assignment: Assignment, kind: str, note: str, leader: str = "", on: dt.date | None = None
+    *,
+    actor,
+    assignment: Assignment,
+    kind: str,
+    note: str,
+    leader: str = "",
+    on: dt.date | None = None,
+    once: str | None = None,
 ) -> Supervision:
     """Record a supervision action (常规督办 / 重点督办 / 领导督办) and tell the unit."""
     if not can_supervise(actor, assignment):
@@ -410,7 +434,8 @@ def supervision_record(
     if kind == SupervisionKind.LEADER and not leader:
         raise DomainError("领导督办须填写督办领导姓名。", field="leader")
     on = on or today()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         a = Assignment.objects.select_related("proposal", "unit").get(pk=assignment.pk)
         org = user_body(actor) if actor.has_role(Role.BODY_STAFF) and user_body(actor) else actor.org
         s = Supervision.objects.create(assignment=a, kind=kind, on=on, leader=leader, note=note, actor=actor, org=org)
@@ -454,7 +479,13 @@ def default_phase_dates(start: dt.date, *, body=None) -> list[tuple[str, str, dt
 
 
 def supervision_plan_create(
-    *, actor, session: Session, name: str, phases, checks_per_phase: int = 2
+    *,
+    actor,
+    session: Session,
+    name: str,
+    phases,
+    checks_per_phase: int = 2,
+    once: str | None = None,
 ) -> SupervisionPlan:
     """A phased plan; each phase gets `checks_per_phase` checks spread to its end, run by the scan."""
     if not actor.has_role(Role.BODY_STAFF, Role.COORDINATOR):
@@ -478,7 +509,8 @@ def supervision_plan_create(
             raise DomainError(f"第{i}阶段检查内容无效。")
         if not start or not end or end < start:
             raise DomainError(f"第{i}阶段（{pname}）的结束日期不能早于开始日期。")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         plan = SupervisionPlan.objects.create(session=session, org=org, name=name, created_by=actor)
         for i, (pname, focus, start, end) in enumerate(phases, start=1):
             ph = SupervisionPhase.objects.create(plan=plan, seq=i, name=pname, focus=focus, start_on=start, end_on=end)

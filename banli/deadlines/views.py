@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from io import BytesIO
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -19,15 +18,22 @@ from banli.calendar import workdays as cal
 from banli.calendar.calendar_data import format_days, parse_days
 from banli.calendar.models import CalendarDay, CalendarSource, CalendarYear, Policy
 from banli.calendar.services import calendar_year_set
-from banli.cases.models import Assignment, Contact, KeyDates
-from banli.cases.selectors import assignment_get, is_assigning_office, proposal_get, sessions_visible_to, user_body
-from banli.errors import DomainError, NotFound
+from banli.cases.models import Contact, KeyDates
+from banli.cases.selectors import (
+    access_assignment,
+    access_proposal,
+    is_assigning_office,
+    sessions_visible_to,
+    user_body,
+)
+from banli.errors import DomainError
 from banli.orgs.models import BODY_KINDS, Org, Role
+from banli.orgs.roles import OFFICES, OVERSEERS, STAFF
+from banli.web.actions import attempt
 
 from . import lights, selectors, services
 from .models import (
     DueKind,
-    Extension,
     Reminder,
     Supervision,
     SupervisionKind,
@@ -53,8 +59,9 @@ def roles_required(*roles):
     return deco
 
 
-STAFF_ROLES = (Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER)
-SUPERVISOR_ROLES = (Role.BODY_STAFF, Role.COORDINATOR)
+# The dashboards are for the overseeing offices and unit managers, not handlers (SPEC §2).
+DASHBOARD_ROLES = OVERSEERS
+SUPERVISOR_ROLES = OFFICES
 
 
 def _today(request) -> dt.date:
@@ -81,16 +88,9 @@ def _back(request, fallback: str, *args):
 # --- one assignment's deadlines ---------------------------------------------------------------------
 
 
-def _assignment_or_404(user, pk) -> Assignment:
-    try:
-        return assignment_get(user, pk)
-    except NotFound:
-        raise Http404
-
-
-@roles_required(Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER)
+@roles_required(*STAFF)
 def assignment_page(request, pk):
-    a = _assignment_or_404(request.user, pk)
+    a = access_assignment(request.user, pk)
     user = request.user
     today = _today(request)
     body = a.proposal.session.body
@@ -128,82 +128,67 @@ def assignment_page(request, pk):
 @login_required
 @require_POST
 def extension_request_view(request, pk):
-    a = _assignment_or_404(request.user, pk)
-    try:
-        services.extension_request(
+    a = access_assignment(request.user, pk)
+    attempt(
+        request,
+        lambda: services.extension_request(
             actor=request.user,
             assignment=a,
             reason=request.POST.get("reason", ""),
             requested_due=_date(request.POST.get("requested_due")),
-        )
-        messages.success(request, "延期申请已提交，等待交办机关审批。")
-    except NotFound:
-        raise Http404
-    except DomainError as e:
-        messages.error(request, e.message)
+        ),
+        ok="延期申请已提交，等待交办机关审批。",
+    )
     return _back(request, "deadlines:assignment", a.pk)
 
 
 @login_required
 @require_POST
 def extension_decide_view(request, pk):
-    ext = Extension.objects.filter(pk=pk).select_related("assignment").first()
-    if (
-        ext is None
-        or not Assignment.objects.filter(pk=ext.assignment_id)
-        .filter(selectors.assignment_scope_q(request.user))
-        .exists()
-    ):
-        raise Http404
+    ext = selectors.access_extension(request.user, pk)
     approve = request.POST.get("decision") == "approve"
-    try:
-        services.extension_decide(
+    attempt(
+        request,
+        lambda: services.extension_decide(
             actor=request.user,
             extension=ext,
             approve=approve,
             note=request.POST.get("note", ""),
             granted_due=_date(request.POST.get("granted_due")),
-        )
-        messages.success(request, "已同意延期。" if approve else "已退回延期申请。")
-    except NotFound:
-        raise Http404
-    except DomainError as e:
-        messages.error(request, e.message)
+        ),
+        ok="已同意延期。" if approve else "已退回延期申请。",
+    )
     return _back(request, "deadlines:assignment", ext.assignment_id)
 
 
 @login_required
 @require_POST
 def remind_view(request, pk):
-    a = _assignment_or_404(request.user, pk)
-    try:
-        rows = services.reminder_send(actor=request.user, assignment=a, message=request.POST.get("message", ""))
-        messages.success(request, f"已向{a.unit.name}的 {len(rows)} 位人员发出催办。")
-    except NotFound:
-        raise Http404
-    except DomainError as e:
-        messages.error(request, e.message)
+    a = access_assignment(request.user, pk)
+    attempt(
+        request,
+        lambda: services.reminder_send(actor=request.user, assignment=a, message=request.POST.get("message", "")),
+        ok=lambda rows: f"已向{a.unit.name}的 {len(rows)} 位人员发出催办。",
+    )
     return _back(request, "deadlines:assignment", a.pk)
 
 
 @login_required
 @require_POST
 def supervise_view(request, pk):
-    a = _assignment_or_404(request.user, pk)
-    try:
-        services.supervision_record(
+    a = access_assignment(request.user, pk)
+    attempt(
+        request,
+        lambda: services.supervision_record(
             actor=request.user,
             assignment=a,
             kind=request.POST.get("kind", ""),
             note=request.POST.get("note", ""),
             leader=request.POST.get("leader", ""),
             on=_date(request.POST.get("on")),
-        )
-        messages.success(request, "督办记录已保存，并已通知承办单位。")
-    except NotFound:
-        raise Http404
-    except DomainError as e:
-        messages.error(request, e.message)
+        ),
+        ok="督办记录已保存，并已通知承办单位。",
+    )
     return _back(request, "deadlines:assignment", a.pk)
 
 
@@ -244,7 +229,7 @@ def _dashboard_filters(request):
     }
 
 
-@roles_required(*STAFF_ROLES)
+@roles_required(*DASHBOARD_ROLES)
 def dashboard(request):
     qs, f = _dashboard_filters(request)
     today = f["today"]
@@ -284,7 +269,7 @@ def dashboard(request):
     )
 
 
-@roles_required(*STAFF_ROLES)
+@roles_required(*DASHBOARD_ROLES)
 def dashboard_export(request):
     from openpyxl import Workbook
     from openpyxl.styles import Font, PatternFill
@@ -375,7 +360,7 @@ def extensions(request):
 # --- key proposals --------------------------------------------------------------------------------------
 
 
-@roles_required(Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER)
+@roles_required(*STAFF)
 def key_list(request):
     sessions = sessions_visible_to(request.user)
     session = (
@@ -392,12 +377,9 @@ def key_list(request):
     return render(request, "deadlines/key_list.html", {"rows": rows, "sessions": sessions, "session": session})
 
 
-@roles_required(Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER)
+@roles_required(*STAFF)
 def key_detail(request, pk):
-    try:
-        p = proposal_get(request.user, pk)
-    except NotFound:
-        raise Http404
+    p = access_proposal(request.user, pk)
     if not p.is_key:
         raise Http404
     today = _today(request)
@@ -443,20 +425,18 @@ def key_detail(request, pk):
 @login_required
 @require_POST
 def key_dates_view(request, pk):
-    try:
-        p = proposal_get(request.user, pk)
-        services.key_dates_set(
+    p = access_proposal(request.user, pk)
+    attempt(
+        request,
+        lambda: services.key_dates_set(
             actor=request.user,
             proposal=p,
             sign_due=_date(request.POST.get("sign_due")),
             opinion_due=_date(request.POST.get("opinion_due")),
             reply_due=_date(request.POST.get("reply_due")),
-        )
-        messages.success(request, "重点件期限已保存，未完成的期限已按新日期调整。")
-    except NotFound:
-        raise Http404
-    except DomainError as e:
-        messages.error(request, e.message)
+        ),
+        ok="重点件期限已保存，未完成的期限已按新日期调整。",
+    )
     return redirect("deadlines:key_detail", pk)
 
 
@@ -473,24 +453,25 @@ def plans(request):
             if (request.POST.get("session") or "").isdigit()
             else None
         )
-        try:
+
+        def create():
             if session is None:
                 raise DomainError("请选择届次会议。")
+            checks = request.POST.get("checks") or "2"
+            if not checks.isdigit():
+                raise DomainError("每阶段检查次数应为数字。")
             start = _date(request.POST.get("start")) or _today(request)
-            phases = services.default_phase_dates(start, body=session.body)
-            plan = services.supervision_plan_create(
+            return services.supervision_plan_create(
                 actor=user,
                 session=session,
                 name=request.POST.get("name", ""),
-                phases=phases,
-                checks_per_phase=int(request.POST.get("checks") or 2),
+                phases=services.default_phase_dates(start, body=session.body),
+                checks_per_phase=int(checks),
             )
-            messages.success(request, "督办计划已制定，系统将按计划日期自动检查并督办滞后件。")
-            return redirect("deadlines:plan_detail", plan.pk)
-        except NotFound:
-            raise Http404
-        except (DomainError, ValueError) as e:
-            messages.error(request, getattr(e, "message", "每阶段检查次数应为数字。"))
+
+        done = attempt(request, create, ok="督办计划已制定，系统将按计划日期自动检查并督办滞后件。")
+        if done:
+            return redirect("deadlines:plan_detail", done.value.pk)
     return render(
         request,
         "deadlines/plans.html",
@@ -500,9 +481,7 @@ def plans(request):
 
 @roles_required(*SUPERVISOR_ROLES)
 def plan_detail(request, pk):
-    plan = selectors.plans_visible_to(request.user).filter(pk=pk).first()
-    if plan is None:
-        raise Http404
+    plan = selectors.access_supervision_plan(request.user, pk)
     phases = plan.phases.prefetch_related("checks")
     recent = Supervision.objects.filter(plan_check__phase__plan=plan).select_related(
         "assignment__proposal", "assignment__unit", "plan_check__phase"
@@ -527,7 +506,8 @@ def policies(request):
         body = next((b for b in bodies if str(b.pk) == request.POST.get("body")), None)
         if body is None:
             raise Http404
-        try:
+
+        def update():
             values = {}
             for f in Policy.FIELDS:
                 raw = (request.POST.get(f) or "").strip()
@@ -537,9 +517,8 @@ def policies(request):
             services.policy_update(
                 actor=request.user, body=body, version=request.POST.get("version") or None, **values
             )
-            messages.success(request, f"{body.name}的办理期限规则已保存，未完成的期限已重新计算。")
-        except DomainError as e:
-            messages.error(request, e.message)
+
+        attempt(request, update, ok=f"{body.name}的办理期限规则已保存，未完成的期限已重新计算。")
         return redirect("deadlines:policies")
     items = []
     for b in bodies:
@@ -575,20 +554,22 @@ def calendar_year(request, year):
         if not can_edit:
             raise Http404
         text = request.POST.get("days", "")
-        try:
-            days = parse_days(text)
-            calendar_year_set(
+        done = attempt(
+            request,
+            lambda: calendar_year_set(
                 actor=request.user,
                 year=year,
-                days=days,
+                days=parse_days(text),
                 confirmed=bool(request.POST.get("confirmed")),
                 source=CalendarSource.MANUAL,
                 note=request.POST.get("note", ""),
-            )
-            messages.success(request, f"{year}年节假日安排已保存，相关未完成的期限已重新计算。")
+            ),
+            ok=f"{year}年节假日安排已保存，相关未完成的期限已重新计算。",
+            flash_error=False,
+        )
+        if done:
             return redirect("deadlines:calendar_year", year)
-        except DomainError as e:
-            error = e.message
+        error = done.error
     months = _month_grid(year)
     return render(
         request,

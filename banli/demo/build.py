@@ -9,7 +9,6 @@ import datetime as dt
 import random
 from dataclasses import dataclass, field
 
-from django.db import transaction
 from django.utils import timezone
 
 from banli.cases import services as cs
@@ -280,34 +279,34 @@ def review_and_assign(d: Demo, session: Session, proposals, *, assign_on: dt.dat
 
 def build(*, today: dt.date | None = None, seed: int = 2026, scale: float = 1.0) -> Demo:
     d = Demo(rng=random.Random(seed), today=today or timezone.localdate())
-    with transaction.atomic():
-        build_orgs(d)
-        build_users(d)
-        npc_start = d.today - dt.timedelta(days=75)
-        cppcc_start = d.today - dt.timedelta(days=90)
-        s1, p1 = build_session(
-            d,
-            body=NPC_BODY,
-            code="DEMO-NPC",
-            name=f"市七届人大{'六'}次会议",
-            start=npc_start,
-            count=max(20, int(240 * scale)),
-            deputy_key="deputy",
-        )
-        s2, p2 = build_session(
-            d,
-            body=CPPCC_BODY,
-            code="DEMO-CPPCC",
-            name="市政协七届六次会议",
-            start=cppcc_start,
-            count=max(20, int(260 * scale)),
-            deputy_key="member",
-        )
-        d.log.append(f"{s1.name}：{len(p1)} 件；{s2.name}：{len(p2)} 件")
-        for s, ps, start in ((s1, p1, npc_start), (s2, p2, cppcc_start)):
-            counts = review_and_assign(d, s, ps, assign_on=start + dt.timedelta(days=14))
-            advance(d, counts["assigned"])
-        publish(d)
+    # No enclosing transaction: each service owns its own (durable) one.
+    build_orgs(d)
+    build_users(d)
+    npc_start = d.today - dt.timedelta(days=75)
+    cppcc_start = d.today - dt.timedelta(days=90)
+    s1, p1 = build_session(
+        d,
+        body=NPC_BODY,
+        code="DEMO-NPC",
+        name=f"市七届人大{'六'}次会议",
+        start=npc_start,
+        count=max(20, int(240 * scale)),
+        deputy_key="deputy",
+    )
+    s2, p2 = build_session(
+        d,
+        body=CPPCC_BODY,
+        code="DEMO-CPPCC",
+        name="市政协七届六次会议",
+        start=cppcc_start,
+        count=max(20, int(260 * scale)),
+        deputy_key="member",
+    )
+    d.log.append(f"{s1.name}：{len(p1)} 件；{s2.name}：{len(p2)} 件")
+    for s, ps, start in ((s1, p1, npc_start), (s2, p2, cppcc_start)):
+        counts = review_and_assign(d, s, ps, assign_on=start + dt.timedelta(days=14))
+        advance(d, counts["assigned"])
+    publish(d)
     return d
 
 

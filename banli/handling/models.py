@@ -251,11 +251,3 @@ class Handover(models.Model):
     class Meta:
         ordering = ["-at"]
         verbose_name = "工作移交"
-
-
-class SubmitToken(models.Model):
-    """A claimed one-time form token: a double-clicked or replayed submit acts once."""
-
-    token = models.CharField(max_length=64, unique=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    at = models.DateTimeField(auto_now_add=True)

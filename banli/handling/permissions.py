@@ -1,12 +1,13 @@
-"""Route permissions of the handling workflow (see banli/web/permissions.py for the format).
+"""Route permissions of the handling workflow (see banli/site/permissions.py for the format).
 
 Object-level rules (which unit, which department, which proposer) are enforced by the services
 and scope selectors; these declarations only say which roles may reach each route at all.
 """
 
-UNIT = {"unit_liaison", "unit_leader", "handler"}
-UNIT_SIDE = {"unit_liaison", "handler"}
-OFFICE = {"body_staff", "coordinator", "unit_liaison"}  # unit_liaison: a district deciding on a sub-assignment
+from banli.orgs.roles import ASSIGNERS, OFFICES, UNIT, UNIT_MANAGERS, UNIT_WRITERS
+
+UNIT_SIDE = UNIT_WRITERS
+OFFICE = ASSIGNERS  # unit_liaison: a district deciding on a sub-assignment
 
 ROUTES = {
     "handling:sign": {"POST": {"unit_liaison"}},
@@ -27,8 +28,8 @@ ROUTES = {
     "handling:progress": {"POST": UNIT_SIDE},
     "handling:explain": {"POST": {"unit_liaison"}},
     "handling:convert": {"POST": {"unit_liaison"}},
-    "handling:b_ledger": {"GET": {"body_staff", "coordinator"} | UNIT},
-    "handling:handover": {"GET": {"unit_liaison", "unit_leader"}, "POST": {"unit_liaison", "unit_leader"}},
+    "handling:b_ledger": {"GET": OFFICES | UNIT},
+    "handling:handover": {"GET": UNIT_MANAGERS, "POST": UNIT_MANAGERS},
     "handling:policy": {"GET": {"body_staff"}, "POST": {"body_staff"}},
     "handling:attachment": {"GET": {"body_staff", "coordinator", "proposer"} | UNIT},
 }

@@ -27,9 +27,19 @@ from banli.cases.models import (
     ReplyState,
     Verdict,
 )
-from banli.cases.selectors import assignment_scope_q, is_assigning_office, user_body, user_unit
+from banli.cases.selectors import (
+    access_assignment,
+    access_reply,
+    assignment_scope_q,
+    eligible_proposers_q,
+    is_assigning_office,
+    parse_id,
+    user_body,
+    user_unit,
+)
 from banli.errors import NotFound
 from banli.orgs.models import Role
+from banli.orgs.roles import OFFICES, UNIT
 
 from .models import (
     AdjustmentRequest,
@@ -76,17 +86,7 @@ def is_handler(user, a: Assignment, tasks: list[DeptTask] | None = None) -> bool
 
 def is_unit_member(user, a: Assignment) -> bool:
     u = unit_of(user)
-    return bool(u) and u.pk == a.unit_id and user.has_role(Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER)
-
-
-def eligible_proposers_q(proposal: Proposal) -> Q:
-    """Lead, co-signers, and the proposers of proposals merged into this one (SPEC §3)."""
-    return (
-        Q(led_proposals=proposal)
-        | Q(cosigned_proposals=proposal)
-        | Q(led_proposals__merged_into=proposal)
-        | Q(cosigned_proposals__merged_into=proposal)
-    )
+    return bool(u) and u.pk == a.unit_id and user.has_role(*UNIT)
 
 
 def eligible_proposers(proposal: Proposal) -> QuerySet[Proposer]:
@@ -100,27 +100,59 @@ def proposer_for(user, proposal: Proposal) -> Proposer | None:
     return eligible_proposers(proposal).filter(user=user).first()
 
 
-def can_reach(user, a: Assignment) -> bool:
-    """Whether `user` may see this assignment at all (scope, or an eligible proposer)."""
-    if Assignment.objects.filter(assignment_scope_q(user), pk=a.pk).exists():
-        return True
-    return proposer_for(user, a.proposal) is not None
+# --- one getter per handling object (missing and foreign raise the same NotFound) -------------
 
 
-def assignment_get_for(user, pk) -> Assignment:
-    """The assignment if `user` may reach it; NotFound for missing and foreign alike."""
+def _internal(user, obj, assignment_id):
+    obj.assignment = access_assignment(user, assignment_id, internal=True)
+    return obj
+
+
+def access_adjustment_request(user, pk) -> AdjustmentRequest:
+    """An adjustment request: for the unit that asked and the office that decides."""
+    req = AdjustmentRequest.objects.filter(pk=parse_id(pk)).first()
+    if req is None:
+        raise NotFound()
+    return _internal(user, req, req.assignment_id)
+
+
+def access_commitment(user, pk) -> Commitment:
+    """A commitment of a reply: whoever may read that reply."""
+    c = Commitment.objects.filter(pk=parse_id(pk)).first()
+    if c is None:
+        raise NotFound()
+    c.reply = access_reply(user, c.reply_id)
+    return c
+
+
+def access_followup(user, pk) -> FollowUp:
+    """A B-class follow-up (internal work of its assignment)."""
+    fu = FollowUp.objects.filter(pk=parse_id(pk)).first()
+    if fu is None:
+        raise NotFound()
+    return _internal(user, fu, fu.assignment_id)
+
+
+def access_co_opinion(user, pk) -> CoOpinion:
+    """A co unit's opinion: for the co unit and the lead unit it was written to (and the offices)."""
+    op = CoOpinion.objects.filter(pk=parse_id(pk)).first()
+    if op is None:
+        raise NotFound()
     try:
-        pk = int(pk)
-    except (TypeError, ValueError):
+        return _internal(user, op, op.assignment_id)
+    except NotFound:
+        if op.lead_assignment_id is None:
+            raise
+        access_assignment(user, op.lead_assignment_id, internal=True)
+        return op
+
+
+def access_handling_plan(user, pk) -> HandlingPlan:
+    """A unit's handling plan (internal work of its assignment)."""
+    plan = HandlingPlan.objects.filter(pk=parse_id(pk)).first()
+    if plan is None:
         raise NotFound()
-    a = (
-        Assignment.objects.filter(pk=pk)
-        .select_related("proposal", "proposal__session", "proposal__lead", "unit", "parent")
-        .first()
-    )
-    if a is None or not can_reach(user, a):
-        raise NotFound()
-    return a
+    return _internal(user, plan, plan.assignment_id)
 
 
 def policy_for(body) -> HandlingPolicy:
@@ -331,7 +363,7 @@ def panel_data_for(user, proposal_id: int, cache: dict | None = None) -> dict[in
             r.add("office")
         if pd.proposer:
             r.add("proposer")
-        if user.has_role(Role.BODY_STAFF, Role.COORDINATOR) and not r & {"office"}:
+        if user.has_role(*OFFICES) and not r & {"office"}:
             r.add("supervisor")
         if body_of(user) and body_of(user).pk == proposal.session.body_id:
             r.add("body_staff")

@@ -37,12 +37,13 @@ from banli.cases.models import (
     ResultClass,
     Verdict,
 )
-from banli.cases.selectors import is_assigning_office
+from banli.cases.selectors import can_reach, is_assigning_office
 from banli.cases.services import assignable_units, assignment_new
 from banli.errors import Conflict, DomainError, NotFound
 from banli.notify.services import notify
 from banli.orgs.models import Org, OrgKind, Role, User
 from banli.security.uploads import validate_upload
+from banli.web.once import claim_once
 
 from . import selectors as sel
 from .lifecycle import ADJUSTMENT, COMMITMENT, FOLLOW_UP
@@ -101,7 +102,7 @@ def _locked(assignment: Assignment, actor) -> Assignment:
 
     Proposers of proposals merged into this one reach it too (SPEC §3: they evaluate the reply)."""
     a = Assignment.objects.select_for_update().filter(pk=assignment.pk).first()
-    if a is None or not sel.can_reach(actor, a):
+    if a is None or not can_reach(actor, a):
         raise NotFound()
     return a
 
@@ -157,9 +158,10 @@ def _require(cond: bool, message: str) -> None:
 # --- signing and adjustment --------------------------------------------------------------------
 
 
-def assignment_sign(*, actor, assignment: Assignment) -> Assignment:
+def assignment_sign(*, actor, assignment: Assignment, once: str | None = None) -> Assignment:
     """签收: the unit's liaison accepts the assignment; it moves to 办理中."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         a = _locked(assignment, actor)
         _require(sel.is_liaison(actor, a), "只有本单位联络员可以签收。")
         guard(a, S.HANDLING, "签收")
@@ -179,11 +181,17 @@ def assignment_sign(*, actor, assignment: Assignment) -> Assignment:
 
 
 def adjustment_request(
-    *, actor, assignment: Assignment, reason: str, suggested_unit: Org | None = None
+    *,
+    actor,
+    assignment: Assignment,
+    reason: str,
+    suggested_unit: Org | None = None,
+    once: str | None = None,
 ) -> AdjustmentRequest:
     """申请调整: the liaison asks the assigning office to re-assign, with a reason, within the window."""
     reason = (reason or "").strip()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         a = _locked(assignment, actor)
         _require(sel.is_liaison(actor, a), "只有本单位联络员可以申请调整。")
         guard(a, S.ADJUSTMENT_REQUESTED, "申请调整")
@@ -213,12 +221,19 @@ def adjustment_request(
 
 
 def adjustment_decide(
-    *, actor, request: AdjustmentRequest, approve: bool, unit: Org | None = None, note: str = ""
+    *,
+    actor,
+    request: AdjustmentRequest,
+    approve: bool,
+    unit: Org | None = None,
+    note: str = "",
+    once: str | None = None,
 ) -> AdjustmentRequest:
     """The assigning office approves (re-assigns to `unit`, same role) or rejects (back to 待签收)."""
 
     note = (note or "").strip()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         a = _locked(request.assignment, actor)
         _require(is_assigning_office(actor, a), "只有交办机关可以审批调整申请。")
         req = AdjustmentRequest.objects.select_for_update().get(pk=request.pk)
@@ -311,9 +326,11 @@ def plan_save(
     responsible_person: User | None = None,
     internal_due: dt.date | None = None,
     text: str = "",
+    once: str | None = None,
 ) -> HandlingPlan:
     """Save the 办理方案/责任清单 (liaison), with a version check against concurrent edits."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         a = _locked(assignment, actor)
         _require(sel.is_liaison(actor, a), "只有本单位联络员可以制定办理方案。")
         if a.state not in PLAN_STATES:
@@ -378,9 +395,10 @@ def _plan_snapshot(plan: HandlingPlan) -> dict:
     }
 
 
-def plan_distribute(*, actor, assignment: Assignment) -> list[DeptTask]:
+def plan_distribute(*, actor, assignment: Assignment, once: str | None = None) -> list[DeptTask]:
     """分办: create a task for the lead and each assisting department; their handlers then see the case."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         a = _locked(assignment, actor)
         _require(sel.is_liaison(actor, a), "只有本单位联络员可以分办。")
         if a.state not in PLAN_STATES:
@@ -466,8 +484,40 @@ def contact_add(
     summary: str = "",
     leader: str = "",
     files: Sequence = (),
+    once: str | None = None,
 ) -> Contact:
     """Record a communication (沟通) with the proposer at any stage (liaison, or a handler of the case)."""
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
+        return contact_add_nested(
+            actor=actor,
+            assignment=assignment,
+            on=on,
+            stage=stage,
+            method=method,
+            face_to_face=face_to_face,
+            participants=participants,
+            summary=summary,
+            leader=leader,
+            files=files,
+        )
+
+
+def contact_add_nested(
+    *,
+    actor,
+    assignment: Assignment,
+    on: dt.date,
+    stage: str,
+    method: str,
+    face_to_face: bool | None = None,
+    participants: str = "",
+    summary: str = "",
+    leader: str = "",
+    files: Sequence = (),
+) -> Contact:
+    """`contact_add` inside the caller's transaction (no durable block, no form token): for a service
+    that records a contact as part of its own action (the portal's answer to a message)."""
     checked = _validated(files)
     with transaction.atomic():
         a = _locked(assignment, actor)
@@ -518,10 +568,11 @@ def contact_add(
 # --- co-handling opinions ----------------------------------------------------------------------
 
 
-def co_opinion_submit(*, actor, assignment: Assignment, text: str) -> CoOpinion:
+def co_opinion_submit(*, actor, assignment: Assignment, text: str, once: str | None = None) -> CoOpinion:
     """A co unit sends its 会办意见 to the lead unit; the co assignment is done once the lead has replied."""
     text = (text or "").strip()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         a = _locked(assignment, actor)
         _require(a.role == AssignmentRole.CO, "只有会办单位提交会办意见。")
         _require(
@@ -576,10 +627,13 @@ def _close(actor, a: Assignment, why: str) -> None:
 # --- suggestion points -------------------------------------------------------------------------
 
 
-def points_save(*, actor, assignment: Assignment, texts: Sequence[str]) -> list[SuggestionPoint]:
+def points_save(
+    *, actor, assignment: Assignment, texts: Sequence[str], once: str | None = None
+) -> list[SuggestionPoint]:
     """Split the proposal into its points (建议条目); refused once a reply has decided on them."""
     texts = [t.strip() for t in texts if t and t.strip()]
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         a = _locked(assignment, actor)
         _require(
             sel.is_liaison(actor, a)
@@ -624,11 +678,13 @@ def reply_save_draft(
     commitments: Sequence[tuple[str, dt.date | None]] | None = None,
     decisions: dict | None = None,
     files: Sequence = (),
+    once: str | None = None,
 ) -> Reply:
     """Create or update the reply draft. `version` is the draft version the editor loaded (0 = new):
     if someone saved in between, Conflict is raised and nothing is written."""
     checked = _validated(files)
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         a = _locked(assignment, actor)
         _require(a.answers_proposer, "会办单位不直接答复代表委员，请提交会办意见。")
         _require(
@@ -731,9 +787,10 @@ def _check_reply_complete(a: Assignment, r: Reply) -> None:
         )
 
 
-def reply_submit(*, actor, reply: Reply) -> Reply:
+def reply_submit(*, actor, reply: Reply, once: str | None = None) -> Reply:
     """The liaison submits the compiled draft for the unit leader's sign-off (送审)."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         a = _locked(reply.assignment, actor)
         _require(sel.is_liaison(actor, a), "只有本单位联络员可以提交领导签发。")
         r = Reply.objects.select_for_update().get(pk=reply.pk, assignment=a)
@@ -763,9 +820,10 @@ def reply_submit(*, actor, reply: Reply) -> Reply:
     return r
 
 
-def reply_approve(*, actor, reply: Reply) -> Reply:
+def reply_approve(*, actor, reply: Reply, once: str | None = None) -> Reply:
     """签发: a unit leader approves the reply for dispatch."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         a = _locked(reply.assignment, actor)
         _require(sel.is_leader(actor, a), "只有本单位领导可以签发答复。")
         r = Reply.objects.select_for_update().get(pk=reply.pk, assignment=a)
@@ -789,10 +847,11 @@ def reply_approve(*, actor, reply: Reply) -> Reply:
     return r
 
 
-def reply_return(*, actor, reply: Reply, comment: str) -> Reply:
+def reply_return(*, actor, reply: Reply, comment: str, once: str | None = None) -> Reply:
     """The leader returns the draft with comments; the unit revises it."""
     comment = (comment or "").strip()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         a = _locked(reply.assignment, actor)
         _require(sel.is_leader(actor, a), "只有本单位领导可以退回答复稿。")
         r = Reply.objects.select_for_update().get(pk=reply.pk, assignment=a)
@@ -825,10 +884,11 @@ def reply_return(*, actor, reply: Reply, comment: str) -> Reply:
     return r
 
 
-def reply_send(*, actor, reply: Reply, missing_opinion_reason: str = "") -> Reply:
+def reply_send(*, actor, reply: Reply, missing_opinion_reason: str = "", once: str | None = None) -> Reply:
     """Send the signed-off reply to the proposer. From now on it is immutable."""
     missing_opinion_reason = (missing_opinion_reason or "").strip()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         a = _locked(reply.assignment, actor)
         _require(sel.is_liaison(actor, a) or sel.is_leader(actor, a), "只有本单位联络员或领导可以正式答复。")
         r = Reply.objects.select_for_update().get(pk=reply.pk, assignment=a)
@@ -905,10 +965,11 @@ def _rehandling_due(on: dt.date, a: Assignment) -> dt.date:
     return workdays.rehandling_due(on, body=a.proposal.session.body)
 
 
-def reply_correct(*, actor, reply: Reply, text: str, reason: str) -> Reply:
+def reply_correct(*, actor, reply: Reply, text: str, reason: str, once: str | None = None) -> Reply:
     """A sent reply is never changed: a correction is a new sent version that keeps its reason."""
     text, reason = (text or "").strip(), (reason or "").strip()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         a = _locked(reply.assignment, actor)
         _require(sel.is_leader(actor, a), "只有本单位领导可以签发更正后的答复。")
         r = Reply.objects.select_for_update().get(pk=reply.pk, assignment=a)
@@ -975,11 +1036,13 @@ def evaluation_submit(
     leader_replied: bool | None = None,
     comment: str = "",
     proposer: Proposer | None = None,
+    once: str | None = None,
 ) -> Evaluation:
     """The proposer evaluates one unit's current reply (SPEC §4). Body staff may enter a paper
     evaluation form on behalf of a named proposer. The lead proposer's verdict moves the case:
     不满意 → 重新办理 (1 month); otherwise 办结, or B类跟踪 while commitments are open."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         a = _locked(assignment, actor)
         _require(a.answers_proposer, "会办单位不直接答复，无需评价。")
         _require(a.parent_id is None, "该单位的答复报送上级承办单位，由上级承办单位答复后再评价。")
@@ -1132,10 +1195,13 @@ def _locked_commitment(commitment: Commitment, actor) -> tuple[Assignment, Commi
     return a, c, f
 
 
-def commitment_progress_add(*, actor, commitment: Commitment, text: str, done: bool = False) -> CommitmentProgress:
+def commitment_progress_add(
+    *, actor, commitment: Commitment, text: str, done: bool = False, once: str | None = None
+) -> CommitmentProgress:
     """Record progress on a commitment (at least yearly); `done` marks it kept."""
     text = (text or "").strip()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         a, c, f = _locked_commitment(commitment, actor)
         _require(sel.is_liaison(actor, a) or sel.is_handler(actor, a), "只有本单位联络员或承办人可以报送落实进展。")
         if f.state != FollowUpState.OPEN or c.state != CommitmentState.OPEN:
@@ -1156,10 +1222,11 @@ def commitment_progress_add(*, actor, commitment: Commitment, text: str, done: b
     return p
 
 
-def followup_convert_to_a(*, actor, followup: FollowUp, note: str) -> FollowUp:
+def followup_convert_to_a(*, actor, followup: FollowUp, note: str, once: str | None = None) -> FollowUp:
     """The problem is solved: the case becomes class A (the B reply keeps its class in history)."""
     note = (note or "").strip()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         a = _locked(followup.assignment, actor)
         _require(sel.is_liaison(actor, a), "只有本单位联络员可以申报B类转A类。")
         f = FollowUp.objects.select_for_update().get(pk=followup.pk)
@@ -1195,11 +1262,14 @@ def followup_convert_to_a(*, actor, followup: FollowUp, note: str) -> FollowUp:
     return f
 
 
-def followup_explain(*, actor, commitment: Commitment, explanation: str, new_due: dt.date | None = None) -> Commitment:
+def followup_explain(
+    *, actor, commitment: Commitment, explanation: str, new_due: dt.date | None = None, once: str | None = None
+) -> Commitment:
     """A commitment that cannot be kept as promised is explained: either re-dated (stays open) or
     dropped. When no commitment is left open, the follow-up ends as 已说明."""
     explanation = (explanation or "").strip()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         a, c, f = _locked_commitment(commitment, actor)
         _require(sel.is_liaison(actor, a), "只有本单位联络员可以报送承诺事项调整说明。")
         if f.state != FollowUpState.OPEN or c.state != CommitmentState.OPEN:
@@ -1267,10 +1337,11 @@ def followup_explain(*, actor, commitment: Commitment, explanation: str, new_due
 # --- handover and policy -----------------------------------------------------------------------
 
 
-def cases_handover(*, actor, from_user: User, to_user: User, note: str = "") -> Handover:
+def cases_handover(*, actor, from_user: User, to_user: User, note: str = "", once: str | None = None) -> Handover:
     """Hand all open cases of one person to another person of the same org, in one step.
     The receiver sees the whole history: nothing is copied, the case keeps it."""
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         unit = sel.unit_of(actor)
         _require(
             actor.has_role(Role.UNIT_LIAISON, Role.UNIT_LEADER) and unit is not None,
@@ -1344,11 +1415,12 @@ def cases_handover(*, actor, from_user: User, to_user: User, note: str = "") -> 
     return h
 
 
-def policy_set(*, actor, body: Org, contact_before_reply: bool) -> HandlingPolicy:
+def policy_set(*, actor, body: Org, contact_before_reply: bool, once: str | None = None) -> HandlingPolicy:
     """Body staff set their body's handling policy (先沟通再办件)."""
     b = sel.body_of(actor)
     _require(b is not None and b.pk == body.pk, "只有本人大/政协的工作人员可以设置办理规则。")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         pol, _ = HandlingPolicy.objects.select_for_update().get_or_create(body=body)
         old = {"contact_before_reply": pol.contact_before_reply}
         pol.contact_before_reply, pol.updated_by = bool(contact_before_reply), actor

@@ -7,82 +7,36 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from banli.calendar import workdays
-from banli.cases.models import Reply, ReplyState
+from banli.cases.models import ReplyState
+from banli.cases.selectors import access_assignment, access_reply
 from banli.cases.services import attachment_download
-from banli.errors import Conflict, DomainError, NotFound
+from banli.errors import AlreadySubmitted, Conflict, DomainError
 from banli.orgs.models import Org, OrgKind, Role, User
+from banli.orgs.roles import UNIT, UNIT_MANAGERS
 from banli.security.uploads import attachment_response
+from banli.web.actions import attempt, form_error, once, run_action
 
 from . import forms as f
 from . import selectors as sel
 from . import services as svc
-from .models import AdjustmentRequest, Commitment, FollowUp, FollowUpState, HandlingPlan, SubmitToken
+from .models import FollowUpState, HandlingPlan
+
+# A service's "attachments" refusal belongs beside the form's "files" field.
+FORM_FIELDS = {"attachments": "files"}
 
 
 def _case(a) -> str:
     return reverse("cases:detail", args=[a.proposal_id]) + f"#a{a.pk}"
 
 
-def _assignment(request, pk):
-    try:
-        return sel.assignment_get_for(request.user, pk)
-    except NotFound:
-        raise Http404
-
-
-def _reply(request, pk) -> Reply:
-    r = Reply.objects.filter(pk=pk if str(pk).isdigit() else 0).first()
-    if r is None:
-        raise Http404
-    a = _assignment(request, r.assignment_id)
-    if r.state != ReplyState.SENT and not sel.is_unit_member(request.user, a):
-        raise Http404
-    r.assignment = a
-    return r
-
-
-class AlreadyDone(Exception):
-    pass
-
-
-def _claim(request) -> None:
-    """Claim the form's one-time token: a double-clicked or replayed submit acts once."""
-    token = (request.POST.get("once") or "").strip()[:64]
-    if not token:
-        return
-    try:
-        with transaction.atomic():
-            SubmitToken.objects.create(token=token, user=request.user)
-    except IntegrityError:
-        raise AlreadyDone()
-
-
-def _run(request, action, ok: str) -> bool:
-    """Run `action` with the token claim in one transaction; flash the outcome."""
-    try:
-        with transaction.atomic():
-            _claim(request)
-            action()
-    except AlreadyDone:
-        messages.info(request, "该操作已经提交过，未重复执行。")
-        return True
-    except DomainError as e:
-        messages.error(request, e.message)
-        return False
-    messages.success(request, ok)
-    return True
-
-
-def _post_action(request, a, action, ok):
-    _run(request, action, ok)
-    return redirect(_case(a))
+def _form_errors(form) -> str:
+    return " ".join(e for errs in form.errors.values() for e in errs)
 
 
 # --- panel actions -----------------------------------------------------------------------------
@@ -91,124 +45,146 @@ def _post_action(request, a, action, ok):
 @login_required
 @require_POST
 def sign(request, pk):
-    a = _assignment(request, pk)
-    return _post_action(request, a, lambda: svc.assignment_sign(actor=request.user, assignment=a), "已签收。")
+    a = access_assignment(request.user, pk)
+    return run_action(
+        request,
+        lambda: svc.assignment_sign(actor=request.user, assignment=a, once=once(request)),
+        ok="已签收。",
+        redirect_to=_case(a),
+    )
 
 
 @login_required
 @require_POST
 def adjust(request, pk):
-    a = _assignment(request, pk)
+    a = access_assignment(request.user, pk)
     form = f.AdjustForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, _form_errors(form))
         return redirect(_case(a))
     d = form.cleaned_data
-    return _post_action(
+    return run_action(
         request,
-        a,
         lambda: svc.adjustment_request(
-            actor=request.user, assignment=a, reason=d["reason"], suggested_unit=d["suggested_unit"]
+            actor=request.user,
+            assignment=a,
+            reason=d["reason"],
+            suggested_unit=d["suggested_unit"],
+            once=once(request),
         ),
-        "已提交调整申请，等待交办机关审批。",
+        ok="已提交调整申请，等待交办机关审批。",
+        redirect_to=_case(a),
     )
 
 
 @login_required
 @require_POST
 def adjust_decide(request, pk):
-    req = AdjustmentRequest.objects.filter(pk=pk).first()
-    if req is None:
-        raise Http404
-    a = _assignment(request, req.assignment_id)
+    req = sel.access_adjustment_request(request.user, pk)
+    a = req.assignment
     form = f.AdjustDecideForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
+        messages.error(request, _form_errors(form))
         return redirect(_case(a))
     d = form.cleaned_data
-    return _post_action(
+    return run_action(
         request,
-        a,
         lambda: svc.adjustment_decide(
-            actor=request.user, request=req, approve=d["approve"], unit=d["unit"], note=d["note"]
+            actor=request.user,
+            request=req,
+            approve=d["approve"],
+            unit=d["unit"],
+            note=d["note"],
+            once=once(request),
         ),
-        "已同意调整并改交。" if d["approve"] else "已退回，该件回到待签收。",
+        ok="已同意调整并改交。" if d["approve"] else "已退回，该件回到待签收。",
+        redirect_to=_case(a),
     )
 
 
 @login_required
 @require_POST
 def distribute(request, pk):
-    a = _assignment(request, pk)
-    return _post_action(request, a, lambda: svc.plan_distribute(actor=request.user, assignment=a), "已分办到处室。")
+    a = access_assignment(request.user, pk)
+    return run_action(
+        request,
+        lambda: svc.plan_distribute(actor=request.user, assignment=a, once=once(request)),
+        ok="已分办到处室。",
+        redirect_to=_case(a),
+    )
 
 
 @login_required
 @require_POST
 def reply_submit(request, pk):
-    r = _reply(request, pk)
-    return _post_action(
-        request, r.assignment, lambda: svc.reply_submit(actor=request.user, reply=r), "已提交领导签发。"
+    r = access_reply(request.user, pk)
+    return run_action(
+        request,
+        lambda: svc.reply_submit(actor=request.user, reply=r, once=once(request)),
+        ok="已提交领导签发。",
+        redirect_to=_case(r.assignment),
     )
 
 
 @login_required
 @require_POST
 def reply_approve(request, pk):
-    r = _reply(request, pk)
-    return _post_action(request, r.assignment, lambda: svc.reply_approve(actor=request.user, reply=r), "已签发。")
+    r = access_reply(request.user, pk)
+    return run_action(
+        request,
+        lambda: svc.reply_approve(actor=request.user, reply=r, once=once(request)),
+        ok="已签发。",
+        redirect_to=_case(r.assignment),
+    )
 
 
 @login_required
 @require_POST
 def reply_return(request, pk):
-    r = _reply(request, pk)
-    return _post_action(
+    r = access_reply(request.user, pk)
+    return run_action(
         request,
-        r.assignment,
-        lambda: svc.reply_return(actor=request.user, reply=r, comment=request.POST.get("comment", "")),
-        "已退回修改。",
+        lambda: svc.reply_return(
+            actor=request.user, reply=r, comment=request.POST.get("comment", ""), once=once(request)
+        ),
+        ok="已退回修改。",
+        redirect_to=_case(r.assignment),
     )
 
 
 @login_required
 @require_POST
 def reply_send(request, pk):
-    r = _reply(request, pk)
+    r = access_reply(request.user, pk)
     reason = request.POST.get("missing_opinion_reason", "")
-    return _post_action(
+    return run_action(
         request,
-        r.assignment,
-        lambda: svc.reply_send(actor=request.user, reply=r, missing_opinion_reason=reason),
-        "已正式答复代表委员。",
+        lambda: svc.reply_send(actor=request.user, reply=r, missing_opinion_reason=reason, once=once(request)),
+        ok="已正式答复代表委员。",
+        redirect_to=_case(r.assignment),
     )
 
 
 @login_required
 @require_POST
 def progress(request, pk):
-    c = Commitment.objects.filter(pk=pk).select_related("reply").first()
-    if c is None:
-        raise Http404
-    a = _assignment(request, c.reply.assignment_id)
+    c = sel.access_commitment(request.user, pk)
     done = request.POST.get("done") == "1"
-    return _post_action(
+    return run_action(
         request,
-        a,
         lambda: svc.commitment_progress_add(
-            actor=request.user, commitment=c, text=request.POST.get("text", ""), done=done
+            actor=request.user, commitment=c, text=request.POST.get("text", ""), done=done, once=once(request)
         ),
-        "已记录落实进展。",
+        ok="已记录落实进展。",
+        redirect_to=_case(c.reply.assignment),
     )
 
 
 @login_required
 @require_POST
 def explain(request, pk):
-    c = Commitment.objects.filter(pk=pk).select_related("reply").first()
-    if c is None:
-        raise Http404
-    a = _assignment(request, c.reply.assignment_id)
+    c = sel.access_commitment(request.user, pk)
+    a = c.reply.assignment
     new_due = None
     if request.POST.get("new_due"):
         fld = f.forms.DateField(required=False)
@@ -217,28 +193,31 @@ def explain(request, pk):
         except f.forms.ValidationError:
             messages.error(request, "调整后的完成时间格式不正确。")
             return redirect(_case(a))
-    return _post_action(
+    return run_action(
         request,
-        a,
         lambda: svc.followup_explain(
-            actor=request.user, commitment=c, explanation=request.POST.get("explanation", ""), new_due=new_due
+            actor=request.user,
+            commitment=c,
+            explanation=request.POST.get("explanation", ""),
+            new_due=new_due,
+            once=once(request),
         ),
-        "已记录承诺事项调整说明。",
+        ok="已记录承诺事项调整说明。",
+        redirect_to=_case(a),
     )
 
 
 @login_required
 @require_POST
 def convert(request, pk):
-    fu = FollowUp.objects.filter(pk=pk).first()
-    if fu is None:
-        raise Http404
-    a = _assignment(request, fu.assignment_id)
-    return _post_action(
+    fu = sel.access_followup(request.user, pk)
+    return run_action(
         request,
-        a,
-        lambda: svc.followup_convert_to_a(actor=request.user, followup=fu, note=request.POST.get("note", "")),
-        "已转为A类。",
+        lambda: svc.followup_convert_to_a(
+            actor=request.user, followup=fu, note=request.POST.get("note", ""), once=once(request)
+        ),
+        ok="已转为A类。",
+        redirect_to=_case(fu.assignment),
     )
 
 
@@ -249,17 +228,9 @@ def _page(request, template, ctx):
     return render(request, f"handling/{template}", ctx)
 
 
-def _apply_errors(form, e: DomainError):
-    field = "files" if e.field == "attachments" else e.field
-    if field and field in form.fields:
-        form.add_error(field, e.message)
-    else:
-        form.add_error(None, e.message)
-
-
 @login_required
 def plan(request, pk):
-    a = _assignment(request, pk)
+    a = access_assignment(request.user, pk)
     if not sel.is_liaison(request.user, a):
         raise Http404
     depts = Org.objects.filter(kind=OrgKind.DEPT, path__startswith=a.unit.path, depth=a.unit.depth + 1).order_by(
@@ -274,30 +245,35 @@ def plan(request, pk):
         form = f.PlanForm(request.POST, **kw)
         if form.is_valid():
             d = form.cleaned_data
-            try:
-                with transaction.atomic():
-                    _claim(request)
-                    svc.plan_save(
-                        actor=request.user,
-                        assignment=a,
-                        version=d["version"] or 0,
-                        lead_dept=d["lead_dept"],
-                        assist_depts=list(d["assist_depts"]),
-                        responsible_leader=d["responsible_leader"],
-                        responsible_person=d["responsible_person"],
-                        internal_due=d["internal_due"],
-                        text=d["text"],
-                    )
-                    if request.POST.get("distribute") == "1":
-                        svc.plan_distribute(actor=request.user, assignment=a)
-            except AlreadyDone:
+            saved = attempt(
+                request,
+                lambda: svc.plan_save(
+                    actor=request.user,
+                    assignment=a,
+                    version=d["version"] or 0,
+                    lead_dept=d["lead_dept"],
+                    assist_depts=list(d["assist_depts"]),
+                    responsible_leader=d["responsible_leader"],
+                    responsible_person=d["responsible_person"],
+                    internal_due=d["internal_due"],
+                    text=d["text"],
+                    once=once(request),
+                ),
+                form=form,
+                fields=FORM_FIELDS,
+            )
+            if saved.repeated:
                 return redirect(_case(a))
-            except DomainError as e:
-                _apply_errors(form, e)
-            else:
-                messages.success(
-                    request, "办理方案已保存" + ("并分办。" if request.POST.get("distribute") == "1" else "。")
-                )
+            if saved:
+                # The plan is saved either way; distributing is a separate step that may be refused.
+                if request.POST.get("distribute") != "1":
+                    messages.success(request, "办理方案已保存。")
+                else:
+                    attempt(
+                        request,
+                        lambda: svc.plan_distribute(actor=request.user, assignment=a),
+                        ok="办理方案已保存并分办。",
+                    )
                 return redirect(_case(a))
     else:
         initial = {"version": existing.version if existing else 0}
@@ -316,34 +292,32 @@ def plan(request, pk):
 
 @login_required
 def contact(request, pk):
-    a = _assignment(request, pk)
+    a = access_assignment(request.user, pk)
     if not (sel.is_liaison(request.user, a) or sel.is_handler(request.user, a)):
         raise Http404
     if request.method == "POST":
         form = f.ContactForm(request.POST, request.FILES)
         if form.is_valid():
             d = form.cleaned_data
-            try:
-                with transaction.atomic():
-                    _claim(request)
-                    svc.contact_add(
-                        actor=request.user,
-                        assignment=a,
-                        on=d["on"],
-                        stage=d["stage"],
-                        method=d["method"],
-                        face_to_face=d["face_to_face"],
-                        participants=d["participants"],
-                        summary=d["summary"],
-                        leader=d["leader"],
-                        files=d["files"],
-                    )
-            except AlreadyDone:
-                return redirect(_case(a))
-            except DomainError as e:
-                _apply_errors(form, e)
-            else:
-                messages.success(request, "沟通情况已记录。")
+            if attempt(
+                request,
+                lambda: svc.contact_add(
+                    actor=request.user,
+                    assignment=a,
+                    on=d["on"],
+                    stage=d["stage"],
+                    method=d["method"],
+                    face_to_face=d["face_to_face"],
+                    participants=d["participants"],
+                    summary=d["summary"],
+                    leader=d["leader"],
+                    files=d["files"],
+                    once=once(request),
+                ),
+                ok="沟通情况已记录。",
+                form=form,
+                fields=FORM_FIELDS,
+            ):
                 return redirect(_case(a))
     else:
         form = f.ContactForm()
@@ -352,42 +326,46 @@ def contact(request, pk):
 
 @login_required
 def co_opinion(request, pk):
-    a = _assignment(request, pk)
+    a = access_assignment(request.user, pk)
     if not (sel.is_liaison(request.user, a) or sel.is_handler(request.user, a)):
         raise Http404
     form = f.CoOpinionForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                _claim(request)
-                svc.co_opinion_submit(actor=request.user, assignment=a, text=form.cleaned_data["text"])
-        except AlreadyDone:
-            return redirect(_case(a))
-        except DomainError as e:
-            _apply_errors(form, e)
-        else:
-            messages.success(request, "会办意见已提交主办单位。")
-            return redirect(_case(a))
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and attempt(
+            request,
+            lambda: svc.co_opinion_submit(
+                actor=request.user, assignment=a, text=form.cleaned_data["text"], once=once(request)
+            ),
+            ok="会办意见已提交主办单位。",
+            form=form,
+            fields=FORM_FIELDS,
+        )
+    ):
+        return redirect(_case(a))
     return _page(request, "co_opinion.html", {"a": a, "form": form, "lead": sel.lead_sibling(a)})
 
 
 @login_required
 def points(request, pk):
-    a = _assignment(request, pk)
+    a = access_assignment(request.user, pk)
     existing = list(a.proposal.points.all())
     form = f.PointsForm(request.POST or None, initial={"text": "\n".join(p.text for p in existing)})
-    if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                _claim(request)
-                svc.points_save(actor=request.user, assignment=a, texts=form.cleaned_data["text"].splitlines())
-        except AlreadyDone:
-            return redirect(_case(a))
-        except DomainError as e:
-            _apply_errors(form, e)
-        else:
-            messages.success(request, "建议条目已保存。")
-            return redirect(_case(a))
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and attempt(
+            request,
+            lambda: svc.points_save(
+                actor=request.user, assignment=a, texts=form.cleaned_data["text"].splitlines(), once=once(request)
+            ),
+            ok="建议条目已保存。",
+            form=form,
+            fields=FORM_FIELDS,
+        )
+    ):
+        return redirect(_case(a))
     return _page(request, "points.html", {"a": a, "form": form})
 
 
@@ -395,7 +373,7 @@ def points(request, pk):
 def reply_edit(request, pk):
     """Draft the reply, with the co units' opinions side by side. A version conflict keeps
     everything the user typed on the page, next to the newer saved draft."""
-    a = _assignment(request, pk)
+    a = access_assignment(request.user, pk)
     if not (sel.is_liaison(request.user, a) or sel.is_handler(request.user, a)):
         raise Http404
     draft = sel.open_reply(a)
@@ -409,31 +387,32 @@ def reply_edit(request, pk):
         if form.is_valid():
             d = form.cleaned_data
             try:
-                with transaction.atomic():
-                    _claim(request)
-                    r = svc.reply_save_draft(
-                        actor=request.user,
-                        assignment=a,
-                        version=d["version"] or 0,
-                        result_class=d["result_class"],
-                        text=d["text"],
-                        signer=d["signer"],
-                        contact_name=d["contact_name"],
-                        contact_phone=d["contact_phone"],
-                        disclosure=d["disclosure"],
-                        disclosure_reason=d["disclosure_reason"],
-                        commitments=form.commitment_values(),
-                        decisions=form.decision_values(),
-                        files=d["files"],
-                    )
-            except AlreadyDone:
-                return redirect(_case(a))
+                r = svc.reply_save_draft(
+                    actor=request.user,
+                    assignment=a,
+                    version=d["version"] or 0,
+                    result_class=d["result_class"],
+                    text=d["text"],
+                    signer=d["signer"],
+                    contact_name=d["contact_name"],
+                    contact_phone=d["contact_phone"],
+                    disclosure=d["disclosure"],
+                    disclosure_reason=d["disclosure_reason"],
+                    commitments=form.commitment_values(),
+                    decisions=form.decision_values(),
+                    files=d["files"],
+                    once=once(request),
+                )
             except Conflict as e:
+                # Not through the runner: the page shows the newer saved draft beside what was typed.
                 conflict = e.message
                 form.add_error(None, e.message)
                 draft = sel.open_reply(a)
+            except AlreadySubmitted as e:
+                messages.info(request, e.message)
+                return redirect(_case(a))
             except DomainError as e:
-                _apply_errors(form, e)
+                form_error(form, e, FORM_FIELDS)
             else:
                 if request.POST.get("submit") != "1":
                     messages.success(request, "答复稿已保存。")
@@ -476,32 +455,36 @@ def reply_edit(request, pk):
 
 @login_required
 def reply_correct(request, pk):
-    r = _reply(request, pk)
+    r = access_reply(request.user, pk)
     a = r.assignment
     if not sel.is_leader(request.user, a):
         raise Http404
     form = f.CorrectForm(request.POST or None, initial={"text": r.text})
-    if request.method == "POST" and form.is_valid():
-        try:
-            with transaction.atomic():
-                _claim(request)
-                svc.reply_correct(
-                    actor=request.user, reply=r, text=form.cleaned_data["text"], reason=form.cleaned_data["reason"]
-                )
-        except AlreadyDone:
-            return redirect(_case(a))
-        except DomainError as e:
-            _apply_errors(form, e)
-        else:
-            messages.success(request, "更正后的答复已发出，原答复保留在历史中。")
-            return redirect(_case(a))
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and attempt(
+            request,
+            lambda: svc.reply_correct(
+                actor=request.user,
+                reply=r,
+                text=form.cleaned_data["text"],
+                reason=form.cleaned_data["reason"],
+                once=once(request),
+            ),
+            ok="更正后的答复已发出，原答复保留在历史中。",
+            form=form,
+            fields=FORM_FIELDS,
+        )
+    ):
+        return redirect(_case(a))
     return _page(request, "correct.html", {"a": a, "r": r, "form": form})
 
 
 @login_required
 def evaluate(request, pk):
     """The proposer's evaluation form (SPEC §4); body staff may enter a paper form for a proposer."""
-    a = _assignment(request, pk)
+    a = access_assignment(request.user, pk)
     on_behalf = sel.body_of(request.user) is not None and sel.body_of(request.user).pk == a.proposal.session.body_id
     me = sel.proposer_for(request.user, a.proposal)
     if me is None and not on_behalf:
@@ -515,18 +498,14 @@ def evaluate(request, pk):
             who = next((p for p in proposers if str(p.pk) == request.POST.get("proposer")), None)
             if who is None:
                 form.add_error(None, "请选择代为录入评价的代表/委员。")
-        if not form.errors:
-            try:
-                with transaction.atomic():
-                    _claim(request)
-                    svc.evaluation_submit(actor=request.user, assignment=a, proposer=who, **d)
-            except AlreadyDone:
-                return redirect(_case(a))
-            except DomainError as e:
-                _apply_errors(form, e)
-            else:
-                messages.success(request, "评价已提交，感谢您的意见。")
-                return redirect(_case(a))
+        if not form.errors and attempt(
+            request,
+            lambda: svc.evaluation_submit(actor=request.user, assignment=a, proposer=who, once=once(request), **d),
+            ok="评价已提交，感谢您的意见。",
+            form=form,
+            fields=FORM_FIELDS,
+        ):
+            return redirect(_case(a))
     return _page(
         request,
         "evaluate.html",
@@ -572,31 +551,26 @@ def b_ledger(request):
 @login_required
 def handover(request):
     unit = sel.unit_of(request.user)
-    if not (request.user.has_role(Role.UNIT_LIAISON, Role.UNIT_LEADER) and unit):
+    if not (request.user.has_role(*UNIT_MANAGERS) and unit):
         raise Http404
     people_ids = [
         u.pk
         for u in User.objects.filter(org__path__startswith=unit.path, is_active=True).select_related("org")
-        if sel.user_unit(u)
-        and sel.user_unit(u).pk == unit.pk
-        and u.has_role(Role.HANDLER, Role.UNIT_LIAISON, Role.UNIT_LEADER)
+        if sel.user_unit(u) and sel.user_unit(u).pk == unit.pk and u.has_role(*UNIT)
     ]
     people = User.objects.filter(pk__in=people_ids).select_related("org").order_by("org__path", "username")
     form = f.HandoverForm(request.POST or None, people=people)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
-            with transaction.atomic():
-                _claim(request)
-                h = svc.cases_handover(
-                    actor=request.user, from_user=d["from_user"], to_user=d["to_user"], note=d["note"]
-                )
-        except AlreadyDone:
-            return redirect("handling:handover")
-        except DomainError as e:
-            _apply_errors(form, e)
-        else:
-            messages.success(request, f"已将{h.from_user}的 {h.assignment_count} 件在办件移交给{h.to_user}。")
+        if attempt(
+            request,
+            lambda: svc.cases_handover(
+                actor=request.user, from_user=d["from_user"], to_user=d["to_user"], note=d["note"], once=once(request)
+            ),
+            ok=lambda h: f"已将{h.from_user}的 {h.assignment_count} 件在办件移交给{h.to_user}。",
+            form=form,
+            fields=FORM_FIELDS,
+        ):
             return redirect("handling:handover")
     from .models import Handover
 
@@ -616,12 +590,15 @@ def policy(request):
     if (
         request.method == "POST"
         and form.is_valid()
-        and _run(
+        and attempt(
             request,
             lambda: svc.policy_set(
-                actor=request.user, body=body, contact_before_reply=form.cleaned_data["contact_before_reply"]
+                actor=request.user,
+                body=body,
+                contact_before_reply=form.cleaned_data["contact_before_reply"],
+                once=once(request),
             ),
-            "办理规则已保存。",
+            ok="办理规则已保存。",
         )
     ):
         return redirect("handling:policy")
@@ -633,10 +610,7 @@ def attachment(request, pk):
     """Download an attachment of a contact or reply: the cases app's scoped, audited download
     (proposers get only the files of sent replies)."""
 
-    try:
-        att = attachment_download(actor=request.user, attachment_id=pk)
-    except NotFound:
-        raise Http404
+    att = attachment_download(actor=request.user, attachment_id=pk)
     if att.assignment_id is None:  # proposal files are served by the case page's own route
         raise Http404
     return attachment_response(att)

@@ -1,4 +1,4 @@
-"""Route permissions of the ledger app (see banli/web/permissions.py for the format).
+"""Route permissions of the ledger app (see banli/site/permissions.py for the format).
 
 Import is for the body's own staff; export also for a coordinator, who gets only the rows of
 units in its subtree (banli.ledger.services.export_scope).

@@ -1,4 +1,4 @@
-"""Route permissions of the notify app (see banli/web/permissions.py for the format).
+"""Route permissions of the notify app (see banli/site/permissions.py for the format).
 
 Every signed-in user has an inbox; the selectors only ever return the user's own notifications.
 """

@@ -1,4 +1,4 @@
-"""Route permissions of the portal and the public site (see banli/web/permissions.py for the format).
+"""Route permissions of the portal and the public site (see banli/site/permissions.py for the format).
 
 The public routes are open to everyone ("anonymous" and any signed-in user); what they show is
 limited by banli.portal.selectors.published(). Portal routes are for proposers; object scope

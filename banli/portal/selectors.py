@@ -37,6 +37,7 @@ from banli.errors import NotFound
 from banli.handling.models import Commitment, CoOpinion
 from banli.handling.selectors import proposer_for as _proposer_for
 from banli.orgs.models import Org, Role, User
+from banli.orgs.roles import UNIT, UNIT_MANAGERS
 from banli.stats.selectors import stats_for
 from banli.textintel.text import query_terms as textintel_query_terms
 from banli.textintel.text import tokens
@@ -312,11 +313,11 @@ def unit_answerers(a: Assignment) -> list[User]:
 def unit_messages(user) -> QuerySet[PortalMessage]:
     """Messages to the units of a liaison or leader (their whole unit) or a handler (their cases)."""
 
-    unit = user_unit(user) if user.has_role(Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER) else None
+    unit = user_unit(user) if user.has_role(*UNIT) else None
     if unit is None:
         return PortalMessage.objects.none()
     qs = PortalMessage.objects.filter(assignment__unit=unit)
-    if not user.has_role(Role.UNIT_LIAISON, Role.UNIT_LEADER):
+    if not user.has_role(*UNIT_MANAGERS):
         qs = qs.filter(
             assignment__in=DeptTask.objects.filter(Q(dept_id=user.org_id) | Q(handler=user)).values("assignment")
         )
@@ -347,7 +348,7 @@ def can_review_disclosure(user, a: Assignment) -> bool:
 
 
 def can_propose_disclosure(user, a: Assignment) -> bool:
-    if not user.has_role(Role.UNIT_LIAISON, Role.UNIT_LEADER):
+    if not user.has_role(*UNIT_MANAGERS):
         return False
     unit = user_unit(user)
     return unit is not None and unit.pk == a.unit_id
@@ -361,7 +362,7 @@ def disclosure_scope_q(user) -> Q:
             q |= Q(assignment__proposal__session__body=body)
     if user.has_role(Role.COORDINATOR) and user.org_id:
         q |= Q(assignment__unit__path__startswith=user.org.path)
-    if user.has_role(Role.UNIT_LIAISON, Role.UNIT_LEADER):
+    if user.has_role(*UNIT_MANAGERS):
         unit = user_unit(user)
         if unit is not None:
             q |= Q(assignment__unit=unit)

@@ -30,9 +30,10 @@ from banli.cases.models import (
 )
 from banli.cases.services import next_number, proposal_create
 from banli.errors import Conflict, DomainError, NotFound
-from banli.handling.services import contact_add
+from banli.handling.services import contact_add_nested
 from banli.notify.services import notify
 from banli.orgs.models import Role, User
+from banli.web.once import claim_once
 
 from . import selectors as sel
 from .lifecycle import PUBLICATION
@@ -120,11 +121,14 @@ def private_reason(kind: str, detail: str = "") -> str:
     return f"{kind}：{detail}" if detail else kind
 
 
-def publication_propose(*, actor, reply: Reply, decision: str, reason: str = "", version=None) -> Publication:
+def publication_propose(
+    *, actor, reply: Reply, decision: str, reason: str = "", version=None, once: str | None = None
+) -> Publication:
     """The handling unit proposes 公开 or 不公开 (with a reason) for its sent reply."""
     if decision not in (Disclosure.PUBLIC, Disclosure.PRIVATE):
         raise DomainError("请选择“公开”或“不公开”。", field="decision")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         r, pub = _locked_pub(actor, reply, for_review=False)
         _check_version(pub, version)
         if pub.state not in (S.PENDING, S.PRIVATE):
@@ -153,7 +157,14 @@ def publication_propose(*, actor, reply: Reply, decision: str, reason: str = "",
 
 
 def publication_decide(
-    *, actor, reply: Reply, decision: str, redacted_text: str | None = None, reason: str = "", version=None
+    *,
+    actor,
+    reply: Reply,
+    decision: str,
+    redacted_text: str | None = None,
+    reason: str = "",
+    version=None,
+    once: str | None = None,
 ) -> Publication:
     """The coordinator or body staff decides: publish the redacted text now, or keep the reply private.
 
@@ -162,7 +173,8 @@ def publication_decide(
     """
     if decision not in (S.PUBLISHED, S.PRIVATE):
         raise DomainError("请选择“批准公开”或“不予公开”。", field="decision")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         r, pub = _locked_pub(actor, reply, for_review=True)
         _check_version(pub, version)
         a = r.assignment
@@ -235,10 +247,11 @@ def publication_decide(
     return pub
 
 
-def publication_withdraw(*, actor, reply: Reply, reason: str, version=None) -> Publication:
+def publication_withdraw(*, actor, reply: Reply, reason: str, version=None, once: str | None = None) -> Publication:
     """Take a published reply off the public site (e.g. personal data found after publishing)."""
     reason = (reason or "").strip()
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         r, pub = _locked_pub(actor, reply, for_review=True)
         _check_version(pub, version)
         guard(pub, S.WITHDRAWN, "撤回公开")
@@ -329,7 +342,7 @@ def _notify_body(p: Proposal) -> None:
     )
 
 
-def message_send(*, actor, assignment, text: str) -> PortalMessage:
+def message_send(*, actor, assignment, text: str, once: str | None = None) -> PortalMessage:
     """A proposer writes to a unit handling their proposal; the unit answers in the portal."""
     text = (text or "").strip()
     a = sel.portal_assignment_get(actor, assignment.pk)
@@ -342,7 +355,8 @@ def message_send(*, actor, assignment, text: str) -> PortalMessage:
         raise DomainError("留言不能超过2000字。", field="text")
     if a.state in (AssignmentState.CLOSED, AssignmentState.WITHDRAWN):
         raise DomainError(f"{a.unit.name}对该件的办理已{a.get_state_display()}，如有新的意见请联系人大/政协工作人员。")
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         m = PortalMessage.objects.create(assignment=a, proposer=who, author=actor, text=text)
         audit_record(
             actor=actor,
@@ -362,7 +376,9 @@ def message_send(*, actor, assignment, text: str) -> PortalMessage:
     return m
 
 
-def message_answer(*, actor, message: PortalMessage, text: str, stage: str = "") -> PortalMessage:
+def message_answer(
+    *, actor, message: PortalMessage, text: str, stage: str = "", once: str | None = None
+) -> PortalMessage:
     """The unit answers a proposer's message; the exchange is recorded as a 书面 contact.
 
     The contact goes through banli.handling.services.contact_add, so the same rules apply
@@ -379,11 +395,12 @@ def message_answer(*, actor, message: PortalMessage, text: str, stage: str = "")
     stage = stage or (
         ContactStage.AFTER if a.first_reply_on and a.state != AssignmentState.REHANDLING else ContactStage.DURING
     )
-    with transaction.atomic():
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
         locked = PortalMessage.objects.select_for_update().get(pk=m.pk)
         if locked.answered_at is not None:
             raise DomainError("该留言已回复。")
-        contact = contact_add(
+        contact = contact_add_nested(
             actor=actor,
             assignment=a,
             on=today(),

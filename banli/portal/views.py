@@ -12,13 +12,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from banli.cases.models import Reply, ResultClass, Session
+from banli.cases.models import ReplyState, ResultClass, Session
+from banli.cases.selectors import access_reply
 from banli.cases.services import attachment_download, split_names
-from banli.errors import DomainError, NotFound
 from banli.handling.services import evaluation_submit
-from banli.orgs.models import Org, OrgKind, Role
+from banli.orgs.models import Org, OrgKind
+from banli.orgs.roles import UNIT_WRITERS
 from banli.reports.services import reply_letter_render
 from banli.security.uploads import attachment_response
+from banli.web.actions import attempt, run_action
 
 from . import selectors as sel
 from . import services
@@ -53,10 +55,7 @@ def home(request):
 @login_required
 @require_GET
 def proposal(request, pk):
-    try:
-        p = sel.portal_proposal_get(request.user, pk)
-    except NotFound:
-        raise Http404
+    p = sel.portal_proposal_get(request.user, pk)
     panels = sel.unit_panels(request.user, p)
     merged_from = list(p.merged_from.all().select_related("lead"))
     return render(
@@ -74,22 +73,20 @@ def proposal(request, pk):
 
 @login_required
 def evaluate(request, pk):
-    try:
-        a = sel.portal_assignment_get(request.user, pk)
-    except NotFound:
-        raise Http404
+    a = sel.portal_assignment_get(request.user, pk)
     replies = sel.sent_replies(a)
     form = EvaluationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            evaluation_submit(actor=request.user, assignment=a, **form.service_kwargs())
-        except NotFound:
-            raise Http404
-        except DomainError as e:
-            form.add_error(e.field if e.field in form.fields else None, e.message)
-        else:
-            messages.success(request, f"已提交对{a.unit.name}的评价，谢谢！")
-            return redirect(reverse("portal:proposal", args=[a.proposal_id]) + f"#a{a.pk}")
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and attempt(
+            request,
+            lambda: evaluation_submit(actor=request.user, assignment=a, **form.service_kwargs()),
+            ok=f"已提交对{a.unit.name}的评价，谢谢！",
+            form=form,
+        )
+    ):
+        return redirect(reverse("portal:proposal", args=[a.proposal_id]) + f"#a{a.pk}")
     return render(
         request,
         "portal/evaluate.html",
@@ -100,24 +97,18 @@ def evaluate(request, pk):
 @login_required
 @require_POST
 def message_send(request, pk):
-    try:
-        a = sel.portal_assignment_get(request.user, pk)
-    except NotFound:
-        raise Http404
+    a = sel.portal_assignment_get(request.user, pk)
     form = MessageForm(request.POST)
     target = reverse("portal:proposal", args=[a.proposal_id]) + f"#a{a.pk}"
     if not form.is_valid():
         messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
         return redirect(target)
-    try:
-        services.message_send(actor=request.user, assignment=a, text=form.cleaned_data["text"])
-    except NotFound:
-        raise Http404
-    except DomainError as e:
-        messages.error(request, e.message)
-    else:
-        messages.success(request, f"留言已发送给{a.unit.name}，回复将显示在这里。")
-    return redirect(target)
+    return run_action(
+        request,
+        lambda: services.message_send(actor=request.user, assignment=a, text=form.cleaned_data["text"]),
+        ok=f"留言已发送给{a.unit.name}，回复将显示在这里。",
+        redirect_to=target,
+    )
 
 
 @login_required
@@ -125,14 +116,11 @@ def message_send(request, pk):
 def reply_letter(request, pk):
     """The reply letter addressed to the proposer (.docx), through the reports app's renderer."""
 
-    reply = Reply.objects.filter(pk=pk if str(pk).isdigit() else 0, state="sent").select_related("assignment").first()
-    if reply is None:
+    reply = access_reply(request.user, pk)
+    if reply.state != ReplyState.SENT:
         raise Http404
-    try:
-        sel.portal_assignment_get(request.user, reply.assignment_id)
-        content, name = reply_letter_render(actor=request.user, reply=reply)
-    except NotFound:
-        raise Http404
+    sel.portal_assignment_get(request.user, reply.assignment_id)  # the portal shows only the proposer's own
+    content, name = reply_letter_render(actor=request.user, reply=reply)
     resp = HttpResponse(
         content, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     )
@@ -145,13 +133,10 @@ def reply_letter(request, pk):
 def attachment(request, pk):
     """A file of a sent reply (e.g. the signed scan), scoped and audited by the cases app."""
 
-    try:
-        att = attachment_download(actor=request.user, attachment_id=pk)
-        if att.reply_id is None or att.reply.state != "sent":
-            raise NotFound()
-        sel.portal_assignment_get(request.user, att.reply.assignment_id)
-    except NotFound:
+    att = attachment_download(actor=request.user, attachment_id=pk)
+    if att.reply_id is None or att.reply.state != ReplyState.SENT:
         raise Http404
+    sel.portal_assignment_get(request.user, att.reply.assignment_id)
 
     return attachment_response(att)
 
@@ -168,19 +153,20 @@ def submit(request):
     form = SubmitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
-            p = services.proposal_submit(
+        done = attempt(
+            request,
+            lambda: services.proposal_submit(
                 actor=request.user,
                 title=d["title"],
                 content=d["content"],
                 topic=d["topic"],
                 cosigner_names=split_names(d["cosigners"]),
-            )
-        except DomainError as e:
-            form.add_error(e.field if e.field in form.fields else None, e.message)
-        else:
-            messages.success(request, f"已提交，编号 {p.number}。人大/政协工作人员审查后会告知您结果。")
-            return redirect("portal:proposal", pk=p.pk)
+            ),
+            ok=lambda p: f"已提交，编号 {p.number}。人大/政协工作人员审查后会告知您结果。",
+            form=form,
+        )
+        if done:
+            return redirect("portal:proposal", pk=done.value.pk)
     return render(request, "portal/submit.html", {"form": form, "me": me})
 
 
@@ -191,29 +177,23 @@ def submit(request):
 @require_GET
 def unit_messages(request):
     page = _page(request, sel.unit_messages(request.user))
-    can_answer = request.user.has_role(Role.UNIT_LIAISON, Role.HANDLER)
+    can_answer = request.user.has_role(*UNIT_WRITERS)
     return render(request, "portal/unit_messages.html", {"page": page, "form": AnswerForm(), "can_answer": can_answer})
 
 
 @login_required
 @require_POST
 def message_answer(request, pk):
-    try:
-        m = sel.unit_message_get(request.user, pk)
-    except NotFound:
-        raise Http404
+    m = sel.unit_message_get(request.user, pk)
     form = AnswerForm(request.POST)
     if form.is_valid():
-        try:
-            services.message_answer(
+        attempt(
+            request,
+            lambda: services.message_answer(
                 actor=request.user, message=m, text=form.cleaned_data["text"], stage=form.cleaned_data["stage"]
-            )
-        except NotFound:
-            raise Http404
-        except DomainError as e:
-            messages.error(request, e.message)
-        else:
-            messages.success(request, f"已回复{m.proposer.name}，并记入沟通记录。")
+            ),
+            ok=f"已回复{m.proposer.name}，并记入沟通记录。",
+        )
     else:
         messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
     return redirect(reverse("portal:unit_messages") + f"#m{m.pk}")
@@ -258,10 +238,7 @@ def _reply_publication(reply):
 @login_required
 @require_GET
 def disclosure_detail(request, pk):
-    try:
-        r = sel.disclosure_reply_get(request.user, pk)
-    except NotFound:
-        raise Http404
+    r = sel.disclosure_reply_get(request.user, pk)
     pub = _reply_publication(r)
     a = r.assignment
     if pub and pub.state == PublicationState.PUBLISHED:
@@ -294,19 +271,10 @@ def disclosure_detail(request, pk):
 
 
 def _disclosure_action(request, pk, action):
-    try:
-        r = sel.disclosure_reply_get(request.user, pk)
-    except NotFound:
-        raise Http404
-    try:
-        msg = action(r)
-    except NotFound:
-        raise Http404
-    except DomainError as e:
-        messages.error(request, e.message)
-    else:
-        messages.success(request, msg)
-    return redirect("portal:disclosure_detail", pk=r.pk)
+    r = sel.disclosure_reply_get(request.user, pk)
+    return run_action(
+        request, lambda: action(r), ok=lambda msg: msg, redirect_to=reverse("portal:disclosure_detail", args=[r.pk])
+    )
 
 
 @login_required
@@ -423,10 +391,7 @@ def public_replies(request):
 
 @require_GET
 def public_reply(request, pk):
-    try:
-        pub = sel.public_get(pk)
-    except NotFound:
-        raise Http404
+    pub = sel.public_get(pk)
     return render(
         request,
         "public/reply.html",
@@ -443,10 +408,7 @@ def public_reply(request, pk):
 def public_reply_document(request, pk):
     from .documents import public_letter
 
-    try:
-        pub = sel.public_get(pk)
-    except NotFound:
-        raise Http404
+    pub = sel.public_get(pk)
     content, name = public_letter(pub)
     resp = HttpResponse(
         content, content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"

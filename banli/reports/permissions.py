@@ -1,8 +1,10 @@
-"""Route permissions of official documents and exports (format: banli/web/permissions.py).
+"""Route permissions of official documents and exports (format: banli/site/permissions.py).
 Object scope (which sessions/orgs/replies) is checked by banli.reports.services."""
 
-STATS_ROLES = {"body_staff", "coordinator", "unit_leader", "unit_liaison"}
-CASE_ROLES = {"body_staff", "coordinator", "unit_liaison", "unit_leader", "handler", "proposer"}
+from banli.orgs.roles import CASE_READERS, OVERSEERS
+
+STATS_ROLES = OVERSEERS
+CASE_ROLES = CASE_READERS
 
 ROUTES = {
     "reports:summary": {"GET": STATS_ROLES, "POST": STATS_ROLES},

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from banli.audit.services import audit_record
 from banli.cases.models import Assignment, ProposerKind, Reply, ReplyState, Session
-from banli.cases.selectors import assignment_scope_q, can_see_internal
+from banli.cases.selectors import access_reply, parse_id
 from banli.errors import Conflict, DomainError, NotFound
 from banli.ledger.services import ledger_rows
 from banli.orgs.models import Org, OrgKind, Role
@@ -36,21 +36,19 @@ def today() -> dt.date:
 
 
 def reply_get(actor, pk) -> Reply:
-    """A reply whose letter `actor` may generate: sent ones for anyone who sees the case,
-    unsent ones (previews) only for those who see the unit's internal work."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
-        raise NotFound()
-    qs = Reply.objects.select_related(
-        "assignment__proposal__session__body", "assignment__proposal__lead", "assignment__unit", "approved_by"
-    )
+    """A reply whose letter `actor` may generate: the case scope's `access_reply` (sent replies for
+    everyone who sees the case, unsent ones only for those who see the unit's internal work);
+    `actor` None is the system itself (archive export)."""
     if actor is not None:
-        qs = qs.filter(assignment__in=Assignment.objects.filter(assignment_scope_q(actor)))
-    reply = qs.filter(pk=pk).first()
+        pk = access_reply(actor, pk).pk
+    reply = (
+        Reply.objects.select_related(
+            "assignment__proposal__session__body", "assignment__proposal__lead", "assignment__unit", "approved_by"
+        )
+        .filter(pk=parse_id(pk))
+        .first()
+    )
     if reply is None:
-        raise NotFound()
-    if actor is not None and reply.state != ReplyState.SENT and not can_see_internal(actor, reply.assignment):
         raise NotFound()
     return reply
 

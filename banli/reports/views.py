@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from banli.cases.selectors import user_unit
-from banli.errors import DomainError, NotFound
-from banli.orgs.models import Role
+from banli.errors import NotFound
+from banli.orgs.roles import UNIT_MANAGERS
 from banli.stats import scope as report_scope
+from banli.web.actions import attempt
 
 from . import services
 from .services import TEXT_FIELDS
@@ -55,19 +55,7 @@ def _q(session, org) -> str:
     return urlencode(pairs)
 
 
-def _not_found_is_404(fn):
-    def wrapper(request, *args, **kwargs):
-        try:
-            return fn(request, *args, **kwargs)
-        except NotFound:
-            raise Http404
-
-    wrapper.__name__ = fn.__name__
-    return wrapper
-
-
 @login_required
-@_not_found_is_404
 @require_http_methods(["GET", "POST"])
 def summary(request):
     """Edit the summary's editable parts for (org, session), preview the generated text, download."""
@@ -77,15 +65,17 @@ def summary(request):
     values = {k: getattr(saved, k) if saved else "" for k in TEXT_FIELDS}
     if request.method == "POST":
         values = {k: request.POST.get(k, "") for k in TEXT_FIELDS}
-        try:
-            services.summary_text_save(
+        done = attempt(
+            request,
+            lambda: services.summary_text_save(
                 actor=request.user, session=session, org=org, version=request.POST.get("version") or 0, **values
-            )
-        except DomainError as e:
-            error = e.message
-        else:
-            messages.success(request, "已保存。")
+            ),
+            ok="已保存。",
+            flash_error=False,
+        )
+        if done:
             return redirect(reverse("reports:summary") + "?" + _q(session, org))
+        error = done.error
     preview = services.summary_build(actor=request.user, session=session, org=org)
     return render(
         request,
@@ -101,13 +91,12 @@ def summary(request):
             "orgs": report_scope.orgs_for(request.user),
             "whole_body": report_scope.scope_of(request.user).whole_body,
             "query": _q(session, org),
-            "may_doc_settings": request.user.has_role(Role.UNIT_LIAISON, Role.UNIT_LEADER),
+            "may_doc_settings": request.user.has_role(*UNIT_MANAGERS),
         },
     )
 
 
 @login_required
-@_not_found_is_404
 def summary_docx(request):
     session, org = _one_session(request)
     content, name = services.summary_render(actor=request.user, session=session, org=org)
@@ -115,7 +104,6 @@ def summary_docx(request):
 
 
 @login_required
-@_not_found_is_404
 def reply_letter(request, pk):
     reply = services.reply_get(request.user, pk)
     content, name = services.reply_letter_render(actor=request.user, reply=reply, addressee_id=request.GET.get("to"))
@@ -123,7 +111,6 @@ def reply_letter(request, pk):
 
 
 @login_required
-@_not_found_is_404
 def responsibility(request):
     session, org = _one_session(request)
     content = services.responsibility_export(actor=request.user, sessions=[session], org=org)
@@ -131,7 +118,6 @@ def responsibility(request):
 
 
 @login_required
-@_not_found_is_404
 def ledger(request):
     session, org = _one_session(request)
     content = services.ledger_export_scoped(actor=request.user, session=session, org=org)
@@ -139,7 +125,6 @@ def ledger(request):
 
 
 @login_required
-@_not_found_is_404
 def b_ledger(request):
     session, org = _one_session(request)
     content = services.b_ledger_export(actor=request.user, sessions=[session], org=org)
@@ -147,26 +132,21 @@ def b_ledger(request):
 
 
 @login_required
-@_not_found_is_404
 def archive(request):
     session, org = _one_session(request)
-    try:
-        content, name = services.archive_export(actor=request.user, session=session, org=org)
-    except DomainError as e:
-        if isinstance(e, NotFound):
-            raise
-        messages.error(request, e.message)
+    done = attempt(request, lambda: services.archive_export(actor=request.user, session=session, org=org))
+    if not done:
         return redirect(reverse("reports:summary") + "?" + _q(session, org))
+    content, name = done.value
     return _download(content, name, ZIP)
 
 
 @login_required
-@_not_found_is_404
 @require_http_methods(["GET", "POST"])
 def doc_settings(request):
     """A unit's 发文机关标志, 发文字号代字 and 抄送 for its reply letters (liaison or leader)."""
 
-    unit = user_unit(request.user) if request.user.has_role(Role.UNIT_LIAISON, Role.UNIT_LEADER) else None
+    unit = user_unit(request.user) if request.user.has_role(*UNIT_MANAGERS) else None
     if unit is None:
         raise NotFound()
     current = services._doc_settings(unit)
@@ -174,13 +154,15 @@ def doc_settings(request):
     error = None
     if request.method == "POST":
         values = {k: request.POST.get(k, "") for k in values}
-        try:
-            services.unit_doc_settings_save(actor=request.user, unit=unit, **values)
-        except DomainError as e:
-            error = e.message
-        else:
-            messages.success(request, "公文设置已保存。")
+        done = attempt(
+            request,
+            lambda: services.unit_doc_settings_save(actor=request.user, unit=unit, **values),
+            ok="公文设置已保存。",
+            flash_error=False,
+        )
+        if done:
             return redirect("reports:doc_settings")
+        error = done.error
     return render(
         request,
         "reports/doc_settings.html",

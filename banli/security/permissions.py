@@ -1,4 +1,4 @@
-"""Route permissions of the security app (see banli/web/permissions.py for the format).
+"""Route permissions of the security app (see banli/site/permissions.py for the format).
 
 三权分立: the sysadmin manages accounts and orgs, the secadmin grants roles and handles lockouts
 and second factors, the auditor reads and keeps the audit log. No page is shared between them.

@@ -15,6 +15,7 @@ from banli.audit.middleware import client_ip
 from banli.audit.services import audit_verify
 from banli.errors import DomainError
 from banli.orgs.models import ADMIN_ROLES, Org, Role, User
+from banli.web.actions import attempt, form_error, run_action
 
 from . import forms, services
 from .models import AuditPurge, Lockout, TOTPDevice
@@ -27,10 +28,6 @@ def _safe_next(request, default="web:home"):
     ):
         return nxt
     return redirect(default).url
-
-
-def _form_error(form, e: DomainError):
-    form.add_error(e.field if e.field in form.fields else None, e.message)
 
 
 # --- two-factor ---------------------------------------------------------------------------------
@@ -48,7 +45,7 @@ def _second_factor_passed(request, form, check, success: str = ""):
         messages.error(request, e.message)
         return redirect("web:login")
     except DomainError as e:
-        _form_error(form, e)
+        form_error(form, e)
         return None
     services.session_rotate(request)
     request.session[services.SESSION_2FA] = True
@@ -131,21 +128,21 @@ def sessions_end_others(request):
 def password_change(request):
     form = forms.PasswordChangeForm(request.POST or None)
     reason = services.password_change_reason(request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.password_change(actor=request.user, **form.cleaned_data)
-        except DomainError as e:
-            _form_error(form, e)
-        else:
-            # Other sessions of this user end; this one goes on with a new key.
-            from django.contrib.auth import update_session_auth_hash
+    changed = (
+        request.method == "POST"
+        and form.is_valid()
+        and attempt(request, lambda: services.password_change(actor=request.user, **form.cleaned_data), form=form)
+    )
+    if changed:
+        # Other sessions of this user end; this one goes on with a new key.
+        from django.contrib.auth import update_session_auth_hash
 
-            services.sessions_end_all(user=request.user, reason="password_change")
-            update_session_auth_hash(request, request.user)
-            services.session_register(user=request.user, request=request)
-            request.session[services.SESSION_2FA] = True
-            messages.success(request, "密码已修改。")
-            return redirect("web:home")
+        services.sessions_end_all(user=request.user, reason="password_change")
+        update_session_auth_hash(request, request.user)
+        services.session_register(user=request.user, request=request)
+        request.session[services.SESSION_2FA] = True
+        messages.success(request, "密码已修改。")
+        return redirect("web:home")
     from django.contrib.auth.password_validation import password_validators_help_texts
 
     return render(
@@ -173,14 +170,17 @@ def users(request):
 
 def user_create(request):
     form = forms.UserCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            u = services.user_admin_create(actor=request.user, **form.cleaned_data)
-        except DomainError as e:
-            _form_error(form, e)
-        else:
-            messages.success(request, f"已创建用户 {u.username}。请由安全管理员授予角色；用户首次登录须修改密码。")
-            return redirect("security:users")
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and attempt(
+            request,
+            lambda: services.user_admin_create(actor=request.user, **form.cleaned_data),
+            ok=lambda u: f"已创建用户 {u.username}。请由安全管理员授予角色；用户首次登录须修改密码。",
+            form=form,
+        )
+    ):
+        return redirect("security:users")
     return render(request, "security/user_create.html", {"form": form})
 
 
@@ -195,40 +195,45 @@ def _user(pk) -> User:
 def user_reset_password(request, pk):
     u = _user(pk)
     form = forms.PasswordResetForm(request.POST)
-    try:
+
+    def reset():
         if not form.is_valid():
             raise DomainError("请填写临时密码。")
         services.user_password_reset(actor=request.user, user=u, new_password=form.cleaned_data["new_password"])
-    except DomainError as e:
-        messages.error(request, e.message)
-    else:
-        messages.success(request, f"已重置 {u.username} 的密码，其所有会话已结束；用户下次登录须修改密码。")
-    return redirect("security:users")
+
+    return run_action(
+        request,
+        reset,
+        ok=f"已重置 {u.username} 的密码，其所有会话已结束；用户下次登录须修改密码。",
+        redirect_to="security:users",
+    )
 
 
 @require_POST
 def user_set_active(request, pk):
     u = _user(pk)
     active = request.POST.get("active") == "1"
-    try:
-        services.user_set_active(actor=request.user, user=u, active=active)
-    except DomainError as e:
-        messages.error(request, e.message)
-    else:
-        messages.success(request, f"已{'启用' if active else '停用'}账户 {u.username}。")
-    return redirect("security:users")
+    return run_action(
+        request,
+        lambda: services.user_set_active(actor=request.user, user=u, active=active),
+        ok=f"已{'启用' if active else '停用'}账户 {u.username}。",
+        redirect_to="security:users",
+    )
 
 
 def orgs(request):
     form = forms.OrgCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            o = services.org_admin_create(actor=request.user, **form.cleaned_data)
-        except DomainError as e:
-            _form_error(form, e)
-        else:
-            messages.success(request, f"已新增组织“{o.name}”。")
-            return redirect("security:orgs")
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and attempt(
+            request,
+            lambda: services.org_admin_create(actor=request.user, **form.cleaned_data),
+            ok=lambda o: f"已新增组织“{o.name}”。",
+            form=form,
+        )
+    ):
+        return redirect("security:orgs")
     page = Paginator(Org.objects.order_by("path"), 100).get_page(request.GET.get("page"))
     return render(request, "security/orgs.html", {"page": page, "form": form})
 
@@ -261,40 +266,34 @@ def grants(request):
 def grant(request, pk):
     u = _user(pk)
     role, action = request.POST.get("role", ""), request.POST.get("action", "grant")
-    try:
-        if action == "revoke":
-            services.role_revoke(actor=request.user, user=u, role=role)
-        else:
-            services.role_grant(actor=request.user, user=u, role=role)
-    except DomainError as e:
-        messages.error(request, e.message)
-    else:
-        label = Role(role).label
-        messages.success(request, f"已{'撤销' if action == 'revoke' else '授予'} {u.username} 的角色“{label}”。")
-    return redirect(request.POST.get("back") or "security:grants")
+    change = services.role_revoke if action == "revoke" else services.role_grant
+    return run_action(
+        request,
+        lambda: change(actor=request.user, user=u, role=role),
+        ok=lambda _: f"已{'撤销' if action == 'revoke' else '授予'} {u.username} 的角色“{Role(role).label}”。",
+        redirect_to=request.POST.get("back") or "security:grants",
+    )
 
 
 @require_POST
 def unlock(request):
-    try:
-        services.lockout_release(actor=request.user, username=request.POST.get("username", ""))
-    except DomainError as e:
-        messages.error(request, e.message)
-    else:
-        messages.success(request, "已解除锁定。")
-    return redirect("security:grants")
+    return run_action(
+        request,
+        lambda: services.lockout_release(actor=request.user, username=request.POST.get("username", "")),
+        ok="已解除锁定。",
+        redirect_to="security:grants",
+    )
 
 
 @require_POST
 def twofa_reset(request, pk):
     u = _user(pk)
-    try:
-        services.totp_reset(actor=request.user, user=u)
-    except DomainError as e:
-        messages.error(request, e.message)
-    else:
-        messages.success(request, f"已重置 {u.username} 的双因素认证，其下次登录时须重新绑定。")
-    return redirect("security:grants")
+    return run_action(
+        request,
+        lambda: services.totp_reset(actor=request.user, user=u),
+        ok=f"已重置 {u.username} 的双因素认证，其下次登录时须重新绑定。",
+        redirect_to="security:grants",
+    )
 
 
 # --- auditor: the log ----------------------------------------------------------------------------
@@ -334,23 +333,20 @@ def audit_log(request):
 @require_POST
 def retention(request):
     form = forms.RetentionForm(request.POST)
-    try:
+
+    def save():
         if not form.is_valid():
             raise DomainError("保留天数须为正整数。")
         services.retention_set(actor=request.user, days=form.cleaned_data["days"])
-    except DomainError as e:
-        messages.error(request, e.message)
-    else:
-        messages.success(request, "保留策略已保存。")
-    return redirect("security:audit_log")
+
+    return run_action(request, save, ok="保留策略已保存。", redirect_to="security:audit_log")
 
 
 @require_POST
 def purge(request):
-    try:
-        n = services.audit_purge(actor=request.user)
-    except DomainError as e:
-        messages.error(request, e.message)
-    else:
-        messages.success(request, f"已按保留策略清理 {n} 条审计记录。" if n else "没有超过保留期的审计记录。")
-    return redirect("security:audit_log")
+    return run_action(
+        request,
+        lambda: services.audit_purge(actor=request.user),
+        ok=lambda n: f"已按保留策略清理 {n} 条审计记录。" if n else "没有超过保留期的审计记录。",
+        redirect_to="security:audit_log",
+    )

@@ -16,8 +16,9 @@ from banli.cases.models import Session
 from banli.cases.selectors import sessions_visible_to, user_body, user_unit
 from banli.errors import NotFound
 from banli.orgs.models import Org, OrgKind, Role
+from banli.orgs.roles import OVERSEERS, UNIT_MANAGERS
 
-STATS_ROLES = (Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LEADER, Role.UNIT_LIAISON)
+STATS_ROLES = OVERSEERS
 PICKABLE_KINDS = (OrgKind.COORDINATOR, OrgKind.UNIT)
 
 
@@ -38,7 +39,7 @@ def scope_of(user) -> Scope:
     roots: list[Org] = []
     if user.has_role(Role.COORDINATOR) and user.org_id:
         roots.append(user.org)
-    if user.has_role(Role.UNIT_LEADER, Role.UNIT_LIAISON):
+    if user.has_role(*UNIT_MANAGERS):
         unit = user_unit(user)
         if unit is not None:
             roots.append(unit)

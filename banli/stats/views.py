@@ -21,9 +21,9 @@ from django.views.decorators.http import require_http_methods
 from banli.audit.services import audit_record
 from banli.cases.models import Assignment, Proposal
 from banli.cases.selectors import assignment_scope_q, proposal_scope_q
-from banli.errors import DomainError, NotFound
 from banli.formatting import pct
-from banli.orgs.models import Role
+from banli.orgs.roles import OFFICES
+from banli.web.actions import attempt
 
 from . import data as report_data
 from . import figures as F
@@ -66,20 +66,7 @@ def _figures(stats, keys, sessions, org):
     return out
 
 
-def _handle_domain(fn):
-    def wrapper(request, *args, **kwargs):
-        try:
-            return fn(request, *args, **kwargs)
-        except NotFound:
-            raise Http404
-
-    wrapper.__name__ = fn.__name__
-    wrapper.__doc__ = fn.__doc__
-    return wrapper
-
-
 @login_required
-@_handle_domain
 def overview(request):
     user = request.user
     sessions, org = _resolve(request)
@@ -200,7 +187,6 @@ def _trend(user, sessions, org):
 
 
 @login_required
-@_handle_domain
 def trend(request):
     """Trend across the last sessions of the same body, as JSON for the dashboard's chart.
     Fetched after the page is shown: it scans several sessions, the page only the chosen ones."""
@@ -214,7 +200,6 @@ CASE_COLUMNS = ["编号", "标题", "领衔人", "承办单位", "办理方式",
 
 
 @login_required
-@_handle_domain
 def cases(request):
     """The cases behind one figure: ?key=<stats_cases key>&session=…&org=…"""
     user = request.user
@@ -284,28 +269,29 @@ def _case_row(x, is_assignment):
 
 
 @login_required
-@_handle_domain
 @require_http_methods(["GET", "POST"])
 def assessment(request):
     """Unit assessment (绩效考核): weights, and each unit's score with its breakdown."""
     user = request.user
     sessions, org = _resolve(request)
     owner = services.assessment_owner(user)
-    may_edit = user.has_role(Role.BODY_STAFF, Role.COORDINATOR)
+    may_edit = user.has_role(*OFFICES)
     error = None
     if request.method == "POST":
         if not may_edit:
             raise Http404
-        try:
-            services.assessment_weights_save(
+        done = attempt(
+            request,
+            lambda: services.assessment_weights_save(
                 actor=user,
                 weights={k: request.POST.get(k, "") for k, _, _ in ASSESSMENT_METRICS},
                 overdue_penalty=request.POST.get("overdue_penalty", "0"),
-            )
-        except DomainError as e:
-            error = e.message
-        else:
+            ),
+            flash_error=False,
+        )
+        if done:
             return redirect(reverse("stats:assessment") + "?" + _query(sessions, org))
+        error = done.error
     weights = services.weights_for(owner)
     rows = unit_rows(sessions=sessions, org=org, weights=weights) if sessions else []
     return render(

@@ -1,11 +1,13 @@
-"""Route permissions of the text intelligence app (see banli/web/permissions.py for the format).
+"""Route permissions of the text intelligence app (see banli/site/permissions.py for the format).
 
 Object scope (which proposals, replies, contacts, sessions) is applied by textintel.selectors.
 """
 
-CASE_ROLES = {"body_staff", "coordinator", "unit_liaison", "unit_leader", "handler", "proposer"}
-STAFF_ROLES = {"body_staff", "coordinator", "unit_liaison", "unit_leader", "handler"}
-CLUSTER_ROLES = {"body_staff", "coordinator", "unit_leader", "unit_liaison"}
+from banli.orgs.roles import CASE_READERS, OVERSEERS, STAFF
+
+CASE_ROLES = CASE_READERS
+STAFF_ROLES = STAFF
+CLUSTER_ROLES = OVERSEERS
 
 ROUTES = {
     "textintel:search": {"GET": CASE_ROLES},

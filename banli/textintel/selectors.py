@@ -20,13 +20,14 @@ from banli.cases.selectors import assignment_scope_q, proposal_scope_q, sessions
 from banli.cases.services import assignable_units, is_body_staff_of
 from banli.errors import NotFound
 from banli.orgs.models import Org, Role
+from banli.orgs.roles import OVERSEERS, STAFF, UNIT
 
 from . import recommender, similarity
 from .models import DocKind, Recommendation, SearchDoc
 from .text import doc_tokens, query_terms
 
-STAFF_ROLES = (Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER)
-UNIT_ROLES = (Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER)
+STAFF_ROLES = STAFF
+UNIT_ROLES = UNIT
 MERGEABLE = (ReviewState.SUBMITTED, ReviewState.ACCEPTED)
 
 
@@ -310,7 +311,7 @@ def sessions_for_clusters(user) -> QuerySet[Session]:
 
 
 def session_for_clusters(user, session_id) -> Session:
-    if not user.has_role(Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LEADER, Role.UNIT_LIAISON):
+    if not user.has_role(*OVERSEERS):
         raise NotFound()
     s = sessions_for_clusters(user).filter(pk=session_id).first() if str(session_id).isdigit() else None
     if s is None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import io
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -16,9 +15,10 @@ from django.views.decorators.http import require_GET, require_POST
 
 from banli.audit.services import audit_record
 from banli.cases.models import Session
-from banli.cases.selectors import proposal_get, sessions_visible_to, user_body
-from banli.errors import DomainError, NotFound
+from banli.cases.selectors import access_proposal, sessions_visible_to, user_body
 from banli.orgs.models import Org, Role
+from banli.orgs.roles import OFFICES, OVERSEERS
+from banli.web.actions import attempt, run_action
 
 from . import selectors, services
 from .models import DictTerm, DocKind
@@ -96,10 +96,7 @@ def search_view(request):
 @login_required
 @require_GET
 def similar_proposal_view(request, pk):
-    try:
-        p = proposal_get(request.user, pk)
-    except NotFound:
-        raise Http404
+    p = access_proposal(request.user, pk)
     data = (
         selectors.similar_for_proposal(request.user, p)
         if selectors.can_see_similar(request.user)
@@ -144,23 +141,17 @@ def similar_text_view(request):
 def merge_view(request):
     """Merge one proposal into a similar one of its session (并案), via proposal_review."""
     user = request.user
-    try:
-        p = proposal_get(user, request.POST.get("proposal"))
-        into = proposal_get(user, request.POST.get("into"))
-    except NotFound:
-        raise Http404
+    p = access_proposal(user, request.POST.get("proposal"))
+    into = access_proposal(user, request.POST.get("into"))
     score = None
     with contextlib.suppress(ValueError):
         score = float(request.POST.get("score") or "")
-    try:
-        services.proposal_merge_duplicate(actor=user, proposal=p, into=into, score=score)
-    except NotFound:
-        raise Http404
-    except DomainError as e:
-        messages.error(request, e.message)
-    else:
-        messages.success(request, f"已将第{p.number}号并入第{into.number}号，合并办理。")
-    return redirect(_next_url(request, into.get_absolute_url()))
+    return run_action(
+        request,
+        lambda: services.proposal_merge_duplicate(actor=user, proposal=p, into=into, score=score),
+        ok=f"已将第{p.number}号并入第{into.number}号，合并办理。",
+        redirect_to=_next_url(request, into.get_absolute_url()),
+    )
 
 
 def _staff_session(request):
@@ -197,7 +188,7 @@ def merge_suggestions_view(request):
 # --- clusters -------------------------------------------------------------------------------------
 
 
-CLUSTER_ROLES = (Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LEADER, Role.UNIT_LIAISON)
+CLUSTER_ROLES = OVERSEERS
 
 
 def _cluster_session(request):
@@ -282,12 +273,9 @@ def clusters_export_view(request):
 @require_GET
 def recommend_view(request, pk):
     user = request.user
-    if not user.has_role(Role.BODY_STAFF, Role.COORDINATOR):
+    if not user.has_role(*OFFICES):
         raise Http404
-    try:
-        p = proposal_get(user, pk)
-    except NotFound:
-        raise Http404
+    p = access_proposal(user, pk)
     rec = selectors.recommendation_view(user, p)
     if rec and rec["leads"]:
         services.recommendation_log(
@@ -303,23 +291,17 @@ def recommend_view(request, pk):
 @login_required
 def accuracy_view(request):
     user = request.user
-    if not user.has_role(Role.BODY_STAFF, Role.COORDINATOR):
+    if not user.has_role(*OFFICES):
         raise Http404
     if request.method == "POST":
         from .tasks import enqueue, train_task
 
-        try:
-            res = enqueue(train_task, user.pk)
-        except DomainError as e:
-            messages.error(request, e.message)
-        else:
+        def trained(res) -> str:
             if isinstance(res, dict):
-                messages.success(
-                    request, f"已重新训练交办推荐模型（{res['samples']} 件，用时 {res['seconds']:.1f} 秒）。"
-                )
-            else:
-                messages.success(request, "已提交后台重新训练交办推荐模型，完成后自动使用新模型。")
-        return redirect("textintel:accuracy")
+                return f"已重新训练交办推荐模型（{res['samples']} 件，用时 {res['seconds']:.1f} 秒）。"
+            return "已提交后台重新训练交办推荐模型，完成后自动使用新模型。"
+
+        return run_action(request, lambda: enqueue(train_task, user.pk), ok=trained, redirect_to="textintel:accuracy")
     data = selectors.recommendation_accuracy()
 
     unit_ids = {r.leads[0][0] for r in data["recent"] if r.leads}
@@ -340,13 +322,15 @@ def dictionary_view(request):
     error, word, note = "", "", ""
     if request.method == "POST":
         word, note = request.POST.get("word", ""), request.POST.get("note", "")
-        try:
-            t = services.dictterm_add(actor=user, word=word, note=note)
-        except DomainError as e:
-            error = e.message
-        else:
-            messages.success(request, f"已添加“{t.word}”，含该词的文本已重新分词。")
+        done = attempt(
+            request,
+            lambda: services.dictterm_add(actor=user, word=word, note=note),
+            ok=lambda t: f"已添加“{t.word}”，含该词的文本已重新分词。",
+            flash_error=False,
+        )
+        if done:
             return redirect("textintel:dictionary")
+        error = done.error
     q = (request.GET.get("q") or "").strip()
     terms = DictTerm.objects.select_related("created_by").order_by("word")
     if q:
@@ -372,10 +356,9 @@ def dictionary_delete_view(request, pk):
     term = DictTerm.objects.filter(pk=pk).first()
     if term is None:
         raise Http404
-    try:
-        services.dictterm_delete(actor=request.user, term=term)
-    except DomainError as e:
-        messages.error(request, e.message)
-    else:
-        messages.success(request, f"已删除“{term.word}”。")
-    return redirect("textintel:dictionary")
+    return run_action(
+        request,
+        lambda: services.dictterm_delete(actor=request.user, term=term),
+        ok=f"已删除“{term.word}”。",
+        redirect_to="textintel:dictionary",
+    )
