@@ -176,10 +176,7 @@ def _on_sqlite() -> bool:
 # migrations seeded are restored afterwards (serialized_rollback).
 @pytest.mark.skipif(_on_sqlite(), reason="SQLite serialises writers; the race is exercised on PostgreSQL")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_concurrent_scans_never_double_send():
-    from tests.cast import build_cast
-
-    cast = build_cast()
+def test_concurrent_scans_never_double_send(cast):
     o = cast.orgs
     for i in range(6):
         p = make_case(cast, f"并发测试{i}")

@@ -231,7 +231,7 @@ def test_cli_writes_the_summary(cast, tmp_path):
     assert "共承办市七届人大四次会议建议110件" in docx_text(out.read_bytes())
 
 
-def test_summary_from_the_imported_seed_002_ledger(tmp_path, db):
+def test_summary_from_the_imported_seed_002_ledger(tmp_path, no_cast):
     """Through the ledger of the foundation issue: `banli import-ledger`, then `banli report summary`."""
     from io import StringIO
 
@@ -255,7 +255,7 @@ def test_summary_from_the_imported_seed_002_ledger(tmp_path, db):
     assert "（D类）4件，占0.65%。" in text
 
 
-def test_summary_from_the_imported_seed_000_ledger(tmp_path, db):
+def test_summary_from_the_imported_seed_000_ledger(tmp_path, no_cast):
     from io import StringIO
 
     from django.core.management import call_command
