@@ -1,9 +1,10 @@
 """Every state a case can be in, reached through banli's own services, each step as the cast member
 who would take it (STYLE.md §7: never by writing a status field).
 
-Each step builds on the previous one: pass the object the previous step returned, or nothing and the
-step builds the whole path from a fresh registration with defaults (keyword arguments are passed
-down the path to the step that takes them).
+Each step builds on the previous ones: pass the object an earlier step returned (a reply step also
+takes an assignment) and the missing steps are taken in order; pass nothing and the whole path is
+built from a fresh registration with defaults (keyword arguments go down the path to the step that
+takes them).
 
     registered → accepted → assigned → signed → planned → drafted → submitted → approved → sent
         → evaluated (closed, or rehandling when 不满意, or follow_up for a B reply) ; sent → published
@@ -35,7 +36,7 @@ from banli.cases.models import (
     Verdict,
 )
 from banli.cases.models import AssignmentRole as R
-from banli.cases.services import assignment_create, proposal_register, proposal_review
+from banli.cases.services import assignment_create, proposal_register, proposal_review, proposal_set_key
 from banli.handling import selectors as handling_sel
 from banli.handling import services as handling
 from banli.portal import services as portal
@@ -75,6 +76,15 @@ def people(cast, unit) -> SimpleNamespace:
 def staff_of(cast, proposal: Proposal):
     """The body staff member of the proposal's 人大/政协."""
     return cast.staff_cppcc if proposal.session.body_id == cast.orgs.cppcc.pk else cast.staff_npc
+
+
+def _reply(cast, r, build, day, kw) -> Reply:
+    """The reply to work on: ``r`` itself, a draft for ``r`` when it is an assignment, or a new path."""
+    if r is None:
+        return build(cast, day=day, **kw)
+    if isinstance(r, Assignment):
+        return drafted(cast, r, day=day, **kw)
+    return r
 
 
 # --- proposals ----------------------------------------------------------------------------------------
@@ -118,6 +128,8 @@ def signed(cast, a: Assignment | None = None, *, day=None, **kw) -> Assignment:
 def planned(cast, a: Assignment | None = None, *, day=None, **kw) -> Assignment:
     """The signed assignment's handling plan saved and distributed to the handler's department."""
     a = a or signed(cast, day=day, **kw)
+    if a.state == AssignmentState.PENDING_SIGN:
+        a = signed(cast, a, day=day)
     who = people(cast, a.unit)
     assert who.handler, f"the cast has no handler in {a.unit.name}"
     with on(day):
@@ -134,8 +146,8 @@ def drafted(cast, a: Assignment | None = None, *, day=None, commitments=None, **
 
     Keyword arguments override the draft's fields (DRAFT); a B reply gets one commitment by default."""
     fields = {k: kw.pop(k) for k in list(kw) if k in DRAFT or k in ("signer", "disclosure_reason", "decisions")}
-    if a is None:
-        a = signed(cast, day=day, **kw)
+    if a is None or a.state == AssignmentState.PENDING_SIGN:
+        a = signed(cast, a, day=day, **kw)
         if people(cast, a.unit).handler:
             a = planned(cast, a, day=day)
     who = people(cast, a.unit)
@@ -154,37 +166,43 @@ def drafted(cast, a: Assignment | None = None, *, day=None, commitments=None, **
         )
 
 
-def submitted(cast, r: Reply | None = None, *, day=None, **kw) -> Reply:
+def submitted(cast, r: Reply | Assignment | None = None, *, day=None, **kw) -> Reply:
     """The draft submitted for sign-off (提交领导签发) by the liaison."""
-    r = r or drafted(cast, day=day, **kw)
+    r = _reply(cast, r, drafted, day, kw)
     with on(day):
         return handling.reply_submit(actor=people(cast, r.assignment.unit).liaison, reply=r)
 
 
-def approved(cast, r: Reply | None = None, *, day=None, **kw) -> Reply:
+def approved(cast, r: Reply | Assignment | None = None, *, day=None, **kw) -> Reply:
     """The reply signed off (签发) by the unit's leader."""
-    r = r or submitted(cast, day=day, **kw)
+    r = _reply(cast, r, drafted, day, kw)
+    if r.state == ReplyState.DRAFT:
+        r = submitted(cast, r, day=day)
     leader = people(cast, r.assignment.unit).leader
     assert leader, f"the cast has no leader in {r.assignment.unit.name}"
     with on(day):
         return handling.reply_approve(actor=leader, reply=r)
 
 
-def sent(cast, r: Reply | None = None, *, day=None, **kw) -> Reply:
+def sent(cast, r: Reply | Assignment | None = None, *, day=None, **kw) -> Reply:
     """The signed-off reply sent to the proposer (正式答复) by the liaison; when a co unit's opinion is
     missing, with the reason the form asks for."""
-    r = r or approved(cast, day=day, **kw)
+    r = _reply(cast, r, drafted, day, kw)
+    if r.state != ReplyState.APPROVED:
+        r = approved(cast, r, day=day)
     a = r.assignment
     reason = "会办单位逾期未复" if handling_sel.missing_co_opinions(a) else ""
     with on(day):
         return handling.reply_send(actor=people(cast, a.unit).liaison, reply=r, missing_opinion_reason=reason)
 
 
-def evaluated(cast, r: Reply | None = None, *, verdict=Verdict.SATISFIED, day=None, **kw):
+def evaluated(cast, r: Reply | Assignment | None = None, *, verdict=Verdict.SATISFIED, day=None, **kw):
     """The lead proposer's evaluation of the sent reply (by the proposer's own account, or entered by
     body staff when the proposer has none). Returns the Evaluation; the assignment is then closed,
     in rehandling (不满意) or in B-class follow-up."""
-    r = r or sent(cast, day=day, **kw)
+    r = _reply(cast, r, sent, day, kw)
+    if r.state != ReplyState.SENT:
+        r = sent(cast, r, day=day)
     a = r.assignment
     lead = a.proposal.lead
     with on(day):
@@ -197,7 +215,7 @@ def evaluated(cast, r: Reply | None = None, *, verdict=Verdict.SATISFIED, day=No
         )
 
 
-def closed(cast, r: Reply | None = None, **kw) -> Assignment:
+def closed(cast, r: Reply | Assignment | None = None, **kw) -> Assignment:
     """An A reply evaluated 满意: the assignment is closed (办结)."""
     e = evaluated(cast, r, **kw)
     a = Assignment.objects.get(pk=e.assignment_id)
@@ -205,7 +223,7 @@ def closed(cast, r: Reply | None = None, **kw) -> Assignment:
     return a
 
 
-def rehandling(cast, r: Reply | None = None, **kw) -> Assignment:
+def rehandling(cast, r: Reply | Assignment | None = None, **kw) -> Assignment:
     """The reply evaluated 不满意: the assignment goes back to the unit (重新办理)."""
     e = evaluated(cast, r, verdict=Verdict.UNSATISFIED, **kw)
     a = Assignment.objects.get(pk=e.assignment_id)
@@ -213,10 +231,10 @@ def rehandling(cast, r: Reply | None = None, **kw) -> Assignment:
     return a
 
 
-def follow_up(cast, r: Reply | None = None, **kw) -> Assignment:
+def follow_up(cast, r: Reply | Assignment | None = None, **kw) -> Assignment:
     """A B reply (with its commitment) evaluated: the assignment is in B-class follow-up (B类跟踪)."""
-    if r is None:
-        r = sent(cast, result_class="B", **kw)
+    if r is None or isinstance(r, Assignment):
+        r = sent(cast, r, result_class="B", **kw)
         kw = {"day": kw.get("day")}
     e = evaluated(cast, r, **kw)
     a = Assignment.objects.get(pk=e.assignment_id)
@@ -224,12 +242,62 @@ def follow_up(cast, r: Reply | None = None, **kw) -> Assignment:
     return a
 
 
-def published(cast, r: Reply | None = None, *, day=None, **kw) -> Publication:
+def published(cast, r: Reply | Assignment | None = None, *, day=None, **kw) -> Publication:
     """The sent reply proposed for publication by the unit's liaison and published by body staff."""
-    r = r or sent(cast, day=day, **kw)
+    r = _reply(cast, r, sent, day, kw)
+    if r.state != ReplyState.SENT:
+        r = sent(cast, r, day=day)
     a = r.assignment
     with on(day):
         portal.publication_propose(actor=people(cast, a.unit).liaison, reply=r, decision=Disclosure.PUBLIC)
         pub = portal.publication_decide(actor=staff_of(cast, a.proposal), reply=r, decision=PublicationState.PUBLISHED)
     assert pub.state == PublicationState.PUBLISHED
     return pub
+
+
+# --- a small set of proposals in every state, for the case UI tests -------------------------------------
+
+
+def case_set(cast) -> SimpleNamespace:
+    """
+    main      2023-0001 accepted, 市工信局 主办 + 市商务局 会办 (lead 王代表, co-signer 李代表)
+    district  2023-0002 accepted, 龙华区人民政府 承办, sub-assigned to 龙华区发改局 主办
+    fresh     2023-0003 submitted (待审查), key
+    closed    2023-0004 accepted, 市商务局 承办, replied and closed
+    court     2023-0005 accepted, 市中级人民法院 承办
+    member    2024-0001 (政协) accepted, 市工信局 承办 (陈委员)
+    """
+    o = cast.orgs
+    s = SimpleNamespace()
+    s.main = accepted(
+        cast,
+        title="关于加快数字经济发展的建议",
+        cosigners=[cast.cosigner],
+        submitted_on=dt.date(2023, 2, 21),
+        topic="经济发展",
+    )
+    s.main_lead, s.main_co = assigned_all(cast, s.main, units=[(o.gx, R.LEAD), (o.sw, R.CO)])
+    s.district = accepted(
+        cast, title="关于龙华区产业园区配套建设的建议", lead=cast.outsider_proposer, submitted_on=dt.date(2023, 2, 22)
+    )
+    (s.district_top,) = assigned_all(cast, s.district, units=[(o.lh, R.SOLE)])
+    (s.district_sub,) = assignment_create(
+        actor=cast.liaison_lh, proposal=s.district, units=[(o.lh_fgj, R.LEAD)], parent=s.district_top
+    )
+    s.fresh = registered(
+        cast, title="关于提升智慧停车治理水平的建议", lead=cast.cosigner, submitted_on=dt.date(2023, 2, 20)
+    )
+    proposal_set_key(actor=cast.staff_npc, proposal=s.fresh, is_key=True, leader="分管副市长")
+    s.closed = accepted(
+        cast, title="关于完善养老服务的建议", lead=cast.outsider_proposer, submitted_on=dt.date(2023, 2, 23)
+    )
+    closed(cast, assigned(cast, s.closed, units=[(o.sw, R.SOLE)]))
+    s.court = accepted(
+        cast, title="关于大力发展律师行业的建议", lead=cast.outsider_proposer, submitted_on=dt.date(2023, 2, 24)
+    )
+    assigned_all(cast, s.court, units=[(o.court, R.SOLE)])
+    s.member = accepted(cast, title="关于推进港口信息化建设的提案", member=True)
+    assigned_all(cast, s.member, units=[(o.gx, R.SOLE)])
+    for p in (s.main, s.district, s.fresh, s.closed, s.court, s.member):
+        p.refresh_from_db()
+    return s

@@ -14,12 +14,12 @@ from banli.cases.models import Assignment, AssignmentState, Attachment, Proposal
 from banli.cases.services import proposal_intake, proposal_register, split_names
 from banli.errors import DomainError
 
-from .case_fixtures import build_cases
+from .factories import case_set
 
 
 @pytest.fixture
 def cases(cast):
-    return build_cases(cast)
+    return case_set(cast)
 
 
 def snapshot():
