@@ -37,6 +37,7 @@ from banli.cases.models import (
 )
 from banli.cases.models import AssignmentRole as R
 from banli.cases.services import assignment_create, proposal_register, proposal_review, proposal_set_key
+from banli.deadlines import services as deadlines
 from banli.handling import selectors as handling_sel
 from banli.handling import services as handling
 from banli.portal import services as portal
@@ -78,13 +79,20 @@ def staff_of(cast, proposal: Proposal):
     return cast.staff_cppcc if proposal.session.body_id == cast.orgs.cppcc.pk else cast.staff_npc
 
 
+def _fresh(obj):
+    """``obj`` re-read from the database (a caller may hold a copy from before a later step)."""
+    if obj is not None:
+        obj.refresh_from_db()
+    return obj
+
+
 def _reply(cast, r, build, day, kw) -> Reply:
     """The reply to work on: ``r`` itself, a draft for ``r`` when it is an assignment, or a new path."""
     if r is None:
         return build(cast, day=day, **kw)
     if isinstance(r, Assignment):
         return drafted(cast, r, day=day, **kw)
-    return r
+    return _fresh(r)
 
 
 # --- proposals ----------------------------------------------------------------------------------------
@@ -127,7 +135,7 @@ def signed(cast, a: Assignment | None = None, *, day=None, **kw) -> Assignment:
 
 def planned(cast, a: Assignment | None = None, *, day=None, **kw) -> Assignment:
     """The signed assignment's handling plan saved and distributed to the handler's department."""
-    a = a or signed(cast, day=day, **kw)
+    a = _fresh(a) or signed(cast, day=day, **kw)
     if a.state == AssignmentState.PENDING_SIGN:
         a = signed(cast, a, day=day)
     who = people(cast, a.unit)
@@ -141,12 +149,32 @@ def planned(cast, a: Assignment | None = None, *, day=None, **kw) -> Assignment:
     return a
 
 
+def opinion_sent(cast, a: Assignment, *, day=None, text="会办意见") -> Assignment:
+    """A co unit's assignment signed (if not yet) and its opinion (会办意见) submitted by its liaison."""
+    if _fresh(a).state == AssignmentState.PENDING_SIGN:
+        a = signed(cast, a, day=day)
+    with on(day):
+        handling.co_opinion_submit(actor=people(cast, a.unit).liaison, assignment=a, text=text)
+    a.refresh_from_db()
+    return a
+
+
+def extended(cast, a: Assignment, until: dt.date, *, day=None) -> Assignment:
+    """The unit's liaison asks for more time until ``until`` and the assigning office grants it."""
+    ext = deadlines.extension_request(
+        actor=people(cast, a.unit).liaison, assignment=a, reason="涉及多部门协调", requested_due=until, on=day
+    )
+    deadlines.extension_decide(actor=staff_of(cast, a.proposal), extension=ext, approve=True, on=day)
+    a.refresh_from_db()
+    return a
+
+
 def drafted(cast, a: Assignment | None = None, *, day=None, commitments=None, **kw) -> Reply:
     """A complete reply draft, written by the handler (or the liaison where the unit has none).
 
     Keyword arguments override the draft's fields (DRAFT); a B reply gets one commitment by default."""
     fields = {k: kw.pop(k) for k in list(kw) if k in DRAFT or k in ("signer", "disclosure_reason", "decisions")}
-    if a is None or a.state == AssignmentState.PENDING_SIGN:
+    if a is None or _fresh(a).state == AssignmentState.PENDING_SIGN:
         a = signed(cast, a, day=day, **kw)
         if people(cast, a.unit).handler:
             a = planned(cast, a, day=day)
