@@ -43,6 +43,7 @@ from banli.handling import services as handling
 from banli.portal import services as portal
 from banli.portal.models import Publication, PublicationState
 
+REPLY_FIELDS = ("signer", "disclosure_reason", "decisions", "files")
 DRAFT = dict(result_class="A", text="答复内容", contact_name="张三", contact_phone="0755-1234", disclosure="public")
 
 
@@ -173,7 +174,9 @@ def drafted(cast, a: Assignment | None = None, *, day=None, commitments=None, **
     """A complete reply draft, written by the handler (or the liaison where the unit has none).
 
     Keyword arguments override the draft's fields (DRAFT); a B reply gets one commitment by default."""
-    fields = {k: kw.pop(k) for k in list(kw) if k in DRAFT or k in ("signer", "disclosure_reason", "decisions")}
+    fields = {
+        k: kw.pop(k) for k in list(kw) if k in DRAFT or k in ("signer", "disclosure_reason", "decisions", "files")
+    }
     if a is None or _fresh(a).state == AssignmentState.PENDING_SIGN:
         a = signed(cast, a, day=day, **kw)
         if people(cast, a.unit).handler:
