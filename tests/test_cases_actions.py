@@ -14,6 +14,7 @@ from banli.cases.models import Assignment, AssignmentState, Attachment, Proposal
 from banli.cases.services import proposal_intake, proposal_register, split_names
 from banli.errors import DomainError
 
+from . import factories as f
 from .factories import case_set
 
 
@@ -382,9 +383,7 @@ def test_withdrawing_the_lead_while_co_remains_is_refused(cast, cases, login):
 
 
 def test_signed_assignment_cannot_be_withdrawn(cast, cases, login):
-    Assignment.objects.filter(pk=cases.main_co.pk).update(
-        state=AssignmentState.HANDLING, signed_on=dt.date(2023, 3, 12)
-    )
+    f.signed(cast, cases.main_co)
     before = snapshot()
     resp = withdraw(login(cast.staff_npc), cases.main_co, "改交")
     assert resp.status_code == 400 and "单位已签收，不能撤回" in resp.content.decode()
