@@ -153,11 +153,10 @@ def test_doc_settings_are_for_the_units_own_people(cast):
     assert UnitDocSettings.objects.get(unit=cast.orgs.gx).letter_prefix == "深工信函"
 
 
-@pytest.mark.skipif(
-    not (shutil.which("soffice") and shutil.which("pdftotext")), reason="LibreOffice / poppler not installed"
-)
 def test_letter_renders_as_a4_with_22_lines_of_28_characters(cast, sent):
     """Converted by LibreOffice: an A4 page whose full body page has 22 lines of 28 characters."""
+    for tool in ("soffice", "pdftotext"):
+        assert shutil.which(tool), f"{tool} is missing: the Makefile failed to install LibreOffice / poppler-utils"
     from banli.reports.render import docx_to_pdf
 
     sent.text = "\n".join(["测试正文" * 40] * 12)

@@ -273,11 +273,11 @@ def test_summary_from_the_imported_seed_000_ledger(tmp_path, no_cast):
     assert "已评价的有41件，其中满意件41件，满意率为100%" in text
 
 
-@pytest.mark.skipif(
-    not (__import__("shutil").which("soffice") and __import__("shutil").which("pdftotext")),
-    reason="LibreOffice / poppler not installed",
-)
 def test_summary_renders_as_a4_pages_numbered_like_an_official_document(cast):
+    import shutil
+
+    for tool in ("soffice", "pdftotext"):
+        assert shutil.which(tool), f"{tool} is missing: the Makefile failed to install LibreOffice / poppler-utils"
     import subprocess
 
     from banli.reports.render import docx_to_pdf
