@@ -84,7 +84,8 @@ def pytest_runtest_teardown(item, nextitem):
     """After a test that flushed every table, build the cast again for the tests that follow."""
     result = yield
     blocker = item.config.stash.get(_blocker_key, None)
-    if blocker is not None and _cast_rows and _flushes_the_database(item):
+    # After the last test the test databases are already gone (nextitem is None): nothing to rebuild.
+    if blocker is not None and _cast_rows and nextitem is not None and _flushes_the_database(item):
         with blocker.unblock():
             if _cast_is_gone():
                 _build_and_remember_cast()
