@@ -8,12 +8,12 @@ from banli.cases.models import ProposalStatus, ReviewState
 from banli.cases.selectors import proposals_visible_to, with_status
 from banli.cases.services import proposal_register
 
-from .case_fixtures import build_cases
+from .factories import case_set
 
 
 @pytest.fixture
 def cases(cast):
-    return build_cases(cast)
+    return case_set(cast)
 
 
 def numbers(resp):

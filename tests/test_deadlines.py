@@ -11,7 +11,6 @@ from banli.calendar import workdays as cal
 from banli.calendar.models import Policy
 from banli.cases.models import Assignment, KeyDates, ReviewState
 from banli.cases.models import AssignmentRole as R
-from banli.cases.models import AssignmentState as S
 from banli.cases.services import assignment_create, proposal_register, proposal_review, proposal_set_key
 from banli.deadlines import lights
 from banli.deadlines.models import Extension, ExtensionState, Reminder, Supervision
@@ -26,6 +25,8 @@ from banli.deadlines.services import (
 )
 from banli.errors import DomainError, NotFound
 from banli.notify.models import Notification
+
+from . import factories as f
 
 D = dt.date
 
@@ -45,12 +46,6 @@ def make_case(cast, title="关于加快数字经济发展的建议", session=Non
 
 def assign(cast, p, units, on, staff=None):
     return assignment_create(actor=staff or cast.staff_npc, proposal=p, units=units, assigned_on=on)
-
-
-def set_(a, **fields):
-    Assignment.objects.filter(pk=a.pk).update(**fields)
-    a.refresh_from_db()
-    return a
 
 
 # --- due dates on assignment ---------------------------------------------------------------------
@@ -79,7 +74,7 @@ def test_body_policy_drives_new_assignments_and_recomputes_open_ones(cast):
     (a,) = assign(cast, p, [(cast.orgs.gx, R.SOLE)], D(2024, 3, 1))
     p2 = make_case(cast, title="关于另一事项的建议")
     (signed,) = assign(cast, p2, [(cast.orgs.sw, R.SOLE)], D(2024, 3, 1))
-    set_(signed, state=S.HANDLING, signed_on=D(2024, 3, 4))
+    signed = f.signed(cast, signed, day=D(2024, 3, 4))
     policy_update(actor=cast.staff_npc, body=cast.orgs.npc, sign_workdays=3, reply_months=2)
     a.refresh_from_db()
     signed.refresh_from_db()
@@ -125,13 +120,12 @@ def four_cases(cast):
     o = cast.orgs
     on = D(2024, 3, 1)
     (signed_late,) = assign(cast, make_case(cast, "迟签收"), [(o.gx, R.SOLE)], on)
-    set_(signed_late, state=S.HANDLING, signed_on=D(2024, 3, 15))
+    signed_late = f.signed(cast, signed_late, day=D(2024, 3, 15))
     (replied_late,) = assign(cast, make_case(cast, "迟答复"), [(o.sw, R.SOLE)], on)
-    set_(replied_late, state=S.REPLIED, signed_on=D(2024, 3, 4), first_reply_on=D(2024, 6, 20))
+    f.signed(cast, replied_late, day=D(2024, 3, 4))
+    replied_late = f.sent(cast, replied_late, day=D(2024, 6, 20)).assignment
     (extended,) = assign(cast, make_case(cast, "已延期"), [(o.court, R.SOLE)], on)
-    set_(
-        extended, state=S.HANDLING, signed_on=D(2024, 3, 4), reply_due_original=D(2024, 6, 3), reply_due=D(2024, 8, 30)
-    )
+    extended = f.extended(cast, f.signed(cast, extended, day=D(2024, 3, 4)), D(2024, 8, 30), day=D(2024, 5, 20))
     (still_open,) = assign(cast, make_case(cast, "未签收"), [(o.lh, R.SOLE)], on)
     return signed_late, replied_late, extended, still_open
 
@@ -171,10 +165,10 @@ def test_dashboard_sql_filter_agrees_with_the_light_function(cast, four_cases, t
 def test_co_unit_light_follows_the_opinion_due_date(cast):
     p = make_case(cast)
     _lead, co = assign(cast, p, [(cast.orgs.gx, R.LEAD), (cast.orgs.sw, R.CO)], D(2024, 3, 1))
-    set_(co, state=S.HANDLING, signed_on=D(2024, 3, 4))
+    co = f.signed(cast, co, day=D(2024, 3, 4))
     assert co.opinion_due == D(2024, 4, 1)  # 03-31 is a Sunday
     assert lights.light(co, D(2024, 4, 2)).color == "red"
-    set_(co, state=S.OPINION_SENT)
+    co = f.opinion_sent(cast, co, day=D(2024, 3, 20))
     assert lights.light(co, D(2024, 4, 2)).color == "done"
 
 
@@ -234,7 +228,7 @@ def test_light_tag_links_to_the_deadlines_page(cast, four_cases, login):
 @pytest.fixture
 def sole(cast):
     (a,) = assign(cast, make_case(cast), [(cast.orgs.gx, R.SOLE)], D(2024, 3, 1))
-    return set_(a, state=S.HANDLING, signed_on=D(2024, 3, 4))
+    return f.signed(cast, a, day=D(2024, 3, 4))
 
 
 def test_extension_requested_by_the_unit_and_approved_by_the_assigning_office(cast, sole):
@@ -361,7 +355,7 @@ def test_sysadmin_enters_next_years_schedule_and_due_dates_follow(cast, login):
     assert a.sign_due == D(2026, 12, 31) and a.due_provisional
     text = "2027-01-01 休 元旦\n2027-01-02 休 元旦\n2027-01-03 休 元旦\n"
     assert (
-        login(cast.staff_npc).post("/deadlines/calendar/2027/", {"days": text, "confirmed": "on"}).status_code == 403
+        login(cast.staff_npc).post("/deadlines/calendar/2027/", {"days": text, "confirmed": "on"}).status_code == 404
     )
     r = login(cast.sysadmin).post("/deadlines/calendar/2027/", {"days": "2027-13-01 休 元旦", "confirmed": "on"})
     assert "日期“2027-13-01”无效" in r.content.decode()
@@ -449,7 +443,7 @@ def test_district_decides_extensions_of_its_sub_assignments(cast):
         actor=cast.liaison_lh, proposal=p, units=[(o.lh_fgj, R.SOLE)], parent=parent, assigned_on=D(2024, 3, 4)
     )
     assert sub.reply_due <= parent.reply_due  # a sub-assignment never gets more time than its parent
-    set_(sub, state=S.HANDLING, signed_on=D(2024, 3, 5))
+    sub = f.signed(cast, sub, day=D(2024, 3, 5))
     ext = extension_request(
         actor=cast.liaison_lh_fgj, assignment=sub, reason="需征求街道意见", requested_due=D(2024, 6, 20)
     )

@@ -14,7 +14,7 @@ SECURE_2FA_ROLES = ["sysadmin", "secadmin", "auditor", "body_staff", "coordinato
 
 
 @pytest.fixture
-def small_demo(db, monkeypatch, settings):
+def small_demo(no_cast, monkeypatch, settings):
     # The production defaults (the suite's conftest relaxes them for force_login tests).
     settings.BANLI_2FA_REQUIRED_ROLES = SECURE_2FA_ROLES
     settings.BANLI_FORCE_PASSWORD_CHANGE = True

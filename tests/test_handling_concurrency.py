@@ -84,10 +84,7 @@ def _on_sqlite() -> bool:
 # other apps' data migrations seeded are restored afterwards (serialized_rollback).
 @pytest.mark.skipif(_on_sqlite(), reason="needs a database shared between threads (PostgreSQL)")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_simultaneous_saves_on_postgresql_let_exactly_one_win():
-    from tests.cast import build_cast
-
-    cast = build_cast()
+def test_simultaneous_saves_on_postgresql_let_exactly_one_win(cast):
     a, r = _setup(cast)
     barrier = threading.Barrier(2)
     results = {}

@@ -8,13 +8,14 @@ import pytest
 from django.core.management import call_command
 
 from banli.calendar import workdays as cal
-from banli.cases.models import Assignment, ReviewState
 from banli.cases.models import AssignmentRole as R
-from banli.cases.models import AssignmentState as S
+from banli.cases.models import ReviewState
 from banli.cases.services import assignment_create, proposal_register, proposal_review
 from banli.deadlines.models import Reminder, Supervision, SupervisionCheck
 from banli.deadlines.services import default_phase_dates, remind_scan, supervision_plan_create
 from banli.notify.models import Notification
+
+from . import factories as f
 
 D = dt.date
 
@@ -29,12 +30,6 @@ def _fresh_cache():
 def make_case(cast, title):
     p = proposal_register(actor=cast.staff_npc, session=cast.npc_session, title=title, lead=cast.deputy)
     return proposal_review(actor=cast.staff_npc, proposal=p, decision=ReviewState.ACCEPTED)
-
-
-def set_(a, **fields):
-    Assignment.objects.filter(pk=a.pk).update(**fields)
-    a.refresh_from_db()
-    return a
 
 
 def sent_on(day):
@@ -76,7 +71,7 @@ def test_reminders_over_a_session_go_to_the_right_people_once(cast, session_case
     assert remind_scan(today=D(2024, 3, 5))["sent"] == 0
     assert remind_scan(today=D(2024, 3, 6))["sent"] == 0
     # 工信 signs on 03-07; on 03-08 only the two unsigned units are told it is due today.
-    set_(lead, state=S.HANDLING, signed_on=D(2024, 3, 7))
+    f.signed(cast, lead, day=D(2024, 3, 7))
     remind_scan(today=D(2024, 3, 8))
     assert sent_on(D(2024, 3, 8)) == {("liaison_sw", "on_day", "sign"), ("liaison_court", "on_day", "sign")}
     # 03-11: overdue → liaison and leader; the assigning office (人大 staff) gets one digest.
@@ -90,16 +85,16 @@ def test_reminders_over_a_session_go_to_the_right_people_once(cast, session_case
     (digest,) = Notification.objects.filter(user=cast.staff_npc, verb="remind.overdue_digest")
     assert "新增逾期 2 件" in digest.text and digest.url == "/deadlines/?status=red"
     assert remind_scan(today=D(2024, 3, 12))["sent"] == 0
-    set_(co, state=S.HANDLING, signed_on=D(2024, 3, 12))
-    set_(court, state=S.HANDLING, signed_on=D(2024, 3, 12))
+    f.signed(cast, co, day=D(2024, 3, 12))
+    f.signed(cast, court, day=D(2024, 3, 12))
     # The co-opinion is due 2024-04-01 (03-31 is a Sunday): before-reminder on 03-27 to 商务局.
     remind_scan(today=D(2024, 3, 27))
     assert sent_on(D(2024, 3, 27)) == {("liaison_sw", "before", "opinion")}
-    set_(co, state=S.OPINION_SENT)
+    f.opinion_sent(cast, co, day=D(2024, 4, 1))
     # Reply due 2024-06-03 for lead and court: 05-29 is 3 working days before.
     remind_scan(today=D(2024, 5, 29))
     assert sent_on(D(2024, 5, 29)) == {("liaison_gx", "before", "reply"), ("liaison_court", "before", "reply")}
-    set_(lead, state=S.REPLIED, first_reply_on=D(2024, 5, 30), eval_due=D(2024, 7, 1))
+    assert f.sent(cast, lead, day=D(2024, 5, 30)).assignment.eval_due == D(2024, 7, 1)
     remind_scan(today=D(2024, 6, 4))
     assert sent_on(D(2024, 6, 4)) == {("liaison_court", "overdue", "reply")}
     assert Notification.objects.filter(user=cast.staff_npc, verb="remind.overdue_digest").count() == 2
@@ -121,7 +116,8 @@ def test_long_overdue_cases_do_not_flood_the_inbox(cast, session_cases):
 
 def test_an_extension_moves_the_reminders(cast, session_cases):
     _lead, _co, court = session_cases
-    set_(court, state=S.HANDLING, signed_on=D(2024, 3, 4), reply_due_original=D(2024, 6, 3), reply_due=D(2024, 7, 31))
+    court = f.extended(cast, f.signed(cast, court, day=D(2024, 3, 4)), D(2024, 7, 31), day=D(2024, 5, 20))
+    assert (court.reply_due_original, court.reply_due) == (D(2024, 6, 3), D(2024, 7, 31))
     remind_scan(today=D(2024, 6, 4))
     assert not any(u == "liaison_court" for u, _, _ in sent_on(D(2024, 6, 4)))
 
@@ -151,7 +147,7 @@ def test_phased_plan_creates_checks_and_supervises_lagging_cases_once(cast, sess
     checks = list(SupervisionCheck.objects.filter(phase__plan=plan).order_by("scheduled_on"))
     assert len(checks) == 6 and all(cal.is_workday(c.scheduled_on) for c in checks)
     first = checks[0]
-    set_(lead, state=S.HANDLING, signed_on=D(2024, 3, 7))
+    f.signed(cast, lead, day=D(2024, 3, 7))
     remind_scan(today=first.scheduled_on)
     remind_scan(today=first.scheduled_on)
     lagging = Supervision.objects.filter(plan_check=first)
@@ -177,10 +173,7 @@ def _on_sqlite() -> bool:
 # migrations seeded are restored afterwards (serialized_rollback).
 @pytest.mark.skipif(_on_sqlite(), reason="SQLite serialises writers; the race is exercised on PostgreSQL")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_concurrent_scans_never_double_send():
-    from tests.cast import build_cast
-
-    cast = build_cast()
+def test_concurrent_scans_never_double_send(cast):
     o = cast.orgs
     for i in range(6):
         p = make_case(cast, f"并发测试{i}")

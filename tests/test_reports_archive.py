@@ -7,16 +7,18 @@ import io
 import zipfile
 
 import pytest
-from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import load_workbook
 
 from banli.audit.models import AuditEvent
 from banli.cases.models import AssignmentRole as R
-from banli.cases.models import Attachment, Reply, ReplyState, ReviewState
-from banli.cases.services import assignment_create, proposal_register, proposal_review
 from banli.errors import NotFound
-from banli.handling.models import Commitment, FollowUp
+from banli.handling.models import FollowUp
 from banli.reports import services
+
+from . import factories as f
+
+PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.fixture
@@ -24,29 +26,14 @@ def replied(cast):
     """Two proposals: one answered by 工信 (class B with a commitment and an attachment), one by 商务."""
     out = []
     for number, unit, cls in (("20230001", cast.orgs.gx, "B"), ("20230002", cast.orgs.sw, "A")):
-        p = proposal_register(
-            actor=cast.staff_npc,
-            session=cast.npc_session,
-            title=f"关于{number}的建议",
-            lead=cast.deputy,
-            number=number,
-        )
-        proposal_review(actor=cast.staff_npc, proposal=p, decision=ReviewState.ACCEPTED)
-        (a,) = assignment_create(
-            actor=cast.staff_npc, proposal=p, units=[(unit, R.SOLE)], assigned_on=dt.date(2023, 3, 1)
-        )
-        a.first_reply_on, a.result_class, a.state = dt.date(2023, 5, 1), cls, "replied"
-        a.save()
-        r = Reply.objects.create(
-            assignment=a, state=ReplyState.SENT, result_class=cls, text="答复正文。", sent_on=dt.date(2023, 5, 1)
-        )
-        out.append(r)
+        p = f.accepted(cast, title=f"关于{number}的建议", number=number)
+        a = f.assigned(cast, p, units=[(unit, R.SOLE)], day=dt.date(2023, 3, 1))
+        files = [SimpleUploadedFile("签发件.pdf", PDF, content_type="application/pdf")] if cls == "B" else []
+        out.append(f.sent(cast, a, day=dt.date(2023, 5, 1), result_class=cls, text="答复正文。", files=files))
     b = out[0]
-    fu = FollowUp.objects.create(assignment=b.assignment, reply=b, opened_on=dt.date(2023, 5, 1))
-    Commitment.objects.create(reply=b, text="年底前出台扶持办法", due=dt.date(2023, 12, 31))
-    att = Attachment(proposal=b.assignment.proposal, assignment=b.assignment, reply=b, name="签发件.pdf", size=4)
-    att.file.save("x", ContentFile(b"%PDF"), save=True)
-    return out, fu
+    assert b.commitments.get().text == "年底前出台扶持办法"
+    assert b.attachments.get().name == "签发件.pdf"
+    return out, FollowUp.objects.get(assignment=b.assignment)
 
 
 def test_session_archive_holds_ledger_letters_attachments_and_index(cast, replied):

@@ -231,7 +231,7 @@ def test_cli_writes_the_summary(cast, tmp_path):
     assert "共承办市七届人大四次会议建议110件" in docx_text(out.read_bytes())
 
 
-def test_summary_from_the_imported_seed_002_ledger(tmp_path, db):
+def test_summary_from_the_imported_seed_002_ledger(tmp_path, no_cast):
     """Through the ledger of the foundation issue: `banli import-ledger`, then `banli report summary`."""
     from io import StringIO
 
@@ -255,7 +255,7 @@ def test_summary_from_the_imported_seed_002_ledger(tmp_path, db):
     assert "（D类）4件，占0.65%。" in text
 
 
-def test_summary_from_the_imported_seed_000_ledger(tmp_path, db):
+def test_summary_from_the_imported_seed_000_ledger(tmp_path, no_cast):
     from io import StringIO
 
     from django.core.management import call_command
@@ -273,11 +273,11 @@ def test_summary_from_the_imported_seed_000_ledger(tmp_path, db):
     assert "已评价的有41件，其中满意件41件，满意率为100%" in text
 
 
-@pytest.mark.skipif(
-    not (__import__("shutil").which("soffice") and __import__("shutil").which("pdftotext")),
-    reason="LibreOffice / poppler not installed",
-)
 def test_summary_renders_as_a4_pages_numbered_like_an_official_document(cast):
+    import shutil
+
+    for tool in ("soffice", "pdftotext"):
+        assert shutil.which(tool), f"{tool} is missing: the Makefile failed to install LibreOffice / poppler-utils"
     import subprocess
 
     from banli.reports.render import docx_to_pdf

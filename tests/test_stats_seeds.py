@@ -18,7 +18,7 @@ def _stats(*args) -> dict:
 
 
 @pytest.mark.django_db
-def test_seed002_government_system_figures(tmp_path):
+def test_seed002_government_system_figures(tmp_path, no_cast):
     """市人民政府's summary: 739 received, 579 accepted, 567 assigned, 616 replies due, A 74.84 %."""
     path, session = build_seed002(tmp_path)
     out = StringIO()
@@ -48,7 +48,7 @@ def test_seed002_government_system_figures(tmp_path):
 
 
 @pytest.mark.django_db
-def test_seed000_bureau_roles_and_satisfaction(tmp_path):
+def test_seed000_bureau_roles_and_satisfaction(tmp_path, no_cast):
     """市工业和信息化局: 主办 34, 分办 15, 会办 59, 承办 2 (110 件); 41 evaluated, all 满意 → 100 %."""
     path, session = build_seed000(tmp_path)
     call_command("import-ledger", str(path), "--session", session.code, stdout=StringIO())

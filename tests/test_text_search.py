@@ -2,11 +2,12 @@
 
 import datetime as dt
 
-from banli.cases.models import Contact, Reply
 from banli.cases.services import proposal_register, proposal_update
+from banli.handling import services as handling
 from banli.textintel import selectors
 from banli.textintel.models import DocKind, SearchDoc
 
+from . import factories as f
 from .test_text_support import _fresh_text_caches, build_world  # noqa: F401
 
 
@@ -45,10 +46,9 @@ def test_search_is_limited_to_the_users_scope(cast):
 
 def _reply_and_contact(cast, w):
     a = w.past_upstairs.assignments.get(unit=cast.orgs.gx)
-    draft = Reply.objects.create(
-        assignment=a, result_class="A", text="关于工业上楼，我局已出台产业用房租金补贴办法。", state="draft"
-    )
-    contact = Contact.objects.create(
+    draft = f.drafted(cast, a, day=dt.date(2022, 3, 20), text="关于工业上楼，我局已出台产业用房租金补贴办法。")
+    contact = handling.contact_add(
+        actor=cast.liaison_gx,
         assignment=a,
         on=dt.date(2022, 4, 1),
         stage="before",
@@ -68,7 +68,7 @@ def test_draft_replies_only_for_the_unit_sent_ones_for_others(cast):
     assert (DocKind.REPLY, draft.pk) in _found(cast.liaison_gx, "租金补贴")
     assert (DocKind.REPLY, draft.pk) not in _found(cast.staff_npc, "租金补贴")
     assert (DocKind.REPLY, draft.pk) not in _found(cast.deputy_user, "租金补贴")
-    Reply.objects.filter(pk=draft.pk).update(state="sent", sent_on=dt.date(2022, 5, 1))
+    f.sent(cast, draft, day=dt.date(2022, 5, 1))
     from banli.textintel.index import reindex
 
     reindex(DocKind.REPLY, [draft.pk])

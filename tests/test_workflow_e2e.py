@@ -28,11 +28,7 @@ from banli.cases.selectors import with_status
 from banli.cases.services import assignment_create, proposal_register, proposal_review
 from banli.handling.models import FollowUp, FollowUpState
 from banli.orgs.services import user_create
-
-try:
-    from banli.stats.selectors import stats_for
-except ImportError:  # pragma: no cover - the stats app is optional here
-    stats_for = None
+from banli.stats.selectors import stats_for
 
 
 def _status(p):
@@ -253,13 +249,12 @@ def test_one_proposal_walks_from_assignment_to_closure_through_the_web(walk):
     assert _state(sep) == S.REPLIED
     assert _status(p) == ProposalStatus.REPLIED
 
-    if stats_for is not None:
-        s = stats_for(sessions=[cast.npc_session])
-        assert s["replies_due"] == 2 and s["replies_sent"] == 2 and s["reply_rate"] == 1.0
-        assert s["by_role"]["co"] == 2
-        assert s["class_counts"]["A"] == 1 and s["class_counts"]["C"] == 1
-        assert s["contact_rate"] == 0.5 and s["face_to_face_rate"] == 0.5
-        assert s["evaluated"] == 0 and s["satisfaction_rate"] is None
+    s = stats_for(sessions=[cast.npc_session])
+    assert s["replies_due"] == 2 and s["replies_sent"] == 2 and s["reply_rate"] == 1.0
+    assert s["by_role"]["co"] == 2
+    assert s["class_counts"]["A"] == 1 and s["class_counts"]["C"] == 1
+    assert s["contact_rate"] == 0.5 and s["face_to_face_rate"] == 0.5
+    assert s["evaluated"] == 0 and s["satisfaction_rate"] is None
 
     # --- the proposer sees the reply, not the internals; evaluates 不满意 ---
     c = as_(cast.deputy_user)
@@ -333,10 +328,9 @@ def test_one_proposal_walks_from_assignment_to_closure_through_the_web(walk):
     )
     assert _state(sep) == S.CLOSED
     assert _status(p) == ProposalStatus.REPLIED
-    if stats_for is not None:
-        s = stats_for(sessions=[cast.npc_session])
-        assert s["b_open"] == 1 and s["b_converted"] == 0
-        assert s["evaluated"] == 2
+    s = stats_for(sessions=[cast.npc_session])
+    assert s["b_open"] == 1 and s["b_converted"] == 0
+    assert s["evaluated"] == 2
 
     # --- B follow-up: progress, then conversion to A ---
     commitment = second.commitments.get()
@@ -353,11 +347,10 @@ def test_one_proposal_walks_from_assignment_to_closure_through_the_web(walk):
     second.refresh_from_db()
     assert second.result_class == "B"  # the reply keeps the class it declared
     assert _status(p) == ProposalStatus.CLOSED
-    if stats_for is not None:
-        s = stats_for(sessions=[cast.npc_session])
-        assert s["b_open"] == 0 and s["b_converted"] == 1
-        assert s["class_counts"]["A"] == 1 and s["class_counts"]["B"] == 0
-        assert s["satisfaction_rate"] == 1.0
+    s = stats_for(sessions=[cast.npc_session])
+    assert s["b_open"] == 0 and s["b_converted"] == 1
+    assert s["class_counts"]["A"] == 1 and s["class_counts"]["B"] == 0
+    assert s["satisfaction_rate"] == 1.0
 
     # --- the timeline: everything that happened, who and when ---
     page = panel(case_page(as_(cast.liaison_gx), p), lead)

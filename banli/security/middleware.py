@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -156,4 +156,8 @@ class PermissionMatrixMiddleware:
             return None
         if not (user and user.is_authenticated) and matrix.needs_login(name, request.method):
             return _redirect(request, _login_url(request))
+        if view_kwargs:
+            # A route about one object (a case, a reply, a file…) the role never reaches: that object
+            # is outside the user's scope, and an out-of-scope object answers like a missing one.
+            raise Http404
         return render(request, "security/denied.html", {"view_name": name}, status=403)
