@@ -7,8 +7,9 @@ PG_URL    ?= postgres://postgres@127.0.0.1:5432/test
 PORT      ?= 8000
 
 # Debian packages the test suite uses (LibreOffice renders the official documents to PDF to check
-# their layout; Noto CJK gives it Chinese glyphs). Installed once, only when missing.
-DEB_TEST  := libreoffice-writer-nogui poppler-utils fonts-noto-cjk
+# their layout; Noto CJK gives it Chinese glyphs; chromium runs the browser suite in tests/browser).
+# Installed once, only when missing.
+DEB_TEST  := libreoffice-writer-nogui poppler-utils fonts-noto-cjk chromium
 
 .PHONY: install run test system-deps demo bench clean
 
