@@ -21,10 +21,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The demo is served as it would be deployed: DEBUG off (Chinese error pages, no debug page with the
+# URL map), static files by WhiteNoise.
 run: install
 	$(BIN)/banli migrate --noinput
 	$(BIN)/banli demo
-	$(BIN)/banli serve --port $(PORT)
+	DEBUG=false $(BIN)/banli serve --port $(PORT)
 
 demo: install
 	$(BIN)/banli migrate --noinput
