@@ -30,6 +30,7 @@ def replied(cast):
             title=f"关于{number}的建议",
             lead=cast.deputy,
             number=number,
+            submitted_on=dt.date(2023, 2, 20),
         )
         proposal_review(actor=cast.staff_npc, proposal=p, decision=ReviewState.ACCEPTED)
         (a,) = assignment_create(

@@ -30,6 +30,7 @@ def sent(cast):
         title="关于加快我市数字经济高质量发展的建议",
         lead=cast.deputy,
         number="20230064",
+        submitted_on=dt.date(2023, 2, 20),
     )
     proposal_review(actor=cast.staff_npc, proposal=p, decision=ReviewState.ACCEPTED)
     (a,) = assignment_create(
@@ -217,6 +218,7 @@ def test_cppcc_letter_says_proposal_and_member(cast):
         title="关于推动时尚品牌出海的提案",
         lead=cast.member,
         number="20240080",
+        submitted_on=dt.date(2024, 1, 10),
     )
     proposal_review(actor=cast.staff_cppcc, proposal=p, decision=ReviewState.ACCEPTED)
     (a,) = assignment_create(
