@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from banli.cases.models import Reply, ReplyState
+from banli.cases.selectors import portal_only
 from banli.errors import Conflict, DomainError, NotFound
 from banli.orgs.models import Org, OrgKind, Role, User
 
@@ -499,6 +500,8 @@ def reply_correct(request, pk):
 def evaluate(request, pk):
     """The proposer's evaluation form (SPEC §4); body staff may enter a paper form for a proposer."""
     a = _assignment(request, pk)
+    if portal_only(request.user):
+        return redirect("portal:evaluate", pk=a.pk)  # a proposer evaluates on the portal
     on_behalf = sel.body_of(request.user) is not None and sel.body_of(request.user).pk == a.proposal.session.body_id
     me = sel.proposer_for(request.user, a.proposal)
     if me is None and not on_behalf:

@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from banli.cases.selectors import portal_only
+
 from .. import lights
 from ..notify import unread_count
 
@@ -31,6 +33,16 @@ def light(context, assignment, today=None):
         return ""
     lt = lights.light(assignment, _day(today))
     title = "；".join([lt.text, *lt.history] + (["期限为暂定（节假日安排未公布）"] if lt.provisional else []))
+    request = context.get("request")
+    if request is not None and portal_only(request.user):
+        # The deadlines page is for staff: a proposer gets the light without a link.
+        return format_html(
+            '<span class="text-nowrap" title="{}"><span class="light {}" aria-hidden="true"></span> '
+            '<span class="small">{}</span></span>',
+            title,
+            lt.css,
+            lt.label,
+        )
     return format_html(
         '<a class="light-link text-nowrap text-reset text-decoration-none" href="{}" title="{}"><span class="light {}" aria-hidden="true"></span> <span class="small">{}</span>{}</a>',
         reverse("deadlines:assignment", args=[assignment.pk]),
