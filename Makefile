@@ -7,8 +7,9 @@ PG_URL    ?= postgres://postgres@127.0.0.1:5432/test
 PORT      ?= 8000
 
 # Debian packages the test suite uses (LibreOffice renders the official documents to PDF to check
-# their layout; Noto CJK gives it Chinese glyphs). Installed once, only when missing.
-DEB_TEST  := libreoffice-writer-nogui poppler-utils fonts-noto-cjk
+# their layout; Noto CJK gives it Chinese glyphs; chromium runs the browser suite in tests/browser).
+# Installed once, only when missing.
+DEB_TEST  := libreoffice-writer-nogui poppler-utils fonts-noto-cjk chromium
 
 .PHONY: install run test system-deps demo bench clean
 
@@ -20,10 +21,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The demo is served as it would be deployed: DEBUG off (Chinese error pages, no debug page with the
+# URL map), static files by WhiteNoise.
 run: install
 	$(BIN)/banli migrate --noinput
 	$(BIN)/banli demo
-	$(BIN)/banli serve --port $(PORT)
+	DEBUG=false $(BIN)/banli serve --port $(PORT)
 
 demo: install
 	$(BIN)/banli migrate --noinput

@@ -214,16 +214,28 @@ def test_dashboard_page_and_xlsx_export(cast, four_cases, login, monkeypatch):
 
 def test_light_tag_links_to_the_deadlines_page(cast, four_cases, login):
     from django.template import Context, Template
+    from django.test import RequestFactory
 
     still_open = four_cases[3]
     html = Template("{% load deadlines_tags %}{% light a '2024-03-11' %}").render(Context({"a": still_open}))
     assert "light-red" in html
-    html = Template("{% load deadlines_tags %}{% light a today %}").render(
-        Context({"a": still_open, "today": D(2024, 3, 11)})
-    )
+    request = RequestFactory().get("/")
+
+    def as_seen_by(user):
+        request.user = user
+        request.__dict__.pop("_banli_deadline_pages", None)
+        return Template("{% load deadlines_tags %}{% light a today %}").render(
+            Context({"a": still_open, "today": D(2024, 3, 11), "request": request})
+        )
+
+    html = as_seen_by(cast.liaison_lh)
     assert "light-red" in html and f"/deadlines/assignments/{still_open.pk}/" in html and "逾期" in html
     page = login(cast.liaison_lh).get(f"/deadlines/assignments/{still_open.pk}/")
     assert page.status_code == 200
+    # another unit's liaison and the proposer see the light, but no link to a page they cannot open
+    for user in (cast.liaison_gx, cast.deputy_user):
+        html = as_seen_by(user)
+        assert "light-red" in html and "/deadlines/assignments/" not in html
     assert login(cast.liaison_gx).get(f"/deadlines/assignments/{still_open.pk}/").status_code == 404
 
 

@@ -298,6 +298,20 @@ FIELD_LABELS = {
     "role": "办理方式",
     "reply_due": "答复期限",
     "sign_due": "签收期限",
+    # handling plan and reply draft (banli/handling/services.py snapshots)
+    "lead_dept": "牵头处室",
+    "assist_depts": "协办处室",
+    "responsible_leader": "责任领导",
+    "responsible_person": "责任人",
+    "internal_due": "内部办理期限",
+    "text": "正文",
+    "result_class": "答复类别",
+    "signer": "签发人",
+    "contact_name": "联系人",
+    "contact_phone": "联系电话",
+    "disclosure": "公开属性",
+    "disclosure_reason": "不公开理由",
+    "commitments": "承诺事项",
 }
 VALUE_LABELS = {
     "review_state": dict(ReviewState.choices),
@@ -306,12 +320,26 @@ VALUE_LABELS = {
 }
 
 
-def _value_text(key, value) -> str:
+def _plain_text(key, value) -> str:
+    """One history value as text, whatever JSON shape it has (lists and objects included)."""
     if value is None or value == "":
-        return "（空）"
+        return ""
     if isinstance(value, bool):
         return "是" if value else "否"
-    text = str(VALUE_LABELS.get(key, {}).get(value, value))
+    if isinstance(value, list | tuple):  # a list of rows (commitments: [text, due]) reads row by row
+        rows = any(isinstance(v, list | tuple | dict) for v in value)
+        return ("；" if rows else "、").join(t for t in (_plain_text(key, v) for v in value) if t)
+    if isinstance(value, dict):
+        return "；".join(f"{FIELD_LABELS.get(k, k)}：{_plain_text(k, v) or '（空）'}" for k, v in value.items())
+    if isinstance(value, str | int):  # hashable and maybe a choice value
+        return str(VALUE_LABELS.get(key, {}).get(value, value))
+    return str(value)
+
+
+def _value_text(key, value) -> str:
+    text = _plain_text(key, value)
+    if not text:
+        return "（空）"
     return text if len(text) <= 60 else text[:60] + "…"
 
 

@@ -7,8 +7,6 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from banli.cases.selectors import portal_only
-
 from .. import lights
 from ..notify import unread_count
 
@@ -33,24 +31,38 @@ def light(context, assignment, today=None):
         return ""
     lt = lights.light(assignment, _day(today))
     title = "；".join([lt.text, *lt.history] + (["期限为暂定（节假日安排未公布）"] if lt.provisional else []))
-    request = context.get("request")
-    if request is not None and portal_only(request.user):
-        # The deadlines page is for staff: a proposer gets the light without a link.
-        return format_html(
-            '<span class="text-nowrap" title="{}"><span class="light {}" aria-hidden="true"></span> '
-            '<span class="small">{}</span></span>',
-            title,
-            lt.css,
-            lt.label,
-        )
-    return format_html(
-        '<a class="light-link text-nowrap text-reset text-decoration-none" href="{}" title="{}"><span class="light {}" aria-hidden="true"></span> <span class="small">{}</span>{}</a>',
-        reverse("deadlines:assignment", args=[assignment.pk]),
-        title,
+    inner = format_html(
+        '<span class="light {}" aria-hidden="true"></span> <span class="small">{}</span>{}',
         lt.css,
         lt.label,
         mark_safe(' <span class="badge text-bg-warning fw-normal">暂定</span>') if lt.provisional and lt.dues else "",
     )
+    if not _can_open_deadlines_page(context, assignment):
+        return format_html('<span class="light-link text-nowrap" title="{}">{}</span>', title, inner)
+    return format_html(
+        '<a class="light-link text-nowrap text-reset text-decoration-none" href="{}" title="{}">{}</a>',
+        reverse("deadlines:assignment", args=[assignment.pk]),
+        title,
+        inner,
+    )
+
+
+def _can_open_deadlines_page(context, assignment) -> bool:
+    """Whether the viewer may open the assignment's deadlines page: a light links there only then
+    (another unit's assignment, or any for a proposer, would answer 404/403). Computed once per request."""
+    from banli.cases.selectors import assignments_visible_to
+    from banli.orgs.models import Role
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    visible = getattr(request, "_banli_deadline_pages", None)
+    if visible is None:
+        staff = (Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER)
+        visible = set(assignments_visible_to(user).values_list("pk", flat=True)) if user.has_role(*staff) else set()
+        request._banli_deadline_pages = visible
+    return assignment.pk in visible
 
 
 @register.simple_tag

@@ -1,14 +1,22 @@
 // Site-wide behaviour. No inline scripts anywhere (strict CSP): pages opt in with data- attributes.
 document.addEventListener("DOMContentLoaded", () => {
-  // Confirmation before irreversible steps: <form data-confirm="确定…？">
+  // Confirmation before irreversible steps: <form data-confirm="确定…？"> or, for one of a form's
+  // buttons, <button data-confirm="…">. The clicked button's question wins.
   document.body.addEventListener("submit", (ev) => {
     const form = ev.target;
-    const msg = form.getAttribute && form.getAttribute("data-confirm");
+    const button = ev.submitter;
+    const msg = (button && button.getAttribute("data-confirm")) || (form.getAttribute && form.getAttribute("data-confirm"));
     if (msg && !window.confirm(msg)) { ev.preventDefault(); return; }
     // A double-clicked submit acts once.
     if (form.dataset.submitting === "1") { ev.preventDefault(); return; }
     form.dataset.submitting = "1";
-    form.querySelectorAll("button[type=submit], button:not([type])").forEach((b) => { b.disabled = true; });
+    // The buttons are disabled only after this event: the browser builds the form data once the
+    // submit event is over, and a disabled button would drop the clicked one's name=value
+    // (two-button forms such as 同意延期 / 不同意 would lose the choice).
+    setTimeout(() => {
+      if (ev.defaultPrevented) { delete form.dataset.submitting; return; }
+      form.querySelectorAll("button[type=submit], button:not([type])").forEach((b) => { b.disabled = true; });
+    }, 0);
   }, true);
   // A page restored from the back/forward cache gets its buttons back.
   window.addEventListener("pageshow", () => {
