@@ -335,7 +335,8 @@ def test_assign_refused_for_others(cast, accepted, login, user):
 
 def test_district_liaison_sub_assigns_one_level_down(cast, cases, login):
     c = login(cast.liaison_lh)
-    resp = assign(c, cases.district, parent=cases.district_top.pk, co=[cast.orgs.lh_gxj.pk])
+    on = cases.district_top.assigned_on.isoformat()  # not before the district's own assignment
+    resp = assign(c, cases.district, parent=cases.district_top.pk, co=[cast.orgs.lh_gxj.pk], assigned_on=on)
     assert resp.status_code == 302
     sub = Assignment.objects.get(unit=cast.orgs.lh_gxj)
     assert sub.parent == cases.district_top and sub.role == "co"

@@ -40,7 +40,8 @@ def _fresh_cache():
 
 def make_case(cast, title="关于加快数字经济发展的建议", session=None, staff=None):
     staff = staff or cast.staff_npc
-    p = proposal_register(actor=staff, session=session or cast.npc_session, title=title, lead=cast.deputy)
+    session = session or cast.npc_session
+    p = proposal_register(actor=staff, session=session, title=title, lead=cast.deputy, submitted_on=session.start_date)
     return proposal_review(actor=staff, proposal=p, decision=ReviewState.ACCEPTED)
 
 

@@ -48,8 +48,7 @@ def test_panel_shows_each_role_only_what_it_can_do(cast, case, login):
     assert status == 200 and sign_url not in html
     assert page(login(cast.handler_gx), p)[0] == 404  # not distributed to their department yet
     assert page(login(cast.outsider), p)[0] == 404
-    status, html = page(login(cast.deputy_user), p)
-    assert status == 200 and sign_url not in html and "交办市工业和信息化局" in html
+    assert page(login(cast.deputy_user), p)[0] == 302  # the proposer follows the case on the portal
     status, html = page(login(cast.liaison_sw), p)
     assert reverse("handling:sign", args=[co.pk]) in html and sign_url not in html
 
@@ -126,7 +125,11 @@ def test_proposer_evaluation_page_shows_the_reply_and_validates(cast, case, logi
     svc.reply_submit(actor=cast.liaison_gx, reply=r)
     svc.reply_approve(actor=cast.leader_gx, reply=r)
     svc.reply_send(actor=cast.liaison_gx, reply=r, missing_opinion_reason="会办单位未签收")
-    c = login(cast.deputy_user)
+    # The proposer is sent to the portal's evaluation form; body staff enter paper forms here.
+    resp = login(cast.deputy_user).get(reverse("handling:evaluate", args=[lead.pk]), follow=True)
+    assert resp.redirect_chain == [(reverse("portal:evaluate", args=[lead.pk]), 302)]
+    assert "总体评价" in resp.content.decode()
+    c = login(cast.staff_npc)
     html = c.get(reverse("handling:evaluate", args=[lead.pk])).content.decode()
     assert "答复全文在此" in html and "办理态度" in html
     resp = c.post(
@@ -260,7 +263,7 @@ def test_every_form_page_renders_for_its_role_and_is_hidden_from_others(cast, ca
         (cast.liaison_gx, reverse("handling:reply", args=[lead.pk])),
         (cast.liaison_sw, reverse("handling:co_opinion", args=[co.pk])),
         (cast.leader_gx, reverse("handling:reply_correct", args=[r.pk])),
-        (cast.deputy_user, reverse("handling:evaluate", args=[lead.pk])),
+        (cast.deputy_user, reverse("portal:evaluate", args=[lead.pk])),
         (cast.staff_npc, reverse("handling:evaluate", args=[lead.pk])),
         (cast.staff_npc, reverse("handling:policy")),
         (cast.coordinator, reverse("handling:b_ledger")),

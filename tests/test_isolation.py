@@ -248,7 +248,7 @@ def test_case_roles_see_their_own_cases(cast, graph, login):
         c = login(u)
         for p, tag in graph:
             if truth(u, p):
-                r = c.get(reverse("cases:detail", args=[p.pk]))
+                r = c.get(reverse("cases:detail", args=[p.pk]), follow=True)  # a proposer lands on the portal
                 assert r.status_code == 200 and tag in r.content.decode(), (who, p.number)
                 seen += 1
     assert seen >= len(PRINCIPALS)

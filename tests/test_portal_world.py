@@ -118,6 +118,7 @@ def build_world(c) -> SimpleNamespace:
             cosigners=list(cosigners),
             content="建议内容：" + title + "，请有关部门研究落实。",
             topic=topic,
+            submitted_on=on,
         )
         return proposal_review(actor=c.staff_npc, proposal=p, decision=ReviewState.ACCEPTED)
 

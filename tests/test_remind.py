@@ -28,7 +28,9 @@ def _fresh_cache():
 
 
 def make_case(cast, title):
-    p = proposal_register(actor=cast.staff_npc, session=cast.npc_session, title=title, lead=cast.deputy)
+    p = proposal_register(
+        actor=cast.staff_npc, session=cast.npc_session, title=title, lead=cast.deputy, submitted_on=D(2023, 2, 20)
+    )
     return proposal_review(actor=cast.staff_npc, proposal=p, decision=ReviewState.ACCEPTED)
 
 

@@ -26,7 +26,7 @@ def replied(cast):
     """Two proposals: one answered by 工信 (class B with a commitment and an attachment), one by 商务."""
     out = []
     for number, unit, cls in (("20230001", cast.orgs.gx, "B"), ("20230002", cast.orgs.sw, "A")):
-        p = f.accepted(cast, title=f"关于{number}的建议", number=number)
+        p = f.accepted(cast, title=f"关于{number}的建议", number=number, day=dt.date(2023, 2, 20))
         a = f.assigned(cast, p, units=[(unit, R.SOLE)], day=dt.date(2023, 3, 1))
         files = [SimpleUploadedFile("签发件.pdf", PDF, content_type="application/pdf")] if cls == "B" else []
         out.append(f.sent(cast, a, day=dt.date(2023, 5, 1), result_class=cls, text="答复正文。", files=files))

@@ -27,7 +27,7 @@ BODY = (
 
 @pytest.fixture
 def sent(cast):
-    p = f.accepted(cast, title="关于加快我市数字经济高质量发展的建议", number="20230064")
+    p = f.accepted(cast, title="关于加快我市数字经济高质量发展的建议", number="20230064", day=dt.date(2023, 2, 20))
     a = f.assigned(cast, p, units=[(cast.orgs.gx, R.SOLE)], day=dt.date(2023, 3, 20))
     return f.sent(
         cast,
@@ -196,7 +196,7 @@ def test_cosigner_gets_the_letter_in_their_own_name(cast, sent):
 
 
 def test_cppcc_letter_says_proposal_and_member(cast):
-    p = f.accepted(cast, member=True, title="关于推动时尚品牌出海的提案", number="20240080")
+    p = f.accepted(cast, member=True, title="关于推动时尚品牌出海的提案", number="20240080", day=dt.date(2024, 1, 10))
     a = f.assigned(cast, p, units=[(cast.orgs.sw, R.LEAD)], day=dt.date(2024, 3, 1))
     r = f.sent(cast, a, day=dt.date(2024, 6, 3), result_class="B", text="正在推进。")
     text = _text(services.reply_letter_render(actor=cast.leader_sw, reply=r)[0])

@@ -88,8 +88,14 @@ def panel(html, a):
     return html[start : end if end != -1 else len(html)]
 
 
+def portal_form(**kw):
+    """The portal's evaluation form (办理情况征询意见表), filled in."""
+    data = {"attitude": "satisfied", "result": "satisfied", "visited": "yes", "heard_via": "走访"}
+    return {**data, "addresses": "针对", "leader_replied": "yes", "verdict": "satisfied", **kw}
+
+
 def case_page(c, p):
-    resp = c.get(reverse("cases:detail", args=[p.pk]))
+    resp = c.get(reverse("cases:detail", args=[p.pk]), follow=True)  # a proposer lands on the portal
     assert resp.status_code == 200
     return resp.content.decode()
 
@@ -262,16 +268,16 @@ def test_one_proposal_walks_from_assignment_to_closure_through_the_web(walk):
     assert "租金补贴标准为每平方米每月10元" in page
     assert "请补充租金补贴的具体标准" not in page  # the leader's internal return comment
     assert "第一稿" not in page
-    assert "评价答复" in page
+    assert "评价市工业和信息化局的办理工作" in page
     resp = c.post(
-        reverse("handling:evaluate", args=[lead.pk]),
+        reverse("portal:evaluate", args=[lead.pk]),
         {
             "attitude": "satisfied",
             "result": "unsatisfied",
-            "visited": "1",
+            "visited": "yes",
             "heard_via": "走访",
             "addresses": "基本针对",
-            "leader_replied": "0",
+            "leader_replied": "no",
             "verdict": "unsatisfied",
             "comment": "租金补贴过低，未解决实际问题",
         },
@@ -285,13 +291,21 @@ def test_one_proposal_walks_from_assignment_to_closure_through_the_web(walk):
     # the co-signer may evaluate too; it is recorded but the lead proposer's verdict drives the case
     c = as_(cast.cosigner_user)
     c.post(
-        reverse("handling:evaluate", args=[sep.pk]),
-        {"attitude": "satisfied", "result": "basically", "verdict": "basically"},
+        reverse("portal:evaluate", args=[sep.pk]),
+        {
+            "attitude": "satisfied",
+            "result": "basically",
+            "visited": "no",
+            "heard_via": "电话",
+            "addresses": "针对",
+            "leader_replied": "yes",
+            "verdict": "basically",
+        },
     )
     assert sep.evaluations.get().proposer == cast.cosigner
     assert _state(sep) == S.REPLIED
     # the outsider may not evaluate at all
-    assert as_(cast.outsider).get(reverse("handling:evaluate", args=[lead.pk])).status_code == 404
+    assert as_(cast.outsider).get(reverse("portal:evaluate", args=[lead.pk])).status_code == 404
 
     # --- re-handling: a second reply, class B with a commitment ---
     c = as_(cast.handler_gx)
@@ -316,16 +330,10 @@ def test_one_proposal_walks_from_assignment_to_closure_through_the_web(walk):
     assert lead.state == S.REPLIED and lead.result_class == "B" and lead.first_reply_on == today()
 
     # --- 满意; the B commitment keeps the case open under follow-up ---
-    as_(cast.deputy_user).post(
-        reverse("handling:evaluate", args=[lead.pk]),
-        {"attitude": "satisfied", "result": "satisfied", "verdict": "satisfied"},
-    )
+    as_(cast.deputy_user).post(reverse("portal:evaluate", args=[lead.pk]), portal_form(verdict="satisfied"))
     assert _state(lead) == S.FOLLOW_UP
     # and the separate unit's lead-proposer evaluation closes it
-    as_(cast.deputy_user).post(
-        reverse("handling:evaluate", args=[sep.pk]),
-        {"attitude": "satisfied", "result": "basically", "verdict": "basically"},
-    )
+    as_(cast.deputy_user).post(reverse("portal:evaluate", args=[sep.pk]), portal_form(verdict="basically"))
     assert _state(sep) == S.CLOSED
     assert _status(p) == ProposalStatus.REPLIED
     s = stats_for(sessions=[cast.npc_session])
@@ -372,8 +380,8 @@ def test_one_proposal_walks_from_assignment_to_closure_through_the_web(walk):
         assert words in page, words
     assert "产业处承办人" in page and "工信分管领导" in page  # who did it
     # the proposer's view of the same timeline leaves out the internal steps
-    page = panel(case_page(as_(cast.deputy_user), p), lead)
-    assert "正式答复（第2次，B类）" in page and "B类转A类" in page
+    page = case_page(as_(cast.deputy_user), p)
+    assert "第二次答复（B类）" in page and "出台工业上楼租金补贴新办法（已落实）" in page
     assert "产业处承办人" not in page  # staff names stay internal
     assert "退回第1次答复稿" not in page and "制定办理方案" not in page
     # nothing left to do: no action buttons for the liaison on a closed lead assignment

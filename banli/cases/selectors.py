@@ -32,6 +32,16 @@ from .models import (
 CASE_ROLES = CASE_READERS
 
 
+def portal_only(user) -> bool:
+    """A deputy or member with no staff role: they follow their proposals on the portal, and every
+    link and notification they get points there (the staff pages hold internal notes)."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and user.has_role(Role.PROPOSER)
+        and not user.has_role(Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER)
+    )
+
+
 def user_body(user) -> Org | None:
     """The 人大/政协 office a body_staff user works for (looked up once per user object)."""
     if "_banli_body" not in user.__dict__:

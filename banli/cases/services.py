@@ -14,6 +14,7 @@ from django.utils import timezone
 from banli.audit.services import audit_record
 from banli.errors import AlreadySubmitted as AlreadySubmitted  # re-exported for older callers
 from banli.errors import Conflict, DomainError, NotFound
+from banli.formatting import cn_date
 from banli.orgs.models import BODY_KINDS, Org, OrgKind, Role
 from banli.security.uploads import validate_upload  # type by content, zip bombs, traversal (SPEC §13)
 from banli.web.once import claim_once
@@ -526,6 +527,7 @@ def assignment_create(
             seen.add(unit.pk)
         check_roles(list(siblings.values_list("role", flat=True)) + [r for _, r in units])
         on = assigned_on or today()
+        _check_assigned_on(on, p, parent)
         assigning_org = (
             parent.unit
             if parent is not None
@@ -538,6 +540,15 @@ def assignment_create(
             for unit, role in units
         ]
     return created
+
+
+def _check_assigned_on(on: dt.date, p: Proposal, parent: Assignment | None) -> None:
+    """交办日期 against the case's own dates: not before the proposal was submitted, and a
+    sub-assignment not before the assignment it is split from. (The form refuses a future date.)"""
+    if p.submitted_on and on < p.submitted_on:
+        raise DomainError(f"交办日期不能早于提交日期（{cn_date(p.submitted_on)}）。", field="assigned_on")
+    if parent is not None and on < parent.assigned_on:
+        raise DomainError(f"交办日期不能早于上级交办日期（{cn_date(parent.assigned_on)}）。", field="assigned_on")
 
 
 def assignment_withdraw(*, actor, assignment: Assignment, reason: str, once: str | None = None) -> Assignment:

@@ -39,6 +39,7 @@ from .selectors import (
     access_proposal,
     filter_sessions_for,
     filter_units_for,
+    portal_only,
     proposal_assignments,
     proposal_by_number,
     proposal_history,
@@ -426,7 +427,11 @@ def _render_detail(
 
 @login_required
 def proposal_detail(request, pk):
-    return _render_detail(request, access_proposal(request.user, pk))
+    p = access_proposal(request.user, pk)
+    if portal_only(request.user):
+        # The staff page shows internal notes (who entered what on the proposer's behalf, …).
+        return redirect("portal:proposal", pk=p.pk)
+    return _render_detail(request, p)
 
 
 @login_required

@@ -23,6 +23,18 @@ def remind_task(today: str | None = None) -> dict:
     closed = assignment_close_due(on=day)
     if isinstance(result, dict):
         result = {**result, "closed_unevaluated": len(closed)}
+    try:
+        from banli.textintel.tasks import refresh_task
+
+        # Nightly: the unit recommender retrains itself when the assignment history changed.
+        model_id = refresh_task(daily=True)
+    except Exception:  # the reminders above must not be lost to a training failure
+        import logging
+
+        logging.getLogger(__name__).exception("recommender refresh failed")
+        model_id = None
+    if isinstance(result, dict):
+        result["recommender_model"] = model_id
     return result
 
 

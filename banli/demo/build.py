@@ -271,7 +271,8 @@ def review_and_assign(d: Demo, session: Session, proposals, *, assign_on: dt.dat
                 leader=d.rng.choice(["市长", "常务副市长", "分管副市长"]),
                 plan="市领导领衔督办，牵头单位制定专项办理方案。",
             )
-        on = assign_on + dt.timedelta(days=d.rng.randint(0, 3))
+        # Never before the proposal was submitted (interim proposals come in later).
+        on = max(assign_on + dt.timedelta(days=d.rng.randint(0, 3)), p.submitted_on)
         made = cs.assignment_create(actor=staff, proposal=p, units=_units_for(d, topic), assigned_on=on)
         counts["assigned"].append((p, made))
     return counts

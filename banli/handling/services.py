@@ -40,6 +40,7 @@ from banli.cases.models import (
 from banli.cases.selectors import can_reach, is_assigning_office
 from banli.cases.services import assignable_units, assignment_new
 from banli.errors import Conflict, DomainError, NotFound
+from banli.formatting import cn_date
 from banli.notify.services import notify
 from banli.orgs.models import Org, OrgKind, Role, User
 from banli.security.uploads import validate_upload
@@ -347,6 +348,8 @@ def plan_save(
             raise DomainError("责任领导须为本单位领导。", field="responsible_leader")
         if responsible_person is not None and responsible_person.pk not in people:
             raise DomainError("责任人须为本单位人员。", field="responsible_person")
+        if internal_due and internal_due < today() and _plan_due(a) != internal_due:
+            raise DomainError(f"内部期限不能早于今天（{cn_date(today())}）。", field="internal_due")
         if internal_due and a.reply_due and internal_due > (a.rehandling_due or a.reply_due):
             raise DomainError(
                 f"内部期限不能晚于答复期限（{(a.rehandling_due or a.reply_due):%Y年%m月%d日}）。", field="internal_due"
@@ -382,6 +385,11 @@ def plan_save(
             new=_plan_snapshot(plan),
         )
     return plan
+
+
+def _plan_due(a: Assignment) -> dt.date | None:
+    # A saved plan keeps its internal due date even once that day has passed.
+    return HandlingPlan.objects.filter(assignment=a).values_list("internal_due", flat=True).first()
 
 
 def _plan_snapshot(plan: HandlingPlan) -> dict:
@@ -532,6 +540,7 @@ def contact_add_nested(
             raise DomainError("请选择沟通方式。", field="method")
         if on is None or on > today():
             raise DomainError("沟通日期不能晚于今天。", field="on")
+        _check_contact_date(a, on, stage)
         if not (summary or "").strip():
             raise DomainError("请填写沟通情况摘要。", field="summary")
         if method == ContactMethod.FACE_TALK and not leader.strip() and sel.lead_unsatisfied_count(a) >= 2:
@@ -563,6 +572,18 @@ def contact_add_nested(
             new={"on": on, "stage": stage, "method": method, "face_to_face": f2f, "participants": c.participants},
         )
     return c
+
+
+def _check_contact_date(a: Assignment, on: dt.date, stage: str) -> None:
+    """A contact's date against the case's own dates: nothing before the assignment (it would count
+    as 办前 and feed 沟通率); 办后 only once a reply was sent, and not dated before it."""
+    if on < a.assigned_on:
+        raise DomainError(f"沟通日期不能早于交办日期（{cn_date(a.assigned_on)}）。", field="on")
+    if stage == ContactStage.AFTER:
+        if a.first_reply_on is None:
+            raise DomainError("尚未答复，不能记录办后沟通；答复前的沟通请选择“办前”或“办中”。", field="stage")
+        if on < a.first_reply_on:
+            raise DomainError(f"办后沟通日期不能早于答复日期（{cn_date(a.first_reply_on)}）。", field="on")
 
 
 # --- co-handling opinions ----------------------------------------------------------------------
@@ -723,10 +744,16 @@ def reply_save_draft(
         r.disclosure, r.disclosure_reason = disclosure, (disclosure_reason or "").strip()
         r.save()
         if commitments is not None:
+            kept = set(r.commitments.values_list("due", flat=True))
             r.commitments.all().delete()
             for i, (ctext, due) in enumerate([c for c in commitments if (c[0] or "").strip()], 1):
                 if due is None:
                     raise DomainError(f"第{i}项承诺事项须填写完成时间。", field="commitments")
+                if due < today() and due not in kept:
+                    # A commitment is future work; a date already saved on the draft may stay.
+                    raise DomainError(
+                        f"第{i}项承诺事项的完成时间不能早于今天（{cn_date(today())}）。", field="commitments"
+                    )
                 Commitment.objects.create(reply=r, seq=i, text=ctext.strip(), due=due)
         if decisions is not None:
             points = {p.pk: p for p in SuggestionPoint.objects.filter(proposal_id=a.proposal_id)}

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from banli.calendar import workdays
 from banli.cases.models import ReplyState
-from banli.cases.selectors import access_assignment, access_reply
+from banli.cases.selectors import access_assignment, access_reply, portal_only
 from banli.cases.services import attachment_download
 from banli.errors import AlreadySubmitted, Conflict, DomainError
 from banli.orgs.models import Org, OrgKind, Role, User
@@ -485,6 +485,8 @@ def reply_correct(request, pk):
 def evaluate(request, pk):
     """The proposer's evaluation form (SPEC §4); body staff may enter a paper form for a proposer."""
     a = access_assignment(request.user, pk)
+    if portal_only(request.user):
+        return redirect("portal:evaluate", pk=a.pk)  # a proposer evaluates on the portal
     on_behalf = sel.body_of(request.user) is not None and sel.body_of(request.user).pk == a.proposal.session.body_id
     me = sel.proposer_for(request.user, a.proposal)
     if me is None and not on_behalf:

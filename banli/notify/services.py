@@ -65,6 +65,18 @@ def _deliver(notification_ids: list[int]) -> None:
                 log.exception("SMS to %s failed", n.user.phone)
 
 
+def _url_for(user, url: str, proposal) -> str:
+    """A proposer's notification opens the portal, never a staff page."""
+    from django.urls import reverse
+
+    from banli.orgs.models import Role
+
+    staff = (Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER)
+    if proposal is not None and user.has_role(Role.PROPOSER) and not user.has_role(*staff):
+        return reverse("portal:proposal", args=[proposal.pk])
+    return url
+
+
 def notify(
     *,
     users: Iterable,
@@ -99,7 +111,7 @@ def notify(
                     user=user,
                     verb=verb[:40],
                     text=text[:500],
-                    url=url[:300],
+                    url=_url_for(user, url, proposal)[:300],
                     proposal=proposal,
                     assignment=assignment,
                     dedupe_key=key,

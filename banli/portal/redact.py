@@ -68,6 +68,11 @@ _RE = re.compile("|".join(f"(?P<k{i}>{p})" for i, (_, p) in enumerate(_PATTERNS)
 _KINDS = {f"k{i}": kind for i, (kind, _) in enumerate(_PATTERNS)}
 # Any placeholder, including ones a reviewer typed by hand (【单位内部人员姓名已隐去】).
 PLACEHOLDER_RE = re.compile(r"【[^【】\n]{1,16}已隐去】")
+# What introduces the unit's own office address, which is public (办公地址：…, 我局地址…).
+_OFFICE = r"(?:的)?(?:办公|办事)?(?:地址|地点|位于|设在|坐落于)"
+_OFFICE_CUE = re.compile(
+    rf"(?:办公地址|办公地点|办事地点|单位地址|机关地址|(?:本|我)(?:局|委|办|厅|院|会|部|中心|单位){_OFFICE})"
+)
 
 
 @dataclass(frozen=True)
@@ -84,10 +89,26 @@ class Span:
         return KIND_LABELS[self.kind]
 
 
-def redact(text: str, *, names: Iterable[str] = ()) -> tuple[str, list[Span]]:
-    """(redacted text, spans over the redacted text) — personal data replaced by placeholders."""
+def _is_office_address(text: str, start: int, public_names: Iterable[str]) -> bool:
+    """Whether the address at `start` is introduced, in its clause, as the unit's own office address."""
+    clause = re.split(r"[。；;，,！？!?\n]", text[max(0, start - 60) : start])[-1]
+    if _OFFICE_CUE.search(clause):
+        return True
+    return any(re.search(re.escape(n) + _OFFICE, clause) for n in public_names if n and len(n) >= 2)
+
+
+def redact(text: str, *, names: Iterable[str] = (), public_names: Iterable[str] = ()) -> tuple[str, list[Span]]:
+    """(redacted text, spans over the redacted text) — personal data replaced by placeholders.
+
+    `public_names` are the unit's own names: an address introduced as its office address
+    (“市工业和信息化局办公地址：…”, “我局地址…”) is public and stays."""
     text = text or ""
-    matches: list[tuple[int, int, str]] = [(m.start(), m.end(), _KINDS[m.lastgroup]) for m in _RE.finditer(text)]
+    public_names = [n.strip() for n in public_names if n]
+    matches: list[tuple[int, int, str]] = [
+        (m.start(), m.end(), _KINDS[m.lastgroup])
+        for m in _RE.finditer(text)
+        if not (_KINDS[m.lastgroup] == "address" and _is_office_address(text, m.start(), public_names))
+    ]
     taken = [False] * len(text)
     for s, e, _ in matches:
         for i in range(s, e):

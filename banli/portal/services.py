@@ -38,7 +38,7 @@ from banli.web.once import claim_once
 from . import selectors as sel
 from .lifecycle import PUBLICATION
 from .models import PUBLISH_WORKDAYS, PortalMessage, PrivateReason, Publication, PublicationState, PublicSearch
-from .redact import redact
+from .redact import PLACEHOLDER_RE, PLACEHOLDERS, redact
 
 S = PublicationState
 
@@ -68,9 +68,36 @@ def redaction_names(reply: Reply) -> list[str]:
     return [n for n in names if len(n) >= 2]
 
 
+def _unit_names(reply: Reply) -> list[str]:
+    unit = reply.assignment.unit
+    return [unit.name, unit.short_name]
+
+
 def redaction_preview(reply: Reply) -> tuple[str, list]:
     """What would be published of `reply` if nobody edits it."""
-    return redact(reply.text, names=redaction_names(reply))
+    return redact(reply.text, names=redaction_names(reply), public_names=_unit_names(reply))
+
+
+def _removals(reply: Reply, text: str, spans) -> list[dict]:
+    """Every placeholder of the published `text`, in order, with what it replaced.
+
+    The reviewer usually submits the preview, whose placeholders are already in place, so
+    redacting it again finds nothing new: those placeholders are matched to the preview's removals.
+    A placeholder typed by hand is listed as “其他” (what it replaced is not known)."""
+    found = {s.start: s for s in spans}
+    pending = list(redaction_preview(reply)[1])
+    out = []
+    for m in PLACEHOLDER_RE.finditer(text):
+        s = found.get(m.start())
+        if s is None:
+            s = next((p for p in pending if PLACEHOLDERS[p.kind] == m.group(0)), None)
+            if s is not None:
+                pending.remove(s)
+        if s is None:
+            out.append({"kind": "other", "label": "其他", "original": ""})
+        else:
+            out.append({"kind": s.kind, "label": s.label, "original": s.original})
+    return out
 
 
 def _locked_pub(actor, reply: Reply, *, for_review: bool) -> tuple[Reply, Publication]:
@@ -186,12 +213,12 @@ def publication_decide(
             source = r.text if redacted_text is None else redacted_text
             if not source.strip():
                 raise DomainError("公开文本不能为空。", field="redacted_text")
-            text, spans = redact(source, names=redaction_names(r))
+            text, spans = redact(source, names=redaction_names(r), public_names=_unit_names(r))
             pub.redacted_text = text
-            pub.redactions = [{"kind": s.kind, "label": s.label, "original": s.original} for s in spans]
+            pub.redactions = _removals(r, text, spans)
             pub.published_on = today()
             pub.decision_reason = (reason or "").strip()[:300]
-            summary = f"批准公开答复（隐去{len(spans)}处个人信息）"
+            summary = f"批准公开答复（隐去{len(pub.redactions)}处个人信息）"
         else:
             guard(pub, S.PRIVATE, "改为不公开")
             pub.decision_reason = _clean_private_reason(reason)

@@ -28,6 +28,8 @@ class UnitRow:
     parts: list[dict] = field(default_factory=list)
     penalty: float = 0.0
     rank: int | None = None
+    # Why the unit has no score: a unit with no reply due yet has no result to rank it by.
+    unrated: str = ""
 
     @property
     def assignments(self) -> int:
@@ -99,8 +101,11 @@ def score_unit(row: UnitRow, weights: AssessmentWeights) -> None:
         if w and rate is not None:
             total_w += w
             earned += w * rate
-    if total_w == 0:
+    if total_w == 0 or not row.stats.get("replies_due"):
+        # With no reply due, the remaining rates (signed on time, …) would score it 100 and rank it
+        # above units with real results: it is not rated, and listed after the rated units.
         row.score, row.parts, row.penalty = None, parts, 0.0
+        row.unrated = "无应答复件" if not row.stats.get("replies_due") else "暂无考核数据"
         return
     for part in parts:
         if part["weight"] and part["rate"] is not None:

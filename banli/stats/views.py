@@ -154,6 +154,7 @@ def _row_view(row, sessions):
         "unit": row.unit,
         "cells": out,
         "score": row.score,
+        "unrated": row.unrated,
         "rank": row.rank,
         "parts": row.parts,
         "penalty": row.penalty,
@@ -390,7 +391,7 @@ def _overview_xlsx(request, sessions, org, stats, rows) -> HttpResponse:
                 pct(s["contact_rate"]),
                 pct(s["face_to_face_rate"]),
                 s["overdue"],
-                r.score if r.score is not None else "—",
+                r.score if r.score is not None else (r.unrated or "—"),
             ]
         )
     content = _xlsx([("指标", figures), ("单位排名", ranking)])

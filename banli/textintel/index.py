@@ -222,7 +222,9 @@ def connect() -> None:
 
 def index_session_on_commit(session) -> None:
     """For bulk writers (ledger import): reindex the session once the transaction commits."""
-    from .tasks import enqueue, reindex_session_task
+    from .tasks import enqueue, refresh_task, reindex_session_task
 
     sid = session.pk
     transaction.on_commit(lambda: enqueue(reindex_session_task, sid))
+    # The history the unit recommender learns from changed: it retrains itself (not on a request).
+    transaction.on_commit(lambda: enqueue(refresh_task))

@@ -3,7 +3,8 @@
 A linear model over the same TF-IDF features as similarity: a logistic (SGD, log loss,
 one-vs-rest, probabilities normalised) head for the lead unit, and one binary logistic head per
 frequent co unit (multi-label).
-Trained from past assignments by `banli train-recommender` (or the button on the accuracy page)
+Trained from past assignments by itself (`recommender_refresh`: after a ledger import and daily from
+the periodic scan), or by `banli train-recommender` or the button on the accuracy page,
 and stored as a blob in the database, so every app process serves the same model and serving
 never retrains. A process keeps the model it loaded until a newer row appears.
 """

@@ -86,6 +86,7 @@ def recommender_train(*, actor=None) -> RecommenderModel:
     samples = recommender.samples_from_db()
     if len(samples) < 2 or len({s.lead for s in samples}) < 2:
         raise DomainError("已交办的建议提案太少（至少需要交办给两个不同单位的件），暂不能训练交办推荐模型。")
+    history = _history()
     model = recommender.train(samples)
     blob = recommender.dumps(model)
     seconds = time.perf_counter() - t0
@@ -95,6 +96,7 @@ def recommender_train(*, actor=None) -> RecommenderModel:
             n_samples=len(samples),
             n_units=len({s.lead for s in samples}),
             seconds=round(seconds, 3),
+            metrics={"history": history},
             created_by=actor if getattr(actor, "pk", None) else None,
         )
         audit_record(
@@ -106,6 +108,30 @@ def recommender_train(*, actor=None) -> RecommenderModel:
         )
     recommender.loaded.clear()
     return row
+
+
+def _history() -> list[int]:
+    """A fingerprint of the assignment history the model learns from: how many, and the newest."""
+    qs = Assignment.objects.filter(parent__isnull=True).exclude(state=AssignmentState.WITHDRAWN)
+    return [qs.count(), max(qs.order_by("-pk").values_list("pk", flat=True)[:1], default=0)]
+
+
+def recommender_refresh(*, daily: bool = False) -> RecommenderModel | None:
+    """Train the unit recommender again if the assignment history changed since the last model.
+
+    Run after a ledger import and by the periodic scan (`daily`: at most once a day, and at once
+    while there is no model yet), never on a request: until the first model exists the panel says
+    it is being prepared. Returns the new model, or None (nothing changed, or too little history)."""
+    latest = RecommenderModel.objects.defer("blob").order_by("-id").first()
+    if latest is not None:
+        if daily and timezone.localdate(latest.created_at) >= timezone.localdate():
+            return None
+        if (latest.metrics or {}).get("history") == _history():
+            return None
+    try:
+        return recommender_train(actor=None)
+    except DomainError:
+        return None
 
 
 def recommendation_log(

@@ -17,6 +17,14 @@ def train_task(actor_id: int | None = None) -> dict:
     return {"model_id": row.pk, "samples": row.n_samples, "seconds": row.seconds}
 
 
+def refresh_task(daily: bool = False) -> int | None:
+    """Retrain the unit recommender if the history changed (after an import; daily from the scan)."""
+    from .services import recommender_refresh
+
+    row = recommender_refresh(daily=daily)
+    return row.pk if row else None
+
+
 def reindex_session_task(session_id: int | None = None) -> int:
     """Rebuild the search documents of a session (after a bulk import), or of everything."""
 
