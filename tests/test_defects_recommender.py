@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from banli.cases.services import assignment_create, session_create
-from banli.deadlines.tasks import remind_task
+from banli.site.periodic import periodic_task as remind_task
 from banli.textintel.models import RecommenderModel
 
 from .test_text_recommend import GX, SW

@@ -134,7 +134,7 @@ def test_remind_command_with_today(cast, session_cases, capsys):
 
 def test_worker_once_runs_the_scan(cast, session_cases, capsys, monkeypatch):
     monkeypatch.delenv("REDIS_URL", raising=False)
-    monkeypatch.setattr("banli.deadlines.tasks.remind_task", lambda today=None: remind_scan(today=D(2024, 3, 5)))
+    monkeypatch.setattr("banli.site.periodic.remind_task", lambda today=None: remind_scan(today=D(2024, 3, 5)))
     call_command("worker", once=True)
     assert "提醒 3 条" in capsys.readouterr().out
 

@@ -5,8 +5,8 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections, connection
 
-from banli.deadlines import tasks
 from banli.notify.tasks import redis_url
+from banli.site import periodic
 
 
 class Command(BaseCommand):
@@ -21,14 +21,14 @@ class Command(BaseCommand):
     def handle(self, *args, interval=15, once=False, **o):
         if redis_url() and not once:
             self.stdout.write("使用 Redis 队列（RQ）运行后台任务。")
-            tasks.run_rq_worker(interval_minutes=interval)
+            periodic.run_rq_worker(interval_minutes=interval)
             return
         while True:
             # A long-lived loop must not keep a connection the database has dropped.
             if not connection.in_atomic_block:
                 close_old_connections()
             try:
-                counts = tasks.remind_task()
+                counts = periodic.periodic_task()
                 self.stdout.write(
                     f"{time.strftime('%Y-%m-%d %H:%M')} 提醒 {counts['sent']} 条，督办检查 {counts['checks']} 次。"
                 )

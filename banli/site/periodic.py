@@ -1,0 +1,32 @@
+"""The periodic scan `banli worker` runs: each app's own periodic step, in order.
+
+Deadlines first (reminders, supervision checks, closing cases whose evaluation window passed),
+then text intelligence (the unit recommender retrains when the assignment history changed). The
+steps live in their own apps; this module only composes them, so no domain app has to know about
+an output app. Every step is idempotent: two workers running the same tick do no harm.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from banli.deadlines.tasks import remind_task
+from banli.notify import tasks as queue
+from banli.textintel.tasks import refresh_task
+
+log = logging.getLogger(__name__)
+
+
+def periodic_task(today: str | None = None) -> dict:
+    """One tick of the scan; `today` as YYYY-MM-DD for time travel. Returns the counts."""
+    result = remind_task(today)
+    try:
+        result["recommender_model"] = refresh_task(daily=True)
+    except Exception:  # the reminders above must not be lost to a training failure
+        log.exception("recommender refresh failed")
+        result["recommender_model"] = None
+    return result
+
+
+def run_rq_worker(*, interval_minutes: int = 15) -> None:  # pragma: no cover - needs a Redis server
+    queue.run_rq_worker(periodic_task, name="periodic", interval_minutes=interval_minutes)
