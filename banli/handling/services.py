@@ -590,7 +590,8 @@ def _check_contact_date(a: Assignment, on: dt.date, stage: str) -> None:
 
 
 def co_opinion_submit(*, actor, assignment: Assignment, text: str, once: str | None = None) -> CoOpinion:
-    """A co unit sends its 会办意见 to the lead unit; the co assignment is done once the lead has replied."""
+    """A co unit sends its 会办意见 to the lead unit; the co assignment is done once the lead has replied
+    (a co unit still open when the lead's reply is sent ends then, its opinion recorded as 未提交)."""
     text = (text or "").strip()
     with transaction.atomic(durable=True):
         claim_once(actor, once)
