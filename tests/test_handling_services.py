@@ -338,11 +338,11 @@ def test_sending_without_a_co_opinion_requires_a_recorded_reason(cast, case):
     svc.reply_send(actor=cast.liaison_gx, reply=r, missing_opinion_reason="商务局逾期未提交，已电话催办")
     r.refresh_from_db()
     assert r.state == "sent" and "逾期" in r.missing_opinion_reason
-    # the co unit that answers late is done at once: the lead has replied
-    signed(cast, co, cast.liaison_sw)
-    svc.co_opinion_submit(actor=cast.liaison_sw, assignment=co, text="迟到的意见")
+    # the co unit ends with the lead's reply, its opinion recorded as 未提交; a late one is refused
     co.refresh_from_db()
     assert co.state == S.CLOSED and co.closed_on == today()
+    with pytest.raises(DomainError, match="已办结"):
+        svc.co_opinion_submit(actor=cast.liaison_sw, assignment=co, text="迟到的意见")
 
 
 # --- replies ---------------------------------------------------------------------------------------
@@ -599,8 +599,14 @@ def test_progress_by_unit_and_conversion_to_a_by_the_liaison(cast, case):
     )
     svc.commitment_progress_add(actor=cast.handler_gx, commitment=c1, text="已选址")
     fu = FollowUp.objects.get(reply=r)
-    refused(cast, {"liaison_gx"}, lambda u: svc.followup_convert_to_a(actor=u, followup=fu, note="已解决"))
-    svc.followup_convert_to_a(actor=cast.liaison_gx, followup=fu, note="园区建成、政策出台")
+    c2 = r.commitments.last()
+    outcomes = {c1.pk: ("done", "园区建成", None), c2.pk: ("done", "政策出台", None)}
+    refused(
+        cast,
+        {"liaison_gx"},
+        lambda u: svc.followup_convert_to_a(actor=u, followup=fu, note="已解决", outcomes=outcomes),
+    )
+    svc.followup_convert_to_a(actor=cast.liaison_gx, followup=fu, note="园区建成、政策出台", outcomes=outcomes)
     lead.refresh_from_db()
     fu.refresh_from_db()
     r.refresh_from_db()

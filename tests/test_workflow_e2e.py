@@ -347,7 +347,12 @@ def test_one_proposal_walks_from_assignment_to_closure_through_the_web(walk):
     post(as_(cast.handler_gx), "convert", fu.pk, {"note": "新办法已印发实施"})  # only the liaison may
     fu.refresh_from_db()
     assert fu.state == FollowUpState.OPEN
-    post(as_(cast.liaison_gx), "convert", fu.pk, {"note": "新办法已印发实施"})
+    post(
+        as_(cast.liaison_gx),
+        "convert",
+        fu.pk,
+        {"note": "新办法已印发实施", f"outcome_{commitment.pk}": "done", f"text_{commitment.pk}": "办法已印发"},
+    )
     fu.refresh_from_db()
     lead.refresh_from_db()
     assert fu.state == FollowUpState.CONVERTED and fu.original_class == "B"

@@ -36,11 +36,15 @@ ASSIGNMENT = Lifecycle(
     initial=S.PENDING_SIGN,
     subject="该件当前",
     transitions={
-        # 签收, 申请调整, or 撤回交办 while nobody has signed.
-        S.PENDING_SIGN: {S.HANDLING, S.ADJUSTMENT_REQUESTED, S.WITHDRAWN},
-        # The assigning office rejects (back to 待签收), re-assigns (改交) or withdraws it.
-        S.ADJUSTMENT_REQUESTED: {S.PENDING_SIGN, S.WITHDRAWN},
-        S.HANDLING: {S.OPINION_SENT, S.IN_REVIEW},
+        # 签收, 申请调整, or 撤回交办 while nobody has signed. → 已办结: a co unit whose lead unit
+        # replied before it sent its opinion ends there, its opinion recorded as 未提交.
+        S.PENDING_SIGN: {S.HANDLING, S.ADJUSTMENT_REQUESTED, S.WITHDRAWN, S.CLOSED},
+        # The assigning office rejects (back to 待签收), re-assigns (改交) or withdraws it; a co
+        # unit ends as 未提交 when its lead replies meanwhile.
+        S.ADJUSTMENT_REQUESTED: {S.PENDING_SIGN, S.WITHDRAWN, S.CLOSED},
+        # → 已办结: a co unit ends as 未提交 when its lead replies without its opinion.
+        S.HANDLING: {S.OPINION_SENT, S.IN_REVIEW, S.CLOSED},
+        # A co unit that sent its opinion ends when its lead unit's reply is sent.
         S.OPINION_SENT: {S.CLOSED},
         S.IN_REVIEW: {S.HANDLING, S.REHANDLING, S.REPLIED},
         S.REPLIED: {S.REHANDLING, S.FOLLOW_UP, S.CLOSED},

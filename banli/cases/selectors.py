@@ -150,7 +150,8 @@ def with_status(qs: QuerySet) -> QuerySet:
             When(review_state=ReviewState.MERGED, then=Value(ProposalStatus.MERGED)),
             When(~Exists(top), then=Value(ProposalStatus.TO_ASSIGN)),
             When(Exists(due.filter(first_reply_on__isnull=True)), then=Value(ProposalStatus.IN_HANDLING)),
-            When(Exists(due.exclude(state=AssignmentState.CLOSED)), then=Value(ProposalStatus.REPLIED)),
+            # 已办结 only when every unit is done, co units included (SPEC §4: they end with the lead's reply).
+            When(Exists(top.exclude(state=AssignmentState.CLOSED)), then=Value(ProposalStatus.REPLIED)),
             default=Value(ProposalStatus.CLOSED),
             output_field=CharField(),
         )
@@ -318,7 +319,8 @@ def status_q(status: str) -> Q:
     top = _top_assignments()
     due = top.filter(role__in=DUE_ROLES)
     unreplied = Exists(due.filter(first_reply_on__isnull=True))
-    open_due = Exists(due.exclude(state=AssignmentState.CLOSED))
+    # Any unit still open, co units included, keeps the proposal 已答复 rather than 已办结.
+    open_due = Exists(top.exclude(state=AssignmentState.CLOSED))
     accepted = Q(review_state=ReviewState.ACCEPTED)
     return {
         ProposalStatus.SUBMITTED: Q(review_state=ReviewState.SUBMITTED),

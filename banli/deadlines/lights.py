@@ -7,6 +7,9 @@ An assignment's *open* due dates are those whose action has not happened yet:
 * opinion     — a co unit whose 会办意见 is not sent yet;
 * rehandling  — in 重新办理 after an unsatisfied evaluation.
 
+A closed assignment has no open due date (a co unit ends when its lead unit's reply is sent,
+with or without its opinion); a withdrawn one has no light at all.
+
 Red: any open due date before today. Yellow: not red and an open due date within
 `YELLOW_WORKDAYS` working days (≤ 3 working days before it). Green: otherwise. The same rules
 are expressed as Q objects so the dashboard filters in SQL on the stored due-date columns.
@@ -119,11 +122,16 @@ class Light:
 
     @property
     def css(self) -> str:
-        return {"red": "light-red", "yellow": "light-yellow"}.get(self.color, "light-green")
+        return {"red": "light-red", "yellow": "light-yellow", "withdrawn": ""}.get(self.color, "light-green")
 
     @property
     def label(self) -> str:
-        return {"red": "逾期", "yellow": "临期", "green": "正常", "done": "已完成"}[self.color]
+        return {"red": "逾期", "yellow": "临期", "green": "正常", "done": "已完成", "withdrawn": "已撤回"}[self.color]
+
+    @property
+    def shown(self) -> bool:
+        """Whether the light is drawn at all: a withdrawn assignment has none (its state says 已撤回)."""
+        return self.color != "withdrawn"
 
 
 def open_dues(a) -> list[tuple[str, dt.date]]:
@@ -166,10 +174,14 @@ def light(a, today: dt.date | None = None) -> Light:
         history.append(f"逾期答复{cal.workdays_between(a.reply_due, a.first_reply_on)}个工作日")
     if a.reply_due_original and a.reply_due and a.reply_due != a.reply_due_original:
         history.append(f"已延期至{a.reply_due:%Y-%m-%d}（原{a.reply_due_original:%Y-%m-%d}）")
+    if a.state == AssignmentState.WITHDRAWN:
+        return Light("withdrawn", "已撤回交办，无期限", [], history)
     dues = sorted((OpenDue(k, d, cal.workdays_between(today, d)) for k, d in open_dues(a)), key=lambda x: x.due)
     provisional = bool(getattr(a, "due_provisional", False))
     if not dues:
-        return Light("done", "无待办期限" if a.state in FINISHED else "当前无未到期事项", [], history, provisional)
+        return Light(
+            "done", "已办结，无待办期限" if a.state in FINISHED else "当前无未到期事项", [], history, provisional
+        )
     limit = yellow_threshold(today)
     nearest = dues[0]
     if nearest.due < today:

@@ -27,8 +27,9 @@ FOLLOW_UP = Lifecycle(
     subject="该B类跟踪当前",
     transitions={
         FollowUpState.OPEN: {FollowUpState.CONVERTED, FollowUpState.EXPLAINED},
-        FollowUpState.CONVERTED: set(),
-        FollowUpState.EXPLAINED: set(),
+        # A later B reply (after 重新办理) joins the case's one follow-up and opens it again.
+        FollowUpState.CONVERTED: {FollowUpState.OPEN},
+        FollowUpState.EXPLAINED: {FollowUpState.OPEN},
     },
 )
 

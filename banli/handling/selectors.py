@@ -224,6 +224,14 @@ def open_followups(a: Assignment) -> QuerySet[FollowUp]:
     return FollowUp.objects.filter(assignment=a, state=FollowUpState.OPEN)
 
 
+def followup_commitments(f: FollowUp) -> QuerySet[Commitment]:
+    """The commitments a follow-up tracks: those of every sent reply of its assignment (a later B
+    reply's commitments join the follow-up its first B reply opened; one follow-up per case)."""
+    return Commitment.objects.filter(reply__assignment_id=f.assignment_id, reply__state=ReplyState.SENT).order_by(
+        "reply__seq", "reply_id", "seq", "id"
+    )
+
+
 # --- the B-class ledger ------------------------------------------------------------------------
 
 
@@ -246,13 +254,17 @@ def b_followup_summary(qs: QuerySet[FollowUp]) -> dict:
     """
     by_year: dict[int, dict[str, int]] = defaultdict(lambda: {"total": 0, "open": 0, "converted": 0, "explained": 0})
     ids = []
-    for f in qs.select_related(None).only("opened_on", "state", "reply_id"):
+    for f in qs.select_related(None).only("opened_on", "state", "assignment_id"):
         row = by_year[f.opened_on.year]
         row["total"] += 1
         row[f.state] += 1
-        ids.append(f.reply_id)
+        ids.append(f.assignment_id)
     changed = (
-        Commitment.objects.filter(reply_id__in=ids, progress__kind__in=["change", "drop"]).distinct().count()
+        Commitment.objects.filter(
+            reply__assignment_id__in=ids, reply__state=ReplyState.SENT, progress__kind__in=["change", "drop"]
+        )
+        .distinct()
+        .count()
         if ids
         else 0
     )
@@ -368,7 +380,7 @@ def panel_data_for(user, proposal_id: int, cache: dict | None = None) -> dict[in
         if body_of(user) and body_of(user).pk == proposal.session.body_id:
             r.add("body_staff")
         pd.internal = bool(r & {"liaison", "leader", "handler", "office", "supervisor"}) or is_unit_member(user, a)
-        if a.role == AssignmentRole.LEAD:
+        if a.role == AssignmentRole.LEAD and a.state != AssignmentState.WITHDRAWN:
             pd.co_units = [
                 x
                 for x in all_of_proposal.values()

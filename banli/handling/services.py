@@ -590,7 +590,8 @@ def _check_contact_date(a: Assignment, on: dt.date, stage: str) -> None:
 
 
 def co_opinion_submit(*, actor, assignment: Assignment, text: str, once: str | None = None) -> CoOpinion:
-    """A co unit sends its 会办意见 to the lead unit; the co assignment is done once the lead has replied."""
+    """A co unit sends its 会办意见 to the lead unit; the co assignment is done once the lead has replied
+    (a co unit still open when the lead's reply is sent ends then, its opinion recorded as 未提交)."""
     text = (text or "").strip()
     with transaction.atomic(durable=True):
         claim_once(actor, once)
@@ -960,11 +961,9 @@ def reply_send(*, actor, reply: Reply, missing_opinion_reason: str = "", once: s
             },
         )
         if r.result_class == ResultClass.B:
-            f = FollowUp.objects.create(assignment=a, reply=r, original_class=ResultClass.B, opened_on=on)
-            _audit(actor, "followup.open", a, f"B类答复纳入跟踪落实（{r.commitments.count()}项承诺）", obj=f)
+            _followup_open_or_join(actor, a, r, on)
         if a.role == AssignmentRole.LEAD:
-            for co in sel.co_siblings(a).filter(state=S.OPINION_SENT).select_for_update():
-                _close(actor, co, "主办单位已答复，会办办结")
+            _close_co_units(actor, a)
         if a.parent_id:
             # A sub-assigned unit answers the unit above it, which answers the proposer (SPEC §3).
             _after_evaluation(actor, a, f"已报送{a.parent.unit.name}")
@@ -982,6 +981,54 @@ def reply_send(*, actor, reply: Reply, missing_opinion_reason: str = "", once: s
                 a,
             )
     return r
+
+
+CO_OPEN = (S.PENDING_SIGN, S.ADJUSTMENT_REQUESTED, S.HANDLING)
+
+
+def _close_co_units(actor, lead: Assignment) -> None:
+    """The lead unit's reply is sent: every co unit beside it ends. One that sent its opinion is
+    done; one that did not is closed with its opinion recorded as 未提交 (the lead gave the
+    reason for replying without it), so it is never overdue afterwards."""
+    for co in sel.co_siblings(lead).filter(state__in=(S.OPINION_SENT, *CO_OPEN)).select_for_update():
+        if co.state == S.OPINION_SENT:
+            _close(actor, co, "主办单位已答复，会办办结")
+        else:
+            _close(actor, co, f"主办单位{lead.unit.name}已答复，会办意见未提交")
+            _notify(
+                _unit_people(co, Role.UNIT_LIAISON),
+                "assignment.close",
+                f"{lead.unit.name}已答复{co.proposal.number}，贵单位会办意见记为未提交，会办办结",
+                co,
+            )
+
+
+def _followup_open_or_join(actor, a: Assignment, r: Reply, on: dt.date) -> FollowUp:
+    """A B reply is followed up: the case's follow-up if it has one (the new commitments join it,
+    and it is open again if it had ended), a new one otherwise. One follow-up per case, so the B
+    ledger lists the case once."""
+    n = r.commitments.count()
+    f = FollowUp.objects.select_for_update().filter(assignment=a).order_by("opened_on", "id").first()
+    if f is None:
+        f = FollowUp.objects.create(assignment=a, reply=r, original_class=ResultClass.B, opened_on=on)
+        _audit(actor, "followup.open", a, f"B类答复纳入跟踪落实（{n}项承诺）", obj=f)
+        return f
+    old = {"state": f.state, "reply": f.reply_id}
+    if f.state != FollowUpState.OPEN:
+        FOLLOW_UP.move(f, FollowUpState.OPEN, action="重新纳入跟踪")
+        f.closed_on = None
+    f.reply = r
+    f.save()
+    _audit(
+        actor,
+        "followup.join",
+        a,
+        f"第{r.seq}次答复（B类）的{n}项承诺并入B类跟踪（{'重新跟踪' if old['state'] != f.state else '继续跟踪'}）",
+        obj=f,
+        old=old,
+        new={"state": f.state, "reply": r.pk},
+    )
+    return f
 
 
 def _eval_due(on: dt.date, a: Assignment) -> dt.date:
@@ -1198,6 +1245,22 @@ def assignment_close_due(*, on: dt.date | None = None, actor=None) -> list[Assig
     proposer: recorded as 未评价, never guessed. Safe to run repeatedly (cron / worker)."""
     on = on or today()
     done = []
+    # Co units left open beside a lead that already replied (recorded before the lead's reply
+    # ended them) end the same way now.
+    leads = set()
+    stale = Assignment.objects.filter(
+        role=AssignmentRole.CO,
+        state__in=(S.OPINION_SENT, *CO_OPEN),
+        proposal__assignments__role=AssignmentRole.LEAD,
+        proposal__assignments__first_reply_on__isnull=False,
+    ).distinct()
+    for co in stale:
+        lead = sel.lead_sibling(co)
+        if lead is not None and lead.first_reply_on is not None:
+            leads.add(lead.pk)
+    for pk in sorted(leads):
+        with transaction.atomic():
+            _close_co_units(actor, Assignment.objects.select_for_update().select_related("unit").get(pk=pk))
     ids = list(Assignment.objects.filter(state=S.REPLIED, eval_due__lt=on).values_list("pk", flat=True))
     for pk in ids:
         with transaction.atomic():
@@ -1216,7 +1279,12 @@ def assignment_close_due(*, on: dt.date | None = None, actor=None) -> list[Assig
 def _locked_commitment(commitment: Commitment, actor) -> tuple[Assignment, Commitment, FollowUp]:
     a = _locked(commitment.reply.assignment, actor)
     c = Commitment.objects.select_for_update().get(pk=commitment.pk)
-    f = FollowUp.objects.select_for_update().filter(reply_id=c.reply_id).first()
+    # A case has one follow-up; every sent reply's commitments belong to it.
+    f = (
+        FollowUp.objects.select_for_update().filter(assignment=a).order_by("opened_on", "id").first()
+        if c.reply.state == ReplyState.SENT
+        else None
+    )
     if f is None:
         raise DomainError("该承诺所在答复未纳入B类跟踪。")
     return a, c, f
@@ -1249,9 +1317,19 @@ def commitment_progress_add(
     return p
 
 
-def followup_convert_to_a(*, actor, followup: FollowUp, note: str, once: str | None = None) -> FollowUp:
-    """The problem is solved: the case becomes class A (the B reply keeps its class in history)."""
+DONE, EXPLAINED = "done", "explained"
+
+
+def followup_convert_to_a(
+    *, actor, followup: FollowUp, note: str, outcomes: dict | None = None, once: str | None = None
+) -> FollowUp:
+    """The problem is solved: the case becomes class A (the B reply keeps its class in history).
+
+    Each open commitment gets its own outcome, `outcomes[commitment id] = (kind, text, on)`: 已落实
+    ("done") with its own note and date (today when not given), or explained ("explained") as
+    not kept. At least one commitment of the follow-up must have been kept."""
     note = (note or "").strip()
+    outcomes = outcomes or {}
     with transaction.atomic(durable=True):
         claim_once(actor, once)
         a = _locked(followup.assignment, actor)
@@ -1261,11 +1339,49 @@ def followup_convert_to_a(*, actor, followup: FollowUp, note: str, once: str | N
         if not note:
             raise DomainError("请说明问题已解决的情况。", field="note")
         on = today()
-        for c in Commitment.objects.filter(reply_id=f.reply_id, state=CommitmentState.OPEN):
-            COMMITMENT.move(c, CommitmentState.DONE, action="标记已落实")
-            c.closed_on = on
+        commitments = list(sel.followup_commitments(f).select_for_update())
+        plan = []
+        for i, c in enumerate(commitments, 1):
+            if c.state != CommitmentState.OPEN:
+                continue
+            kind, text, when = (tuple(outcomes.get(c.pk) or ()) + ("", "", None))[:3]
+            text = (text or "").strip()
+            name = f"第{i}项承诺事项（{c.text[:20]}）"
+            if kind not in (DONE, EXPLAINED):
+                raise DomainError(f"请为{name}选择“已落实”或“不能落实（说明原因）”。", field="outcomes")
+            if not text:
+                raise DomainError(
+                    f"请填写{name}的{'落实情况' if kind == DONE else '不能落实的原因'}。", field="outcomes"
+                )
+            when = when or on
+            if kind == DONE and when > on:
+                raise DomainError(f"{name}的落实日期不能晚于今天（{cn_date(on)}）。", field="outcomes")
+            if kind == DONE and when < f.opened_on:
+                raise DomainError(
+                    f"{name}的落实日期不能早于纳入跟踪的日期（{cn_date(f.opened_on)}）。", field="outcomes"
+                )
+            plan.append((c, kind, text, when if kind == DONE else on))
+        kept = any(c.state == CommitmentState.DONE for c in commitments) or any(k == DONE for _, k, _, _ in plan)
+        if not kept:
+            raise DomainError("没有已落实的承诺事项，不能转为A类；不能落实的请报送调整说明。", field="outcomes")
+        for c, kind, text, when in plan:
+            if kind == DONE:
+                COMMITMENT.move(c, CommitmentState.DONE, action="标记已落实")
+                progress = ProgressKind.DONE
+            else:
+                COMMITMENT.move(c, CommitmentState.DROPPED, action="说明不能落实")
+                progress = ProgressKind.DROP
+            c.closed_on = when
             c.save()
-            CommitmentProgress.objects.create(commitment=c, kind=ProgressKind.DONE, on=on, text=note, created_by=actor)
+            CommitmentProgress.objects.create(commitment=c, kind=progress, on=when, text=text, created_by=actor)
+            _audit(
+                actor,
+                "followup.progress" if kind == DONE else "followup.explain",
+                a,
+                f"承诺事项“{c.text[:30]}”{'已落实' if kind == DONE else '不能落实'}：{text[:80]}",
+                obj=c,
+                new={"state": c.state, "closed_on": when},
+            )
         f_old, f_new = FOLLOW_UP.move(f, FollowUpState.CONVERTED, action="转A类")
         f.closed_on, f.note = on, note
         f.save()
@@ -1343,7 +1459,7 @@ def followup_explain(
                 old={"state": c_old},
                 new={"state": c.state},
             )
-            if not Commitment.objects.filter(reply_id=f.reply_id, state=CommitmentState.OPEN).exists():
+            if not sel.followup_commitments(f).filter(state=CommitmentState.OPEN).exists():
                 f_old, f_new = FOLLOW_UP.move(f, FollowUpState.EXPLAINED, action="结束跟踪")
                 f.closed_on, f.note = on, explanation
                 f.save()

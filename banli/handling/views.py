@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,7 +26,7 @@ from banli.web.actions import attempt, form_error, once, run_action
 from . import forms as f
 from . import selectors as sel
 from . import services as svc
-from .models import FollowUpState, HandlingPlan
+from .models import Commitment, FollowUpState, HandlingPlan
 
 # A service's "attachments" refusal belongs beside the form's "files" field.
 FORM_FIELDS = {"attachments": "files"}
@@ -211,10 +212,20 @@ def explain(request, pk):
 @require_POST
 def convert(request, pk):
     fu = sel.access_followup(request.user, pk)
+    # One row per open commitment: outcome_<id> (done / explained), text_<id>, on_<id>.
+    outcomes = {}
+    fld = f.forms.DateField(required=False)
+    for c in sel.followup_commitments(fu).filter(state="open"):
+        try:
+            day = fld.clean(request.POST.get(f"on_{c.pk}", ""))
+        except f.forms.ValidationError:
+            messages.error(request, f"承诺事项“{c.text[:20]}”的落实日期格式不正确。")
+            return redirect(_case(fu.assignment))
+        outcomes[c.pk] = (request.POST.get(f"outcome_{c.pk}", ""), request.POST.get(f"text_{c.pk}", ""), day)
     return run_action(
         request,
         lambda: svc.followup_convert_to_a(
-            actor=request.user, followup=fu, note=request.POST.get("note", ""), once=once(request)
+            actor=request.user, followup=fu, note=request.POST.get("note", ""), outcomes=outcomes, once=once(request)
         ),
         ok="已转为A类。",
         redirect_to=_case(fu.assignment),
@@ -532,11 +543,22 @@ def b_ledger(request):
     from django.db.models import Max
     from django.utils import timezone
 
-    qs = qs.annotate(last_progress=Max("reply__commitments__progress__on"))
-    page = Paginator(qs.prefetch_related("reply__commitments"), 50).get_page(request.GET.get("page"))
+    qs = qs.annotate(last_progress=Max("assignment__replies__commitments__progress__on"))
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
     on = timezone.localdate()
     months = {}
+    tracked = {}
+    # A follow-up tracks the commitments of every sent reply of its case (banli.handling.selectors).
+    for c in (
+        Commitment.objects.filter(
+            reply__assignment_id__in=[fu.assignment_id for fu in page], reply__state=ReplyState.SENT
+        )
+        .annotate(case_assignment=F("reply__assignment_id"))
+        .order_by("reply__seq", "reply_id", "seq", "id")
+    ):
+        tracked.setdefault(c.case_assignment, []).append(c)
     for fu in page:
+        fu.tracked = tracked.get(fu.assignment_id, [])
         # SPEC §5: B-class progress is reported at least yearly (per the body's rules).
         body = fu.assignment.proposal.session.body
         if body.pk not in months:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet
 
 from banli.cases.models import (
     DUE_ROLES,
@@ -95,8 +95,9 @@ def b_class_counts(*, sessions, org: Org | None) -> tuple[dict, int]:
 
     a = scope_assignments(sessions=sessions, org=org).filter(role__in=DUE_ROLES)
     counts = dict(FollowUp.objects.filter(assignment__in=a).order_by().values_list("state").annotate(n=Count("id")))
+    # A later B reply of a case joins the case's follow-up: only cases without one are loose.
     loose = Reply.objects.filter(
-        assignment__in=a, state=ReplyState.SENT, result_class="B", followup__isnull=True
+        assignment__in=a, state=ReplyState.SENT, result_class="B", assignment__followups__isnull=True
     ).count()
     if loose:
         counts["open"] = counts.get("open", 0) + loose
@@ -119,21 +120,30 @@ def b_class_replies(*, sessions, org: Org | None, limit: int | None = None) -> l
         .order_by("assignment__proposal__number", "id")
     )
     fus = list(fus_qs[:limit] if limit else fus_qs)
+    # A follow-up tracks the commitments of every sent reply of its case.
     commitments: dict[int, list] = {}
-    for c in Commitment.objects.filter(reply_id__in=[fu.reply_id for fu in fus]).order_by("reply_id", "seq", "id"):
-        commitments.setdefault(c.reply_id, []).append(c)
+    for c in (
+        Commitment.objects.filter(
+            reply__assignment_id__in=[fu.assignment_id for fu in fus], reply__state=ReplyState.SENT
+        )
+        .annotate(case_assignment=F("reply__assignment_id"))
+        .order_by("reply__seq", "reply_id", "seq", "id")
+    ):
+        commitments.setdefault(c.case_assignment, []).append(c)
     out = [
         {
             "followup": fu,
             "proposal": fu.assignment.proposal,
             "unit": fu.assignment.unit,
-            "commitments": commitments.get(fu.reply_id, []),
+            "commitments": commitments.get(fu.assignment_id, []),
         }
         for fu in fus
     ]
-    # B replies sent without a follow-up row (e.g. imported from a ledger) are listed too.
+    # B replies sent without a follow-up row for their case (e.g. imported from a ledger) are listed too.
     for r in (
-        Reply.objects.filter(assignment__in=a, state=ReplyState.SENT, result_class="B", followup__isnull=True)
+        Reply.objects.filter(
+            assignment__in=a, state=ReplyState.SENT, result_class="B", assignment__followups__isnull=True
+        )
         .select_related("assignment__proposal__lead", "assignment__unit")
         .order_by("assignment__proposal__number", "id")
     ):

@@ -26,7 +26,8 @@ Readings of §9 worth knowing:
 * adoption_rate: point decisions of sent replies in scope, 采纳 = 1, 部分采纳 = ½, over decided
   points; None while no point has a decision.
 * overdue: unsigned past the sign due date; due role unanswered past the reply due date;
-  co unit without opinion past the opinion due date; re-handling past its due date.
+  co unit without opinion past the opinion due date while its lead has not replied (the lead's
+  reply ends it as 未提交); re-handling past its due date.
 """
 
 from __future__ import annotations
@@ -189,9 +190,15 @@ def _conditions(today: dt.date) -> dict[str, Q]:
         "overdue": (
             (Q(state__in=[AssignmentState.PENDING_SIGN, AssignmentState.ADJUSTMENT_REQUESTED]) & unsigned_late)
             | (unanswered_late & ~Q(state=AssignmentState.CLOSED))
+            # A co unit is overdue only while its opinion is still awaited: it ends (closed, 未提交)
+            # when the lead's reply is sent, like the traffic light (banli.deadlines.lights).
             | Q(
                 role=AssignmentRole.CO,
-                state__in=[AssignmentState.PENDING_SIGN, AssignmentState.HANDLING],
+                state__in=[
+                    AssignmentState.PENDING_SIGN,
+                    AssignmentState.ADJUSTMENT_REQUESTED,
+                    AssignmentState.HANDLING,
+                ],
                 opinion_due__lt=today,
             )
             | Q(state=AssignmentState.REHANDLING, rehandling_due__lt=today)

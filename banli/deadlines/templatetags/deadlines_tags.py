@@ -29,6 +29,8 @@ def light(context, assignment, today=None):
     if assignment is None:
         return ""
     lt = lights.light(assignment, _day(today))
+    if not lt.shown:
+        return ""
     title = "；".join([lt.text, *lt.history] + (["期限为暂定（节假日安排未公布）"] if lt.provisional else []))
     inner = format_html(
         '<span class="light {}" aria-hidden="true"></span> <span class="small">{}</span>{}',
@@ -68,6 +70,8 @@ def _can_open_deadlines_page(context, assignment) -> bool:
 def light_full(assignment, today=None):
     """The light with its open due dates spelled out and its history (late, extended, provisional)."""
     lt = lights.light(assignment, _day(today))
+    if not lt.shown:
+        return format_html('<span><strong>{}</strong> <span class="small">{}</span></span>', lt.label, lt.text)
     history = format_html_join("", ' <span class="badge text-bg-light border">{}</span>', ((h,) for h in lt.history))
     prov = (
         format_html(' <span class="badge text-bg-warning" title="节假日安排尚未公布，按周一至周五计算">暂定</span>')

@@ -7,9 +7,9 @@ where the services could not. Replies and B follow-ups have no map on this branc
 states are set here only (`REPLY_STATE`, `followup_state`) so their lifecycles' `check()` can be
 applied in this module alone.
 
-One step the services do not take: a 会办 unit whose lead replied without its opinion is closed
-as 未提交 (办理中/待签收 → 已办结, `LEDGER_ONLY_STEPS`), so a finished year is not overdue for ever
-(issue #20). The services leave such a co unit open.
+A 会办 unit whose lead replied without its opinion is closed as 未提交 (办理中/待签收 → 已办结),
+the step the services take when the lead's reply is sent, so a finished year is not overdue for
+ever (issue #20).
 """
 
 from __future__ import annotations
@@ -24,8 +24,6 @@ from banli.errors import DomainError
 from banli.handling.models import FollowUpState
 
 from ..plan import RowAssignment
-
-LEDGER_ONLY_STEPS = {(A.HANDLING, A.CLOSED), (A.PENDING_SIGN, A.CLOSED)}
 
 # A sent reply is the only kind the ledger records (草稿 → 待签发 → 已签发 → 已答复 happened outside).
 REPLY_STATE = ReplyState.SENT
@@ -61,7 +59,7 @@ def _converted(ra: RowAssignment) -> bool:
 
 def check_path(path: list[str]) -> None:
     for old, to in itertools.pairwise(path):
-        if not ASSIGNMENT.allows(old, to) and (old, to) not in LEDGER_ONLY_STEPS:
+        if not ASSIGNMENT.allows(old, to):
             raise DomainError(f"台账导入不能把交办从“{A(old).label}”变为“{A(to).label}”。")
 
 
