@@ -95,7 +95,7 @@ def import_job_confirm(*, actor, job):
         IMPORT_JOB.move(j, JobStatus.QUEUED, action="确认导入")
         j.progress = 0
         j.save(update_fields=["status", "progress"])
-        transaction.on_commit(lambda: job_launch(j.pk))
+        transaction.on_commit(lambda: job_launch(j.pk), robust=True)
     return j
 
 

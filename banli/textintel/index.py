@@ -34,7 +34,7 @@ def _queue() -> set:
 def enqueue(kind: str, pk: int) -> None:
     """Queue one object for reindexing after the current transaction commits."""
     _queue().add((kind, pk))
-    transaction.on_commit(flush)
+    transaction.on_commit(flush, robust=True)  # a failed reindex is logged, never fails the action
 
 
 def flush() -> None:
@@ -225,6 +225,6 @@ def index_session_on_commit(session) -> None:
     from .tasks import enqueue, refresh_task, reindex_session_task
 
     sid = session.pk
-    transaction.on_commit(lambda: enqueue(reindex_session_task, sid))
+    transaction.on_commit(lambda: enqueue(reindex_session_task, sid), robust=True)
     # The history the unit recommender learns from changed: it retrains itself (not on a request).
-    transaction.on_commit(lambda: enqueue(refresh_task))
+    transaction.on_commit(lambda: enqueue(refresh_task), robust=True)
