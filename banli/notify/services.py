@@ -15,7 +15,10 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils.module_loading import import_string
+
+from banli.orgs.models import Role
 
 from .models import Notification, NotificationPreference
 
@@ -79,10 +82,6 @@ def _send(notification_ids: list[int]) -> None:
 
 def _url_for(user, url: str, proposal) -> str:
     """A proposer's notification opens the portal, never a staff page."""
-    from django.urls import reverse
-
-    from banli.orgs.models import Role
-
     staff = (Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER)
     if proposal is not None and user.has_role(Role.PROPOSER) and not user.has_role(*staff):
         return reverse("portal:proposal", args=[proposal.pk])
