@@ -55,7 +55,7 @@ def test_the_periodic_scan_trains_the_first_model_then_once_a_day_when_history_c
 
 
 def test_a_ledger_import_retrains_once_it_commits(cast, history, django_capture_on_commit_callbacks):
-    from banli.textintel.index import index_session_on_commit
+    from banli.textintel.tasks import index_session_on_commit
 
     with django_capture_on_commit_callbacks(execute=True):
         index_session_on_commit(history)

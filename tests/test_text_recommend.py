@@ -160,8 +160,8 @@ def test_staff_retrain_from_the_accuracy_page(cast, trained, login):
 
 def test_session_reindex_after_a_bulk_import_runs_on_commit(cast, django_capture_on_commit_callbacks):
     from banli.cases.models import Proposal
-    from banli.textintel.index import index_session_on_commit
     from banli.textintel.models import SearchDoc
+    from banli.textintel.tasks import index_session_on_commit
 
     Proposal.objects.bulk_create(
         [

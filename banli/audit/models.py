@@ -64,7 +64,7 @@ class AuditChainHead(models.Model):
 
 # --- retention ----------------------------------------------------------------------------------------
 # Owned by the audit log (its verification reads the purge anchors). Both were created by the security
-# app's migrations; the app label keeps their tables (security_*) and migration history where they are.
+# app; they moved here without moving a row (security 0002, audit 0003), so their tables keep the names.
 
 
 class AuditRetentionPolicy(models.Model):
@@ -80,7 +80,7 @@ class AuditRetentionPolicy(models.Model):
 
     class Meta:
         verbose_name = "审计日志保留策略"
-        app_label = "security"  # its table and migrations stay security_*
+        db_table = "security_auditretentionpolicy"
 
     def __str__(self) -> str:
         return f"保留 {self.days} 天"
@@ -101,7 +101,7 @@ class AuditPurge(models.Model):
     class Meta:
         ordering = ["-up_to_seq"]
         verbose_name = "审计日志清理"
-        app_label = "security"  # its table and migrations stay security_*
+        db_table = "security_auditpurge"
 
     def __str__(self) -> str:
         return f"清理至 #{self.up_to_seq}"

@@ -1,4 +1,7 @@
-"""Writing and verifying the audit chain."""
+"""Writing and verifying the audit chain, and its retention: the policy and the purges that apply it.
+
+Who may change the policy or purge from the web (the auditor, 三权分立) is decided by the security
+app, which wraps these; `banli audit purge` (an operator on the server) calls them directly."""
 
 from __future__ import annotations
 
@@ -7,12 +10,15 @@ import hashlib
 import json
 from typing import Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from banli.errors import DomainError
+
 from .middleware import current_ip
-from .models import AuditChainHead, AuditEvent, AuditPurge
+from .models import AuditChainHead, AuditEvent, AuditPurge, AuditRetentionPolicy
 
 
 def _canonical(value: Any) -> Any:
@@ -180,3 +186,78 @@ def audit_verify() -> tuple[bool, str]:
     if not purge_confirmed:
         return False, f"清理锚点 #{start - 1} 没有对应的清理审计记录，日志开头可能被删除"
     return True, f"审计链完整，共 {expected_seq - start} 条{note}"
+
+
+# --- retention ---------------------------------------------------------------------------------
+
+
+def retention_min_days() -> int:
+    """The shortest retention allowed: six months (等保2.0), or longer if the deployment says so."""
+    return max(AuditRetentionPolicy.MIN_DAYS, int(getattr(settings, "BANLI_AUDIT_MIN_RETENTION_DAYS", 180)))
+
+
+def retention_policy() -> AuditRetentionPolicy:
+    return AuditRetentionPolicy.objects.first() or AuditRetentionPolicy(days=retention_min_days())
+
+
+def retention_set(*, actor, days: int) -> AuditRetentionPolicy:
+    """Set how many days entries are kept (never below the minimum). The caller checks who may."""
+    minimum = retention_min_days()
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        raise DomainError("保留天数须为整数。", field="days")
+    if days < minimum:
+        raise DomainError(f"审计日志至少保留 {minimum} 天（等保2.0 要求不少于六个月）。", field="days")
+    with transaction.atomic():
+        p = AuditRetentionPolicy.objects.select_for_update().first()
+        old = p.days if p else None
+        if p is None:
+            p = AuditRetentionPolicy(days=days, updated_by=actor)
+        p.days, p.updated_by = days, actor
+        p.save()
+        audit_record(
+            actor=actor,
+            verb="audit.retention",
+            object_type="auditretentionpolicy",
+            object_id=p.pk,
+            summary=f"审计日志保留期设为 {days} 天",
+            old={"days": old},
+            new={"days": days},
+        )
+    return p
+
+
+def audit_purge(*, actor, now: dt.datetime | None = None) -> int:
+    """Remove entries older than the retention period, leaving a verifiable anchor.
+
+    `actor` is None for the `banli audit purge` command (recorded as the system). The caller checks
+    who may purge (from the web only the auditor: banli.security.services.audit_purge).
+    """
+    days = max(retention_policy().days, retention_min_days())
+    now = now or timezone.now()
+    cutoff = now - dt.timedelta(days=days)
+    with transaction.atomic():
+        # Purge a prefix of the chain only: up to the last entry before the first young one.
+        first_young = AuditEvent.objects.filter(at__gte=cutoff).order_by("seq").values_list("seq", flat=True).first()
+        old_qs = AuditEvent.objects.filter(at__lt=cutoff)
+        if first_young is not None:
+            old_qs = old_qs.filter(seq__lt=first_young)
+        last = old_qs.order_by("-seq").first()
+        if last is None:
+            return 0
+        doomed = AuditEvent.objects.filter(seq__lte=last.seq)
+        count = doomed.count()
+        doomed._raw_delete(doomed.db)  # the ORM refuses .delete() on the log; only this policy purges
+        AuditPurge.objects.create(
+            up_to_seq=last.seq, anchor_hash=last.hash, purged_count=count, cutoff=cutoff, at=now, by=actor
+        )
+        audit_record(
+            actor=actor,
+            verb="audit.purge",
+            object_type="auditpurge",
+            object_id=last.seq,
+            summary=f"按保留策略（{days} 天）清理 {count} 条审计记录（至 #{last.seq}）",
+            new={"up_to_seq": last.seq, "anchor_hash": last.hash, "count": count, "cutoff": cutoff, "days": days},
+        )
+    return count

@@ -130,8 +130,6 @@ def own_proposals_q(user) -> Q:
     Written as two indexed IN lists rather than joins through the co-signer table, which would
     make the database walk every proposal.
     """
-    from .models import Proposer
-
     me = Proposer.objects.filter(user=user).values("pk")
     cosigned = Proposal.cosigners.through.objects.filter(proposer__in=me).values("proposal_id")
     return Q(lead__in=me) | Q(pk__in=cosigned)

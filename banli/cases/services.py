@@ -34,7 +34,7 @@ from .models import (
     ReviewState,
     Session,
 )
-from .selectors import assignment_scope_q, proposal_scope_q, user_body, user_unit
+from .selectors import access_attachment, assignment_scope_q, can_see_internal, proposal_scope_q, user_body, user_unit
 
 
 def today() -> dt.date:
@@ -701,8 +701,6 @@ def _clean_filename(name: str) -> str:
 def can_add_attachment(actor, proposal: Proposal, assignment: Assignment | None = None) -> bool:
     if assignment is None:
         return is_body_staff_of(actor, proposal.session.body)
-    from .selectors import can_see_internal
-
     return can_see_internal(actor, assignment)
 
 
@@ -758,8 +756,6 @@ def attachments_add(*, actor, proposal: Proposal, files: Sequence, once: str | N
 
 def attachment_download(*, actor, attachment_id) -> Attachment:
     """The attachment if `actor` may download it (NotFound otherwise), with the download audited."""
-    from .selectors import access_attachment
-
     att = access_attachment(actor, attachment_id)
     with transaction.atomic():
         audit_record(

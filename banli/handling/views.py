@@ -26,7 +26,7 @@ from banli.web.actions import attempt, form_error, once, run_action
 from . import forms as f
 from . import selectors as sel
 from . import services as svc
-from .models import Commitment, FollowUpState, HandlingPlan
+from .models import Commitment, CoOpinion, FollowUpState, HandlingPlan, Handover
 
 # A service's "attachments" refusal belongs beside the form's "files" field.
 FORM_FIELDS = {"attachments": "files"}
@@ -445,8 +445,6 @@ def reply_edit(request, pk):
         form = f.ReplyForm(initial=initial, **kw)
     lead_opinions = []
     if a.role == "lead":
-        from .models import CoOpinion
-
         lead_opinions = list(CoOpinion.objects.filter(lead_assignment=a).select_related("assignment__unit"))
     ctx = {
         "a": a,
@@ -596,8 +594,6 @@ def handover(request):
             fields=FORM_FIELDS,
         ):
             return redirect("handling:handover")
-    from .models import Handover
-
     history = Handover.objects.filter(org__path__startswith=unit.path).select_related("from_user", "to_user", "by")[
         :50
     ]

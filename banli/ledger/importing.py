@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from banli.cases.models import Session
 from banli.errors import DomainError
 from banli.orgs.models import Org
+from banli.textintel.tasks import index_session_on_commit
 
 from .plan import LedgerInvalid, LedgerPlan, ProgressFn
 from .validation import ledger_validate
@@ -58,8 +59,6 @@ def ledger_import(
             # bulk_create fires no save signals: index the session's texts once it commits
             # (only when the import wrote something: a re-import changes nothing).
             if any(v for k, v in plan.counts.items() if not k.endswith("_existing")):
-                from banli.textintel.index import index_session_on_commit
-
                 index_session_on_commit(session)
     except IntegrityError:
         raise DomainError("导入时其他人修改了本届会议的数据（可能同时导入了同一台账），未导入任何数据，请重新导入。")

@@ -12,6 +12,7 @@ from banli.errors import DomainError, NotFound
 
 from .importing import ledger_import
 from .lifecycle import IMPORT_JOB, born_invalid
+from .models import ImportJob, JobStatus
 from .plan import LedgerInvalid, require_importer
 from .validation import ledger_validate
 
@@ -40,8 +41,6 @@ def job_live_progress(job) -> tuple[int, str]:
 
 def import_job_create(*, actor, session: Session, upload, create_orgs: bool = False):
     """Store an uploaded ledger and validate it at once; the report is on the returned job."""
-    from .models import ImportJob
-
     require_importer(actor, session)
     if actor is None:
         raise NotFound()
@@ -78,15 +77,11 @@ def import_job_create(*, actor, session: Session, upload, create_orgs: bool = Fa
 def _job_move(job_id: int, old: str, to: str, *, action: str, **fields) -> bool:
     """Move a job `old → to` as IMPORT_JOB allows, claimed by a conditional UPDATE (the row must
     still be `old`, so two workers never both move it); False when another got there first."""
-    from .models import ImportJob
-
     return IMPORT_JOB.claim(ImportJob.objects.filter(pk=job_id), old, to, action=action, **fields)
 
 
 def import_job_confirm(*, actor, job):
     """Confirm a validated job; the import starts in the background once this commits."""
-    from .models import ImportJob, JobStatus
-
     require_importer(actor, job.session)
     if actor is None:
         raise NotFound()
@@ -95,7 +90,7 @@ def import_job_confirm(*, actor, job):
         IMPORT_JOB.move(j, JobStatus.QUEUED, action="确认导入")
         j.progress = 0
         j.save(update_fields=["status", "progress"])
-        transaction.on_commit(lambda: job_launch(j.pk))
+        transaction.on_commit(lambda: job_launch(j.pk), robust=True)
     return j
 
 
@@ -119,8 +114,6 @@ def import_job_run(job_id: int) -> None:
     """Import a confirmed job's file: validates again (the data may have changed), then writes."""
     from django.core.cache import cache
 
-    from .models import ImportJob, JobStatus
-
     job = ImportJob.objects.select_related("session__body", "created_by").get(pk=job_id)
     if job.status != JobStatus.QUEUED:
         return
@@ -140,8 +133,6 @@ def import_job_run(job_id: int) -> None:
 
 def _run_import(job, progress) -> dict:
     """The job's outcome: its final status and what the page shows (counts or problems)."""
-    from .models import JobStatus
-
     try:
         with job.file.open("rb") as fh:
             plan = ledger_import(

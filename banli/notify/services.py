@@ -1,8 +1,10 @@
 """Notifications: the in-app inbox, email and SMS (SPEC §5).
 
-`notify()` is the one entry point other apps call from their services. It writes inbox rows in
-the caller's transaction and sends email/SMS only after that transaction commits, so a refused
-action never tells anybody anything. With a `dedupe_key` it is idempotent per user.
+`notify()` is the one entry point other apps call from their services, inside their transaction.
+It writes inbox rows in that transaction (a refused or rolled-back action leaves none) and sends
+email/SMS only after it commits (`transaction.on_commit`), catching and logging any failure, so a
+mail or SMS outage never turns a committed action into an error page. With a `dedupe_key` it is
+idempotent per user.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils.module_loading import import_string
+
+from banli.orgs.models import Role
 
 from .models import Notification, NotificationPreference
 
@@ -45,7 +50,17 @@ def _absolute(url: str) -> str:
 
 
 def _deliver(notification_ids: list[int]) -> None:
-    """Email and SMS for freshly written inbox rows, per each user's preference."""
+    """Email and SMS for freshly written inbox rows, per each user's preference.
+
+    Runs after the action committed: nothing here may turn that action into an error page, so every
+    failure is logged and swallowed (the inbox row stays; `emailed`/`texted` stay False)."""
+    try:
+        _send(notification_ids)
+    except Exception:
+        log.exception("delivering notifications %s failed", notification_ids)
+
+
+def _send(notification_ids: list[int]) -> None:
     rows = Notification.objects.filter(pk__in=notification_ids, emailed=False, texted=False).select_related("user")
     prefs = {p.user_id: p for p in NotificationPreference.objects.filter(user__in=[n.user_id for n in rows])}
     for n in rows:
@@ -67,10 +82,6 @@ def _deliver(notification_ids: list[int]) -> None:
 
 def _url_for(user, url: str, proposal) -> str:
     """A proposer's notification opens the portal, never a staff page."""
-    from django.urls import reverse
-
-    from banli.orgs.models import Role
-
     staff = (Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER)
     if proposal is not None and user.has_role(Role.PROPOSER) and not user.has_role(*staff):
         return reverse("portal:proposal", args=[proposal.pk])
@@ -121,7 +132,7 @@ def notify(
         written.append(n)
     if written:
         ids = [n.pk for n in written]
-        transaction.on_commit(lambda: _deliver(ids))
+        transaction.on_commit(lambda: _deliver(ids), robust=True)
     return written
 
 

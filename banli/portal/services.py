@@ -241,7 +241,7 @@ def publication_decide(
             )
         else:
             PublicSearch.objects.filter(publication=pub).delete()
-        transaction.on_commit(sel.public_cache_clear)
+        transaction.on_commit(sel.public_cache_clear, robust=True)
         audit_record(
             actor=actor,
             verb=f"publication.{decision}",
@@ -305,7 +305,7 @@ def publication_withdraw(*, actor, reply: Reply, reason: str, version=None, once
             new=_snapshot(pub),
         )
         PublicSearch.objects.filter(publication=pub).delete()
-        transaction.on_commit(sel.public_cache_clear)
+        transaction.on_commit(sel.public_cache_clear, robust=True)
     return pub
 
 

@@ -20,6 +20,7 @@ from banli.orgs.models import Org, OrgKind
 from banli.orgs.roles import UNIT_WRITERS
 from banli.reports.services import reply_letter_render
 from banli.security.uploads import attachment_response
+from banli.textintel.text import highlight as hl
 from banli.web.actions import attempt, run_action
 
 from . import selectors as sel
@@ -368,8 +369,6 @@ def public_replies(request):
     page.object_list = sel.public_rows(page.object_list)
     if terms:
         from django.utils.safestring import mark_safe
-
-        from banli.textintel.text import highlight as hl
 
         for pub in page:
             pub.snippet = mark_safe(hl(pub.redacted_text, terms, width=120))

@@ -23,6 +23,7 @@ from banli.stats import scope as report_scope
 from banli.stats.data import scope_assignments
 from banli.stats.selectors import stats_for
 
+from .exports import archive_zip, b_ledger_rows, responsibility_rows, xlsx
 from .letters import LetterData, addressee_line, build_reply_letter, reply_title
 from .models import LetterNumber, SummaryText, UnitDocSettings
 from .summary import Texts, build_summary, render_docx
@@ -315,8 +316,6 @@ def _require_scope(actor, sessions, org) -> None:
 
 
 def responsibility_export(*, actor, sessions, org: Org | None) -> bytes:
-    from .exports import responsibility_rows, xlsx
-
     _require_scope(actor, sessions, org)
     rows = responsibility_rows(sessions=sessions, org=org)
     audit_record(
@@ -330,8 +329,6 @@ def responsibility_export(*, actor, sessions, org: Org | None) -> bytes:
 
 
 def b_ledger_export(*, actor, sessions, org: Org | None) -> bytes:
-    from .exports import b_ledger_rows, xlsx
-
     _require_scope(actor, sessions, org)
     rows = b_ledger_rows(sessions=sessions, org=org)
     audit_record(
@@ -347,8 +344,6 @@ def b_ledger_export(*, actor, sessions, org: Org | None) -> bytes:
 def ledger_export_scoped(*, actor, session: Session, org: Org | None) -> bytes:
     """The ledger (SPEC §11 columns) of a session or of an org's part of it — also for units,
     whom the ledger app's whole-session export does not serve. Audited as `ledger.export`."""
-    from .exports import xlsx
-
     _require_scope(actor, [session], org)
     rows = _archive_ledger_rows(session, org)
     audit_record(
@@ -372,8 +367,6 @@ WEB_ARCHIVE_MAX_REPLIES = 1000  # ≈ 0.1 s a letter: larger archives are made w
 
 def archive_export(*, actor, session: Session, org: Org | None) -> tuple[bytes, str]:
     """The archive .zip of a session, or of an org's part of it (SPEC §7), scope-checked and audited."""
-
-    from .exports import archive_zip
 
     _require_scope(actor, [session], org)
     if actor is not None and not actor.has_role(

@@ -11,6 +11,9 @@ from django.db import DatabaseError
 
 from banli.orgs.models import ADMIN_ROLES, RoleGrant, User
 
+from . import policy
+from .crypto import field_key
+
 REQUIRED_MIDDLEWARE = (
     "banli.security.middleware.SecurityHeadersMiddleware",
     "banli.security.middleware.SessionControlMiddleware",
@@ -32,8 +35,6 @@ def check_crypto(app_configs=None, **kwargs):
     if "sm3" not in hashlib.algorithms_available:
         errors.append(Error("OpenSSL 不支持 SM3，审计链无法计算。", id="banli.security.E002"))
     if getattr(settings, "PRODUCTION", False):
-        from .crypto import field_key
-
         try:
             field_key(create=False)
         except ImproperlyConfigured as e:
@@ -49,8 +50,6 @@ def check_crypto(app_configs=None, **kwargs):
 
 @register(Tags.security, deploy=True)
 def check_production_policy(app_configs=None, **kwargs):
-    from . import policy
-
     if not getattr(settings, "PRODUCTION", False):
         return []
     problems = []

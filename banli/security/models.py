@@ -1,13 +1,11 @@
 """Security state kept beside the user (等保2.0 §8.1.4): password history and age, login
 attempts and lockouts, TOTP devices and used codes, the session registry. The audit log's retention
-policy and purges are defined in banli.audit.models (under this app's label and tables)."""
+policy and purges belong to banli.audit.models."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-
-from banli.audit.models import AuditPurge, AuditRetentionPolicy  # noqa: F401 - defined with the audit log
 
 from .crypto import EncryptedTextField
 

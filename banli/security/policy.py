@@ -56,7 +56,3 @@ def idle_timeout(user) -> dt.timedelta:
 
 def absolute_timeout() -> dt.timedelta:
     return dt.timedelta(hours=int(_get("BANLI_SESSION_ABSOLUTE_HOURS", 12)))
-
-
-def audit_min_retention_days() -> int:
-    return max(180, int(_get("BANLI_AUDIT_MIN_RETENTION_DAYS", 180)))

@@ -16,7 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from banli.audit.models import AuditEvent
+from banli.audit import services as audit_services
+from banli.audit.models import AuditEvent, AuditRetentionPolicy
 from banli.audit.services import audit_record
 from banli.errors import DomainError, NotFound
 from banli.orgs.models import ADMIN_ROLES, Org, Role, RoleGrant, User
@@ -24,8 +25,6 @@ from banli.orgs.services import org_add, user_create
 
 from . import policy
 from .models import (
-    AuditPurge,
-    AuditRetentionPolicy,
     Lockout,
     LoginAttempt,
     TOTPDevice,
@@ -540,77 +539,22 @@ def role_revoke(*, actor: User, user: User, role: str) -> None:
     user.__dict__.pop("roles", None)
 
 
-# --- auditor: the log's retention --------------------------------------------------------------
+# --- auditor: the log's retention (the rules and the purge live in banli.audit.services) -----------
 
 
 def retention_policy() -> AuditRetentionPolicy:
-    return AuditRetentionPolicy.objects.first() or AuditRetentionPolicy(days=policy.audit_min_retention_days())
+    return audit_services.retention_policy()
 
 
 def retention_set(*, actor: User, days: int) -> AuditRetentionPolicy:
     _require(actor, Role.AUDITOR, "设置审计日志保留策略")
-    minimum = policy.audit_min_retention_days()
-    try:
-        days = int(days)
-    except (TypeError, ValueError):
-        raise DomainError("保留天数须为整数。", field="days")
-    if days < minimum:
-        raise DomainError(f"审计日志至少保留 {minimum} 天（等保2.0 要求不少于六个月）。", field="days")
-    with transaction.atomic():
-        p = AuditRetentionPolicy.objects.select_for_update().first()
-        old = p.days if p else None
-        if p is None:
-            p = AuditRetentionPolicy(days=days, updated_by=actor)
-        p.days, p.updated_by = days, actor
-        p.save()
-        audit_record(
-            actor=actor,
-            verb="audit.retention",
-            object_type="auditretentionpolicy",
-            object_id=p.pk,
-            summary=f"审计日志保留期设为 {days} 天",
-            old={"days": old},
-            new={"days": days},
-        )
-    return p
+    return audit_services.retention_set(actor=actor, days=days)
 
 
-def audit_purge(*, actor: User | None, now: dt.datetime | None = None) -> int:
-    """Remove entries older than the auditor's retention period, leaving a verifiable anchor.
-
-    From the web only the auditor may purge; the `banli audit purge` command (run by operators on
-    the server) applies the same policy and records itself as the system.
-    """
-    if actor is not None:
-        _require(actor, Role.AUDITOR, "清理审计日志")
-    pol = retention_policy()
-    days = max(pol.days, policy.audit_min_retention_days())
-    now = now or timezone.now()
-    cutoff = now - dt.timedelta(days=days)
-    with transaction.atomic():
-        # Purge a prefix of the chain only: up to the last entry before the first young one.
-        first_young = AuditEvent.objects.filter(at__gte=cutoff).order_by("seq").values_list("seq", flat=True).first()
-        old_qs = AuditEvent.objects.filter(at__lt=cutoff)
-        if first_young is not None:
-            old_qs = old_qs.filter(seq__lt=first_young)
-        last = old_qs.order_by("-seq").first()
-        if last is None:
-            return 0
-        doomed = AuditEvent.objects.filter(seq__lte=last.seq)
-        count = doomed.count()
-        doomed._raw_delete(doomed.db)  # the ORM refuses .delete() on the log; only this policy purges
-        AuditPurge.objects.create(
-            up_to_seq=last.seq, anchor_hash=last.hash, purged_count=count, cutoff=cutoff, at=now, by=actor
-        )
-        audit_record(
-            actor=actor,
-            verb="audit.purge",
-            object_type="auditpurge",
-            object_id=last.seq,
-            summary=f"按保留策略（{days} 天）清理 {count} 条审计记录（至 #{last.seq}）",
-            new={"up_to_seq": last.seq, "anchor_hash": last.hash, "count": count, "cutoff": cutoff, "days": days},
-        )
-    return count
+def audit_purge(*, actor: User, now: dt.datetime | None = None) -> int:
+    """The auditor purges from the web; `banli audit purge` calls banli.audit.services directly."""
+    _require(actor, Role.AUDITOR, "清理审计日志")
+    return audit_services.audit_purge(actor=actor, now=now)
 
 
 def audit_events_for_auditor(*, actor: User):

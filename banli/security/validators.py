@@ -9,6 +9,8 @@ from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from .models import PasswordHistory, UserSecurity
+
 CLASSES = (
     ("小写字母", lambda c: c in string.ascii_lowercase),
     ("大写字母", lambda c: c in string.ascii_uppercase),
@@ -63,8 +65,6 @@ class PasswordHistoryValidator:
     def validate(self, password, user=None):
         if user is None or not getattr(user, "pk", None):
             return
-        from .models import PasswordHistory
-
         hashes = list(PasswordHistory.objects.filter(user_id=user.pk).values_list("password", flat=True)[: self.count])
         if not hashes and user.has_usable_password():
             hashes = [user.password]
@@ -74,8 +74,6 @@ class PasswordHistoryValidator:
     def password_changed(self, password, user=None):
         if user is None or not getattr(user, "pk", None) or not user.has_usable_password():
             return
-        from .models import PasswordHistory, UserSecurity
-
         PasswordHistory.objects.create(user_id=user.pk, password=user.password)
         keep = getattr(settings, "BANLI_PASSWORD_HISTORY_KEEP", 24)
         old_ids = list(PasswordHistory.objects.filter(user_id=user.pk).values_list("pk", flat=True)[keep:])

@@ -12,13 +12,14 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from banli.audit.middleware import client_ip
+from banli.audit.models import AuditPurge
 from banli.audit.services import audit_verify
 from banli.errors import DomainError
 from banli.orgs.models import ADMIN_ROLES, Org, Role, User
 from banli.web.actions import attempt, form_error, run_action
 
 from . import forms, services
-from .models import AuditPurge, Lockout, TOTPDevice
+from .models import Lockout, TOTPDevice
 
 
 def _safe_next(request, default="web:home"):

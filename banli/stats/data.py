@@ -24,11 +24,10 @@ from banli.cases.models import (
 )
 from banli.handling.models import Commitment, FollowUp
 from banli.orgs.models import Org
+from banli.stats.selectors import scoped_assignments
 
 
 def scope_assignments(*, sessions, org: Org | None) -> QuerySet[Assignment]:
-    from banli.stats.selectors import scoped_assignments
-
     return scoped_assignments(sessions=sessions, org=org)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from banli.formatting import pct
+from banli.stats.selectors import KEYS, RATE_PARTS, stats_cases
 
 LABELS = {
     "received": "收到件数",
@@ -109,8 +110,6 @@ BODY_ONLY = set(INTAKE)
 
 
 def rate_parts() -> dict:
-    from banli.stats.selectors import RATE_PARTS
-
     return RATE_PARTS
 
 
@@ -181,8 +180,6 @@ def count_of(stats: dict, key: str) -> int:
 
 def cases_for(*, sessions, org, key: str, today=None) -> QuerySet:
     """The rows behind a list key (a stats_cases key, or several joined with “+”)."""
-    from banli.stats.selectors import stats_cases
-
     keys = key.split("+")
     qs = stats_cases(sessions=sessions, org=org, key=keys[0], today=today)
     if len(keys) > 1:
@@ -196,6 +193,4 @@ def cases_for(*, sessions, org, key: str, today=None) -> QuerySet:
 
 
 def known_key(key: str) -> bool:
-    from banli.stats.selectors import KEYS
-
     return all(k in KEYS for k in key.split("+"))

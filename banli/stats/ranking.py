@@ -14,8 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db.models import Count
+from django.utils import timezone
+
 from banli.formatting import pct
 from banli.orgs.models import Org
+from banli.stats.selectors import _annotated, _conditions, assignment_figures, scoped_assignments
 
 from .models import ASSESSMENT_METRICS, AssessmentWeights
 
@@ -37,19 +41,12 @@ class UnitRow:
 
 
 def ranked_units(*, sessions, org: Org | None, today=None) -> list[Org]:
-    from banli.stats.selectors import scoped_assignments
-
     ids = scoped_assignments(sessions=sessions, org=org).values("unit_id").distinct()
     return list(Org.objects.filter(pk__in=ids).order_by("path"))
 
 
 def grouped_stats(*, sessions, org: Org | None, by: str = "unit_id", today=None) -> dict:
     """{group value: the assignment figures of stats_for} for the scope, grouped by `by`."""
-    from django.db.models import Count
-    from django.utils import timezone
-
-    from banli.stats.selectors import _annotated, _conditions, assignment_figures, scoped_assignments
-
     today = today or timezone.localdate()
     conds = _conditions(today)
     rows = (

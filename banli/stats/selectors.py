@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.apps import apps
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -52,6 +51,7 @@ from banli.cases.models import (
     Session,
     Verdict,
 )
+from banli.handling.models import FollowUp, PointDecision
 from banli.orgs.models import Org
 
 CLASSES = ("A", "B", "C", "D")
@@ -148,18 +148,8 @@ def _annotated(qs: QuerySet[Assignment]) -> QuerySet[Assignment]:
     )
     latest = Evaluation.objects.filter(assignment=OuterRef("pk")).order_by("-on", "-id").values("verdict")[:1]
     qs = qs.annotate(_verdict=Subquery(latest))
-    FollowUp = _model("handling", "FollowUp")
-    if FollowUp is not None:
-        fu = FollowUp.objects.filter(assignment=OuterRef("pk"))
-        qs = qs.annotate(_b_open=Exists(fu.filter(state="open")), _b_converted=Exists(fu.filter(state="converted")))
-    return qs
-
-
-def _model(app_label: str, name: str):
-    try:
-        return apps.get_model(app_label, name)
-    except LookupError:
-        return None
+    fu = FollowUp.objects.filter(assignment=OuterRef("pk"))
+    return qs.annotate(_b_open=Exists(fu.filter(state="open")), _b_converted=Exists(fu.filter(state="converted")))
 
 
 def _conditions(today: dt.date) -> dict[str, Q]:
@@ -168,7 +158,6 @@ def _conditions(today: dt.date) -> dict[str, Q]:
     sent = due & Q(first_reply_on__isnull=False)
     unsigned_late = Q(signed_on__isnull=True, sign_due__lt=today)
     unanswered_late = due & Q(first_reply_on__isnull=True, reply_due__lt=today)
-    has_followups = _model("handling", "FollowUp") is not None
     c = {
         "assignments": Q(),
         **{f"by_role.{k}": Q(role=v) for k, v in ROLES.items()},
@@ -185,8 +174,8 @@ def _conditions(today: dt.date) -> dict[str, Q]:
         "unsatisfied": sent & Q(_verdict=Verdict.UNSATISFIED),
         "contacted": sent & Q(_contact_before=True),
         "face_to_face": sent & Q(_f2f=True),
-        "b_open": (sent & Q(_b_open=True)) if has_followups else Q(pk__in=[]),
-        "b_converted": (sent & Q(_b_converted=True)) if has_followups else Q(pk__in=[]),
+        "b_open": sent & Q(_b_open=True),
+        "b_converted": sent & Q(_b_converted=True),
         "overdue": (
             (Q(state__in=[AssignmentState.PENDING_SIGN, AssignmentState.ADJUSTMENT_REQUESTED]) & unsigned_late)
             | (unanswered_late & ~Q(state=AssignmentState.CLOSED))
@@ -226,9 +215,6 @@ def _proposals_annotated(session_ids, org):
 
 def _adoption_rate(scoped: QuerySet[Assignment]) -> float | None:
     """采纳率 from the handling app's point decisions (SPEC §4 suggestion points)."""
-    PointDecision = _model("handling", "PointDecision")
-    if PointDecision is None:  # no suggestion points in this installation
-        return None
     agg = PointDecision.objects.filter(
         reply__state=ReplyState.SENT, reply__assignment__in=scoped.values("pk")
     ).aggregate(
@@ -273,9 +259,6 @@ def _evaluation_counts(scoped: QuerySet[Assignment]) -> dict:
 
 
 def _followup_counts(scoped: QuerySet[Assignment]) -> dict:
-    FollowUp = _model("handling", "FollowUp")
-    if FollowUp is None:
-        return {"b_open": 0, "b_converted": 0}
     sent = scoped.filter(role__in=DUE_ROLES, first_reply_on__isnull=False)
     return FollowUp.objects.filter(assignment__in=sent.values("pk")).aggregate(
         b_open=Count("assignment", distinct=True, filter=Q(state="open")),

@@ -31,6 +31,7 @@ from . import scope as report_scope
 from . import services
 from .models import ASSESSMENT_METRICS
 from .ranking import grouped_stats, raw_totals, unit_rows
+from .selectors import stats_for
 
 EXTRA_KEYS = ("sign_decided", "on_time_signed", "reply_decided", "on_time_replied", "contacted", "face_to_face")
 TREND_SESSIONS = 6
@@ -123,8 +124,6 @@ def overview(request):
 
 
 def report_services_stats(sessions, org, today=None):
-    from banli.stats.selectors import stats_for
-
     return stats_for(sessions=sessions, org=org, today=today)
 
 

@@ -34,7 +34,7 @@ def _queue() -> set:
 def enqueue(kind: str, pk: int) -> None:
     """Queue one object for reindexing after the current transaction commits."""
     _queue().add((kind, pk))
-    transaction.on_commit(flush)
+    transaction.on_commit(flush, robust=True)  # a failed reindex is logged, never fails the action
 
 
 def flush() -> None:
@@ -218,13 +218,3 @@ def connect() -> None:
     post_save.connect(_on_proposal_save, sender=Proposal, dispatch_uid="textintel_proposal")
     post_save.connect(_on_reply_save, sender=Reply, dispatch_uid="textintel_reply")
     post_save.connect(_on_contact_save, sender=Contact, dispatch_uid="textintel_contact")
-
-
-def index_session_on_commit(session) -> None:
-    """For bulk writers (ledger import): reindex the session once the transaction commits."""
-    from .tasks import enqueue, refresh_task, reindex_session_task
-
-    sid = session.pk
-    transaction.on_commit(lambda: enqueue(reindex_session_task, sid))
-    # The history the unit recommender learns from changed: it retrains itself (not on a request).
-    transaction.on_commit(lambda: enqueue(refresh_task))

@@ -22,8 +22,9 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import SGDClassifier
 
-from banli.cases.models import Assignment, AssignmentRole, AssignmentState
+from banli.cases.models import Assignment, AssignmentRole, AssignmentState, Proposal
 
+from .models import DocKind, RecommenderModel, SearchDoc
 from .similarity import Vectors
 from .text import doc_tokens
 
@@ -159,8 +160,6 @@ def loads(blob: bytes) -> Model:
 def samples_from_db(*, sessions=None) -> list[Sample]:
     """One sample per assigned proposal: its lead (or sole / first separate) unit and its co units."""
 
-    from .models import DocKind, SearchDoc
-
     qs = Assignment.objects.filter(parent__isnull=True).exclude(state=AssignmentState.WITHDRAWN)
     if sessions is not None:
         qs = qs.filter(proposal__session__in=sessions)
@@ -179,8 +178,6 @@ def samples_from_db(*, sessions=None) -> list[Sample]:
     )
     missing = [pid for pid in by_p if pid not in tokens]
     if missing:
-        from banli.cases.models import Proposal
-
         for pid, title, content in Proposal.objects.filter(pk__in=missing).values_list("pk", "title", "content"):
             tokens[pid] = doc_tokens(title, content)
     out = []
@@ -205,8 +202,6 @@ class _Loaded:
         self._checked = 0.0
 
     def get(self):
-        from .models import RecommenderModel
-
         now = time.monotonic()
         if self._model is not None and now - self._checked < self.CHECK_EVERY:
             return self._id, self._model

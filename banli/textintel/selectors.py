@@ -23,7 +23,7 @@ from banli.orgs.models import Org, Role
 from banli.orgs.roles import OVERSEERS, STAFF, UNIT
 
 from . import recommender, similarity
-from .models import DocKind, Recommendation, SearchDoc
+from .models import DocKind, Recommendation, RecommenderModel, SearchDoc
 from .text import doc_tokens, query_terms
 
 STAFF_ROLES = STAFF
@@ -466,8 +466,6 @@ def _evidence(user, proposal: Proposal, unit_ids: list[int], per_unit: int = 3) 
 
 def recommendation_accuracy() -> dict:
     """Running record of recommendations: how often staff's chosen lead was the top-1 / in the top 3."""
-    from banli.textintel.models import RecommenderModel
-
     decided = Recommendation.objects.filter(decided_at__isnull=False)
     n = decided.count()
     top1 = decided.filter(followed=True).count()

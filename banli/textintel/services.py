@@ -46,7 +46,7 @@ def dictterm_add(*, actor, word: str, note: str = "") -> DictTerm:
             summary=f"自定义词典添加“{word}”",
             new={"word": word, "note": t.note},
         )
-        transaction.on_commit(lambda: _after_dict_change(word))
+        transaction.on_commit(lambda: _after_dict_change(word), robust=True)
     return t
 
 
@@ -62,7 +62,7 @@ def dictterm_delete(*, actor, term: DictTerm) -> None:
             old={"word": word, "note": term.note},
         )
         DictTerm.objects.filter(pk=term.pk).delete()
-        transaction.on_commit(lambda: _after_dict_change(word))
+        transaction.on_commit(lambda: _after_dict_change(word), robust=True)
 
 
 def _after_dict_change(word: str) -> None:
@@ -174,7 +174,7 @@ def recommendation_decide(*, proposal_id: int) -> Recommendation | None:
 def _on_assignment_save(sender, instance, created=False, raw=False, **kwargs):
     if created and not raw and instance.parent_id is None:
         pid = instance.proposal_id
-        transaction.on_commit(lambda: recommendation_decide(proposal_id=pid))
+        transaction.on_commit(lambda: recommendation_decide(proposal_id=pid), robust=True)
 
 
 def connect() -> None:

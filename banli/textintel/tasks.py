@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from django.db import transaction
+
 from banli.cases.models import Session
 from banli.notify.tasks import enqueue as project_enqueue
 from banli.orgs.models import User
 
+from .index import index_session
+from .services import recommender_refresh, recommender_train
+
 
 def train_task(actor_id: int | None = None) -> dict:
     """Retrain the unit recommender from the database and store it."""
-
-    from .services import recommender_train
 
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
     row = recommender_train(actor=actor)
@@ -19,8 +22,6 @@ def train_task(actor_id: int | None = None) -> dict:
 
 def refresh_task(daily: bool = False) -> int | None:
     """Retrain the unit recommender if the history changed (after an import; daily from the scan)."""
-    from .services import recommender_refresh
-
     row = recommender_refresh(daily=daily)
     return row.pk if row else None
 
@@ -28,11 +29,17 @@ def refresh_task(daily: bool = False) -> int | None:
 def reindex_session_task(session_id: int | None = None) -> int:
     """Rebuild the search documents of a session (after a bulk import), or of everything."""
 
-    from .index import index_session
-
     return index_session(Session.objects.get(pk=session_id) if session_id else None)
 
 
 def enqueue(func, *args, **kwargs):
     """On the project's queue when there is one (banli.notify.tasks), else right away."""
     return project_enqueue(func, *args, **kwargs)
+
+
+def index_session_on_commit(session) -> None:
+    """For bulk writers (ledger import): reindex the session once the transaction commits."""
+    sid = session.pk
+    transaction.on_commit(lambda: enqueue(reindex_session_task, sid), robust=True)
+    # The history the unit recommender learns from changed: it retrains itself (not on a request).
+    transaction.on_commit(lambda: enqueue(refresh_task), robust=True)

@@ -18,6 +18,9 @@ import unicodedata
 
 import rjieba
 import zhconv
+from django.db.models import Count, Max
+
+from .models import DictTerm
 
 # Genre words: frequent in every proposal title, carrying little about its subject.
 STOP_WORDS = frozenset(
@@ -255,10 +258,6 @@ class _Segmenter:
 
     def _current_version(self):
         try:
-            from django.db.models import Count, Max
-
-            from .models import DictTerm
-
             agg = DictTerm.objects.aggregate(n=Count("id"), m=Max("updated_at"))
             return (agg["n"], agg["m"])
         except Exception:  # tables not migrated yet (e.g. during migrate itself)
@@ -266,8 +265,6 @@ class _Segmenter:
 
     def _terms(self) -> list[str]:
         try:
-            from .models import DictTerm
-
             return list(DictTerm.objects.values_list("word", flat=True))
         except Exception:
             return list(BUILTIN_TERMS)

@@ -22,6 +22,7 @@ from banli.web.actions import attempt, run_action
 
 from . import selectors, services
 from .models import DictTerm, DocKind
+from .tasks import enqueue, train_task
 from .text import highlight
 
 
@@ -294,7 +295,6 @@ def accuracy_view(request):
     if not user.has_role(*OFFICES):
         raise Http404
     if request.method == "POST":
-        from .tasks import enqueue, train_task
 
         def trained(res) -> str:
             if isinstance(res, dict):

@@ -7,6 +7,9 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
+from banli.cases.selectors import assignments_visible_to
+from banli.orgs.models import Role
+
 from .. import lights
 
 register = template.Library()
@@ -51,9 +54,6 @@ def light(context, assignment, today=None):
 def _can_open_deadlines_page(context, assignment) -> bool:
     """Whether the viewer may open the assignment's deadlines page: a light links there only then
     (another unit's assignment, or any for a proposer, would answer 404/403). Computed once per request."""
-    from banli.cases.selectors import assignments_visible_to
-    from banli.orgs.models import Role
-
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:

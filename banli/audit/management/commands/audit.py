@@ -3,9 +3,10 @@
 import datetime
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from banli.audit.models import AuditEvent
-from banli.audit.services import audit_verify
+from banli.audit.services import audit_purge, audit_verify, retention_policy
 
 
 class Command(BaseCommand):
@@ -27,12 +28,8 @@ class Command(BaseCommand):
                 raise CommandError(message)
             self.stdout.write(message)
             return
-        from django.utils import timezone
-
-        from banli.security import services
-
         if opts.get("dry_run"):
-            pol = services.retention_policy()
+            pol = retention_policy()
             cutoff = timezone.now() - datetime.timedelta(days=pol.days)
             n = AuditEvent.objects.filter(at__lt=cutoff).count()
             self.stdout.write(f"保留策略 {pol.days} 天：将清理约 {n} 条（{cutoff:%Y-%m-%d} 之前）")
@@ -40,5 +37,5 @@ class Command(BaseCommand):
         ok, message = audit_verify()
         if not ok:
             raise CommandError(f"审计链校验未通过，拒绝清理：{message}")
-        n = services.audit_purge(actor=None)
+        n = audit_purge(actor=None)
         self.stdout.write(f"已清理 {n} 条审计记录。")
