@@ -86,6 +86,8 @@ def proposal_list(request):
     user = request.user
     if not user.has_role(*CASE_ROLES):
         raise PermissionDenied("您的角色不能查看建议提案。")
+    if portal_only(user):
+        return redirect("portal:home")  # a proposer follows their own proposals on the portal
     form = ProposalFilterForm(request.GET, sessions=filter_sessions_for(user), units=filter_units_for(user))
     filters = form.filters()
     sort = request.GET.get("sort") or DEFAULT_SORT
@@ -283,6 +285,7 @@ FIELD_LABELS = {
     "role": "办理方式",
     "reply_due": "答复期限",
     "sign_due": "签收期限",
+    "opinion_due": "会办意见期限",
     # handling plan and reply draft (banli/handling/services.py snapshots)
     "lead_dept": "牵头处室",
     "assist_depts": "协办处室",
