@@ -30,7 +30,18 @@ from .forms import (
     ReviewForm,
     WithdrawForm,
 )
-from .models import AssignmentRole, AssignmentState, ProposalStatus, Proposer, ReviewState, Session
+from .models import (
+    AssignmentRole,
+    AssignmentState,
+    ContactMethod,
+    ContactStage,
+    Disclosure,
+    ProposalStatus,
+    Proposer,
+    ReplyState,
+    ReviewState,
+    Session,
+)
 from .selectors import (
     CASE_ROLES,
     DEFAULT_SORT,
@@ -300,11 +311,37 @@ FIELD_LABELS = {
     "disclosure": "公开属性",
     "disclosure_reason": "不公开理由",
     "commitments": "承诺事项",
+    "reply_state": "答复稿状态",
+    "comment": "意见",
+    "sent_on": "答复日期",
+    "eval_due": "评价期限",
+    "closed_on": "办结日期",
+    "assigned_on": "交办日期",
+    "signed_on": "签收日期",
+    "parent": "上级交办",
+    "session": "届次",
+    "kind": "类型",
+    "joint_kind": "提出方式",
+    "cosigners": "联名人",
+    # contacts
+    "on": "日期",
+    "stage": "阶段",
+    "method": "方式",
+    "face_to_face": "见面",
+    "participants": "参加人员",
+    # publication
+    "proposed": "拟公开",
+    "proposed_reason": "拟公开理由",
+    "decision_reason": "审核意见",
 }
 VALUE_LABELS = {
     "review_state": dict(ReviewState.choices),
     "state": dict(AssignmentState.choices),
     "role": dict(AssignmentRole.choices),
+    "reply_state": dict(ReplyState.choices),
+    "stage": dict(ContactStage.choices),
+    "method": dict(ContactMethod.choices),
+    "disclosure": dict(Disclosure.choices),
 }
 
 
