@@ -162,9 +162,14 @@ def test_public_visitor_reads_a_published_reply(anon_page, cast, screen):
     world = build_world(cast)
     publish(cast, world)
     page = anon_page(screen)
+    missing = []
+    page.on("response", lambda r: r.status == 404 and missing.append(r.url))
     page.goto("/public/")
     _shot(page, screen, "public_home")
     page.get_by_role("link", name="关于支持中小企业工业上楼的建议").first.click()
     expect(page.locator("body")).to_contain_text("新建厂房面积达到120万平方米")
     assert "13812345678" not in page.inner_text("body")
     _shot(page, screen, "public_reply")
+    assert not missing, missing
+    icon = page.locator("link[rel=icon]").get_attribute("href")  # else every browser asks for /favicon.ico: 404
+    assert page.request.get(icon).status == 200
