@@ -6,8 +6,7 @@ application shows that user (bounded, deterministic) and require
 - for a proposer, no staff page at all (only the portal, the public site and their own account).
 
 The demo city (`banli demo`) is loaded once into the test database for this module and rolled back
-afterwards. Known failures that belong to other defects of issue #12 are listed in KNOWN_DEFECTS:
-each is an xfail(strict=True) test of its own, so fixing the defect makes it fail until the entry goes.
+afterwards. No failure is known and tolerated: every problem the crawl finds fails its login's test.
 """
 
 from __future__ import annotations
@@ -39,13 +38,6 @@ SKIP = re.compile(r"(\.(xlsx|docx|pdf|zip|csv)$)|(/(export|download|archive|logo
 PROPOSER_PAGES = re.compile(r"^/(portal|public|security/(account|password|2fa)|login|deadlines/inbox)(/|$)")
 PROPOSERS = {username for username, _o, roles, *_ in LOGINS if roles == ["proposer"]}
 USERNAMES = [username for username, *_ in LOGINS]
-
-# (login, regex on the path, defect number of issue #12) — failures already known and owned elsewhere.
-KNOWN_DEFECTS: list[tuple[str, str, int]] = [
-    # 6: the proposer sees staff pages — the portal links to the staff search. (Notifications and
-    # /cases/, /handling/ links now lead to the portal.)
-    *[(u, r"^staff page /text/search/", 6) for u in sorted(PROPOSERS)],
-]
 
 
 class _Links(HTMLParser):
@@ -195,27 +187,27 @@ def _problems(username: str) -> list[str]:
     return _results[username]
 
 
-def _known(username: str, problem: str) -> bool:
-    return any(u == username and re.search(rx, problem) for u, rx, _ in KNOWN_DEFECTS)
-
-
 @pytest.mark.parametrize("username", USERNAMES)
 def test_every_page_a_login_can_reach_opens(demo_city, db, username):
-    problems = [p for p in _problems(username) if not _known(username, p)]
+    problems = _problems(username)
     assert not problems, f"{username}:\n" + "\n".join(problems)
 
 
-@pytest.mark.parametrize(
-    "username,pattern",
-    [
-        pytest.param(
-            u,
-            rx,
-            marks=pytest.mark.xfail(strict=True, reason=f"issue #12 defect {n}"),
-            id=f"{u}-defect{n}-{rx.split()[2].strip('/^(')}",
-        )
-        for u, rx, n in KNOWN_DEFECTS
-    ],
-)
-def test_known_defect_is_still_there(demo_city, db, username, pattern):
-    assert not [p for p in _problems(username) if re.search(pattern, p)]
+@pytest.mark.parametrize("username", sorted(PROPOSERS))
+def test_a_proposer_typing_a_staff_menu_address_never_gets_the_staff_page(demo_city, db, username):
+    from django.urls import reverse
+
+    from banli.site.context import NAV
+
+    client = sign_in(username)
+    reached = []
+    for url_name, label, _roles in NAV:
+        url = reverse(url_name)
+        resp = client.get(url)
+        if resp.status_code == 200 and not PROPOSER_PAGES.match(url):
+            reached.append(f"{label} {url}")
+        if resp.status_code in (301, 302) and not PROPOSER_PAGES.match(urlsplit(resp["Location"]).path):
+            reached.append(f"{label} {url} → {resp['Location']}")
+    assert not reached, reached
+    home = client.get("/", follow=True).content.decode()
+    assert "/text/search/" not in home and 'href="/cases/"' not in home

@@ -30,7 +30,18 @@ from .forms import (
     ReviewForm,
     WithdrawForm,
 )
-from .models import AssignmentRole, AssignmentState, ProposalStatus, Proposer, ReviewState, Session
+from .models import (
+    AssignmentRole,
+    AssignmentState,
+    ContactMethod,
+    ContactStage,
+    Disclosure,
+    ProposalStatus,
+    Proposer,
+    ReplyState,
+    ReviewState,
+    Session,
+)
 from .selectors import (
     CASE_ROLES,
     DEFAULT_SORT,
@@ -86,6 +97,8 @@ def proposal_list(request):
     user = request.user
     if not user.has_role(*CASE_ROLES):
         raise PermissionDenied("您的角色不能查看建议提案。")
+    if portal_only(user):
+        return redirect("portal:home")  # a proposer follows their own proposals on the portal
     form = ProposalFilterForm(request.GET, sessions=filter_sessions_for(user), units=filter_units_for(user))
     filters = form.filters()
     sort = request.GET.get("sort") or DEFAULT_SORT
@@ -283,6 +296,7 @@ FIELD_LABELS = {
     "role": "办理方式",
     "reply_due": "答复期限",
     "sign_due": "签收期限",
+    "opinion_due": "会办意见期限",
     # handling plan and reply draft (banli/handling/services.py snapshots)
     "lead_dept": "牵头处室",
     "assist_depts": "协办处室",
@@ -297,11 +311,37 @@ FIELD_LABELS = {
     "disclosure": "公开属性",
     "disclosure_reason": "不公开理由",
     "commitments": "承诺事项",
+    "reply_state": "答复稿状态",
+    "comment": "意见",
+    "sent_on": "答复日期",
+    "eval_due": "评价期限",
+    "closed_on": "办结日期",
+    "assigned_on": "交办日期",
+    "signed_on": "签收日期",
+    "parent": "上级交办",
+    "session": "届次",
+    "kind": "类型",
+    "joint_kind": "提出方式",
+    "cosigners": "联名人",
+    # contacts
+    "on": "日期",
+    "stage": "阶段",
+    "method": "方式",
+    "face_to_face": "见面",
+    "participants": "参加人员",
+    # publication
+    "proposed": "拟公开",
+    "proposed_reason": "拟公开理由",
+    "decision_reason": "审核意见",
 }
 VALUE_LABELS = {
     "review_state": dict(ReviewState.choices),
     "state": dict(AssignmentState.choices),
     "role": dict(AssignmentRole.choices),
+    "reply_state": dict(ReplyState.choices),
+    "stage": dict(ContactStage.choices),
+    "method": dict(ContactMethod.choices),
+    "disclosure": dict(Disclosure.choices),
 }
 
 

@@ -3,14 +3,13 @@
 Object scope (which proposals, replies, contacts, sessions) is applied by textintel.selectors.
 """
 
-from banli.orgs.roles import CASE_READERS, OVERSEERS, STAFF
+from banli.orgs.roles import OVERSEERS, STAFF
 
-CASE_ROLES = CASE_READERS
 STAFF_ROLES = STAFF
 CLUSTER_ROLES = OVERSEERS
 
 ROUTES = {
-    "textintel:search": {"GET": CASE_ROLES},
+    "textintel:search": {"GET": STAFF_ROLES},  # proposers search published replies on the public site
     "textintel:similar_text": {"GET": {"body_staff"}},
     "textintel:similar_proposal": {"GET": STAFF_ROLES},
     "textintel:merge": {"POST": {"body_staff"}},
