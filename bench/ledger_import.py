@@ -49,7 +49,8 @@ def main() -> None:
         t = time.perf_counter()
         call_command("migrate", verbosity=0, skip_checks=True)
         print(
-            f"database: {connection.vendor} {settings.DATABASES['default']['NAME']}  (migrate {time.perf_counter() - t:.1f} s)"
+            f"database: {connection.vendor} {settings.DATABASES['default']['NAME']}"
+            f"  (migrate {time.perf_counter() - t:.1f} s)"
         )
         run(args.rows)
     finally:
@@ -101,7 +102,7 @@ def run(n_rows: int) -> None:
         kind = rng.random()
         picks = rng.sample(units, 3)
         assigned = dt.date(2023, 3, 1) + dt.timedelta(days=rng.randint(0, 20))
-        hist = lambda: {  # noqa: E731
+        hist = lambda assigned=assigned: {  # noqa: E731
             "交办日期": assigned,
             "签收日期": assigned + dt.timedelta(days=2),
             "答复日期": assigned + dt.timedelta(days=rng.randint(30, 100)),
@@ -127,7 +128,8 @@ def run(n_rows: int) -> None:
         ws.append([r.get(c, "") for c in COLUMNS])
     wb.save(path)
     print(
-        f"ledger: {len(rows)} rows, {i} proposals, {path.stat().st_size / 1e6:.1f} MB (generated in {time.perf_counter() - t:.1f} s)"
+        f"ledger: {len(rows)} rows, {i} proposals, {path.stat().st_size / 1e6:.1f}"
+        f" MB (generated in {time.perf_counter() - t:.1f} s)"
     )
 
     t = time.perf_counter()

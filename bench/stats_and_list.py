@@ -206,7 +206,8 @@ def seed(n: int) -> dict:
             batch_size=2000,
         )
         print(
-            f"  replies {len(replies)}, contacts {len(contacts)}, evaluations {len(evals)}: {time.perf_counter() - t0:.1f} s"
+            f"  replies {len(replies)}, contacts {len(contacts)},"
+            f" evaluations {len(evals)}: {time.perf_counter() - t0:.1f} s"
         )
     if connection.vendor == "sqlite":
         with connection.cursor() as c:
@@ -241,7 +242,7 @@ def measure(ctx: dict, repeat: int) -> None:
         (f"session, {ctx['gov'].name} subtree", ctx["gov"]),
         (f"session, {ctx['unit'].name}", ctx["unit"]),
     ):
-        ms = timed(lambda: stats_for(sessions=[s], org=org), repeat)
+        ms = timed(lambda org=org: stats_for(sessions=[s], org=org), repeat)
         print(f"  {label:40s} {ms:8.0f} ms")
     ms = timed(lambda: stats_for(sessions=s.__class__.objects.all(), org=ctx["gov"]), repeat)
     print(f"  {'all 10 sessions, subtree':40s} {ms:8.0f} ms")
@@ -259,7 +260,7 @@ def measure(ctx: dict, repeat: int) -> None:
         print(f"  {who:8s} all                     {ms:8.0f} ms  ({page()[1]} visible)")
         for status in ("in_handling", "closed"):
             f = base.filter(status=status)
-            ms = timed(lambda: page(f), repeat)
+            ms = timed(lambda f=f: page(f), repeat)
             print(f"  {who:8s} status={status:12s}    {ms:8.0f} ms  ({page(f)[1]} rows)")
 
 

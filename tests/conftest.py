@@ -113,6 +113,11 @@ def cast(db):
 def no_cast(db):
     """The test database without the cast, for tests that load a whole city of their own (the demo, a
     real ledger) whose names would collide with it. Deleted inside the test's transaction."""
+    remove_cast()
+
+
+def remove_cast() -> None:
+    """Delete the cast inside the current transaction (the caller rolls it back afterwards)."""
     by_model: dict[type, list[int]] = {}
     for model, pk in _cast_rows.values():
         by_model.setdefault(model, []).append(pk)

@@ -25,6 +25,8 @@ from django.test import Client, override_settings
 
 from banli.demo.build import LOGINS, PASSWORD, demo_totp_code
 
+from .conftest import remove_cast
+
 pytestmark = pytest.mark.xdist_group("demo-city")
 
 PAGES_PER_LOGIN = 150  # pages fetched per login at most
@@ -162,6 +164,7 @@ def demo_city(django_db_setup, django_db_blocker):
         outer._from_testcase = True  # services may open durable blocks inside, as in a TestCase
         outer.__enter__()
         try:
+            remove_cast()  # the demo city's names would collide with the cast's
             with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
                 call_command("demo", stdout=StringIO())  # the hasher of tests/conftest.py
             yield

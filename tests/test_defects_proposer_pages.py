@@ -5,16 +5,16 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from banli.deadlines.models import Notification
-from banli.deadlines.notify import notify
+from banli.notify.services import notify
+from banli.notify.models import Notification
 
-from .case_fixtures import build_cases
+from .factories import case_set
 from .test_portal_world import build_world
 
 
 @pytest.fixture
 def cases(cast):
-    return build_cases(cast)
+    return case_set(cast)
 
 
 def test_staff_case_page_sends_the_proposer_to_the_portal(cast, cases, login):

@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client, RequestFactory
 from django.views import defaults
 
-from banli.web.management.commands import serve
+from banli.site.management.commands import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -73,10 +73,12 @@ def test_the_portal_accepts_a_form_with_the_factual_questions_left_blank(cast, r
 
 @pytest.mark.parametrize("page", ["portal:evaluate", "handling:evaluate"])
 def test_unsatisfied_without_a_reason_is_refused_the_same_on_both_pages(cast, replied, login, page):
-    resp = login(cast.deputy_user).post(
-        reverse(page, args=[replied.pk]),
-        {"attitude": "satisfied", "result": "unsatisfied", "verdict": "unsatisfied", "comment": ""},
-    )
+    """The deputy on the portal, and body staff entering the deputy's paper form on the staff page."""
+    data = {"attitude": "satisfied", "result": "unsatisfied", "verdict": "unsatisfied", "comment": ""}
+    if page == "portal:evaluate":
+        resp = login(cast.deputy_user).post(reverse(page, args=[replied.pk]), data)
+    else:
+        resp = login(cast.staff_npc).post(reverse(page, args=[replied.pk]), {**data, "proposer": cast.deputy.pk})
     assert resp.status_code == 200
     assert "评价为不满意时，请写明不满意的原因" in resp.content.decode()
     assert _nothing_written(replied)

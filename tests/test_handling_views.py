@@ -134,7 +134,7 @@ def test_proposer_evaluation_page_shows_the_reply_and_validates(cast, case, logi
     assert "答复全文在此" in html and "办理态度" in html
     resp = c.post(
         reverse("handling:evaluate", args=[lead.pk]),
-        {"attitude": "satisfied", "result": "unsatisfied", "verdict": "unsatisfied"},
+        {"attitude": "satisfied", "result": "unsatisfied", "verdict": "unsatisfied", "proposer": cast.deputy.pk},
     )
     assert resp.status_code == 200 and "不满意的原因" in resp.content.decode()
     lead.refresh_from_db()

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from banli.audit.services import audit_record
 
-from .case_fixtures import build_cases
+from .factories import case_set
 
 KEYS = st.sampled_from(
     ["state", "role", "review_state", "assist_depts", "commitments", "text", "content", "is_key", "due", "x"]
@@ -35,7 +35,7 @@ SNAPSHOT = st.dictionaries(KEYS, JSON, max_size=5) | JSON
 
 @pytest.fixture
 def world(cast):
-    return cast, build_cases(cast).main
+    return cast, case_set(cast).main
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

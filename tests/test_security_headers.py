@@ -89,7 +89,8 @@ def test_production_cookies_and_hsts(tmp_path):
     code = (
         "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE','banli.settings'); django.setup();"
         "from django.conf import settings as s;"
-        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS >= 31536000, s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_NAME.startswith('__Host-'), s.DEBUG)"
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS >= 31536000,"
+        " s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_NAME.startswith('__Host-'), s.DEBUG)"
     )
     r = subprocess.run(
         [sys.executable, "-c", code],

@@ -256,9 +256,9 @@ def proposal_update(*, actor, proposal: Proposal, version: int | None, **fields)
         _check_version(p, version)
         old = proposal_snapshot(p)
         cosigners = fields.pop("cosigners", None)
-        if "number" in fields and fields["number"] != p.number:
-            if Proposal.objects.filter(session=p.session, number=fields["number"]).exclude(pk=p.pk).exists():
-                raise DomainError(f"编号 {fields['number']} 在本届会议中已被使用。", field="number")
+        number = fields.get("number", p.number)
+        if number != p.number and Proposal.objects.filter(session=p.session, number=number).exclude(pk=p.pk).exists():
+            raise DomainError(f"编号 {number} 在本届会议中已被使用。", field="number")
         for k, v in fields.items():
             if k not in PROPOSAL_FIELDS and k != "lead":
                 raise DomainError(f"不能修改字段 {k}。")

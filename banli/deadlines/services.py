@@ -240,7 +240,8 @@ def extension_request(
         limit = cal.reply_max_due(a.assigned_on, body=a.proposal.session.body)
         if requested_due > limit:
             raise DomainError(
-                f"延期后的答复期限最晚为 {limit:%Y-%m-%d}（交办后{cal.rules_for(a.proposal.session.body).reply_max_months}个月）。",
+                f"延期后的答复期限最晚为 {limit:%Y-%m-%d}（交办"
+                f"后{cal.rules_for(a.proposal.session.body).reply_max_months}个月）。",
                 field="requested_due",
             )
         ext = Extension.objects.create(

@@ -181,5 +181,6 @@ def advance(d, assigned) -> None:
             except DomainError as e:  # a demo case that does not fit the rules simply stops where it is
                 d.log.append(f"{proposal.number} {a.unit.name}：{e.message}")
     d.log.append(
-        f"办理：签收 {counts['signed']}，答复 {counts['replied']}（B类 {counts['b']}），评价 {counts['evaluated']}，重新办理 {counts['rehandling']}"
+        f"办理：签收 {counts['signed']}，答复 {counts['replied']}（B类 {counts['b']}"
+        f"），评价 {counts['evaluated']}，重新办理 {counts['rehandling']}"
     )

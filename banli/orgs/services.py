@@ -58,7 +58,7 @@ def orgs_import_rows(rows: list[tuple[int, str, str, str]], *, actor=None) -> tu
             cur_parent = o.get_parent()
             if o.kind != kind or (cur_parent.name if cur_parent else "") != parent:
                 errors.append(f"第{rownum}行 名称：“{name}”已存在，但类型或上级与系统中不同")
-    for name, (rownum, parent, kind) in names_in_file.items():
+    for rownum, parent, _kind in names_in_file.values():
         if parent and parent not in names_in_file and parent not in existing:
             errors.append(f"第{rownum}行 上级：找不到组织“{parent}”")
     if errors:
@@ -68,7 +68,7 @@ def orgs_import_rows(rows: list[tuple[int, str, str, str]], *, actor=None) -> tu
         pending = {n: v for n, v in names_in_file.items() if n not in existing}
         while pending:
             progressed = False
-            for name, (rownum, parent, kind) in list(pending.items()):
+            for name, (_rownum, parent, kind) in list(pending.items()):
                 if parent and parent not in existing:
                     continue
                 existing[name] = org_add(
@@ -95,7 +95,10 @@ def orgs_import_xlsx(path: Path | str, *, actor=None) -> tuple[int, list[str]]:
     idx = {h: header.index(h) for h in ("名称", "上级", "类型")}
     rows = []
     for n, r in enumerate(it, start=2):
-        cell = lambda h: str(r[idx[h]] if idx[h] < len(r) and r[idx[h]] is not None else "").strip()  # noqa: E731
+
+        def cell(h, r=r):
+            return str(r[idx[h]] if idx[h] < len(r) and r[idx[h]] is not None else "").strip()
+
         if not any(cell(h) for h in idx):
             continue
         rows.append((n, cell("名称"), cell("上级"), cell("类型")))

@@ -176,7 +176,9 @@ def publication_propose(
             obj=pub,
             proposal_id=a.proposal_id,
             assignment_id=a.pk,
-            summary=f"提出答复{'公开' if decision == Disclosure.PUBLIC else '不公开（' + pub.proposed_reason + '）'}意见",
+            summary=(
+                f"提出答复{'公开' if decision == Disclosure.PUBLIC else '不公开（' + pub.proposed_reason + '）'}意见"
+            ),
             old=old,
             new=_snapshot(pub),
         )
@@ -332,7 +334,8 @@ def proposal_submit(
     unknown = [n for n in names if n not in known]
     if unknown:
         raise DomainError(
-            f"联名人“{'、'.join(unknown)}”不在本{'届人大代表' if session.is_npc else '届政协委员'}名单中，请核对姓名。",
+            f"联名人“{'、'.join(unknown)}”不在"
+            f"本{'届人大代表' if session.is_npc else '届政协委员'}名单中，请核对姓名。",
             field="cosigners",
         )
 

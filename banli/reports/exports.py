@@ -29,7 +29,7 @@ def xlsx(sheets: list[tuple[str, list[list]]]) -> bytes:
     for title, rows in sheets:
         ws = wb.create_sheet(title=title[:31])
         for i, r in enumerate(rows):
-            ws.append([v if not isinstance(v, dt.date) else v for v in r])
+            ws.append(list(r))
             if i == 0:
                 for c in ws[1]:
                     c.font = Font(bold=True)

@@ -108,10 +108,10 @@ def basic_paragraphs(s: dict, *, session: Session, org: Org | None) -> list[str]
     handled += "。"
     due, sent = s["replies_due"], s["replies_sent"]
     split_note = f"（部分{kind}需多个单位分办）" if due > s["assigned"] else ""
-    if due and sent == due:
-        reply = f"{subject}办理的{s['assigned']}件{kind}应有答复{due}件{split_note}，已全部答复完毕，办复率{pct(s['reply_rate'])}。"
-    else:
-        reply = f"{subject}办理的{s['assigned']}件{kind}应有答复{due}件{split_note}，已答复{sent}件，办复率{pct(s['reply_rate'])}。"
+    done = "已全部答复完毕" if due and sent == due else f"已答复{sent}件"
+    reply = (
+        f"{subject}办理的{s['assigned']}件{kind}应有答复{due}件{split_note}，{done}，办复率{pct(s['reply_rate'])}。"
+    )
     paras.append(handled + reply)
 
     classes = [
@@ -250,7 +250,8 @@ def other_paragraphs(texts: Texts, *, sessions, session: Session, org: Org | Non
             paras.append(line + "。")
         if dropped:
             paras.append(
-                f"承诺的事项因客观条件发生较大变化致使不能落实或者需要调整实施的有{dropped}项，已向{('代表' if session.is_npc else '委员')}作出说明。"
+                f"承诺的事项因客观条件发生较大变化致使不能落实或者需要调整实施的有{dropped}项，"
+                f"已向{('代表' if session.is_npc else '委员')}作出说明。"
             )
         else:
             paras.append("无承诺的事项因客观条件发生较大变化致使承诺事项不能落实或者需要调整实施的情况。")

@@ -88,7 +88,10 @@ def check_no_superuser(app_configs=None, **kwargs):
         errors.append(
             Error(
                 f"生产环境存在启用的超级用户：{'、'.join(supers)}（违反三权分立）",
-                hint='停用或取消其超级用户标志：banli shell -c "from banli.orgs.models import User; User.objects.filter(is_superuser=True).update(is_superuser=False)"',
+                hint=(
+                    '停用或取消其超级用户标志：banli shell -c "from banli.orgs.models import User; '
+                    'User.objects.filter(is_superuser=True).update(is_superuser=False)"'
+                ),
                 id="banli.security.E010",
             )
         )

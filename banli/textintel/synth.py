@@ -433,7 +433,8 @@ def generate(
                 title = title.replace("关于", f"关于{place}", 1)
             if lexicon:
                 words = rng.sample(lexicon, k=min(len(lexicon), rng.randint(6, 14)))
-                content += f"经走访{place}，{'、'.join(words[: len(words) // 2])}等情况较为突出，涉及{''.join(words[len(words) // 2 :])}。"
+                half = len(words) // 2
+                content += f"经走访{place}，{'、'.join(words[:half])}等情况较为突出，涉及{''.join(words[half:])}。"
             else:
                 content += f"以{place}为例，情况较为典型。"
             lead = topic[1]

@@ -76,14 +76,17 @@ def live_url(live_server) -> str:
 
 @pytest.fixture
 def cast(transactional_db, settings):
-    """The cast of tests/cast.py in the live server's database, with two-factor sign-in as in production."""
+    """The cast of tests/cast.py in the live server's database, with two-factor sign-in as in production.
+
+    The cast is built once per test database (tests/conftest.py) and committed, so the live server's
+    thread sees it; a browser test flushes the tables at its end and the cast is built again."""
     from banli.demo.build import enroll_demo_security
     from banli.orgs.models import User
 
-    from ..cast import build_cast
+    from ..conftest import _fetch_cast
 
     settings.BANLI_2FA_REQUIRED_ROLES = TWO_FACTOR_ROLES
-    c = build_cast()
+    c = _fetch_cast()
     enroll_demo_security(list(User.objects.all()))  # the demo's published authenticator secret
     return c
 

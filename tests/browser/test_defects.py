@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from banli.cases.models import Assignment, ReviewState
 from banli.cases.models import AssignmentRole as R
 from banli.cases.services import assignment_create, proposal_register, proposal_review
-from banli.deadlines.models import Notification
+from banli.notify.models import Notification
 
 from ..test_portal_world import build_world
 from .cases import signed_case

@@ -75,7 +75,8 @@ def light_full(assignment, today=None):
         else ""
     )
     return format_html(
-        '<span><span class="light {}" aria-hidden="true"></span> <strong>{}</strong> <span class="small">{}</span>{}{}</span>',
+        '<span><span class="light {}" aria-hidden="true"></span> <strong>{}</strong>'
+        ' <span class="small">{}</span>{}{}</span>',
         lt.css,
         lt.label,
         lt.text,

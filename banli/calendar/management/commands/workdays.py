@@ -83,7 +83,8 @@ class Command(BaseCommand):
             except DomainError as e:
                 raise CommandError(e.message)
             self.stdout.write(
-                f"已导入 {year} 年节假日安排：{sum(not w for _, w, _ in days)} 天放假，{sum(w for _, w, _ in days)} 天调休上班。"
+                f"已导入 {year} 年节假日安排：{sum(not w for _, w, _ in days)}"
+                f" 天放假，{sum(w for _, w, _ in days)} 天调休上班。"
             )
         elif action == "export":
             rows = CalendarDay.objects.filter(date__year=o["year"]).values_list("date", "is_workday", "name")

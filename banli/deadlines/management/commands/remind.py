@@ -24,5 +24,6 @@ class Command(BaseCommand):
                 raise CommandError(f"日期“{today}”无效，应写作 2024-05-01。")
         counts = remind_task(day.isoformat() if day else None)
         self.stdout.write(
-            f"提醒 {counts['sent']} 条（涉及 {counts['assignments']} 件交办），逾期汇总 {counts['digests']} 条，督办检查 {counts['checks']} 次。"
+            f"提醒 {counts['sent']} 条（涉及 {counts['assignments']} 件交办）"
+            f"，逾期汇总 {counts['digests']} 条，督办检查 {counts['checks']} 次。"
         )

@@ -9,7 +9,10 @@ from banli.audit.services import audit_verify
 
 
 class Command(BaseCommand):
-    help = "审计日志：verify 校验哈希链（被篡改或缺失时以非零状态退出并指出第一条问题记录）；purge 按审计管理员设定的保留策略清理。"
+    help = (
+        "审计日志：verify 校验哈希链（被篡改或缺失时以非零状态退出并指出第一条问题记录）；"
+        "purge 按审计管理员设定的保留策略清理。"
+    )
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)

@@ -65,7 +65,8 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result, ensure_ascii=False, indent=1))
         else:
             self.stdout.write(
-                f"训练 {result['train']} 件（{'、'.join(result['train_sessions'])}），测试 {result['test']} 件（{'、'.join(result['test_sessions'])}）\n"
+                f"训练 {result['train']} 件（{'、'.join(result['train_sessions'])}）"
+                f"，测试 {result['test']} 件（{'、'.join(result['test_sessions'])}）\n"
                 f"主办单位 top-1 准确率 {result['top1'] * 100:.2f}%，top-3 准确率 {result['top3'] * 100:.2f}%"
                 + (
                     f"，会办单位前三召回率 {result['co_recall_at3'] * 100:.2f}%"
