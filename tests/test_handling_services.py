@@ -665,8 +665,8 @@ def test_handover_moves_all_open_cases_in_one_step_and_keeps_history(cast, case,
         {"liaison_gx", "leader_gx"},
         lambda u: svc.cases_handover(actor=u, from_user=cast.handler_gx, to_user=newcomer),
     )
-    with pytest.raises(DomainError, match="同一处室"):
-        svc.cases_handover(actor=cast.liaison_gx, from_user=cast.handler_gx, to_user=cast.handler_gx_sme)
+    with pytest.raises(DomainError, match="须为本单位在岗的承办人"):
+        svc.cases_handover(actor=cast.liaison_gx, from_user=cast.handler_gx, to_user=cast.liaison_gx)
     h = svc.cases_handover(actor=cast.liaison_gx, from_user=cast.handler_gx, to_user=newcomer, note="岗位调整")
     assert h.assignment_count == 1
     assert lead.tasks.get().handler == newcomer and lead.plan.responsible_person == newcomer

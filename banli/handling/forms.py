@@ -234,18 +234,37 @@ class EvaluationForm(BaseForm):
             field.required = name in EVALUATION_REQUIRED
 
 
-class HandoverForm(BaseForm):
+def _person_label(u) -> str:
+    return f"{u.display_name}（{u.org.name if u.org else ''}）" + ("（已停用）" if not u.is_active else "")
+
+
+class HandoverPickForm(BaseForm):
+    """Step one: whose work is handed over (the preview follows)."""
+
     from_user = forms.ModelChoiceField(label="移交人", queryset=User.objects.none())
+
+    def __init__(self, *args, people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["from_user"].queryset = User.objects.filter(pk__in=[u.pk for u in people]).select_related("org")
+        self.fields["from_user"].label_from_instance = _person_label
+
+
+class HandoverForm(BaseForm):
+    """Step two: the receiver, offered from exactly the people the service accepts."""
+
+    from_user = forms.ModelChoiceField(queryset=User.objects.none(), widget=forms.HiddenInput)
     to_user = forms.ModelChoiceField(label="接收人", queryset=User.objects.none())
     note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, people=None, **kwargs):
+    def __init__(self, *args, people=(), receivers=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["from_user"].queryset = people
-        self.fields["to_user"].queryset = people
-        self.fields["from_user"].label_from_instance = self.fields["to_user"].label_from_instance = lambda u: (
-            f"{u.display_name}（{u.org.name if u.org else ''}）"
+        self.fields["from_user"].queryset = User.objects.filter(pk__in=[u.pk for u in people])
+        self.fields["to_user"].queryset = (
+            User.objects.filter(pk__in=[u.pk for u in receivers])
+            .select_related("org")
+            .order_by("org__path", "username")
         )
+        self.fields["to_user"].label_from_instance = _person_label
 
 
 class PolicyForm(BaseForm):

@@ -515,3 +515,119 @@ def _actions(user, pd: PanelData) -> list[str]:
     if a.answers_proposer and (unit_side or "body_staff" in r) and active and a.state in (S.HANDLING, S.REHANDLING):
         acts.append("points")
     return acts
+
+
+# --- handover (SPEC §2) -----------------------------------------------------------------------
+
+# The roles whose work is handed over; a receiver holds every one of them the leaver held.
+HANDOVER_ROLES = (Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER)
+HANDOVER_ROLE_NAMES = {Role.UNIT_LIAISON: "联络员", Role.UNIT_LEADER: "单位领导", Role.HANDLER: "承办人"}
+_ENDED = (AssignmentState.CLOSED, AssignmentState.WITHDRAWN)
+
+
+def handover_people(unit) -> list:
+    """Who may hand work over: the liaisons, leaders and handlers of `unit` itself (not of its sub-units),
+    including accounts already disabled (a person who left may be disabled before the handover)."""
+    from banli.orgs.models import User
+
+    out = []
+    qs = (
+        User.objects.filter(org__path__startswith=unit.path, role_grants__role__in=HANDOVER_ROLES)
+        .select_related("org")
+        .distinct()
+        .order_by("org__path", "username")
+    )
+    for u in qs:
+        if user_unit(u) and user_unit(u).pk == unit.pk:
+            out.append(u)
+    return out
+
+
+def handover_roles(user) -> list[str]:
+    return [r for r in HANDOVER_ROLES if user.has_role(r)]
+
+
+def handover_receivers(from_user) -> list:
+    """Who may take over `from_user`'s work — the one rule the picker offers and the service accepts:
+    an active person of the same unit (not a sub-unit), not `from_user`, holding every role among
+    liaison, leader and handler that `from_user` holds. A handler may receive from a handler of any
+    department of the unit; the department task then moves to the receiver's department."""
+    unit = user_unit(from_user)
+    roles = handover_roles(from_user)
+    if unit is None or not roles:
+        return []
+    return [
+        u for u in handover_people(unit) if u.pk != from_user.pk and u.is_active and all(u.has_role(r) for r in roles)
+    ]
+
+
+def handover_receiver_rule(from_user) -> str:
+    """The receiver rule in words, for the page and the service's refusal."""
+    names = "、".join(HANDOVER_ROLE_NAMES[r] for r in handover_roles(from_user))
+    return f"接收人须为本单位在岗的{names}" if names else "该人员没有可移交的工作"
+
+
+@dataclass
+class HandoverItems:
+    """What a handover of one person's work moves, per open assignment (listed in the preview)."""
+
+    assignments: list = field(default_factory=list)  # open Assignments, in proposal order
+    reasons: dict = field(default_factory=dict)  # assignment pk → ["联络员", "处室任务（产业发展处）", …]
+    tasks: list = field(default_factory=list)  # DeptTasks whose handler is the leaver
+    plans: list = field(default_factory=list)  # HandlingPlans naming the leaver (责任人/责任领导)
+
+    @property
+    def count(self) -> int:
+        return len(self.assignments)
+
+
+def handover_items(from_user, *, lock: bool = False) -> HandoverItems:
+    """The open cases (not closed, not withdrawn) of `from_user`'s unit that are theirs:
+
+    - a liaison answers for every open case of the unit (签收, 方案, 分办, 汇总答复): all of them move;
+    - a handler's department tasks: those naming them, and those of their department naming nobody
+      when no other active handler is left there;
+    - plans naming them as 责任人 or 责任领导.
+
+    `lock` takes row locks on the tasks and plans (inside the service's transaction)."""
+    unit = user_unit(from_user)
+    items = HandoverItems()
+    if unit is None:
+        return items
+    open_here = Assignment.objects.filter(unit=unit).exclude(state__in=_ENDED)
+    reasons: dict[int, list[str]] = defaultdict(list)
+    if from_user.has_role(Role.UNIT_LIAISON):
+        for pk in open_here.values_list("pk", flat=True):
+            reasons[pk].append("联络员")
+    task_q = Q(handler=from_user)
+    if from_user.has_role(Role.HANDLER) and from_user.org_id:
+        from banli.orgs.models import User
+
+        others = (
+            User.objects.filter(org_id=from_user.org_id, is_active=True, role_grants__role=Role.HANDLER)
+            .exclude(pk=from_user.pk)
+            .exists()
+        )
+        if not others:
+            task_q |= Q(dept_id=from_user.org_id, handler__isnull=True)
+    tasks = DeptTask.objects.filter(task_q, assignment__in=open_here).select_related("dept", "assignment")
+    plans = HandlingPlan.objects.filter(
+        Q(responsible_person=from_user) | Q(responsible_leader=from_user), assignment__in=open_here
+    ).select_related("assignment", "lead_dept")
+    if lock:
+        tasks, plans = tasks.select_for_update(of=("self",)), plans.select_for_update(of=("self",))
+    items.tasks, items.plans = list(tasks.order_by("pk")), list(plans.order_by("pk"))
+    for t in items.tasks:
+        reasons[t.assignment_id].append(f"处室任务（{t.dept.name}{'，牵头' if t.is_lead else ''}）")
+    for p in items.plans:
+        if p.responsible_person_id == from_user.pk:
+            reasons[p.assignment_id].append("办理方案责任人")
+        if p.responsible_leader_id == from_user.pk:
+            reasons[p.assignment_id].append("办理方案责任领导")
+    items.assignments = list(
+        Assignment.objects.filter(pk__in=reasons).select_related("proposal").order_by("proposal__number", "pk")
+    )
+    items.reasons = {pk: "、".join(v) for pk, v in reasons.items()}
+    for a in items.assignments:
+        a.handover_reason = items.reasons[a.pk]
+    return items

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -1481,8 +1481,12 @@ def followup_explain(
 
 
 def cases_handover(*, actor, from_user: User, to_user: User, note: str = "", once: str | None = None) -> Handover:
-    """Hand all open cases of one person to another person of the same org, in one step.
-    The receiver sees the whole history: nothing is copied, the case keeps it."""
+    """Hand one person's open cases (``sel.handover_items``) to a receiver ``sel.handover_receivers``
+    accepts, in one step. Their department tasks and plan roles name the receiver; a department task
+    moves to the receiver's department (with the plan's departments) when the receiver works in
+    another one. Nothing is copied: the case keeps its whole history, so the receiver sees everything
+    that was done; each moved case's history records the handover. The returned Handover carries
+    ``task_count``, the department tasks moved."""
     with transaction.atomic(durable=True):
         claim_once(actor, once)
         unit = sel.unit_of(actor)
@@ -1490,69 +1494,108 @@ def cases_handover(*, actor, from_user: User, to_user: User, note: str = "", onc
             actor.has_role(Role.UNIT_LIAISON, Role.UNIT_LEADER) and unit is not None,
             "只有单位联络员或领导可以办理工作移交。",
         )
-        if from_user.pk == to_user.pk:
-            raise DomainError("移交人和接收人不能是同一人。", field="to_user")
-        if from_user.org_id is None or from_user.org_id != to_user.org_id:
-            raise DomainError("只能移交给同一处室（科室）的人员。", field="to_user")
         if sel.user_unit(from_user) is None or sel.user_unit(from_user).pk != unit.pk:
             raise NotFound()
-        if not to_user.is_active:
-            raise DomainError(f"{to_user}的账号已停用，不能接收移交。", field="to_user")
-        closed = (S.CLOSED, S.WITHDRAWN)
-        tasks = list(
-            DeptTask.objects.select_for_update()
-            .filter(handler=from_user)
-            .exclude(assignment__state__in=closed)
-            .select_related("assignment")
-        )
-        plans = list(
+        if from_user.pk == to_user.pk:
+            raise DomainError("移交人和接收人不能是同一人。", field="to_user")
+        if to_user.pk not in {u.pk for u in sel.handover_receivers(from_user)}:
+            if not to_user.is_active:
+                raise DomainError(f"{to_user}的账号已停用，不能接收移交。", field="to_user")
+            raise DomainError(
+                f"{to_user}不能接收{from_user}的工作：{sel.handover_receiver_rule(from_user)}。", field="to_user"
+            )
+        items = sel.handover_items(from_user, lock=True)
+        if not items.count:
+            raise DomainError(f"{from_user}没有在办件需要移交。", field="from_user")
+        plans = {p.assignment_id: p for p in items.plans}
+        for p in (
             HandlingPlan.objects.select_for_update()
-            .filter(Q(responsible_person=from_user) | Q(responsible_leader=from_user))
-            .exclude(assignment__state__in=closed)
-            .select_related("assignment")
-        )
-        touched = {}
-        for t in tasks:
+            .filter(assignment__in=[t.assignment_id for t in items.tasks])
+            .exclude(pk__in=[p.pk for p in items.plans])
+        ):
+            plans[p.assignment_id] = p
+        before = {aid: _plan_snapshot(p) for aid, p in plans.items()}
+        changed_plans: set[int] = set()
+        moved: dict[int, list[str]] = {}
+        new_dept = to_user.org if to_user.org and to_user.org.kind == OrgKind.DEPT else None
+        for t in items.tasks:
+            old_dept = t.dept
             t.handler = to_user
-            t.save(update_fields=["handler"])
-            touched[t.assignment_id] = t.assignment
-        for p in plans:
+            if (
+                new_dept is not None
+                and to_user.has_role(Role.HANDLER)
+                and t.dept_id != new_dept.pk
+                and not DeptTask.objects.filter(assignment_id=t.assignment_id, dept=new_dept).exists()
+            ):
+                t.dept = new_dept
+                p = plans.get(t.assignment_id)
+                if p is not None:
+                    if p.lead_dept_id == old_dept.pk:
+                        p.lead_dept = new_dept
+                    elif p.assist_depts.filter(pk=old_dept.pk).exists():
+                        p.assist_depts.remove(old_dept)
+                        p.assist_depts.add(new_dept)
+                    changed_plans.add(t.assignment_id)
+                moved.setdefault(t.assignment_id, []).append(f"处室任务由{old_dept.name}转到{new_dept.name}")
+            t.save(update_fields=["handler", "dept"])
+        for p in items.plans:
             if p.responsible_person_id == from_user.pk:
                 p.responsible_person = to_user
             if p.responsible_leader_id == from_user.pk:
-                if not to_user.has_role(Role.UNIT_LEADER):
-                    raise DomainError(f"{from_user}是部分件的责任领导，接收人须为单位领导。", field="to_user")
                 p.responsible_leader = to_user
+            changed_plans.add(p.assignment_id)
+        for aid in changed_plans:
+            p = plans[aid]
+            p.version = p.version + 1
             p.save()
-            touched[p.assignment_id] = p.assignment
         h = Handover.objects.create(
             from_user=from_user,
             to_user=to_user,
             org=from_user.org,
             by=actor,
-            assignment_count=len(touched),
+            assignment_count=items.count,
             note=(note or "").strip(),
         )
+        h.task_count = len(items.tasks)
         audit_record(
             actor=actor,
             verb="handover",
             obj=h,
-            summary=f"{from_user}的 {len(touched)} 件在办件移交给{to_user}",
-            new={"from": from_user.username, "to": to_user.username, "assignments": sorted(touched)},
+            summary=f"{from_user}的 {items.count} 件在办件移交给{to_user}",
+            new={
+                "from": from_user.username,
+                "to": to_user.username,
+                "assignments": [a.pk for a in items.assignments],
+                "tasks": [t.pk for t in items.tasks],
+            },
         )
-        for a in touched.values():
+        for a in items.assignments:
+            extra = "；".join(moved.get(a.pk, []))
             _audit(
                 actor,
                 "assignment.handover",
                 a,
-                f"工作移交：{from_user} → {to_user}" + (f"（{h.note}）" if h.note else ""),
+                f"工作移交：{from_user} → {to_user}（{items.reasons[a.pk]}）"
+                + (f"；{extra}" if extra else "")
+                + (f"；说明：{h.note}" if h.note else ""),
                 obj=h,
+                old={"person": str(from_user), **({"plan": before[a.pk]} if a.pk in changed_plans else {})},
+                new={
+                    "person": str(to_user),
+                    **({"plan": _plan_snapshot(plans[a.pk])} if a.pk in changed_plans else {}),
+                },
             )
-        if touched:
+        notify(
+            users=[to_user],
+            verb="handover",
+            text=f"{from_user}的 {items.count} 件在办件已移交给您，办理记录随件保留",
+            url=reverse("cases:list"),
+        )
+        if from_user.is_active:
             notify(
-                users=[to_user],
+                users=[from_user],
                 verb="handover",
-                text=f"{from_user}的 {len(touched)} 件在办件已移交给您",
+                text=f"您的 {items.count} 件在办件已移交给{to_user}（经办：{actor}）",
                 url=reverse("cases:list"),
             )
     return h

@@ -19,7 +19,7 @@ from banli.cases.selectors import access_assignment, access_reply, portal_only
 from banli.cases.services import attachment_download
 from banli.errors import AlreadySubmitted, Conflict, DomainError
 from banli.orgs.models import Org, OrgKind, Role, User
-from banli.orgs.roles import UNIT, UNIT_MANAGERS
+from banli.orgs.roles import UNIT_MANAGERS
 from banli.security.uploads import attachment_response
 from banli.web.actions import attempt, form_error, once, run_action
 
@@ -572,32 +572,63 @@ def b_ledger(request):
 
 @login_required
 def handover(request):
+    """工作移交: pick whose work, preview the cases (and department tasks) that will move, pick the
+    receiver from exactly those the service accepts, confirm."""
     unit = sel.unit_of(request.user)
     if not (request.user.has_role(*UNIT_MANAGERS) and unit):
         raise Http404
-    people_ids = [
-        u.pk
-        for u in User.objects.filter(org__path__startswith=unit.path, is_active=True).select_related("org")
-        if sel.user_unit(u) and sel.user_unit(u).pk == unit.pk and u.has_role(*UNIT)
-    ]
-    people = User.objects.filter(pk__in=people_ids).select_related("org").order_by("org__path", "username")
-    form = f.HandoverForm(request.POST or None, people=people)
-    if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        if attempt(
-            request,
-            lambda: svc.cases_handover(
-                actor=request.user, from_user=d["from_user"], to_user=d["to_user"], note=d["note"], once=once(request)
-            ),
-            ok=lambda h: f"已将{h.from_user}的 {h.assignment_count} 件在办件移交给{h.to_user}。",
-            form=form,
-            fields=FORM_FIELDS,
-        ):
-            return redirect("handling:handover")
+    people = sel.handover_people(unit)
+    data = request.POST if request.method == "POST" else request.GET
+    pick = f.HandoverPickForm(data if data.get("from_user") else None, people=people)
+    from_user = pick.cleaned_data["from_user"] if pick.is_bound and pick.is_valid() else None
+    form = items = None
+    receivers = []
+    if from_user is not None:
+        receivers = sel.handover_receivers(from_user)
+        items = sel.handover_items(from_user)
+        form = f.HandoverForm(
+            request.POST if request.method == "POST" else None,
+            initial={"from_user": from_user.pk},
+            people=people,
+            receivers=receivers,
+        )
+        if request.method == "POST" and form.is_valid():
+            d = form.cleaned_data
+            if attempt(
+                request,
+                lambda: svc.cases_handover(
+                    actor=request.user,
+                    from_user=d["from_user"],
+                    to_user=d["to_user"],
+                    note=d["note"],
+                    once=once(request),
+                ),
+                ok=lambda h: (
+                    f"已将{h.from_user}的 {h.assignment_count} 件在办件移交给{h.to_user}"
+                    + (f"（含处室任务 {h.task_count} 个）" if h.task_count else "")
+                    + "。"
+                ),
+                form=form,
+                fields=FORM_FIELDS,
+            ):
+                return redirect("handling:handover")
     history = Handover.objects.filter(org__path__startswith=unit.path).select_related("from_user", "to_user", "by")[
         :50
     ]
-    return _page(request, "handover.html", {"form": form, "history": history, "unit": unit})
+    return _page(
+        request,
+        "handover.html",
+        {
+            "pick": pick,
+            "form": form,
+            "from_user": from_user,
+            "items": items,
+            "receivers": receivers,
+            "rule": sel.handover_receiver_rule(from_user) if from_user else "",
+            "history": history,
+            "unit": unit,
+        },
+    )
 
 
 @login_required

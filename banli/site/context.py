@@ -18,6 +18,7 @@ NAV = (
     ("deadlines:dashboard", "督办", None),
     ("textintel:search", "检索", None),
     ("handling:b_ledger", "B类跟踪", None),
+    ("handling:handover", "工作移交", None),
     ("ledger:import", "台账", (Role.BODY_STAFF,)),
     ("stats:overview", "统计", None),
     ("portal:home", "代表委员服务", (Role.PROPOSER,)),
