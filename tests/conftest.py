@@ -4,7 +4,8 @@ The cast (tests/cast.py) is built once per test database, right after pytest-dja
 it: every test runs inside a transaction that is rolled back, so the cast is intact for the next
 one, and the ``cast`` fixture hands each test freshly fetched objects (no attribute cache on a user
 or an org survives from one test to the next). A transactional test (PostgreSQL-only concurrency
-tests) ends with a flush of every table; the cast is built again right after it.
+tests, the browser suite) ends with a flush of every table; the data migrations' rows and the cast
+are put back right after it.
 """
 
 from types import SimpleNamespace
@@ -74,6 +75,21 @@ def _flushes_the_database(item) -> bool:
     return any(n in names for n in ("transactional_db", "live_server", "django_db_reset_sequences"))
 
 
+def _reseed_migration_data() -> None:
+    """What data migrations put in every database (the working-day calendar, the built-in dictionary
+    terms): a flush removes it with everything else, and the tests that follow rely on it."""
+    from banli.calendar import workdays
+    from banli.calendar.calendar_data import seed_from_package
+    from banli.calendar.models import CalendarDay, CalendarYear
+    from banli.textintel.models import DictTerm
+    from banli.textintel.text import BUILTIN_TERMS
+
+    if not CalendarDay.objects.exists():
+        seed_from_package(CalendarYear, CalendarDay)
+        workdays.clear_cache()
+    DictTerm.objects.bulk_create([DictTerm(word=w, note="内置") for w in BUILTIN_TERMS], ignore_conflicts=True)
+
+
 def _cast_is_gone() -> bool:
     model, pk = next(iter(_cast_rows.values()))
     return not model.objects.filter(pk=pk).exists()
@@ -88,6 +104,7 @@ def pytest_runtest_teardown(item, nextitem):
     if blocker is not None and _cast_rows and nextitem is not None and _flushes_the_database(item):
         with blocker.unblock():
             if _cast_is_gone():
+                _reseed_migration_data()
                 _build_and_remember_cast()
     return result
 

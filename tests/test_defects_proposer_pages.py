@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from banli.notify.services import notify
 from banli.notify.models import Notification
+from banli.notify.services import notify
 
 from .factories import case_set
 from .test_portal_world import build_world

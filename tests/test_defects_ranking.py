@@ -8,8 +8,8 @@ from banli.cases.models import AssignmentRole as R
 from banli.cases.models import ReviewState
 from banli.cases.services import assignment_create, proposal_register, proposal_review
 from banli.handling.services import assignment_sign
-from banli.stats.ranking import unit_rows
 from banli.stats.models import AssessmentWeights
+from banli.stats.ranking import unit_rows
 
 
 @pytest.fixture

@@ -50,7 +50,7 @@ def _reply_and_contact(cast, w):
     contact = handling.contact_add(
         actor=cast.liaison_gx,
         assignment=a,
-        on=dt.date(2022, 4, 1),
+        on=a.assigned_on,
         stage="before",
         method="visit",
         summary="上门走访代表，听取工业上楼项目选址意见。",
