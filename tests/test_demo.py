@@ -18,10 +18,6 @@ from .conftest import FAST_HASHERS, remove_cast
 SECURE_2FA_ROLES = ["sysadmin", "secadmin", "auditor", "body_staff", "coordinator"]
 
 
-# Every test here reads one demo city, built once for the module on one worker.
-pytestmark = pytest.mark.xdist_group("demo")
-
-
 @pytest.fixture(scope="module")
 def _demo_city(django_db_setup, django_db_blocker):
     """`banli demo` (small) in the test database, built once for this module inside a transaction that
