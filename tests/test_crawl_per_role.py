@@ -26,8 +26,6 @@ from banli.demo.build import LOGINS, PASSWORD, demo_totp_code
 
 from .conftest import remove_cast
 
-pytestmark = pytest.mark.xdist_group("demo-city")
-
 PAGES_PER_LOGIN = 150  # pages fetched per login at most
 PER_SHAPE = 2  # pages of one URL shape (numbers taken out, same query keys) fetched at most
 # Not fetched: files (exports and documents are tested where they are built; LibreOffice makes them slow)

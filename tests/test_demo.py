@@ -1,28 +1,58 @@
 """`banli demo`: a newcomer can sign in as every role and finds cases at every stage."""
 
 from io import StringIO
+from unittest import mock
 
 import pyotp
 import pytest
 from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import override_settings
 
 from banli.cases.models import Assignment, AssignmentState, Proposal
 from banli.cases.selectors import proposals_visible_to, with_status
 from banli.demo import build as demo
 
+from .conftest import FAST_HASHERS, remove_cast
+
 SECURE_2FA_ROLES = ["sysadmin", "secadmin", "auditor", "body_staff", "coordinator"]
 
 
+@pytest.fixture(scope="module")
+def _demo_city(django_db_setup, django_db_blocker):
+    """`banli demo` (small) in the test database, built once for this module inside a transaction that
+    is rolled back when the module is done; each test's own changes are rolled back after it."""
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer._from_testcase = True  # services may open durable blocks inside, as in a TestCase
+        outer.__enter__()
+        try:
+            remove_cast()  # the demo city's names would collide with the cast's
+            real_build = demo.build
+            with (
+                mock.patch("banli.demo.management.commands.demo.build", lambda: real_build(scale=0.15)),
+                override_settings(
+                    PASSWORD_HASHERS=FAST_HASHERS,
+                    BANLI_2FA_REQUIRED_ROLES=SECURE_2FA_ROLES,
+                    BANLI_FORCE_PASSWORD_CHANGE=True,
+                ),
+            ):
+                out = StringIO()
+                call_command("demo", stdout=out)
+            yield out.getvalue()
+        finally:
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+            connection.close()
+
+
 @pytest.fixture
-def small_demo(no_cast, monkeypatch, settings):
-    # The production defaults (the suite's conftest relaxes them for force_login tests).
+def small_demo(_demo_city, db, settings):
+    """What `banli demo` printed; the production defaults (the suite's conftest relaxes them for
+    force_login tests)."""
     settings.BANLI_2FA_REQUIRED_ROLES = SECURE_2FA_ROLES
     settings.BANLI_FORCE_PASSWORD_CHANGE = True
-    real_build = demo.build
-    monkeypatch.setattr("banli.demo.management.commands.demo.build", lambda: real_build(scale=0.15))
-    out = StringIO()
-    call_command("demo", stdout=out)
-    return out.getvalue()
+    return _demo_city
 
 
 def test_demo_prints_every_login_and_is_idempotent(small_demo):

@@ -7,6 +7,7 @@ import pytest
 from django.utils.timezone import localdate as today
 
 from banli.audit.models import AuditEvent
+from banli.calendar import workdays
 from banli.cases.models import (
     Assignment,
     Contact,
@@ -37,6 +38,7 @@ from banli.handling.models import (
     SuggestionPoint,
 )
 from tests.cast import ALL_USERS
+from tests.factories import on
 
 MODELS = (
     Assignment,
@@ -173,9 +175,9 @@ def test_only_the_units_liaison_requests_adjustment_with_a_reason(cast, case):
 
 def test_adjustment_after_the_window_is_refused(cast, case):
     _, lead, _ = case
-    Assignment.objects.filter(pk=lead.pk).update(adjust_due=today() - dt.timedelta(days=1))
+    due = lead.adjust_due or workdays.adjust_due(lead.assigned_on, body=lead.proposal.session.body)
     before = snapshot()
-    with pytest.raises(DomainError, match="申请调整期限"):
+    with on(due + dt.timedelta(days=1)), pytest.raises(DomainError, match="申请调整期限"):  # the window has passed
         svc.adjustment_request(actor=cast.liaison_gx, assignment=lead, reason="不属本单位职责")
     assert snapshot() == before
 
