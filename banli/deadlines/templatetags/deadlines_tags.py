@@ -74,7 +74,7 @@ def light_full(assignment, today=None):
         return format_html('<span><strong>{}</strong> <span class="small">{}</span></span>', lt.label, lt.text)
     history = format_html_join("", ' <span class="badge text-bg-light border">{}</span>', ((h,) for h in lt.history))
     prov = (
-        format_html(' <span class="badge text-bg-warning" title="节假日安排尚未公布，按周一至周五计算">暂定</span>')
+        mark_safe(' <span class="badge text-bg-warning" title="节假日安排尚未公布，按周一至周五计算">暂定</span>')
         if lt.provisional
         else ""
     )
