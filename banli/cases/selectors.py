@@ -231,6 +231,16 @@ def access_assignment(user, pk, *, internal: bool = False) -> Assignment:
     return a
 
 
+def access_through_assignment(model, user, pk, *, internal: bool = True):
+    """An object that belongs to one assignment (a contact, a plan, an extension …): the object, with
+    its assignment reached through `access_assignment` — or NotFound, missing or foreign alike."""
+    obj = model.objects.filter(pk=parse_id(pk)).first()
+    if obj is None:
+        raise NotFound()
+    obj.assignment = access_assignment(user, obj.assignment_id, internal=internal)
+    return obj
+
+
 def access_reply(user, pk) -> Reply:
     """A reply: a sent one for everyone who reaches its assignment, a draft (or one awaiting
     signature) only for those who see the unit's internal work."""
@@ -243,20 +253,12 @@ def access_reply(user, pk) -> Reply:
 
 def access_contact(user, pk) -> Contact:
     """A contact record (internal work of its assignment)."""
-    c = Contact.objects.filter(pk=parse_id(pk)).first()
-    if c is None:
-        raise NotFound()
-    c.assignment = access_assignment(user, c.assignment_id, internal=True)
-    return c
+    return access_through_assignment(Contact, user, pk)
 
 
 def access_dept_task(user, pk) -> DeptTask:
     """A department's task on an assignment (internal work)."""
-    t = DeptTask.objects.filter(pk=parse_id(pk)).first()
-    if t is None:
-        raise NotFound()
-    t.assignment = access_assignment(user, t.assignment_id, internal=True)
-    return t
+    return access_through_assignment(DeptTask, user, pk)
 
 
 def sessions_visible_to(user) -> QuerySet[Session]:

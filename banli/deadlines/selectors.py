@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from banli.cases.models import Assignment, AssignmentState, Proposal
 from banli.cases.selectors import (
-    access_assignment,
+    access_through_assignment,
     assignment_scope_q,
     assignments_visible_to,
     parse_id,
@@ -144,20 +144,12 @@ def access_supervision_plan(user, pk) -> SupervisionPlan:
 
 def access_extension(user, pk) -> Extension:
     """An extension request: for the unit that asked and the offices over the assignment."""
-    ext = Extension.objects.filter(pk=parse_id(pk)).first()
-    if ext is None:
-        raise NotFound()
-    ext.assignment = access_assignment(user, ext.assignment_id, internal=True)
-    return ext
+    return access_through_assignment(Extension, user, pk)
 
 
 def access_supervision(user, pk) -> Supervision:
     """A supervision record (督办) of an assignment: the supervising offices and the unit."""
-    sv = Supervision.objects.filter(pk=parse_id(pk)).first()
-    if sv is None:
-        raise NotFound()
-    sv.assignment = access_assignment(user, sv.assignment_id, internal=True)
-    return sv
+    return access_through_assignment(Supervision, user, pk)
 
 
 def plan_assignments(plan: SupervisionPlan) -> QuerySet[Assignment]:

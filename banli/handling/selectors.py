@@ -30,6 +30,7 @@ from banli.cases.models import (
 from banli.cases.selectors import (
     access_assignment,
     access_reply,
+    access_through_assignment,
     assignment_scope_q,
     eligible_proposers_q,
     is_assigning_office,
@@ -103,17 +104,9 @@ def proposer_for(user, proposal: Proposal) -> Proposer | None:
 # --- one getter per handling object (missing and foreign raise the same NotFound) -------------
 
 
-def _internal(user, obj, assignment_id):
-    obj.assignment = access_assignment(user, assignment_id, internal=True)
-    return obj
-
-
 def access_adjustment_request(user, pk) -> AdjustmentRequest:
     """An adjustment request: for the unit that asked and the office that decides."""
-    req = AdjustmentRequest.objects.filter(pk=parse_id(pk)).first()
-    if req is None:
-        raise NotFound()
-    return _internal(user, req, req.assignment_id)
+    return access_through_assignment(AdjustmentRequest, user, pk)
 
 
 def access_commitment(user, pk) -> Commitment:
@@ -127,21 +120,16 @@ def access_commitment(user, pk) -> Commitment:
 
 def access_followup(user, pk) -> FollowUp:
     """A B-class follow-up (internal work of its assignment)."""
-    fu = FollowUp.objects.filter(pk=parse_id(pk)).first()
-    if fu is None:
-        raise NotFound()
-    return _internal(user, fu, fu.assignment_id)
+    return access_through_assignment(FollowUp, user, pk)
 
 
 def access_co_opinion(user, pk) -> CoOpinion:
     """A co unit's opinion: for the co unit and the lead unit it was written to (and the offices)."""
-    op = CoOpinion.objects.filter(pk=parse_id(pk)).first()
-    if op is None:
-        raise NotFound()
     try:
-        return _internal(user, op, op.assignment_id)
+        return access_through_assignment(CoOpinion, user, pk)
     except NotFound:
-        if op.lead_assignment_id is None:
+        op = CoOpinion.objects.filter(pk=parse_id(pk), lead_assignment__isnull=False).first()
+        if op is None:
             raise
         access_assignment(user, op.lead_assignment_id, internal=True)
         return op
@@ -149,10 +137,7 @@ def access_co_opinion(user, pk) -> CoOpinion:
 
 def access_handling_plan(user, pk) -> HandlingPlan:
     """A unit's handling plan (internal work of its assignment)."""
-    plan = HandlingPlan.objects.filter(pk=parse_id(pk)).first()
-    if plan is None:
-        raise NotFound()
-    return _internal(user, plan, plan.assignment_id)
+    return access_through_assignment(HandlingPlan, user, pk)
 
 
 def policy_for(body) -> HandlingPolicy:
