@@ -534,8 +534,3 @@ def access_attachment(user, pk) -> Attachment:
     if can_see_internal(user, owner):
         return att
     raise NotFound()
-
-
-# Names kept for callers written before the access_* getters; the same functions.
-proposal_get = access_proposal
-assignment_get = access_assignment

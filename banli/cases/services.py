@@ -12,7 +12,6 @@ from django.db.models import F
 from django.utils import timezone
 
 from banli.audit.services import audit_record
-from banli.errors import AlreadySubmitted as AlreadySubmitted  # re-exported for older callers
 from banli.errors import Conflict, DomainError, NotFound
 from banli.formatting import cn_date
 from banli.orgs.models import BODY_KINDS, Org, OrgKind, Role
@@ -278,9 +277,6 @@ def proposal_update(*, actor, proposal: Proposal, version: int | None, **fields)
             new=proposal_snapshot(p),
         )
     return p
-
-
-REVIEW_TRANSITIONS = REVIEW.transitions
 
 
 def proposal_review(
@@ -671,11 +667,6 @@ def proposal_edit(
         raise DomainError("编号已被同时登记的另一件占用，请换一个编号。", field="number")
 
 
-def form_token_claim(*, actor, token: str) -> None:
-    """Claim a form's one-time token inside the caller's transaction; AlreadySubmitted if used."""
-    claim_once(actor, token)
-
-
 # --- attachments -------------------------------------------------------------------------------
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
@@ -776,7 +767,7 @@ def review_choices(actor, proposal: Proposal) -> set[str]:
     """Review decisions `actor` may take on this proposal now (empty: show no review form)."""
     if not is_body_staff_of(actor, proposal.session.body):
         return set()
-    choices = set(REVIEW_TRANSITIONS.get(proposal.review_state, set()))
+    choices = set(REVIEW.transitions.get(proposal.review_state, set()))
     if (
         proposal.review_state == ReviewState.ACCEPTED
         and proposal.assignments.exclude(state=AssignmentState.WITHDRAWN).exists()

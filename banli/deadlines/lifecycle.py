@@ -21,6 +21,3 @@ EXTENSION = Lifecycle(
         E.CANCELLED: set(),
     },
 )
-
-# The map under its former name.
-EXTENSION_TRANSITIONS = EXTENSION.transitions

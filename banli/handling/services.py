@@ -70,8 +70,6 @@ S = AssignmentState
 
 # --- the assignment lifecycle (banli.cases.lifecycle.ASSIGNMENT) -------------------------------
 
-TRANSITIONS = ASSIGNMENT.transitions
-
 
 def guard(a: Assignment, to: str, action: str) -> None:
     """Refuse a transition the lifecycle does not allow, naming the current state."""

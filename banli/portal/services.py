@@ -42,10 +42,8 @@ from .redact import PLACEHOLDER_RE, PLACEHOLDERS, redact
 
 S = PublicationState
 
+
 # The disclosure lifecycle (banli.portal.lifecycle.PUBLICATION).
-TRANSITIONS = PUBLICATION.transitions
-
-
 def guard(pub: Publication, to: str, action: str) -> None:
     PUBLICATION.check(pub.state, to, action=action)
 
