@@ -143,6 +143,7 @@ def test_deputy_follows_progress_and_evaluates_on_the_portal(sign_in, cast, scre
     expect(card).to_contain_text("答复（A类）")
     _shot(page, screen, "deputy_proposal")
     card.get_by_role("link", name="评价市工业和信息化局的办理工作").click()
+    expect(page.get_by_role("group", name="总体评价")).to_be_visible()  # .all() below does not wait for the page
     for group in page.locator("form fieldset").all():  # 办理态度, 办理结果, 总体评价: the first answer, 满意
         group.locator("input[type=radio]").first.check()
     questions = []
