@@ -7,11 +7,15 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from banli.cases.models import Assignment, AssignmentState, Contact, Evaluation, Proposal, Reply
-from banli.handling.models import FollowUp, PointDecision, SuggestionPoint
+from banli.cases.models import Assignment, Proposal, Reply, Verdict
+from banli.cases.models import AssignmentRole as R
+from banli.cases.services import assignment_create, assignment_withdraw
+from banli.handling import services as handling
+from banli.handling.models import PointDecision, SuggestionPoint
 from banli.ledger.services import ledger_import
 from banli.stats.selectors import KEYS, PROPOSAL_KEYS, stats_cases, stats_for
 
+from . import factories
 from .seed_ledgers import write_xlsx
 
 D = dt.date
@@ -175,40 +179,62 @@ def test_zero_denominators_give_none_never_zero(cast):
     assert s["class_rates"] == {"A": None, "B": None, "C": None, "D": None}
 
 
-def test_contact_after_the_reply_does_not_count_for_contact_rate(cast, session):
-    b = Assignment.objects.get(proposal__number="20230002", unit=cast.orgs.sw)
-    Contact.objects.filter(assignment=b).update(on=D(2023, 7, 1))  # after its reply of 2023-06-20
-    s = stats_for(sessions=[session], today=TODAY)
-    assert s["contact_rate"] == 1 / 3
+def _import(cast, tmp_path, rows) -> None:
+    ledger_import(actor=None, session=cast.npc_session, source=write_xlsx(rows, tmp_path / "v.xlsx"), today=TODAY)
+
+
+def _number(rows, n, unit) -> dict:
+    return next(r for r in rows if r["编号"] == n and r.get("承办单位") == unit)
+
+
+def test_contact_after_the_reply_does_not_count_for_contact_rate(cast, tmp_path):
+    o = cast.orgs
+    rows = scenario_rows(o)
+    del _number(rows, "20230002", o.sw.name)["沟通方式"]  # its only contact is recorded after the reply
+    _import(cast, tmp_path, rows)
+    b = Assignment.objects.get(proposal__number="20230002", unit=o.sw)
+    with factories.on(D(2023, 7, 1)):
+        handling.contact_add(
+            actor=cast.liaison_sw, assignment=b, on=D(2023, 7, 1), stage="after", method="symposium", summary="回访"
+        )
+    s = stats_for(sessions=[cast.npc_session], today=TODAY)
+    assert s["contact_rate"] == 1 / 3  # its reply of 2023-06-20 had no contact before it
     assert s["face_to_face_rate"] == 1 / 3  # 见面率 counts the meeting whenever it was
 
 
-def test_latest_evaluation_decides_and_current_class_counts(cast, session):
-    court = Assignment.objects.get(unit=cast.orgs.court)
-    Evaluation.objects.create(assignment=court, verdict="basically", on=D(2023, 7, 1), reply=court.replies.get())
-    b = Assignment.objects.get(proposal__number="20230002", unit=cast.orgs.sw)
-    Assignment.objects.filter(pk=b.pk).update(result_class="A")
-    FollowUp.objects.filter(assignment=b).update(state="converted")
-    s = stats_for(sessions=[session], today=TODAY)
-    assert (s["evaluated"], s["basically_satisfied"], s["unsatisfied"], s["satisfaction_rate"]) == (2, 1, 0, 1.0)
-    assert s["class_counts"] == {"A": 2, "B": 0, "C": 1, "D": 0}
+def test_latest_evaluation_decides_and_current_class_counts(cast, tmp_path):
+    o = cast.orgs
+    rows = scenario_rows(o)
+    _number(rows, "20230002", o.sw.name).update(现类别="A", 转A日期=D(2023, 7, 15))  # B solved later
+    _import(cast, tmp_path, rows)
+    # A case evaluated 不满意, handled again and then evaluated 基本满意: only the latest counts.
+    p = factories.accepted(cast, title="关于完善社区养老服务的建议", day=D(2023, 3, 1))
+    (a,) = factories.assigned_all(cast, p, units=[(o.sw, R.SOLE)], day=D(2023, 3, 1))
+    factories.rehandling(cast, a, day=D(2023, 4, 3))
+    second = factories.sent(cast, a, day=D(2023, 4, 20))
+    factories.evaluated(cast, second, verdict=Verdict.BASICALLY, day=D(2023, 5, 10))
+    s = stats_for(sessions=[cast.npc_session], today=TODAY)
+    evaluations = (s["evaluated"], s["satisfied"], s["basically_satisfied"], s["unsatisfied"])
+    assert evaluations == (3, 1, 1, 1)  # 满意 (ledger), 不满意 (the court, ledger), 基本满意 (the new case)
+    assert s["satisfaction_rate"] == 2 / 3
+    assert s["class_counts"] == {"A": 3, "B": 0, "C": 1, "D": 0}
     assert (s["b_open"], s["b_converted"]) == (0, 1)
 
 
 def test_withdrawn_and_sub_assignments_are_not_counted_twice(cast, session):
     o = cast.orgs
     district = Assignment.objects.get(unit=o.lh)
-    Assignment.objects.create(
-        proposal=district.proposal,
-        unit=o.lh_fgj,
-        role="sole",
-        parent=district,
-        assigned_on=D(2023, 3, 5),
-        reply_due=D(2023, 6, 5),
-    )
-    Assignment.objects.filter(unit=o.court).update(state=AssignmentState.WITHDRAWN)
+    with factories.on(D(2023, 3, 5)):
+        assignment_create(
+            actor=cast.liaison_lh, proposal=district.proposal, units=[(o.lh_fgj, R.SOLE)], parent=district
+        )
+    late = Proposal.objects.get(number="20230007")  # accepted, never assigned
+    with factories.on(D(2023, 7, 25)):
+        (wrong,) = assignment_create(actor=cast.staff_npc, proposal=late, units=[(o.court, R.SOLE)])
+        assignment_withdraw(actor=cast.staff_npc, assignment=wrong, reason="交办单位有误")
     everything = stats_for(sessions=[session], today=TODAY)
-    assert everything["replies_due"] == 4 and everything["by_role"]["sole"] == 1
+    assert everything["assigned"] == 4 and everything["replies_due"] == 5
+    assert everything["by_role"] == {"lead": 1, "co": 1, "separate": 2, "sole": 2}
     assert stats_for(sessions=[session], org=o.lh, today=TODAY)["by_role"] == {
         "lead": 0,
         "co": 0,
@@ -221,6 +247,7 @@ def test_withdrawn_and_sub_assignments_are_not_counted_twice(cast, session):
         "separate": 0,
         "sole": 1,
     }
+    assert stats_for(sessions=[session], org=o.court, today=TODAY)["by_role"]["sole"] == 1
 
 
 def test_adoption_rate_from_point_decisions(cast, session):
