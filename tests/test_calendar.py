@@ -159,3 +159,41 @@ def test_only_sysadmin_may_set_a_year(cast):
     assert not CalendarYear.objects.filter(year=2027).exists()
     calendar_year_set(actor=cast.sysadmin, year=2027, days=[(D(2027, 1, 1), False, "元旦")])
     assert CalendarYear.objects.get(year=2027).confirmed
+
+
+def _walk_add(start, n):
+    """The definition, one day at a time: the reference the arithmetic must agree with."""
+    day, step, left = start, (1 if n >= 0 else -1), abs(n)
+    while left:
+        day += dt.timedelta(days=step)
+        left -= cal.is_workday(day)
+    return day
+
+
+def _walk_between(start, end):
+    if end < start:
+        return -_walk_between(end, start)
+    return sum(cal.is_workday(start + dt.timedelta(days=i)) for i in range(1, (end - start).days + 1))
+
+
+@pytest.mark.django_db
+def test_working_day_arithmetic_agrees_with_walking_the_calendar_day_by_day():
+    import random
+
+    rng = random.Random(9704)
+    starts = [D(2019, 12, 31), D(2024, 2, 9), D(2025, 1, 24), D(2026, 12, 30), D(2027, 12, 31)]
+    starts += [D(2018, 1, 1) + dt.timedelta(days=rng.randrange(11 * 365)) for _ in range(120)]
+    for start in starts:
+        for n in (0, 1, 5, -1, -5, 22, -22, 300, -300, rng.randrange(-900, 900)):
+            assert cal.add_workdays(start, n) == _walk_add(start, n), (start, n)
+        end = start + dt.timedelta(days=rng.randrange(-1500, 1500))
+        assert cal.workdays_between(start, end) == _walk_between(start, end), (start, end)
+
+
+@pytest.mark.django_db
+def test_a_ten_year_span_is_counted_without_walking_its_days(monkeypatch):
+    calls = []
+    monkeypatch.setattr(cal, "is_workday", lambda day: calls.append(day) or True)
+    assert cal.workdays_between(D(2016, 3, 1), D(2026, 3, 1)) > 2400
+    assert cal.add_workdays(D(2016, 3, 1), 2500) > D(2026, 1, 1)
+    assert calls == []  # the per-year cumulative counts answer; no day is looked at one by one

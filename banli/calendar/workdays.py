@@ -17,6 +17,7 @@ day (民法典第二百零三条: 期间的最后一日是法定休假日的，�
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import contextlib
 import contextvars
@@ -49,6 +50,19 @@ class YearSchedule:
     exceptions: dict  # date -> is_workday
     names: dict  # date -> name
     source: str
+    # cumulative[i]: working days from 1 January up to and including the year's day i (0-based), so
+    # any count or step in working days is a subtraction or a bisection, never a walk day by day.
+    cumulative: tuple = ()
+
+
+def _with_cumulative(ys: YearSchedule) -> YearSchedule:
+    first = dt.date(ys.year, 1, 1)
+    count, cumulative = 0, []
+    for i in range(366 if calendar.isleap(ys.year) else 365):
+        day = first + dt.timedelta(days=i)
+        count += ys.exceptions.get(day, day.weekday() < 5)
+        cumulative.append(count)
+    return YearSchedule(ys.year, ys.confirmed, ys.exceptions, ys.names, ys.source, tuple(cumulative))
 
 
 _cache: dict[int, tuple[float, YearSchedule]] = {}
@@ -77,7 +91,7 @@ def schedule(year: int) -> YearSchedule:
     hit = _cache.get(year)
     if hit is not None and now - hit[0] < CACHE_SECONDS:
         return hit[1]
-    ys = _load_year(year)
+    ys = _with_cumulative(_load_year(year))
     with _lock:
         _cache[year] = (now, ys)
     return ys
@@ -102,27 +116,46 @@ def day_name(day: dt.date) -> str:
     return schedule(day.year).names.get(day, "")
 
 
+def _upto(day: dt.date) -> int:
+    """Working days from 1 January of `day`'s year up to and including `day`."""
+    return schedule(day.year).cumulative[(day - dt.date(day.year, 1, 1)).days]
+
+
+def _on(year: int, target: int) -> dt.date:
+    """The working day of `year` on which the year's count of working days reaches `target`."""
+    i = bisect.bisect_left(schedule(year).cumulative, target)
+    return dt.date(year, 1, 1) + dt.timedelta(days=i)
+
+
 def add_workdays(start: dt.date, n: int) -> dt.date:
-    """The date `n` working days after `start` (n ≥ 0; 0 gives `start` itself; negative counts back)."""
-    day = start
-    step = 1 if n >= 0 else -1
-    remaining = abs(n)
-    while remaining:
-        day += dt.timedelta(days=step)
-        if is_workday(day):
-            remaining -= 1
-    return day
+    """The date `n` working days after `start` (n ≥ 0; 0 gives `start` itself; negative counts back).
+
+    Constant work per year crossed: a bisection in each year's cumulative count."""
+    if n == 0:
+        return start
+    if n > 0:
+        year, target = start.year, _upto(start) + n
+        while target > schedule(year).cumulative[-1]:
+            target -= schedule(year).cumulative[-1]
+            year += 1
+        return _on(year, target)
+    # Back: the working day d with exactly |n| working days in [d, start).
+    before = start - dt.timedelta(days=1)
+    year, target = before.year, _upto(before) + n + 1
+    while target <= 0:
+        year -= 1
+        target += schedule(year).cumulative[-1]
+    return _on(year, target)
 
 
 def workdays_between(start: dt.date, end: dt.date) -> int:
     """Working days after `start` up to and including `end` (negative if end < start)."""
     if end < start:
         return -workdays_between(end, start)
-    count, day = 0, start
-    while day < end:
-        day += dt.timedelta(days=1)
-        count += is_workday(day)
-    return count
+    if start.year == end.year:
+        return _upto(end) - _upto(start)
+    whole_years = sum(schedule(y).cumulative[-1] for y in range(start.year + 1, end.year))
+    return schedule(start.year).cumulative[-1] - _upto(start) + whole_years + _upto(end)
 
 
 def next_workday(day: dt.date) -> dt.date:
