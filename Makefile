@@ -43,7 +43,12 @@ system-deps:
 test: install system-deps
 	@bash scripts/test-all.sh
 
+# wrk drives the HTTP benchmark (bench/http_bench.py) on loopback.
+DEB_BENCH := wrk
+
 bench: install
+	@dpkg -s $(DEB_BENCH) >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+	  apt-get install -y -qq --no-install-recommends $(DEB_BENCH) >/dev/null)
 	$(BIN)/python bench/run.py
 
 clean:

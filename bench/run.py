@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCRIPTS = ["ledger_import.py", "stats_and_list.py", "reports_bench.py", "text_bench.py"]
+SCRIPTS = ["http_bench.py", "ledger_import.py", "stats_and_list.py", "reports_bench.py", "text_bench.py"]
 
 
 def main() -> int:

@@ -53,17 +53,38 @@ def light(context, assignment, today=None):
 
 def _can_open_deadlines_page(context, assignment) -> bool:
     """Whether the viewer may open the assignment's deadlines page: a light links there only then
-    (another unit's assignment, or any for a proposer, would answer 404/403). Computed once per request."""
+    (another unit's assignment, or any for a proposer, would answer 404/403).
+
+    One query per proposal shown (or one for the whole page when the view named the page's proposals
+    with `light_scope`), never a scan of everything the viewer may see."""
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return False
-    visible = getattr(request, "_banli_deadline_pages", None)
-    if visible is None:
-        staff = (Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER)
-        visible = set(assignments_visible_to(user).values_list("pk", flat=True)) if user.has_role(*staff) else set()
-        request._banli_deadline_pages = visible
-    return assignment.pk in visible
+    staff = (Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER)
+    if not user.has_role(*staff):
+        return False
+    known = request.__dict__.setdefault("_banli_deadline_pages", {})  # proposal id -> visible assignment ids
+    pid = assignment.proposal_id
+    if pid not in known:
+        page = getattr(request, "_banli_light_scope", ())
+        wanted = set(page) if pid in page else {pid}
+        for p in wanted:
+            known.setdefault(p, set())
+        rows = assignments_visible_to(user).filter(proposal_id__in=wanted).values_list("proposal_id", "pk")
+        for p, a in rows:
+            known[p].add(a)
+    return assignment.pk in known[pid]
+
+
+@register.simple_tag(takes_context=True)
+def light_scope(context, proposals) -> str:
+    """`{% light_scope rows %}` before a list's loop: the lights of these proposals ask which of them
+    link to their deadlines page in one query for the page."""
+    request = context.get("request")
+    if request is not None:
+        request._banli_light_scope = frozenset(p.pk for p in proposals)
+    return ""
 
 
 @register.simple_tag
