@@ -94,6 +94,15 @@ WSGI_APPLICATION = "banli.wsgi.application"
 
 # SQLite by default (WAL, immediate transactions so web and worker can both write);
 # PostgreSQL when DATABASE_URL says so.
+# Every SQLite database, the default file or one named by DATABASE_URL (sqlite:////path), gets
+# these options: without IMMEDIATE a transaction that reads and then writes fails at once with
+# "database is locked" when another writer holds the lock (the busy timeout does not apply to
+# upgrading a read lock), and without WAL readers block the writer.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
+}
 _database_url = env.str("DATABASE_URL", default="")
 if _database_url:
     DATABASES = {"default": env.db_url_config(_database_url)}
@@ -103,17 +112,10 @@ if _database_url:
         # and never pays back at this size (see bench/README.md).
         DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 else:
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "banli.sqlite3",
-            "OPTIONS": {
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
-        }
-    }
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": DATA_DIR / "banli.sqlite3"}}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Options the URL names itself (?timeout=…) win over these.
+    DATABASES["default"]["OPTIONS"] = {**SQLITE_OPTIONS, **DATABASES["default"].get("OPTIONS", {})}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "orgs.User"

@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 
 from banli.orgs.models import Org, OrgKind
+from banli.web.limits import BODY_MAX, length_validator
 
 from .models import AssignmentRole, Channel, ProposalStatus, ReviewState, Session
 from .services import MAX_ATTACHMENT_BYTES, split_names
@@ -139,7 +140,12 @@ class ProposalRegisterForm(forms.Form):
     session = forms.ModelChoiceField(label="届次会议", queryset=Session.objects.none(), empty_label=None)
     number = forms.CharField(label="编号", max_length=20, required=False)
     title = forms.CharField(label="标题", max_length=300)
-    content = forms.CharField(label="内容", widget=forms.Textarea(attrs={"rows": 10}), required=False)
+    content = forms.CharField(
+        label="内容",
+        widget=forms.Textarea(attrs={"rows": 10}),
+        required=False,
+        validators=[length_validator("内容", BODY_MAX)],
+    )
     channel = forms.ChoiceField(
         label="来源", choices=Channel.choices, initial=Channel.PLENARY, widget=forms.RadioSelect
     )
@@ -156,7 +162,10 @@ class ProposalRegisterForm(forms.Form):
         self.fields["session"].error_messages.update(
             required="请选择届次会议。", invalid_choice="请选择本机构的届次会议。"
         )
-        self.fields["title"].error_messages.update(required="请填写标题。", max_length="标题不能超过 300 字。")
+        self.fields["title"].error_messages.update(
+            required="请填写标题。",
+            max_length="标题不能超过 %(limit_value)d 字（现为 %(show_value)d 字），请删减后再提交。",
+        )
         self.fields["lead"].error_messages.update(required="请填写领衔人。")
         self.fields["submitted_on"].error_messages.update(invalid="请填写有效日期，如 2024-01-15。")
         self.fields["number"].error_messages.update(max_length="编号不能超过 20 个字符。")

@@ -79,12 +79,17 @@ def assignment_scope_q(user, prefix: str = "") -> Q:
         q |= Q(**{f"{p}proposal__session__body": scope["body"]})
     if user.has_role(Role.COORDINATOR) and user.org_id:
         q |= Q(**{f"{p}unit__path__startswith": user.org.path})
-    if user.has_role(*UNIT_MANAGERS) and scope.get("unit"):
-        q |= Q(**{f"{p}unit__path__startswith": scope["unit"].path})
-    if user.has_role(Role.HANDLER) and scope.get("unit"):
-        # Until a case is distributed to departments (handling plan), a handler sees the
-        # cases of their unit that their department has been given.
-        q |= Q(**{f"{p}unit__path__startswith": scope["unit"].path, f"{p}tasks__dept": user.org_id})
+    unit = scope.get("unit")
+    if unit is not None and user.has_role(*UNIT):
+        # A unit taken off a case (withdrawn, re-assigned away) no longer reads that assignment;
+        # a district keeps reading the sub-assignments it made and withdrew (it is their office).
+        active = ~Q(**{f"{p}state": AssignmentState.WITHDRAWN}) | Q(**{f"{p}assigned_by__path__startswith": unit.path})
+        if user.has_role(*UNIT_MANAGERS):
+            q |= Q(**{f"{p}unit__path__startswith": unit.path}) & active
+        if user.has_role(Role.HANDLER):
+            # Until a case is distributed to departments (handling plan), a handler sees the
+            # cases of their unit that their department has been given.
+            q |= Q(**{f"{p}unit__path__startswith": unit.path, f"{p}tasks__dept": user.org_id}) & active
     if user.has_role(Role.PROPOSER):
         q |= Q(**{f"{p}proposal__lead__user": user}) | Q(**{f"{p}proposal__cosigners__user": user})
     return q
@@ -298,7 +303,12 @@ def can_see_internal(user, assignment: Assignment) -> bool:
     if user.has_role(*OFFICES):
         return Assignment.objects.filter(assignment_scope_q(user), pk=assignment.pk).exists()
     unit = _scope_cache(user).get("unit")
-    return bool(unit) and assignment.unit.path.startswith(unit.path)
+    if not unit or not assignment.unit.path.startswith(unit.path):
+        return False
+    if assignment.state == AssignmentState.WITHDRAWN:
+        by = assignment.assigned_by
+        return by is not None and by.path.startswith(unit.path)
+    return True
 
 
 # --- the proposal list -------------------------------------------------------------------------

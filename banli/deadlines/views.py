@@ -27,6 +27,7 @@ from banli.cases.selectors import (
     user_body,
 )
 from banli.errors import DomainError
+from banli.formatting import xlsx_row
 from banli.orgs.models import BODY_KINDS, Org, Role
 from banli.orgs.roles import OFFICES, OVERSEERS, STAFF
 from banli.web.actions import attempt
@@ -298,7 +299,7 @@ def dashboard_export(request):
         "办理记录",
         "暂定期限",
     ]
-    ws.append(head)
+    ws.append(xlsx_row(ws, head))
     for c in ws[1]:
         c.font = Font(bold=True)
     fills = {"red": "FFC7CE", "yellow": "FFEB9C", "green": "C6EFCE", "done": "EEEEEE"}
@@ -306,25 +307,28 @@ def dashboard_export(request):
     for a in qs.iterator(chunk_size=1000):
         lt = lights.light(a, today)
         ws.append(
-            [
-                lt.label,
-                a.proposal.number,
-                a.proposal.title,
-                a.proposal.session.name,
-                a.unit.name,
-                a.get_role_display(),
-                a.get_state_display(),
-                a.assigned_on,
-                a.sign_due,
-                a.signed_on,
-                a.opinion_due,
-                a.reply_due,
-                a.reply_due_original,
-                a.first_reply_on,
-                lt.text if lt.dues else "",
-                "；".join(lt.history),
-                "是" if a.due_provisional else "",
-            ]
+            xlsx_row(
+                ws,
+                [
+                    lt.label,
+                    a.proposal.number,
+                    a.proposal.title,
+                    a.proposal.session.name,
+                    a.unit.name,
+                    a.get_role_display(),
+                    a.get_state_display(),
+                    a.assigned_on,
+                    a.sign_due,
+                    a.signed_on,
+                    a.opinion_due,
+                    a.reply_due,
+                    a.reply_due_original,
+                    a.first_reply_on,
+                    lt.text if lt.dues else "",
+                    "；".join(lt.history),
+                    "是" if a.due_provisional else "",
+                ],
+            )
         )
         ws.cell(row=ws.max_row, column=1).fill = PatternFill("solid", fgColor=fills[lt.color])
         n += 1

@@ -9,6 +9,7 @@ from django.utils import timezone
 from banli.cases.forms import MultipleFileField
 from banli.cases.models import ContactMethod, ContactStage, Disclosure, ResultClass, Verdict
 from banli.orgs.models import Org, User
+from banli.web.limits import BODY_MAX, NOTE_MAX, SUMMARY_MAX, length_validator
 
 from .models import PointDecisionKind
 from .services import ADDRESSES, EVALUATION_REQUIRED, HEARD_VIA
@@ -51,7 +52,9 @@ def _unit_by_name(name):
 
 
 class AdjustForm(BaseForm):
-    reason = forms.CharField(label="申请理由", widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label="申请理由", widget=forms.Textarea(attrs={"rows": 2}), validators=[length_validator("申请理由", NOTE_MAX)]
+    )
     suggested_unit = forms.CharField(label="建议改交单位", required=False, max_length=200)
 
     def clean_suggested_unit(self):
@@ -67,7 +70,12 @@ class AdjustDecideForm(BaseForm):
     def clean_unit(self):
         return _unit_by_name(self.cleaned_data.get("unit"))
 
-    note = forms.CharField(label="审批意见", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label="审批意见",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[length_validator("审批意见", NOTE_MAX)],
+    )
 
 
 class PlanForm(BaseForm):
@@ -79,7 +87,12 @@ class PlanForm(BaseForm):
     responsible_leader = forms.ModelChoiceField(label="责任领导", queryset=User.objects.none(), required=False)
     responsible_person = forms.ModelChoiceField(label="责任人", queryset=User.objects.none(), required=False)
     internal_due = forms.DateField(label="内部办理期限", required=False, widget=DATE)
-    text = forms.CharField(label="办理方案", required=False, widget=forms.Textarea(attrs={"rows": 5}))
+    text = forms.CharField(
+        label="办理方案",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        validators=[length_validator("办理方案", BODY_MAX)],
+    )
 
     def __init__(self, *args, depts=None, leaders=None, people=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -96,7 +109,11 @@ class ContactForm(BaseForm):
     face_to_face = forms.BooleanField(label="见面（方式为“其他”时填写）", required=False)
     participants = forms.CharField(label="参加人员", required=False, max_length=300)
     leader = forms.CharField(label="带队领导", required=False, max_length=50)
-    summary = forms.CharField(label="情况摘要", widget=forms.Textarea(attrs={"rows": 4}))
+    summary = forms.CharField(
+        label="情况摘要",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        validators=[length_validator("情况摘要", SUMMARY_MAX)],
+    )
     files = MultiFileField(label="附件", required=False)
 
     def __init__(self, *args, **kwargs):
@@ -105,7 +122,9 @@ class ContactForm(BaseForm):
 
 
 class CoOpinionForm(BaseForm):
-    text = forms.CharField(label="会办意见", widget=forms.Textarea(attrs={"rows": 8}))
+    text = forms.CharField(
+        label="会办意见", widget=forms.Textarea(attrs={"rows": 8}), validators=[length_validator("会办意见", BODY_MAX)]
+    )
 
 
 class PointsForm(BaseForm):
@@ -117,7 +136,12 @@ class ReplyForm(BaseForm):
     result_class = forms.ChoiceField(
         label="答复类别", choices=[("", "请选择")] + list(ResultClass.choices), required=False
     )
-    text = forms.CharField(label="答复内容", required=False, widget=forms.Textarea(attrs={"rows": 14}))
+    text = forms.CharField(
+        label="答复内容",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 14}),
+        validators=[length_validator("答复内容", BODY_MAX)],
+    )
     signer = forms.CharField(label="签发人", required=False, max_length=50)
     contact_name = forms.CharField(label="联系人", required=False, max_length=50)
     contact_phone = forms.CharField(label="联系电话", required=False, max_length=30)
@@ -192,8 +216,14 @@ class ReplyForm(BaseForm):
 
 
 class CorrectForm(BaseForm):
-    text = forms.CharField(label="更正后的答复内容", widget=forms.Textarea(attrs={"rows": 12}))
-    reason = forms.CharField(label="更正理由", widget=forms.Textarea(attrs={"rows": 2}))
+    text = forms.CharField(
+        label="更正后的答复内容",
+        widget=forms.Textarea(attrs={"rows": 12}),
+        validators=[length_validator("答复内容", BODY_MAX)],
+    )
+    reason = forms.CharField(
+        label="更正理由", widget=forms.Textarea(attrs={"rows": 2}), validators=[length_validator("更正理由", NOTE_MAX)]
+    )
 
 
 VERDICT_CHOICES = list(Verdict.choices)
@@ -226,7 +256,12 @@ class EvaluationForm(BaseForm):
         label="单位负责人是否答复", choices=YES_NO, coerce=_yes_no, empty_value=None, required=False
     )
     verdict = forms.ChoiceField(label="总体评价", choices=VERDICT_CHOICES, widget=forms.RadioSelect)
-    comment = forms.CharField(label="意见和建议", required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    comment = forms.CharField(
+        label="意见和建议",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        validators=[length_validator("意见和建议", NOTE_MAX)],
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -23,6 +23,7 @@ from banli.cases.models import (
 from banli.cases.selectors import user_unit
 from banli.cases.services import is_body_staff_of
 from banli.errors import NotFound
+from banli.formatting import xlsx_row
 from banli.handling.models import CoOpinion, FollowUp, FollowUpState
 from banli.orgs.models import Org, Role
 
@@ -197,7 +198,7 @@ def ledger_export(*, actor, session: Session, org: Org | None = None) -> bytes:
                 out.append(c)
             else:
                 out.append(v if v is not None else "")
-        ws.append(out)
+        ws.append(xlsx_row(ws, out))
     buf = io.BytesIO()
     wb.save(buf)
     with transaction.atomic():

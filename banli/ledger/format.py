@@ -148,6 +148,11 @@ def canonical_header(text) -> str | None:
     return HEADER_ALIASES.get(t)
 
 
+def clip(text: str, size: int = 40) -> str:
+    """A cell's text as quoted in a problem or warning: never the whole of a long cell."""
+    return text if len(text) <= size else f"{text[:size]}…（共 {len(text)} 字）"
+
+
 def cell_text(value) -> str:
     """A cell as stripped text; integral floats lose their “.0” (编号 typed as numbers)."""
     if value is None:

@@ -98,6 +98,9 @@ COUNT_LABELS = {
 }
 
 
+MAX_PROBLEMS = 1000
+
+
 @dataclass
 class LedgerPlan:
     session: Session
@@ -114,7 +117,11 @@ class LedgerPlan:
         return not self.errors
 
     def error(self, row: int, column: str, message: str) -> None:
-        self.errors.append(Problem(row, column, message))
+        # A problem quotes cells; a hostile file must not turn them into megabytes on the job row.
+        if len(self.errors) < MAX_PROBLEMS:
+            self.errors.append(Problem(row, column, message if len(message) <= 300 else message[:300] + "…"))
+        elif len(self.errors) == MAX_PROBLEMS:
+            self.errors.append(Problem(row, "文件", f"问题超过 {MAX_PROBLEMS} 条，其余未列出；请先改正以上问题"))
 
     def counts_display(self) -> list[tuple[str, int]]:
         return [(COUNT_LABELS[k], self.counts.get(k, 0)) for k in COUNT_LABELS]

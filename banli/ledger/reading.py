@@ -7,14 +7,125 @@ cross-row checks are in `validation`.
 from __future__ import annotations
 
 import datetime as dt
+import re
+import zipfile
 from pathlib import Path
 
-from banli.cases.models import AssignmentRole, Session
+from banli.cases.models import AssignmentRole, Proposal, Proposer, Session
 from banli.cases.services import split_names
 from banli.formatting import cn_date
+from banli.web.limits import limit_of, too_long
 
 from . import format as fmt
 from .plan import ASSIGNMENT_DETAIL_COLUMNS, LedgerPlan
+
+# --- bounds, checked on the zip before the spreadsheet reader sees it ---------------------------
+# A 106 KB upload once held a 100 MB cell (stored again in the job's warning) and a 616 KB one
+# made the reader take 3.8 GB: an .xlsx is a zip of XML, and a shared string is copied into
+# every cell that refers to it. A real ledger of 10 000 rows is a few MB of XML.
+MAX_MEMBERS = 300
+MAX_INFLATED = 64 * 1024 * 1024  # actual bytes of all parts, inflated (declared sizes can lie)
+MAX_EXPANDED = 64 * 1024 * 1024  # bytes of cell text once shared strings are put into their cells
+MAX_CELL_BYTES = 80 * 1024  # one cell (内容 may hold 20 000 characters, 3 bytes each in UTF-8)
+MAX_ROWS = 100_000
+MAX_COLUMNS = 200
+MB = 1024 * 1024
+_CHUNK = 64 * 1024
+_SI = re.compile(rb"<(?:\w+:)?si\b.*?</(?:\w+:)?si>", re.S)
+_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+_TYPE_S = re.compile(rb'\bt="s"')
+_V = re.compile(rb"<(?:\w+:)?v>\s*(\d+)\s*</")
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def check_container(source, plan: LedgerPlan) -> bool:
+    """Refuse a workbook whose parts, cells or shared strings would expand beyond the bounds.
+
+    Inflates every part with a budget (never trusting the sizes the zip declares), then measures
+    each cell of the worksheets with its shared string put in. Problems go on the plan, worded
+    for the person who uploaded the file; returns whether reading may go on.
+    """
+
+    def refuse(message: str) -> bool:
+        plan.error(1, "文件", message)
+        return False
+
+    try:
+        if not isinstance(source, (str, Path)) and hasattr(source, "seek"):
+            source.seek(0)
+        zf = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return refuse("无法读取，请上传 Excel .xlsx 格式的台账（.xls 请先另存为 .xlsx）")
+    try:
+        with zf:
+            infos = zf.infolist()
+            if len(infos) > MAX_MEMBERS:
+                return refuse(
+                    f"文件内部包含 {len(infos)} 个部件（上限 {MAX_MEMBERS}），不像是台账，请另存为 .xlsx 后重试"
+                )
+            declared = sum(i.file_size for i in infos)
+            if declared > MAX_INFLATED:
+                return refuse(
+                    f"解压后有 {declared // MB} MB（上限 {MAX_INFLATED // MB} MB），疑似压缩炸弹，已拒绝；"
+                    "正常的台账解压后只有几 MB，请检查文件"
+                )
+            parts: dict[str, bytes] = {}
+            total = 0
+            for info in infos:
+                name = info.filename
+                keep = name == "xl/sharedStrings.xml" or name.startswith("xl/worksheets/")
+                buf = []
+                with zf.open(info) as member:
+                    while chunk := member.read(_CHUNK):
+                        total += len(chunk)
+                        if total > MAX_INFLATED:
+                            return refuse(
+                                f"解压后超过 {MAX_INFLATED // MB} MB，疑似压缩炸弹，已拒绝；"
+                                "正常的台账解压后只有几 MB，请检查文件"
+                            )
+                        if keep:
+                            buf.append(chunk)
+                if keep:
+                    parts[name] = b"".join(buf)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
+        return refuse("文件已损坏，无法读取，请在 Excel 中另存为 .xlsx 后重试")
+    shared = [len(m.group(0)) for m in _SI.finditer(parts.pop("xl/sharedStrings.xml", b""))]
+    expanded = 0
+    for name, xml in sorted(parts.items()):
+        if not name.endswith(".xml") or "/_rels/" in name:
+            continue
+        for m in _CELL.finditer(xml):
+            attrs, inner = m.group(1), m.group(2) or b""
+            ref = _REF.search(attrs)
+            where = ""
+            if ref:
+                col, row = _col_number(ref.group(1)), int(ref.group(2))
+                where = f"{ref.group(1).decode()}{row} 单元格"
+                if row > MAX_ROWS or col > MAX_COLUMNS:
+                    return refuse(
+                        f"工作表范围过大（{where}，上限 {MAX_ROWS} 行、{MAX_COLUMNS} 列），请删除多余的行列后重试"
+                    )
+            size = len(inner)
+            if _TYPE_S.search(attrs):
+                v = _V.search(inner)
+                i = int(v.group(1)) if v else -1
+                size = shared[i] if 0 <= i < len(shared) else 0
+            if size > MAX_CELL_BYTES:
+                limit = MAX_CELL_BYTES // 1024
+                return refuse(f"{where or '有单元格'}内容过长（约 {size // 1024} KB，上限 {limit} KB），请检查文件")
+            expanded += size
+            if expanded > MAX_EXPANDED:
+                return refuse(
+                    f"单元格内容合计超过 {MAX_EXPANDED // MB} MB（共享字符串被大量重复引用），疑似压缩炸弹，已拒绝"
+                )
+    return True
 
 
 def read_sheet(source, plan: LedgerPlan) -> tuple[dict[str, int], list[tuple[int, tuple]]]:
@@ -24,6 +135,8 @@ def read_sheet(source, plan: LedgerPlan) -> tuple[dict[str, int], list[tuple[int
     ledger, and its XML reader expands no entities). Cells come back as str/float/int/bool/date/
     datetime, an empty cell as "", formulas as their cached values.
     """
+    if not check_container(source, plan):
+        return {}, []
     table = _first_sheet(source, plan)
     if table is None:
         return {}, []
@@ -67,7 +180,7 @@ def _header(header: list, plan: LedgerPlan) -> dict[str, int]:
             continue
         name = fmt.canonical_header(raw)
         if name is None:
-            plan.warnings.append(f"第1行 “{raw}”：不是台账的列，已忽略")
+            plan.warnings.append(f"第1行 “{fmt.clip(raw)}”：不是台账的列，已忽略")
         elif name in cols:
             plan.error(1, name, f"列重复（第{col_letter(cols[name])}列和第{col_letter(idx)}列）")
         else:
@@ -132,6 +245,17 @@ def _parse_proposal_cells(r: _Row, v: dict, session: Session) -> None:
     v["标题"] = r.text("标题")
     v["内容"] = r.text("内容")
     v["领衔人"] = r.text("领衔人")
+    # The limits every other way in has (banli.web.limits): bulk_create skips the model check.
+    for col, field in (
+        ("标题", Proposal._meta.get_field("title")),
+        ("内容", Proposal._meta.get_field("content")),
+        ("领衔人", Proposer._meta.get_field("name")),
+        ("界别/代表团", Proposer._meta.get_field("group")),
+    ):
+        limit = limit_of(field)
+        if limit and len(r.text(col)) > limit:
+            r.bad(col, too_long(col, limit, len(r.text(col))))
+            v[col] = ""
     v["联名人"] = tuple(split_names(r.text("联名人"))) or None
     v["界别/代表团"] = r.text("界别/代表团")
     t = r.text("类型")

@@ -8,6 +8,7 @@ from banli.cases.models import ContactStage, Disclosure, Verdict
 from banli.handling.services import ADDRESSES as ADDRESS_VALUES
 from banli.handling.services import EVALUATION_REQUIRED
 from banli.handling.services import HEARD_VIA as HEARD_VIA_VALUES
+from banli.web.limits import BODY_MAX, length_validator
 
 from .models import PrivateReason
 
@@ -85,10 +86,18 @@ class EvaluationForm(forms.Form):
 
 class SubmitForm(forms.Form):
     title = forms.CharField(
-        label="标题", max_length=300, error_messages={"required": "请填写标题。", "max_length": "标题不能超过300字。"}
+        label="标题",
+        max_length=300,
+        error_messages={
+            "required": "请填写标题。",
+            "max_length": "标题不能超过 %(limit_value)d 字（现为 %(show_value)d 字），请删减后再提交。",
+        },
     )
     content = forms.CharField(
-        label="内容", widget=forms.Textarea(attrs={"rows": 10}), error_messages={"required": "请填写内容。"}
+        label="内容",
+        widget=forms.Textarea(attrs={"rows": 10}),
+        error_messages={"required": "请填写内容。"},
+        validators=[length_validator("内容", BODY_MAX)],
     )
     topic = forms.CharField(label="类别（选填）", max_length=50, required=False)
     cosigners = forms.CharField(
@@ -104,7 +113,10 @@ class MessageForm(forms.Form):
         label="留言",
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "请填写留言内容。", "max_length": "留言不能超过2000字。"},
+        error_messages={
+            "required": "请填写留言内容。",
+            "max_length": "留言不能超过 %(limit_value)d 字（现为 %(show_value)d 字），请删减后再提交。",
+        },
     )
 
 

@@ -14,7 +14,7 @@ import zipfile
 from django.db.models import Prefetch
 
 from banli.cases.models import Attachment, Reply, ReplyState
-from banli.formatting import cn_date
+from banli.formatting import cn_date, csv_text, xlsx_row
 from banli.handling.models import HandlingPlan
 from banli.orgs.models import Org
 from banli.stats import data as d
@@ -29,7 +29,7 @@ def xlsx(sheets: list[tuple[str, list[list]]]) -> bytes:
     for title, rows in sheets:
         ws = wb.create_sheet(title=title[:31])
         for i, r in enumerate(rows):
-            ws.append(list(r))
+            ws.append(xlsx_row(ws, list(r)))
             if i == 0:
                 for c in ws[1]:
                     c.font = Font(bold=True)
@@ -207,7 +207,7 @@ def archive_zip(*, session, org: Org | None, ledger_rows: list[list], letter_for
                     r.result_class,
                 )
         text = io.StringIO()
-        csv.writer(text).writerows(index)
+        csv.writer(text).writerows([[csv_text(v) for v in r] for r in index])
         zf.writestr("目录.csv", "\ufeff" + text.getvalue())
         zf.writestr("目录.xlsx", xlsx([("目录", index)]))
     return buf.getvalue(), n

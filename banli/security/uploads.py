@@ -14,6 +14,7 @@ import os
 import re
 import unicodedata
 import zipfile
+import zlib
 
 from django.conf import settings
 
@@ -78,6 +79,130 @@ def _read_all(f) -> bytes:
     return data
 
 
+# --- active content -----------------------------------------------------------------------------
+# What a reader would run: refused with the reason, since a clerk opens these files on a desktop.
+EXECUTABLE_EXTENSIONS = (
+    ".exe",
+    ".dll",
+    ".com",
+    ".scr",
+    ".bat",
+    ".cmd",
+    ".msi",
+    ".ps1",
+    ".vbs",
+    ".vbe",
+    ".js",
+    ".jse",
+    ".wsf",
+    ".hta",
+    ".jar",
+    ".lnk",
+    ".cpl",
+    ".sh",
+)
+# OOXML parts that hold programs or OLE objects (docx/xlsx/pptx alike): word/embeddings/*.bin,
+# oleObject*.bin, activeX/*, vbaProject.bin.
+_OOXML_ACTIVE = re.compile(r"(^|/)(embeddings/.*\.(bin|exe)$|oleobject[^/]*$|activex/|vbaproject\.bin$|vbadata\.xml$)")
+_OOXML_ACTIVE_REL = re.compile(rb"relationships/(oleObject|package|control|activeXControlBinary|vbaProject)\b", re.I)
+# Tags long or specific enough that compressed image data does not spell them by chance.
+HTML_MARKERS = re.compile(rb"<(script|iframe)\b|<(html|body|svg)[\s>]", re.I)
+PDF_HEAD = 4096  # a PDF polyglot puts its page where a browser sniffs: the first KBs
+PDF_STREAM_BUDGET = 64 * 1024 * 1024  # bytes inflated while looking into compressed streams
+_PDF_ACTIVE = {
+    b"JavaScript": "包含 JavaScript 脚本",
+    b"JS": "包含 JavaScript 脚本",
+    b"Launch": "包含启动外部程序的动作",
+    b"EmbeddedFile": "带有内嵌文件",
+    b"EmbeddedFiles": "带有内嵌文件",
+    b"RichMedia": "包含多媒体脚本对象",
+}
+_PDF_NAME = re.compile(rb"/([A-Za-z0-9#]+)")
+_PDF_STREAM = re.compile(rb"(?<!end)stream\r?\n")
+
+
+def _refuse(name: str, why: str, hint: str = "") -> DomainError:
+    return DomainError(f"附件“{name}”{why}，存在安全风险，已拒绝。{hint}", field="attachments")
+
+
+def _check_html(data: bytes, name: str, *, head: int | None = None) -> None:
+    """PDF/JPEG/PNG polyglots: a file that is also a web page (HTML a browser or viewer would run)."""
+    m = HTML_MARKERS.search(data if head is None else data[:head])
+    if m:
+        tag = m.group(0).decode("latin-1").replace(" ", "")
+        raise _refuse(name, f"夹带网页代码（{tag}），疑似伪装文件", "请上传原始文件。")
+
+
+def _pdf_names(data: bytes):
+    for m in _PDF_NAME.finditer(data):
+        raw = m.group(1)
+        # PDF names may hide letters as #xx (/J#61vaScript is /JavaScript)
+        yield re.sub(rb"#([0-9A-Fa-f]{2})", lambda h: bytes([int(h.group(1), 16)]), raw) if b"#" in raw else raw
+
+
+def _pdf_parts(data: bytes):
+    """What a PDF says outside its streams (dictionaries, where actions live), then the inflated
+    object streams (/ObjStm, where dictionaries can hide), with a budget. Other streams (page
+    content, images) are skipped: binary data spells a short name like /JS by chance."""
+    budget = PDF_STREAM_BUDGET
+    pos, hidden = 0, []
+    for m in _PDF_STREAM.finditer(data):
+        start = m.end()
+        end = data.find(b"endstream", start)
+        if end < 0:
+            break
+        if m.start() < pos:
+            continue
+        yield data[pos : m.start()]
+        pos = end + len(b"endstream")
+        if b"/ObjStm" in data[max(0, m.start() - 512) : m.start()]:
+            hidden.append((start, end))
+    yield data[pos:]
+    for start, end in hidden:
+        d = zlib.decompressobj()
+        try:
+            out = d.decompress(data[start:end], max(budget, 1))
+        except zlib.error:
+            continue
+        budget -= len(out)
+        yield out
+        if budget <= 0:
+            return
+
+
+def _check_pdf(data: bytes, name: str) -> None:
+    _check_html(data, name, head=PDF_HEAD)
+    hint = "请用“打印为 PDF”另存为不含脚本和附件的 PDF 后上传。"
+    for chunk in _pdf_parts(data):
+        for n in _pdf_names(chunk):
+            why = _PDF_ACTIVE.get(n)
+            if why:
+                raise _refuse(name, f"{why}（/{n.decode('latin-1')}）", hint)
+
+
+def _check_ole(data: bytes, name: str) -> None:
+    if _u16("_VBA_PROJECT") in data or _u16("Macros") in data:
+        raise DomainError(f"附件“{name}”包含宏，存在安全风险，请另存为不含宏的文件后上传。", field="attachments")
+    if _u16("ObjectPool") in data or _u16("\x01Ole10Native") in data:
+        raise _refuse(name, "带有嵌入对象（OLE 对象或程序包）", "请删除文档中的嵌入对象后重新上传。")
+
+
+def _check_ooxml_member(zf, info, name: str) -> None:
+    n = info.filename.replace("\\", "/").lower()
+    hint = "请删除文档中的嵌入对象、控件和宏，另存后重新上传。"
+    if n.endswith(EXECUTABLE_EXTENSIONS):
+        raise _refuse(name, f"内嵌可执行程序（{info.filename[:60]}）", hint)
+    if _OOXML_ACTIVE.search(n):
+        raise _refuse(name, f"带有嵌入的程序、OLE 对象或宏（{info.filename[:60]}）", hint)
+    if n.endswith(".rels") or info.file_size < 64 * 1024 or n.startswith("word/media/"):
+        with zf.open(info) as member:
+            head = member.read(64 * 1024)
+        if n.endswith(".rels") and _OOXML_ACTIVE_REL.search(head):
+            raise _refuse(name, "带有嵌入的程序、OLE 对象或控件（关系定义）", hint)
+        if head.startswith((b"MZ", OLE_MAGIC, b"\x7fELF")):
+            raise _refuse(name, f"内嵌可执行程序或 OLE 对象（{info.filename[:60]}）", hint)
+
+
 def _check_zip(f, name: str) -> set[str]:
     """Walk a zip container safely; return its member names."""
     try:
@@ -91,6 +216,7 @@ def _check_zip(f, name: str) -> set[str]:
             raise DomainError(f"附件“{name}”内部文件过多，疑似压缩炸弹，已拒绝。", field="attachments")
         names = set()
         total = 0
+        ooxml = any(i.filename == "[Content_Types].xml" for i in infos)
         for info in infos:
             n = info.filename
             parts = re.split(r"[\\/]", n)
@@ -120,6 +246,8 @@ def _check_zip(f, name: str) -> set[str]:
                 raise
             except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError, RuntimeError):
                 raise DomainError(f"附件“{name}”已损坏，无法打开。", field="attachments")
+            if ooxml:
+                _check_ooxml_member(zf, info, name)
             names.add(n.replace("\\", "/"))
     f.seek(0)
     return names
@@ -127,14 +255,16 @@ def _check_zip(f, name: str) -> set[str]:
 
 def _sniff(f, data: bytes, name: str, ext: str) -> str:
     if data.startswith(b"%PDF"):
+        _check_pdf(data, name)
         return PDF
     if data.startswith(b"\xff\xd8\xff"):
+        _check_html(data, name)
         return JPEG
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        _check_html(data, name)
         return PNG
     if data.startswith(OLE_MAGIC):
-        if _u16("_VBA_PROJECT") in data or _u16("Macros") in data:
-            raise DomainError(f"附件“{name}”包含宏，存在安全风险，请另存为不含宏的文件后上传。", field="attachments")
+        _check_ole(data, name)
         if _u16("WordDocument") not in data:
             raise DomainError(
                 f"附件“{name}”不是 Word/WPS 文字文档。允许的类型：{ALLOWED_LABEL}。", field="attachments"

@@ -12,7 +12,7 @@ import logging
 
 from banli.deadlines.tasks import remind_task
 from banli.notify import tasks as queue
-from banli.textintel.tasks import refresh_task
+from banli.textintel.tasks import index_catch_up_task, refresh_task
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +25,12 @@ def periodic_task(today: str | None = None) -> dict:
     except Exception:  # the reminders above must not be lost to a training failure
         log.exception("recommender refresh failed")
         result["recommender_model"] = None
+    try:
+        # indexing after a commit that failed (logged only) or an import killed mid-way
+        result["index_caught_up"] = index_catch_up_task()
+    except Exception:
+        log.exception("search index catch-up failed")
+        result["index_caught_up"] = None
     return result
 
 

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_http_methods
 from banli.audit.services import audit_record
 from banli.cases.models import Assignment, Proposal
 from banli.cases.selectors import assignment_scope_q, proposal_scope_q
-from banli.formatting import pct
+from banli.formatting import pct, xlsx_row
 from banli.orgs.roles import OFFICES
 from banli.web.actions import attempt
 
@@ -327,7 +327,7 @@ def _xlsx(sheets) -> bytes:
     for title, rows in sheets:
         ws = wb.create_sheet(title=_sheet_title(title))
         for i, r in enumerate(rows):
-            ws.append(r)
+            ws.append(xlsx_row(ws, r))
             if i == 0:
                 for c in ws[1]:
                     c.font = Font(bold=True)

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from banli.cases.models import Contact, Proposal, Reply
@@ -191,6 +192,35 @@ def reindex_containing(word: str) -> int:
     n = 0
     for kind in DocKind.values:
         n += reindex(kind, SearchDoc.objects.filter(q, kind=kind).values_list("object_id", flat=True))
+    return n
+
+
+def stale_ids(kind: str, limit: int | None = None) -> list[int]:
+    """Objects whose search document is missing or no longer holds their text.
+
+    Indexing runs after the action commits and a failure there is only logged (the action
+    stands); a killed import leaves its index partial. Both show up here and the periodic scan
+    (`catch_up`) rebuilds them. Compared by content, not by time, so a save that changed no text
+    (a review decision) is not stale.
+    """
+    docs = SearchDoc.objects.filter(kind=kind, object_id=OuterRef("pk"))
+    if kind == DocKind.PROPOSAL:
+        qs = Proposal.objects.filter(~Exists(docs.filter(title=OuterRef("title"), body=OuterRef("content"))))
+    elif kind == DocKind.REPLY:
+        qs = Reply.objects.filter(~Exists(docs.filter(body=OuterRef("text"), state=OuterRef("state"))))
+    else:
+        qs = Contact.objects.filter(~Exists(docs))
+    ids = qs.order_by("pk").values_list("pk", flat=True)
+    return list(ids[:limit] if limit else ids)
+
+
+def catch_up(limit: int = 5000) -> int:
+    """Reindex what `stale_ids` finds (at most `limit` objects of each kind per call); returns how many."""
+    n = 0
+    for kind in DocKind.values:
+        ids = stale_ids(kind, limit)
+        if ids:
+            n += reindex(kind, ids)
     return n
 
 

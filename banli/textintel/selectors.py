@@ -144,6 +144,22 @@ def _handled(pids: list[int]) -> dict[int, list[dict]]:
     return out
 
 
+def visible_mask(user, index, body_id: int) -> np.ndarray | None:
+    """Which rows of a body's similarity index `user` may see (None: all, the body's own staff).
+
+    Neighbours are searched among these rows only, so a unit's staff never see the number,
+    title or state of a proposal outside their scope, and the hidden ones are not counted.
+    """
+    if user.has_role(Role.BODY_STAFF) and getattr(user_body(user), "pk", None) == body_id:
+        return None
+    ids = Proposal.objects.filter(proposal_scope_q(user), session__body_id=body_id).values_list("pk", flat=True)
+    return np.isin(index.ids, np.fromiter(ids, dtype=np.int64))
+
+
+def _and(mask: np.ndarray | None, other: np.ndarray) -> np.ndarray:
+    return other if mask is None else mask & other
+
+
 def _items(user, hits, *, session_id: int | None, source: Proposal | None = None) -> list[SimilarItem]:
     pids = [h.proposal_id for h in hits]
     props = Proposal.objects.filter(pk__in=pids).select_related("session")
@@ -163,6 +179,8 @@ def _items(user, hits, *, session_id: int | None, source: Proposal | None = None
             continue
         same = session_id is not None and p.session_id == session_id
         vis = p.pk in visible
+        if not vis:  # the masks above already leave these out; never shown, never counted
+            continue
         items.append(
             SimilarItem(
                 proposal=p,
@@ -184,10 +202,11 @@ def similar_for_proposal(user, proposal: Proposal, *, top: int = 5) -> dict:
     index = similarity.cache.get(proposal.session.body_id)
     q = similarity.query_vector(index, proposal_id=proposal.pk, title=proposal.title, content=proposal.content)
     same_mask = index.sessions == proposal.session_id
+    vis = visible_mask(user, index, proposal.session.body_id)
     exclude = {proposal.pk}
     scores = similarity.scores_for(index, q)
-    same = similarity.neighbours(index, q, top=top, exclude=exclude, mask=same_mask, scores=scores)
-    past = similarity.neighbours(index, q, top=top, exclude=exclude, mask=~same_mask, scores=scores)
+    same = similarity.neighbours(index, q, top=top, exclude=exclude, mask=_and(vis, same_mask), scores=scores)
+    past = similarity.neighbours(index, q, top=top, exclude=exclude, mask=_and(vis, ~same_mask), scores=scores)
     return {
         "same": _items(user, same, session_id=proposal.session_id, source=proposal),
         "past": _items(user, past, session_id=proposal.session_id),
@@ -199,13 +218,14 @@ def similar_for_text(user, *, body: Org, session: Session | None, title: str, co
         return {"same": [], "past": []}
     index = similarity.cache.get(body.pk)
     q = similarity.query_vector(index, title=title, content=content)
+    vis = visible_mask(user, index, body.pk)
     if session is None:
-        hits = similarity.neighbours(index, q, top=top)
+        hits = similarity.neighbours(index, q, top=top, mask=vis)
         return {"same": [], "past": [], "any": _items(user, hits, session_id=None)}
     same_mask = index.sessions == session.pk
     scores = similarity.scores_for(index, q)
-    same = similarity.neighbours(index, q, top=top, mask=same_mask, scores=scores)
-    past = similarity.neighbours(index, q, top=top, mask=~same_mask, scores=scores)
+    same = similarity.neighbours(index, q, top=top, mask=_and(vis, same_mask), scores=scores)
+    past = similarity.neighbours(index, q, top=top, mask=_and(vis, ~same_mask), scores=scores)
     return {"same": _items(user, same, session_id=session.pk), "past": _items(user, past, session_id=session.pk)}
 
 
@@ -440,7 +460,8 @@ def _evidence(user, proposal: Proposal, unit_ids: list[int], per_unit: int = 3) 
         return {}
     index = similarity.cache.get(proposal.session.body_id)
     q = similarity.query_vector(index, proposal_id=proposal.pk, title=proposal.title, content=proposal.content)
-    hits = similarity.neighbours(index, q, top=60, exclude={proposal.pk}, min_score=0.1)
+    vis = visible_mask(user, index, proposal.session.body_id)
+    hits = similarity.neighbours(index, q, top=60, exclude={proposal.pk}, min_score=0.1, mask=vis)
     if not hits:
         return {}
     rows = (

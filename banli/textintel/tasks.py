@@ -8,7 +8,7 @@ from banli.cases.models import Session
 from banli.notify.tasks import enqueue as project_enqueue
 from banli.orgs.models import User
 
-from .index import index_session
+from .index import catch_up, index_session
 from .services import recommender_refresh, recommender_train
 
 
@@ -30,6 +30,11 @@ def reindex_session_task(session_id: int | None = None) -> int:
     """Rebuild the search documents of a session (after a bulk import), or of everything."""
 
     return index_session(Session.objects.get(pk=session_id) if session_id else None)
+
+
+def index_catch_up_task() -> int:
+    """Rebuild search documents a failed or interrupted indexing left missing or stale."""
+    return catch_up()
 
 
 def enqueue(func, *args, **kwargs):

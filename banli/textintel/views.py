@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from banli.audit.services import audit_record
 from banli.cases.models import Session
 from banli.cases.selectors import access_proposal, sessions_visible_to, user_body
+from banli.formatting import xlsx_row
 from banli.orgs.models import Org, Role
 from banli.orgs.roles import OFFICES, OVERSEERS
 from banli.web.actions import attempt, run_action
@@ -234,11 +235,11 @@ def clusters_export_view(request):
     wb = Workbook()
     ws = wb.active
     ws.title = "主题类案"
-    ws.append(["类号", "主题（关键词）", "件数", "编号"])
+    ws.append(xlsx_row(ws, ["类号", "主题（关键词）", "件数", "编号"]))
     for c in clusters:
-        ws.append([c.label or "—", c.name, c.size, "、".join(p.number for p in c.proposals)])
+        ws.append(xlsx_row(ws, [c.label or "—", c.name, c.size, "、".join(p.number for p in c.proposals)]))
     ws2 = wb.create_sheet("类案明细")
-    ws2.append(["类号", "主题（关键词）", "编号", "标题", "承办单位"])
+    ws2.append(xlsx_row(ws2, ["类号", "主题（关键词）", "编号", "标题", "承办单位"]))
     for c in clusters:
         for p in c.proposals:
             units = "、".join(
@@ -246,7 +247,7 @@ def clusters_export_view(request):
                 for a in p.assignments.all()
                 if a.state != "withdrawn" and a.parent_id is None
             )
-            ws2.append([c.label or "—", c.name, p.number, p.title, units])
+            ws2.append(xlsx_row(ws2, [c.label or "—", c.name, p.number, p.title, units]))
     for sheet, widths in ((ws, (8, 40, 8, 80)), (ws2, (8, 30, 14, 60, 50))):
         for col, w in zip("ABCDE", widths):
             sheet.column_dimensions[col].width = w
