@@ -258,7 +258,7 @@ def extension_request(
             obj=ext,
             proposal_id=a.proposal_id,
             assignment_id=a.pk,
-            summary=f"申请答复延期至{requested_due:%Y-%m-%d}：{reason}"[:300],
+            summary=f"申请答复延期至{requested_due:%Y-%m-%d}",
             new={"old_due": a.reply_due, "requested_due": requested_due, "reason": reason},
         )
         notify(
@@ -318,7 +318,7 @@ def extension_decide(
         ext_old, ext_new = EXTENSION.move(ext, target, action="审批")
         ext.decided_by, ext.decided_on, ext.decision_note = actor, on, note
         ext.save()
-        verdict = f"同意延期至{ext.granted_due:%Y-%m-%d}" if approve else f"不同意延期：{note}"
+        verdict = f"同意延期至{ext.granted_due:%Y-%m-%d}" if approve else "不同意延期"
         audit_record(
             actor=actor,
             verb="extension.decide",
@@ -401,7 +401,7 @@ def reminder_send(
             obj=a,
             proposal_id=a.proposal_id,
             assignment_id=a.pk,
-            summary=f"催办{a.unit.name}：{message}"[:300],
+            summary=f"催办{a.unit.name}",
             new={"message": message, "recipients": [u.username for u in dict.fromkeys(people)]},
         )
         notify(
@@ -447,7 +447,7 @@ def supervision_record(
             obj=s,
             proposal_id=a.proposal_id,
             assignment_id=a.pk,
-            summary=f"{label}{('（' + leader + '）') if leader else ''}：{note}"[:300],
+            summary=label,
             new={"kind": kind, "leader": leader, "note": note},
         )
         notify(
