@@ -30,6 +30,7 @@ from banli.cases.models import (
     Session,
 )
 from banli.cases.selectors import is_assigning_office, user_body
+from banli.crashpoints import crash_point
 from banli.errors import DomainError, NotFound
 from banli.notify.services import notify
 from banli.orgs.models import BODY_KINDS, Org, Role
@@ -688,9 +689,11 @@ def _claim_and_send(a: Assignment, due_kind: str, due: dt.date, kind: str, today
                     text=text,
                     dedupe_key=f"remind:{a.pk}:{due_kind}:{due}:{kind}",
                 )
+                crash_point("remind.claim")  # claimed and notified, not committed
         except IntegrityError:
             continue
         sent += 1
+        crash_point("remind.sent")  # between two committed reminders
     return sent
 
 

@@ -39,6 +39,7 @@ from banli.cases.models import (
 )
 from banli.cases.selectors import can_reach, is_assigning_office
 from banli.cases.services import assignable_units, assignment_new
+from banli.crashpoints import crash_point
 from banli.errors import Conflict, DomainError, NotFound
 from banli.formatting import cn_date
 from banli.notify.services import notify
@@ -974,6 +975,7 @@ def reply_send(*, actor, reply: Reply, missing_opinion_reason: str = "", once: s
                 f"{a.unit.name}已答复您的{a.proposal.kind_word}{a.proposal.number}，请评价",
                 a,
             )
+        crash_point("reply.send.before_commit")  # sent, audited and notified, not committed
     return r
 
 
@@ -1264,6 +1266,7 @@ def assignment_close_due(*, on: dt.date | None = None, actor=None) -> list[Assig
             _audit(actor, "evaluation.none", a, f"评价期限（{a.eval_due:%Y年%m月%d日}）已过，记为未评价")
             _after_evaluation(actor, a, "未评价")
             done.append(a)
+        crash_point("close_due.closed")  # between two committed closings
     return done
 
 
