@@ -8,8 +8,9 @@ PORT      ?= 8000
 
 # Debian packages the test suite uses (LibreOffice renders the official documents to PDF to check
 # their layout; Noto CJK gives it Chinese glyphs; chromium runs the browser suite in tests/browser).
-# Installed once, only when missing.
-DEB_TEST  := libreoffice-writer-nogui poppler-utils fonts-noto-cjk chromium
+# Installed once, only when missing. postgresql-client: pg_dump/pg_restore for `banli backup|restore`
+# on PostgreSQL (their tests run on PostgreSQL too).
+DEB_TEST  := libreoffice-writer-nogui poppler-utils fonts-noto-cjk chromium postgresql-client
 
 .PHONY: install run test system-deps demo bench clean
 

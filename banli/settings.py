@@ -228,3 +228,9 @@ LOGGING = {
 
 # Page size of case lists.
 BANLI_PAGE_SIZE = 50
+
+# The audit chain's anchor outside the database (banli/audit/anchor.py; README "Deployment"): a file
+# the database's owner cannot rewrite, and the MAC key (never stored in the database).
+BANLI_AUDIT_ANCHOR_FILE = env.str("BANLI_AUDIT_ANCHOR_FILE", default="")
+BANLI_AUDIT_ANCHOR_KEY = env.str("BANLI_AUDIT_ANCHOR_KEY", default="")
+BANLI_AUDIT_ANCHOR_KEY_FILE = env.str("BANLI_AUDIT_ANCHOR_KEY_FILE", default="")

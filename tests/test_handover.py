@@ -45,7 +45,9 @@ def test_a_liaison_hands_over_every_open_case_of_the_unit_and_the_new_liaison_ac
     assert h.assignment_count == 2
     for a in (waiting, working):
         (event,) = _handover_events(a)
-        assert "工作移交：工信联络员 → 新联络员" in event.summary and "岗位调整" in event.summary
+        # The note stays on the handover record, out of the audit log (the auditor sees no free text).
+        assert "工作移交：工信联络员 → 新联络员" in event.summary and "岗位调整" not in event.summary
+    assert h.note == "岗位调整"
     assert _handover_events(done) == [] and _handover_events(elsewhere) == []
     page = login(newcomer).get(reverse("cases:detail", args=[working.proposal_id])).content.decode()
     assert "工作移交：工信联络员 → 新联络员" in page

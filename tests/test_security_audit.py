@@ -9,6 +9,7 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from banli.audit import triggers
 from banli.audit.models import AppendOnlyError, AuditEvent, AuditPurge
 from banli.audit.services import _digest, _hashed_fields, audit_record, audit_verify
 from banli.errors import DomainError
@@ -16,7 +17,9 @@ from banli.security import services
 
 
 def raw(sql, params=()):
-    with connection.cursor() as cur:
+    """SQL as someone with the database owner's rights sends it: the append-only triggers dropped first
+    (banli/audit/triggers.py refuses these statements otherwise; test_audit_anchoring.py)."""
+    with triggers.lifted(connection), connection.cursor() as cur:
         cur.execute(sql, params)
 
 

@@ -137,6 +137,12 @@ def next_number(session: Session) -> str:
 PROPOSAL_FIELDS = ("number", "title", "content", "kind", "channel", "joint_kind", "group", "topic", "submitted_on")
 
 
+def _extension(name: str) -> str:
+    """A file's type for the audit log (its name can carry personal data: 张三身份证.jpg)."""
+    ext = name.rsplit(".", 1)[-1].lower() if "." in (name or "") else ""
+    return ext[:10] or "无扩展名"
+
+
 def proposal_snapshot(p: Proposal) -> dict:
     d = {f: getattr(p, f) for f in PROPOSAL_FIELDS}
     d |= {"lead": p.lead.name, "review_state": p.review_state, "is_key": p.is_key, "key_leader": p.key_leader}
@@ -206,7 +212,7 @@ def proposal_create(
         verb="proposal.register",
         obj=p,
         proposal_id=p.pk,
-        summary=summary or f"登记 {number}《{title}》",
+        summary=summary or f"登记 {number}",
         new={**proposal_snapshot(p), "cosigners": [c.name for c in cosigners], "session": session.code},
     )
     return p
@@ -320,7 +326,7 @@ def proposal_review(
         p.refresh_from_db()
         summary = {
             ReviewState.ACCEPTED: "立案",
-            ReviewState.NOT_ACCEPTED: f"不予立案：{p.review_reason}",
+            ReviewState.NOT_ACCEPTED: "不予立案",
             ReviewState.MERGED: f"并入 {merge_into.number if merge_into else ''}",
         }[decision]
         audit_record(
@@ -571,6 +577,9 @@ def assignment_withdraw(*, actor, assignment: Assignment, reason: str, once: str
             obj=a,
             proposal_id=p.pk,
             assignment_id=a.pk,
+            # The reason is kept (it is stored nowhere else and the case history shows it); it is the
+            # office's own note on the assignment, masked for personal data, and the auditor's page
+            # does not show it (banli.audit.redact.LEGACY_FREE_TEXT_VERBS).
             summary=f"撤回交办：{reason.strip()}",
             old={"state": old_state},
             new={"state": new_state},
@@ -732,8 +741,8 @@ def attachment_add(
             obj=att,
             proposal_id=proposal.pk,
             assignment_id=owner.pk if owner else None,
-            summary=f"上传附件“{name}”",
-            new={"name": name, "size": att.size},
+            summary=f"上传附件（{_extension(name)}）",
+            new={"type": _extension(name), "size": att.size},
         )
     return att
 
@@ -755,7 +764,7 @@ def attachment_download(*, actor, attachment_id) -> Attachment:
             obj=att,
             proposal_id=att.proposal_id,
             assignment_id=att.assignment_id,
-            summary=f"下载附件“{att.name}”",
+            summary=f"下载附件（{_extension(att.name)}）",
         )
     return att
 

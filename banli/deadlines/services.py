@@ -30,6 +30,7 @@ from banli.cases.models import (
     Session,
 )
 from banli.cases.selectors import is_assigning_office, user_body
+from banli.crashpoints import crash_point
 from banli.errors import DomainError, NotFound
 from banli.notify.services import notify
 from banli.orgs.models import BODY_KINDS, Org, Role
@@ -258,7 +259,7 @@ def extension_request(
             obj=ext,
             proposal_id=a.proposal_id,
             assignment_id=a.pk,
-            summary=f"申请答复延期至{requested_due:%Y-%m-%d}：{reason}"[:300],
+            summary=f"申请答复延期至{requested_due:%Y-%m-%d}",
             new={"old_due": a.reply_due, "requested_due": requested_due, "reason": reason},
         )
         notify(
@@ -318,7 +319,7 @@ def extension_decide(
         ext_old, ext_new = EXTENSION.move(ext, target, action="审批")
         ext.decided_by, ext.decided_on, ext.decision_note = actor, on, note
         ext.save()
-        verdict = f"同意延期至{ext.granted_due:%Y-%m-%d}" if approve else f"不同意延期：{note}"
+        verdict = f"同意延期至{ext.granted_due:%Y-%m-%d}" if approve else "不同意延期"
         audit_record(
             actor=actor,
             verb="extension.decide",
@@ -401,7 +402,7 @@ def reminder_send(
             obj=a,
             proposal_id=a.proposal_id,
             assignment_id=a.pk,
-            summary=f"催办{a.unit.name}：{message}"[:300],
+            summary=f"催办{a.unit.name}",
             new={"message": message, "recipients": [u.username for u in dict.fromkeys(people)]},
         )
         notify(
@@ -447,7 +448,7 @@ def supervision_record(
             obj=s,
             proposal_id=a.proposal_id,
             assignment_id=a.pk,
-            summary=f"{label}{('（' + leader + '）') if leader else ''}：{note}"[:300],
+            summary=label,
             new={"kind": kind, "leader": leader, "note": note},
         )
         notify(
@@ -688,9 +689,11 @@ def _claim_and_send(a: Assignment, due_kind: str, due: dt.date, kind: str, today
                     text=text,
                     dedupe_key=f"remind:{a.pk}:{due_kind}:{due}:{kind}",
                 )
+                crash_point("remind.claim")  # claimed and notified, not committed
         except IntegrityError:
             continue
         sent += 1
+        crash_point("remind.sent")  # between two committed reminders
     return sent
 
 

@@ -39,6 +39,7 @@ from banli.cases.models import (
 )
 from banli.cases.selectors import can_reach, is_assigning_office
 from banli.cases.services import assignable_units, assignment_new
+from banli.crashpoints import crash_point
 from banli.errors import Conflict, DomainError, NotFound
 from banli.formatting import cn_date
 from banli.notify.services import notify
@@ -211,7 +212,7 @@ def adjustment_request(
             actor,
             "adjustment.request",
             a,
-            f"申请调整：{reason}{hint}",
+            f"申请调整{hint}",
             obj=req,
             old={"state": old},
             new={"state": a.state},
@@ -268,7 +269,7 @@ def adjustment_decide(
                 actor,
                 "adjustment.approve",
                 a,
-                f"同意调整，改交{unit.name}" + (f"：{note}" if note else ""),
+                f"同意调整，改交{unit.name}",
                 obj=req,
                 old={"state": old, "request_state": adj[0]},
                 new={"state": a.state, "request_state": adj[1], "new_unit": unit.name},
@@ -291,7 +292,7 @@ def adjustment_decide(
                 actor,
                 "adjustment.reject",
                 a,
-                f"不同意调整：{note}",
+                "不同意调整",
                 obj=req,
                 old={"state": old, "request_state": adj[0]},
                 new={"state": a.state, "request_state": adj[1]},
@@ -565,7 +566,7 @@ def contact_add_nested(
             actor,
             "contact.add",
             a,
-            f"{c.get_stage_display()}沟通（{c.get_method_display()}{'，见面' if f2f else ''}）：{c.summary[:80]}",
+            f"{c.get_stage_display()}沟通（{c.get_method_display()}{'，见面' if f2f else ''}）",
             obj=c,
             new={"on": on, "stage": stage, "method": method, "face_to_face": f2f, "participants": c.participants},
         )
@@ -668,7 +669,7 @@ def points_save(
         old = [x.text for x in existing]
         SuggestionPoint.objects.filter(proposal=p).delete()
         made = [SuggestionPoint.objects.create(proposal=p, seq=i, text=t) for i, t in enumerate(texts, 1)]
-        _audit(actor, "points.save", a, f"拆分建议条目 {len(made)} 条", old=old, new=texts)
+        _audit(actor, "points.save", a, f"拆分建议条目 {len(made)} 条", old={"points": old}, new={"points": texts})
     return made
 
 
@@ -896,10 +897,10 @@ def reply_return(*, actor, reply: Reply, comment: str, once: str | None = None) 
             actor,
             "reply.return",
             a,
-            f"退回第{r.seq}次答复稿：{comment}",
+            f"退回第{r.seq}次答复稿",
             obj=r,
             old={"state": old, "reply_state": reply_old},
-            new={"state": a.state, "reply_state": reply_new, "comment": comment},
+            new={"state": a.state, "reply_state": reply_new},
         )
         _notify(
             [r.created_by] + _unit_people(a, Role.UNIT_LIAISON),
@@ -938,11 +939,7 @@ def reply_send(*, actor, reply: Reply, missing_opinion_reason: str = "", once: s
         r.sent_on = on
         r.missing_opinion_reason = missing_opinion_reason if missing else ""
         r.save()
-        extra = (
-            f"；未收到{'、'.join(m.unit.name for m in missing)}会办意见，原因：{missing_opinion_reason}"
-            if missing
-            else ""
-        )
+        extra = f"；未收到{'、'.join(m.unit.name for m in missing)}会办意见，已说明原因" if missing else ""
         _audit(
             actor,
             "reply.send",
@@ -978,6 +975,7 @@ def reply_send(*, actor, reply: Reply, missing_opinion_reason: str = "", once: s
                 f"{a.unit.name}已答复您的{a.proposal.kind_word}{a.proposal.number}，请评价",
                 a,
             )
+        crash_point("reply.send.before_commit")  # sent, audited and notified, not committed
     return r
 
 
@@ -1075,7 +1073,7 @@ def reply_correct(*, actor, reply: Reply, text: str, reason: str, once: str | No
             actor,
             "reply.correct",
             a,
-            f"更正第{r.seq}次答复：{reason}",
+            f"更正第{r.seq}次答复",
             obj=new,
             old={"text": r.text},
             new={"text": text},
@@ -1178,7 +1176,7 @@ def evaluation_submit(
             actor,
             "evaluation.submit",
             a,
-            f"{who.name}评价：{e.get_verdict_display()}{by}" + (f"；{e.comment[:60]}" if e.comment else ""),
+            f"{'领衔人' if is_lead else '代表委员'}评价：{e.get_verdict_display()}{by}",
             obj=e,
             new={"verdict": verdict, "attitude": attitude, "result": result, "proposer": who.name},
         )
@@ -1268,6 +1266,7 @@ def assignment_close_due(*, on: dt.date | None = None, actor=None) -> list[Assig
             _audit(actor, "evaluation.none", a, f"评价期限（{a.eval_due:%Y年%m月%d日}）已过，记为未评价")
             _after_evaluation(actor, a, "未评价")
             done.append(a)
+        crash_point("close_due.closed")  # between two committed closings
     return done
 
 
@@ -1309,9 +1308,7 @@ def commitment_progress_add(
             COMMITMENT.move(c, CommitmentState.DONE, action="标记已落实")
             c.closed_on = on
             c.save()
-        _audit(
-            actor, "followup.progress", a, f"承诺事项“{c.text[:30]}”{'已落实' if done else '进展'}：{text[:80]}", obj=p
-        )
+        _audit(actor, "followup.progress", a, f"承诺事项（#{c.pk}）{'已落实' if done else '进展'}", obj=p)
     return p
 
 
@@ -1376,7 +1373,7 @@ def followup_convert_to_a(
                 actor,
                 "followup.progress" if kind == DONE else "followup.explain",
                 a,
-                f"承诺事项“{c.text[:30]}”{'已落实' if kind == DONE else '不能落实'}：{text[:80]}",
+                f"承诺事项（#{c.pk}）{'已落实' if kind == DONE else '不能落实'}",
                 obj=c,
                 new={"state": c.state, "closed_on": when},
             )
@@ -1390,7 +1387,7 @@ def followup_convert_to_a(
             actor,
             "followup.convert",
             a,
-            f"B类转A类：{note[:100]}",
+            "B类转A类",
             obj=f,
             old=old,
             new={"result_class": "A", "original_class": f.original_class, "followup_state": f_new},
@@ -1436,7 +1433,7 @@ def followup_explain(
                 actor,
                 "followup.explain",
                 a,
-                f"承诺事项“{c.text[:30]}”调整完成时间至{new_due:%Y年%m月%d日}：{explanation[:80]}",
+                f"承诺事项（#{c.pk}）调整完成时间至{new_due:%Y年%m月%d日}",
                 obj=c,
                 old={"due": old_due},
                 new={"due": new_due},
@@ -1452,7 +1449,7 @@ def followup_explain(
                 actor,
                 "followup.explain",
                 a,
-                f"承诺事项“{c.text[:30]}”不能落实：{explanation[:80]}",
+                f"承诺事项（#{c.pk}）不能落实",
                 obj=c,
                 old={"state": c_old},
                 new={"state": c.state},
@@ -1573,9 +1570,7 @@ def cases_handover(*, actor, from_user: User, to_user: User, note: str = "", onc
                 actor,
                 "assignment.handover",
                 a,
-                f"工作移交：{from_user} → {to_user}（{items.reasons[a.pk]}）"
-                + (f"；{extra}" if extra else "")
-                + (f"；说明：{h.note}" if h.note else ""),
+                f"工作移交：{from_user} → {to_user}（{items.reasons[a.pk]}）" + (f"；{extra}" if extra else ""),
                 obj=h,
                 old={"person": str(from_user), **({"plan": before[a.pk]} if a.pk in changed_plans else {})},
                 new={

@@ -9,6 +9,7 @@ from typing import IO
 from django.db import IntegrityError, transaction
 
 from banli.cases.models import Session
+from banli.crashpoints import crash_point
 from banli.errors import DomainError
 from banli.orgs.models import Org
 from banli.textintel.tasks import index_session_on_commit
@@ -60,6 +61,7 @@ def ledger_import(
             # (only when the import wrote something: a re-import changes nothing).
             if any(v for k, v in plan.counts.items() if not k.endswith("_existing")):
                 index_session_on_commit(session)
+            crash_point("ledger.import.written")  # everything written, nothing committed
     except IntegrityError:
         raise DomainError("导入时其他人修改了本届会议的数据（可能同时导入了同一台账），未导入任何数据，请重新导入。")
     progress(1.0, "已完成")

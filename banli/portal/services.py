@@ -174,9 +174,7 @@ def publication_propose(
             obj=pub,
             proposal_id=a.proposal_id,
             assignment_id=a.pk,
-            summary=(
-                f"提出答复{'公开' if decision == Disclosure.PUBLIC else '不公开（' + pub.proposed_reason + '）'}意见"
-            ),
+            summary=(f"提出答复{'公开' if decision == Disclosure.PUBLIC else '不公开'}意见"),
             old=old,
             new=_snapshot(pub),
         )
@@ -223,7 +221,7 @@ def publication_decide(
             guard(pub, S.PRIVATE, "改为不公开")
             pub.decision_reason = _clean_private_reason(reason)
             pub.redacted_text, pub.redactions, pub.published_on = "", [], None
-            summary = f"决定答复不公开：{pub.decision_reason}"
+            summary = "决定答复不公开"
         PUBLICATION.move(pub, decision, action="公开" if decision == S.PUBLISHED else "改为不公开")
         pub.decided_by, pub.decided_at = actor, timezone.now()
         pub.version = F("version") + 1
@@ -298,7 +296,7 @@ def publication_withdraw(*, actor, reply: Reply, reason: str, version=None, once
             obj=pub,
             proposal_id=a.proposal_id,
             assignment_id=a.pk,
-            summary=f"撤回公开：{reason}",
+            summary="撤回公开",
             old=old,
             new=_snapshot(pub),
         )
@@ -350,7 +348,7 @@ def proposal_submit(
                 cosigners=[known[n] for n in names],
                 channel=Channel.INTERIM,
                 topic=(topic or "").strip()[:50],
-                summary=f"{me.name}通过代表委员平台提交 {number}《{(title or '').strip()}》（平时）",
+                summary=f"通过代表委员平台提交 {number}（平时）",
             )
             _notify_body(p)
     except IntegrityError:
@@ -392,7 +390,7 @@ def message_send(*, actor, assignment, text: str, once: str | None = None) -> Po
             obj=m,
             proposal_id=a.proposal_id,
             assignment_id=a.pk,
-            summary=f"{who.name}给{a.unit.name}留言：{text[:60]}",
+            summary=f"给{a.unit.name}留言",
         )
         notify(
             users=sel.unit_answerers(a),
@@ -445,7 +443,7 @@ def message_answer(
             obj=locked,
             proposal_id=a.proposal_id,
             assignment_id=a.pk,
-            summary=f"回复{m.proposer.name}的留言",
+            summary="回复代表委员平台留言",
         )
         if m.proposer.user_id:
             notify(

@@ -1,7 +1,8 @@
 """The periodic scan `banli worker` runs: each app's own periodic step, in order.
 
 Deadlines first (reminders, supervision checks, closing cases whose evaluation window passed),
-then text intelligence (the unit recommender retrains when the assignment history changed). The
+then the audit chain's anchor outside the database (when BANLI_AUDIT_ANCHOR_FILE is set), then text
+intelligence (the unit recommender retrains when the assignment history changed). The
 steps live in their own apps; this module only composes them, so no domain app has to know about
 an output app. Every step is idempotent: two workers running the same tick do no harm.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from banli.audit.anchor import anchor_file, audit_anchor
 from banli.deadlines.tasks import remind_task
 from banli.notify import tasks as queue
 from banli.textintel.tasks import index_catch_up_task, refresh_task
@@ -20,6 +22,12 @@ log = logging.getLogger(__name__)
 def periodic_task(today: str | None = None) -> dict:
     """One tick of the scan; `today` as YYYY-MM-DD for time travel. Returns the counts."""
     result = remind_task(today)
+    if anchor_file() is not None:
+        try:  # the day's anchor of the audit chain, outside the database
+            result["audit_anchor"] = audit_anchor()[0]
+        except Exception:  # a missing key is reported by `banli check`; reminders above stand
+            log.exception("audit anchor failed")
+            result["audit_anchor"] = None
     try:
         result["recommender_model"] = refresh_task(daily=True)
     except Exception:  # the reminders above must not be lost to a training failure

@@ -14,7 +14,7 @@ def _entry(plan: LedgerPlan, rp: RowProposal) -> dict:
     p = rp.proposal
     units_txt = [f"{ra.unit_name}（{fmt.ROLE_LABELS[ra.role]}）" for ra in rp.new_assignments]
     if rp.existing is None:
-        summary = f"台账导入：登记 {p.number}《{p.title}》" + (f"，交办{'、'.join(units_txt)}" if units_txt else "")
+        summary = f"台账导入：登记 {p.number}" + (f"，交办{'、'.join(units_txt)}" if units_txt else "")
     else:
         summary = f"台账导入：交办{'、'.join(units_txt)}"
     return dict(
