@@ -10,13 +10,15 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F
 from django.utils import timezone
 
 from banli.audit.services import audit_record
 from banli.cases.models import Assignment, ProposerKind, Reply, ReplyState, Session
 from banli.cases.selectors import access_reply, parse_id
 from banli.errors import Conflict, DomainError, NotFound
+from banli.handling import selectors as handling_selectors
+from banli.handling.models import UnitDocSettings
 from banli.ledger.services import ledger_rows
 from banli.orgs.models import Org, OrgKind, Role
 from banli.stats import scope as report_scope
@@ -25,7 +27,7 @@ from banli.stats.selectors import stats_for
 
 from .exports import archive_zip, b_ledger_rows, responsibility_rows, xlsx
 from .letters import LetterData, addressee_line, build_reply_letter, reply_title
-from .models import LetterNumber, SummaryText, UnitDocSettings
+from .models import SummaryText
 from .summary import Texts, build_summary, render_docx
 
 
@@ -59,49 +61,16 @@ def latest_reply(assignment: Assignment) -> Reply | None:
     return sent or assignment.replies.order_by("-seq", "-id").first()
 
 
-def default_prefix(unit: Org) -> str:
-    """Until the unit sets its 机关代字 (UnitDocSettings), a plain one from its name: 工业函."""
-    if unit.short_name:
-        return unit.short_name + "函"
-    base = unit.name
-    for word in ("人民政府", "委员会", "管理局", "局", "委"):
-        base = base.replace(word, "")
-    base = base.lstrip("市省区县")
-    return (base[:2] or "答复") + "函"
+default_prefix = handling_selectors.default_letter_prefix
+_doc_settings = handling_selectors.doc_settings
+
+NUMBER_PENDING = "（发文字号签发后生成）"
 
 
-def _doc_settings(unit: Org) -> UnitDocSettings:
-    return UnitDocSettings.objects.filter(unit=unit).first() or UnitDocSettings(unit=unit)
-
-
-def _letter_number(reply: Reply, unit: Org, actor=None) -> str:
-    """The reply's 发文字号, given once on the first letter of a sent reply (never renumbered)."""
-    if reply.state != ReplyState.SENT:
-        return "（发文字号待签发后生成）"
-    existing = LetterNumber.objects.filter(reply=reply).first()
-    if existing:
-        return str(existing)
-    settings = _doc_settings(unit)
-    prefix = settings.letter_prefix or default_prefix(unit)
-    year = (reply.sent_on or today()).year
-    with transaction.atomic():
-        last = (
-            LetterNumber.objects.select_for_update()
-            .filter(unit=unit, prefix=prefix, year=year)
-            .aggregate(m=Max("seq"))["m"]
-            or 0
-        )
-        number = LetterNumber.objects.create(reply=reply, unit=unit, prefix=prefix, year=year, seq=last + 1)
-        audit_record(
-            actor=actor,
-            verb="reply.letter_number",
-            obj=reply,
-            proposal_id=reply.assignment.proposal_id,
-            assignment_id=reply.assignment_id,
-            summary=f"答复函发文字号 {number}",
-            new={"number": str(number)},
-        )
-    return str(number)
+def letter_number_of(reply: Reply) -> str:
+    """The reply's 发文字号 as given at 签发; a download never gives one."""
+    number = handling_selectors.live_letter_number(reply)
+    return str(number) if number else NUMBER_PENDING
 
 
 def letter_cc(assignment: Assignment) -> list[str]:
@@ -177,7 +146,7 @@ def reply_letter_render(*, actor, reply: Reply, addressee_id=None, audit: bool =
             raise NotFound()
     elif actor is not None and actor.has_role(Role.PROPOSER):
         addressee = next((x for x in people if x.user_id == actor.pk), None)
-    number = _letter_number(reply, reply.assignment.unit, actor)
+    number = letter_number_of(reply)
     content = build_reply_letter(letter_data(reply, number=number, addressee=addressee))
     if audit:
         audit_record(
@@ -386,7 +355,7 @@ def archive_export(*, actor, session: Session, org: Org | None) -> tuple[bytes, 
             )
 
     def letter_for(reply):
-        number = _letter_number(reply, reply.assignment.unit, actor)
+        number = letter_number_of(reply)
         return build_reply_letter(letter_data(reply, number=number)), letter_filename(reply)
 
     content, files = archive_zip(
