@@ -26,7 +26,7 @@ from banli.stats.data import scope_assignments
 from banli.stats.selectors import stats_for
 
 from .exports import archive_zip, b_ledger_rows, responsibility_rows, xlsx
-from .letters import LetterData, addressee_line, build_reply_letter, reply_title
+from .letters import LetterData, addressee_line, addressees_line, build_reply_letter, reply_title
 from .models import SummaryText
 from .summary import Texts, build_summary, render_docx
 
@@ -107,14 +107,16 @@ def letter_data(reply: Reply, *, number: str, addressee=None) -> LetterData:
     session = p.session
     unit = a.unit
     settings = _doc_settings(unit)
-    to = addressee or p.lead
+    to = [addressee] if addressee is not None else letter_addressees(reply)
     signer = reply.signer or (reply.approved_by.display_name if reply.approved_by_id else "")
     return LetterData(
         issuer=settings.issuer or unit.name,
         number=number,
         signer=signer,
         title=reply_title(session.name, p.number, "建议" if session.is_npc else "提案"),
-        addressee=addressee_line(to.name, is_npc=session.is_npc, collective=to.kind == ProposerKind.COLLECTIVE),
+        addressee=addressees_line(
+            [addressee_line(x.name, is_npc=session.is_npc, collective=x.kind == ProposerKind.COLLECTIVE) for x in to]
+        ),
         proposal_title=p.title,
         body=reply.text,
         unit_name=settings.issuer or unit.name,
