@@ -58,7 +58,7 @@ def test_letter_has_the_official_document_elements(cast, gx_doc_settings, sent):
         "深圳市工业和信息化局",
         "深工信函〔2023〕1号",
         "签发人：张三",
-        "关于市七届人大四次会议第20230064号建议的答复",
+        "关于市七届人大四次会议\n第20230064号建议的答复",  # broken between words
         "王代表：",
         "您提出的《关于加快我市数字经济高质量发展的建议》收悉，现答复如下：",
         "二、关于基础设施。",
@@ -229,6 +229,6 @@ def test_cppcc_letter_says_proposal_and_member(cast):
     a = f.assigned(cast, p, units=[(cast.orgs.sw, R.LEAD)], day=dt.date(2024, 3, 1))
     r = f.sent(cast, a, day=dt.date(2024, 6, 3), result_class="B", text="正在推进。")
     text = _text(services.reply_letter_render(actor=cast.leader_sw, reply=r)[0])
-    assert "关于市政协七届四次会议第20240080号提案的答复" in text
+    assert "关于市政协七届四次会议\n第20240080号提案的答复" in text
     assert "陈委员：" in text and "2024年6月3日" in text
     assert "抄送：市政协提案委员会，市政府办公厅。" in text
