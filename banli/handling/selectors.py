@@ -311,6 +311,11 @@ class PanelData:
         return max(sent, key=lambda r: (r.seq, r.id)) if sent else None
 
     @property
+    def next_letter_number(self) -> str:
+        """The 发文字号 签发 would give now (shown to the leader beside the 签发 button)."""
+        return letter_number_next(self.assignment.unit, timezone.localdate().year)
+
+    @property
     def pending_adjustment(self):
         return next((x for x in self.adjustments if x.state == AdjustmentState.PENDING), None)
 
@@ -385,7 +390,11 @@ def panel_data_for(user, proposal_id: int, cache: dict | None = None) -> dict[in
         )
         .order_by("seq", "id")
     )
+    numbers = {
+        n.reply_id: str(n) for n in LetterNumber.objects.filter(reply__assignment_id__in=ids, voided_at__isnull=True)
+    }
     for rep in reply_qs:
+        rep.letter_no = numbers.get(rep.pk, "")
         replies[rep.assignment_id].append(rep)
     contacts = defaultdict(list)
     for c in (
@@ -482,6 +491,8 @@ def _actions(user, pd: PanelData) -> list[str]:
             acts.append("send")
     if "leader" in r and pd.current_reply is not None and rep is None:
         acts.append("correct")
+    if "leader" in r and any(x.letter_no for x in pd.replies):
+        acts.append("renumber")
     cur = pd.current_reply
     if (
         cur is not None

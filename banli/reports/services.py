@@ -28,6 +28,8 @@ from banli.stats.selectors import stats_for
 from .exports import archive_zip, b_ledger_rows, responsibility_rows, xlsx
 from .letters import LetterData, addressee_line, addressees_line, build_reply_letter, reply_title
 from .models import SummaryText
+from .ofd import build_reply_letter_ofd
+from .render import docx_to_pdf
 from .summary import Texts, build_summary, render_docx
 
 
@@ -129,16 +131,24 @@ def letter_data(reply: Reply, *, number: str, addressee=None) -> LetterData:
     )
 
 
-def letter_filename(reply: Reply) -> str:
+LETTER_FORMATS = ("docx", "pdf", "ofd")
+
+
+def letter_filename(reply: Reply, fmt: str = "docx") -> str:
     p = reply.assignment.proposal
-    return f"答复函_{p.number}_{reply.assignment.unit.name}_{reply.seq}.docx"
+    return f"答复函_{p.number}_{reply.assignment.unit.name}_{reply.seq}.{fmt}"
 
 
-def reply_letter_render(*, actor, reply: Reply, addressee_id=None, audit: bool = True) -> tuple[bytes, str]:
-    """The reply letter .docx of `reply` (SPEC §7) and its file name; audited as a download.
+def reply_letter_render(
+    *, actor, reply: Reply, addressee_id=None, audit: bool = True, fmt: str = "docx"
+) -> tuple[bytes, str]:
+    """The reply letter of `reply` (SPEC §7) as .docx, .pdf (LibreOffice) or .ofd, and its file
+    name; audited as a download. Never gives a 发文字号: that happens at 签发.
 
-    Addressed to the lead proposer, or to `addressee_id` (a co-signer or a proposer of a merged
-    proposal); a proposer who downloads it gets the letter in their own name."""
+    Addressed to every proposer (the lead, co-signers and the proposers of merged proposals), or
+    to `addressee_id` alone; a proposer who downloads it gets the letter in their own name."""
+    if fmt not in LETTER_FORMATS:
+        raise DomainError("答复函只能生成 .docx、.pdf 或 .ofd 文件。")
     reply = reply_get(actor, reply.pk)
     people = letter_addressees(reply)
     addressee = None
@@ -149,7 +159,13 @@ def reply_letter_render(*, actor, reply: Reply, addressee_id=None, audit: bool =
     elif actor is not None and actor.has_role(Role.PROPOSER):
         addressee = next((x for x in people if x.user_id == actor.pk), None)
     number = letter_number_of(reply)
-    content = build_reply_letter(letter_data(reply, number=number, addressee=addressee))
+    data = letter_data(reply, number=number, addressee=addressee)
+    if fmt == "ofd":
+        content = build_reply_letter_ofd(data)
+    else:
+        content = build_reply_letter(data)
+        if fmt == "pdf":
+            content = docx_to_pdf(content)
     if audit:
         audit_record(
             actor=actor,
@@ -157,9 +173,9 @@ def reply_letter_render(*, actor, reply: Reply, addressee_id=None, audit: bool =
             obj=reply,
             proposal_id=reply.assignment.proposal_id,
             assignment_id=reply.assignment_id,
-            summary=f"下载答复函 {number}",
+            summary=f"下载答复函 {number}（{fmt}）",
         )
-    return content, letter_filename(reply)
+    return content, letter_filename(reply, fmt)
 
 
 def unit_doc_settings_save(
