@@ -376,8 +376,13 @@ def archive_export(*, actor, session: Session, org: Org | None) -> tuple[bytes, 
         number = letter_number_of(reply)
         return build_reply_letter(letter_data(reply, number=number)), letter_filename(reply)
 
+    summary = summary_build(actor=actor, session=session, org=org)
     content, files = archive_zip(
-        session=session, org=org, ledger_rows=_archive_ledger_rows(session, org), letter_for=letter_for
+        session=session,
+        org=org,
+        ledger_rows=_archive_ledger_rows(session, org),
+        letter_for=letter_for,
+        summary=(render_docx(summary), f"办理工作总结_{summary.org_name}_{session.code}.docx"),
     )
     audit_record(
         actor=actor,
