@@ -100,7 +100,7 @@ def test_summary_page_saves_texts_and_shows_the_preview(cast, replied, login):
     client = login(cast.liaison_gx)
     q = f"?session={cast.npc_session.pk}&org={cast.orgs.gx.pk}"
     page = client.get("/reports/summary/" + q).content.decode()
-    assert "一、基本情况" in page and "市工业和信息化局共承办市七届人大四次会议建议1件" in page
+    assert "一、基本情况" in page and "我局共承办市七届人大四次会议建议1件" in page
     resp = client.post(
         "/reports/summary/" + q, {"version": 0, "practices": "（一）强化组织领导。", "problems": "沟通不够。"}
     )
