@@ -42,11 +42,11 @@ def test_session_archive_holds_ledger_letters_attachments_and_index(cast, replie
     names = zf.namelist()
     assert name == "档案_SZ7-4.zip"
     assert {"台账.xlsx", "责任清单.xlsx", "B类跟踪台账.xlsx", "目录.csv", "目录.xlsx"} <= set(names)
-    letters = [n for n in names if n.endswith(".docx")]
+    letters = [n for n in names if n.startswith("答复/") and n.endswith(".docx")]
     assert len(letters) == 2
     assert any(n.endswith("签发件.pdf") for n in names)
     index = zf.read("目录.csv").decode("utf-8-sig")
-    assert all(n in index for n in names if not n.startswith("目录"))
+    assert all(n in index for n in names if not n.startswith("目录") and n not in ("manifest.json", "SHA256SUMS"))
     ledger = load_workbook(io.BytesIO(zf.read("台账.xlsx"))).active
     assert len(list(ledger.values)) == 3  # header + two assignments
     b = load_workbook(io.BytesIO(zf.read("B类跟踪台账.xlsx"))).active
@@ -58,7 +58,7 @@ def test_session_archive_holds_ledger_letters_attachments_and_index(cast, replie
 def test_units_archive_holds_only_its_part(cast, replied):
     content, _ = services.archive_export(actor=cast.liaison_gx, session=cast.npc_session, org=cast.orgs.gx)
     zf = zipfile.ZipFile(io.BytesIO(content))
-    letters = [n for n in zf.namelist() if n.endswith(".docx")]
+    letters = [n for n in zf.namelist() if n.startswith("答复/") and n.endswith(".docx")]
     assert len(letters) == 1 and "市工业和信息化局" in letters[0]
     ledger = load_workbook(io.BytesIO(zf.read("台账.xlsx"))).active
     assert [r[0] for r in list(ledger.values)[1:]] == ["20230001"]
@@ -78,7 +78,7 @@ def test_cli_exports_the_archive(cast, replied, tmp_path):
 
     out = tmp_path / "a.zip"
     call_command("export-archive", "--session", "SZ7-4", "--org", "市商务局", "-o", str(out), stdout=StringIO())
-    letters = [n for n in zipfile.ZipFile(out).namelist() if n.endswith(".docx")]
+    letters = [n for n in zipfile.ZipFile(out).namelist() if n.startswith("答复/") and n.endswith(".docx")]
     assert len(letters) == 1 and "市商务局" in letters[0]
 
 
@@ -100,7 +100,7 @@ def test_summary_page_saves_texts_and_shows_the_preview(cast, replied, login):
     client = login(cast.liaison_gx)
     q = f"?session={cast.npc_session.pk}&org={cast.orgs.gx.pk}"
     page = client.get("/reports/summary/" + q).content.decode()
-    assert "一、基本情况" in page and "市工业和信息化局共承办市七届人大四次会议建议1件" in page
+    assert "一、基本情况" in page and "我局共承办市七届人大四次会议建议1件" in page
     resp = client.post(
         "/reports/summary/" + q, {"version": 0, "practices": "（一）强化组织领导。", "problems": "沟通不够。"}
     )
@@ -135,3 +135,43 @@ def test_unit_downloads_its_part_of_the_ledger(cast, replied, login):
         client.get("/reports/ledger.xlsx", {"session": cast.npc_session.pk, "org": cast.orgs.sw.pk}).status_code == 404
     )
     assert AuditEvent.objects.filter(verb="ledger.export", actor=cast.liaison_gx).count() == 1
+
+
+def test_archive_holds_summary_contacts_evaluations_followups_and_a_checksum_manifest(cast, replied):
+    import hashlib
+    import json
+
+    from docx import Document
+
+    from banli.handling import services as handling
+
+    (b, a_reply), _fu = replied
+    with f.on(dt.date(2023, 5, 10)):
+        handling.contact_add(
+            actor=cast.liaison_gx,
+            assignment=b.assignment,
+            on=dt.date(2023, 5, 10),
+            stage="after",
+            method="visit",
+            participants="王代表",
+            summary="上门走访，通报B类承诺事项进展。",
+        )
+    f.evaluated(cast, a_reply, day=dt.date(2023, 5, 20))
+    content, _ = services.archive_export(actor=cast.staff_npc, session=cast.npc_session, org=None)
+    zf = zipfile.ZipFile(io.BytesIO(content))
+    names = set(zf.namelist())
+    summary = next(n for n in names if n.startswith("办理工作总结_"))
+    assert "建议办理工作的总结" in "".join(p.text for p in Document(io.BytesIO(zf.read(summary))).paragraphs)
+    assert {"沟通联系记录.xlsx", "评价意见.xlsx", "B类跟踪进展.xlsx", "manifest.json", "SHA256SUMS"} <= names
+    contacts = list(load_workbook(io.BytesIO(zf.read("沟通联系记录.xlsx"))).active.values)
+    assert contacts[0][:3] == ("编号", "标题", "承办单位") and contacts[1][0] == "20230001"
+    assert contacts[1][-1] == "上门走访，通报B类承诺事项进展。"
+    evaluations = list(load_workbook(io.BytesIO(zf.read("评价意见.xlsx"))).active.values)
+    assert evaluations[1][0] == "20230002" and evaluations[1][5] == "满意"
+    manifest = json.loads(zf.read("manifest.json"))
+    listed = {x["path"]: x["sha256"] for x in manifest["files"]}
+    assert set(listed) == names - {"manifest.json", "SHA256SUMS"}
+    for path, digest in listed.items():
+        assert hashlib.sha256(zf.read(path)).hexdigest() == digest
+    sums = zf.read("SHA256SUMS").decode().splitlines()
+    assert sorted(sums) == sorted(f"{d}  {p}" for p, d in listed.items())

@@ -14,8 +14,9 @@ from docx.oxml.ns import qn
 from banli.audit.models import AuditEvent
 from banli.cases.models import AssignmentRole as R
 from banli.errors import DomainError, NotFound
+from banli.handling import services as handling
+from banli.handling.models import LetterNumber, UnitDocSettings
 from banli.reports import services
-from banli.reports.models import LetterNumber, UnitDocSettings
 
 from . import factories as f
 
@@ -44,8 +45,12 @@ def _text(content: bytes) -> str:
     return "\n".join(p.text for p in Document(io.BytesIO(content)).paragraphs)
 
 
-def test_letter_has_the_official_document_elements(cast, sent):
-    UnitDocSettings.objects.create(unit=cast.orgs.gx, issuer="深圳市工业和信息化局", letter_prefix="深工信函")
+@pytest.fixture
+def gx_doc_settings(cast):
+    return UnitDocSettings.objects.create(unit=cast.orgs.gx, issuer="深圳市工业和信息化局", letter_prefix="深工信函")
+
+
+def test_letter_has_the_official_document_elements(cast, gx_doc_settings, sent):
     content, name = services.reply_letter_render(actor=cast.liaison_gx, reply=sent)
     text = _text(content)
     assert name == "答复函_20230064_市工业和信息化局_1.docx"
@@ -53,13 +58,13 @@ def test_letter_has_the_official_document_elements(cast, sent):
         "深圳市工业和信息化局",
         "深工信函〔2023〕1号",
         "签发人：张三",
-        "关于市七届人大四次会议第20230064号建议的答复",
+        "关于市七届人大四次会议\n第20230064号建议的答复",  # broken between words
         "王代表：",
         "您提出的《关于加快我市数字经济高质量发展的建议》收悉，现答复如下：",
         "二、关于基础设施。",
         "感谢您对我们工作的关心和支持。",
         "2023年6月20日",
-        "（联系人：李四，电话：0755-88888888）",
+        "（联系人：李四，电话：0755\u201188888888）",
         "抄送：市人大常委会选联任工委，市政府办公厅。",
     ):
         assert expected in text, expected
@@ -98,17 +103,41 @@ def test_letter_page_fonts_and_grid_follow_gbt_9704(cast, sent):
     issuer = next(p for p in doc.paragraphs if p.text == "市工业和信息化局")
     assert str(issuer.runs[0].font.color.rgb) == "E60012"
     footer_xml = sec.footer._element.xml
-    assert "PAGE" in footer_xml and "— " in footer_xml and sec.different_first_page_header_footer
+    assert "PAGE" in footer_xml and "— " in footer_xml and not sec.different_first_page_header_footer
 
 
-def test_letter_number_is_given_once_and_counts_up_per_unit_and_year(cast, sent):
+def test_letter_number_is_given_at_sign_off_and_downloads_never_give_one(cast, sent):
+    assert [str(n) for n in LetterNumber.objects.all()] == ["工业函〔2023〕1号"]
+    assert AuditEvent.objects.filter(verb="reply.approve", summary__contains="工业函〔2023〕1号").exists()
     services.reply_letter_render(actor=cast.liaison_gx, reply=sent)
-    services.reply_letter_render(actor=cast.leader_gx, reply=sent)
+    services.reply_letter_render(actor=cast.deputy_user, reply=sent)
     a = f.rehandling(cast, sent, day=dt.date(2023, 6, 25))
     second = f.sent(cast, a, day=dt.date(2023, 9, 1), text="再次答复")
     assert second.seq == 2
-    services.reply_letter_render(actor=cast.liaison_gx, reply=second)
     assert [str(n) for n in LetterNumber.objects.order_by("id")] == ["工业函〔2023〕1号", "工业函〔2023〕2号"]
+    assert "工业函〔2023〕2号" in _text(services.reply_letter_render(actor=cast.liaison_gx, reply=second)[0])
+
+
+def test_prefix_set_after_the_first_number_applies_to_the_next_sign_off(cast, sent):
+    services.unit_doc_settings_save(actor=cast.liaison_gx, unit=cast.orgs.gx, letter_prefix="深工信函")
+    assert "工业函〔2023〕1号" in _text(services.reply_letter_render(actor=cast.liaison_gx, reply=sent)[0])
+    second = f.sent(cast, f.rehandling(cast, sent, day=dt.date(2023, 6, 25)), day=dt.date(2023, 9, 1), text="再次")
+    assert "深工信函〔2023〕1号" in _text(services.reply_letter_render(actor=cast.liaison_gx, reply=second)[0])
+
+
+def test_wrong_number_is_voided_and_reissued_with_a_reason_both_audited(cast, sent):
+    with pytest.raises(DomainError, match="作废原因"):
+        handling.letter_number_reissue(actor=cast.leader_gx, reply=sent, reason=" ")
+    with pytest.raises(DomainError):
+        handling.letter_number_reissue(actor=cast.liaison_gx, reply=sent, reason="编号重复")
+    assert LetterNumber.objects.count() == 1
+    new = handling.letter_number_reissue(actor=cast.leader_gx, reply=sent, reason="编号重复")
+    assert (new.year, new.seq) == (handling.today().year, 1) and new.pk != LetterNumber.objects.first().pk
+    old = LetterNumber.objects.get(voided_at__isnull=False)
+    assert old.void_reason == "编号重复" and old.voided_by == cast.leader_gx
+    assert str(new) in _text(services.reply_letter_render(actor=cast.liaison_gx, reply=sent)[0])
+    assert AuditEvent.objects.filter(verb="reply.letter_number_void", summary__contains="编号重复").exists()
+    assert AuditEvent.objects.filter(verb="reply.letter_number_reissue", summary__contains=str(new)).exists()
 
 
 def test_proposer_downloads_own_letter_and_others_get_not_found(cast, sent, login):
@@ -126,7 +155,7 @@ def test_proposer_downloads_own_letter_and_others_get_not_found(cast, sent, logi
 def test_unsent_reply_is_a_preview_for_the_unit_only(cast, sent):
     draft = f.drafted(cast, f.rehandling(cast, sent, day=dt.date(2023, 6, 25)), result_class="B", text="草稿")
     content, _ = services.reply_letter_render(actor=cast.liaison_gx, reply=draft)
-    assert "（发文字号待签发后生成）" in _text(content)
+    assert "（发文字号签发后生成）" in _text(content)
     assert not LetterNumber.objects.filter(reply=draft).exists()
     with pytest.raises(NotFound):
         services.reply_letter_render(actor=cast.deputy_user, reply=draft)
@@ -200,6 +229,6 @@ def test_cppcc_letter_says_proposal_and_member(cast):
     a = f.assigned(cast, p, units=[(cast.orgs.sw, R.LEAD)], day=dt.date(2024, 3, 1))
     r = f.sent(cast, a, day=dt.date(2024, 6, 3), result_class="B", text="正在推进。")
     text = _text(services.reply_letter_render(actor=cast.leader_sw, reply=r)[0])
-    assert "关于市政协七届四次会议第20240080号提案的答复" in text
+    assert "关于市政协七届四次会议\n第20240080号提案的答复" in text
     assert "陈委员：" in text and "2024年6月3日" in text
     assert "抄送：市政协提案委员会，市政府办公厅。" in text

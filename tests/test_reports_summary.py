@@ -165,10 +165,7 @@ def test_bureau_summary_states_seed_000_counts_and_full_satisfaction(cast):
     session = build_seed000(cast)
     content, _ = services.summary_render(actor=cast.liaison_gx, session=session, org=cast.orgs.gx, on=TODAY)
     text = docx_text(content)
-    assert (
-        "2023年，市工业和信息化局共承办市七届人大四次会议建议110件，其中主办件34件、分办件15件、会办件59件、承办件2件。"
-        in text
-    )
+    assert "2023年，我局共承办市七届人大四次会议建议110件，其中主办件34件、分办件15件、会办件59件、承办件2件。" in text
     assert "应有答复51件，已全部答复完毕，办复率100%" in text
     assert "代表已评价的有41件，其中满意件41件，满意率为100%" in text
     # Contacts by method, from the data: 51 phone calls, 10 symposiums, 10 face to face.

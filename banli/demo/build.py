@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.utils import timezone
 
 from banli.cases import services as cs
 from banli.cases.models import AssignmentRole as R
-from banli.cases.models import Channel, Reply, ReplyState, ReviewState, Session
+from banli.cases.models import Channel, Proposal, Reply, ReplyState, ReviewState, Session
 from banli.errors import DomainError
+from banli.formatting import cn_date
 from banli.handling import demo as handling_demo
 from banli.orgs.models import Org, OrgKind, User
 from banli.orgs.services import org_add, user_create
@@ -64,10 +66,44 @@ class Demo:
     orgs: dict[str, Org] = field(default_factory=dict)
     users: dict = field(default_factory=dict)
     log: list[str] = field(default_factory=list)
+    # The reply body for a case (banli.handling.demo calls it; the text material lives here).
+    reply_text: Callable | None = None
 
 
 def demo_exists() -> bool:
     return Session.objects.filter(code__startswith="DEMO-").exists()
+
+
+def _leader_name(i: int) -> str:
+    return data.LEADER_NAMES[i % len(data.LEADER_NAMES)]
+
+
+def reply_text(d: Demo, proposal, cls: str, *, contact: str, phone: str, due: dt.date | None) -> str:
+    """A reply body as a unit writes it: received, what was done (with figures), what comes next by
+    the reply's class, and who to call."""
+    rng = d.rng
+    title = proposal.title
+    x = title.removeprefix("关于").rsplit("的", 1)[0] if title.startswith("关于") else title
+    figures = dict(
+        y=proposal.session.year - 1,
+        n1=rng.choice(["1.2", "2.5", "3.8", "6.4", "12.6"]),
+        n2=rng.randint(12, 96),
+        n3=rng.randint(8, 40),
+        n4=rng.randint(3, 12),
+        n5=rng.choice(["92.6", "95.3", "97.1"]),
+    )
+    done = rng.sample(data.REPLY_DONE, k=2)
+    nxt = data.REPLY_NEXT[cls].format(due=cn_date(due) if due else "年底")
+    return "\n".join(
+        [
+            f"您提出的《{title}》收悉。我们高度重视，主要负责同志专门研究，现答复如下：",
+            "一、" + done[0].format(x=x, **figures),
+            "二、" + done[1].format(x=x, **figures),
+            "三、" + nxt,
+            f"联系人：{contact}，联系电话：{phone}。",
+            "感谢您对我们工作的关心和支持。",
+        ]
+    )
 
 
 def _person(rng: random.Random) -> str:
@@ -115,7 +151,7 @@ def build_users(d: Demo) -> None:
                     username=uname,
                     org=d.orgs[org],
                     roles=[role],
-                    full_name=f"{key}{'联络员' if role == 'unit_liaison' else '领导'}",
+                    full_name=f"{key}联络员" if role == "unit_liaison" else _leader_name(len(d.users)),
                     validate=False,
                 ),
             )
@@ -202,6 +238,8 @@ def build_session(d: Demo, *, body: str, code: str, name: str, start: dt.date, c
     for i in range(count):
         topic = d.rng.choice(topics)
         title, content = _proposal_text(d, topic)
+        if not is_npc:  # 政协委员 write 提案
+            title = title.removesuffix("的建议") + "的提案"
         lead = own if i % 25 == 0 else d.rng.choice(people)
         cosigners = d.rng.sample(people, k=d.rng.choice([0, 0, 1, 2, 4]))
         if i % 40 == 7:
@@ -268,8 +306,8 @@ def review_and_assign(d: Demo, session: Session, proposals, *, assign_on: dt.dat
                 actor=staff,
                 proposal=p,
                 is_key=True,
-                leader=d.rng.choice(["市长", "常务副市长", "分管副市长"]),
-                plan="市领导领衔督办，牵头单位制定专项办理方案。",
+                leader=d.rng.choice(data.KEY_LEADERS),
+                plan="市领导领衔督办，牵头单位制定专项办理方案，每季度报告进展。",
             )
         # Never before the proposal was submitted (interim proposals come in later).
         on = max(assign_on + dt.timedelta(days=d.rng.randint(0, 3)), p.submitted_on)
@@ -280,6 +318,7 @@ def review_and_assign(d: Demo, session: Session, proposals, *, assign_on: dt.dat
 
 def build(*, today: dt.date | None = None, seed: int = 2026, scale: float = 1.0) -> Demo:
     d = Demo(rng=random.Random(seed), today=today or timezone.localdate())
+    d.reply_text = lambda *a, **kw: reply_text(d, *a, **kw)
     # No enclosing transaction: each service owns its own (durable) one.
     build_orgs(d)
     build_users(d)
@@ -304,11 +343,53 @@ def build(*, today: dt.date | None = None, seed: int = 2026, scale: float = 1.0)
         deputy_key="member",
     )
     d.log.append(f"{s1.name}：{len(p1)} 件；{s2.name}：{len(p2)} 件")
+    # Last year's session: its B commitments, some kept and converted to A, some still open.
+    prev_start = npc_start - dt.timedelta(days=365)
+    s0, p0 = build_session(
+        d,
+        body=NPC_BODY,
+        code="DEMO-NPC-PREV",
+        name="市七届人大五次会议",
+        start=prev_start,
+        count=max(12, int(40 * scale)),
+        deputy_key="deputy",
+    )
+    counts = review_and_assign(d, s0, p0, assign_on=prev_start + dt.timedelta(days=14))
+    advance(d, counts["assigned"], b_weight=60)
+    converted = handling_demo.followups_settle(d, s0)
+    d.log.append(f"{s0.name}：{len(p0)} 件，B类转A {converted} 件")
     for s, ps, start in ((s1, p1, npc_start), (s2, p2, cppcc_start)):
         counts = review_and_assign(d, s, ps, assign_on=start + dt.timedelta(days=14))
         advance(d, counts["assigned"])
+    showcases(d)
     publish(d)
     return d
+
+
+def showcases(d: Demo) -> None:
+    """典型案例: a few A replies whose points were adopted, key proposals among them, marked by the
+    body's staff so the summary proposes them and the public site can show them."""
+    staff = {d.orgs[NPC_BODY].pk: d.users["npc_staff"], d.orgs[CPPCC_BODY].pk: d.users["cppcc_staff"]}
+    marked = 0
+    for body_id, user in staff.items():
+        best = (
+            Proposal.objects.filter(
+                session__body_id=body_id, assignments__replies__state=ReplyState.SENT, assignments__result_class="A"
+            )
+            .distinct()
+            .order_by("-is_key", "number")[:4]
+        )
+        for p in best:
+            cs.proposal_set_key(
+                actor=user,
+                proposal=p,
+                is_key=p.is_key,
+                leader=p.key_leader,
+                plan=p.key_plan,
+                is_showcase=True,
+            )
+            marked += 1
+    d.log.append(f"典型案例 {marked} 件")
 
 
 def publish(d: Demo) -> None:
@@ -333,9 +414,9 @@ def publish(d: Demo) -> None:
     d.log.append(f"公开答复 {published} 件")
 
 
-def advance(d: Demo, assigned) -> None:
+def advance(d: Demo, assigned, *, b_weight: int = 18) -> None:
     """Move assigned cases through the handling stages (signing, contacts, replies, evaluation).
 
     Uses the handling services (banli.handling.demo).
     """
-    handling_demo.advance(d, assigned)
+    handling_demo.advance(d, assigned, b_weight=b_weight)

@@ -16,7 +16,9 @@ from banli.cases.selectors import user_unit
 from banli.errors import DomainError
 from banli.orgs.models import Org, OrgKind, Role, User
 
+from . import selectors as sel
 from . import services as svc
+from .models import CommitmentState, FollowUp, FollowUpState
 
 METHODS = [
     ContactMethod.PHONE,
@@ -57,7 +59,7 @@ def _people() -> dict:
     return by_unit
 
 
-def advance(d, assigned) -> None:
+def advance(d, assigned, *, b_weight: int = 18) -> None:
     rng, now = d.rng, d.today
     people = _people()
     staff = {
@@ -130,22 +132,28 @@ def advance(d, assigned) -> None:
                 if sent_on >= now:
                     continue
                 cls = rng.choices(
-                    ["A", "B", "C", "D"], weights=[70, 18, 10, 2 if proposal.session.body.kind == OrgKind.CPPCC else 0]
+                    ["A", "B", "C", "D"],
+                    weights=[70, b_weight, 10, 2 if proposal.session.body.kind == OrgKind.CPPCC else 0],
                 )[0]
                 commitments = (
                     [("按计划分步推进，年内完成相关工作。", sent_on + dt.timedelta(days=rng.randint(120, 300)))]
                     if cls == "B"
                     else None
                 )
+                contact = liaison.full_name.split()[-1]
+                phone = f"0755-8{rng.randint(1000000, 9999999)}"
+                due = commitments[0][1] if commitments else None
+                text = d.reply_text(proposal, cls, contact=contact, phone=phone, due=due)
                 with at(sent_on):
                     r = svc.reply_save_draft(
                         actor=liaison,
                         assignment=a,
                         version=0,
                         result_class=cls,
-                        text=f"{proposal.lead.name}：您好！您提出的《{proposal.title}》收悉，现答复如下：……感谢您对我们工作的关心和支持。",
-                        contact_name=liaison.display_name,
-                        contact_phone="0755-88000000",
+                        text=text,
+                        signer=leader.full_name.split()[-1],
+                        contact_name=contact,
+                        contact_phone=phone,
                         disclosure="public",
                         commitments=commitments,
                     )
@@ -184,3 +192,30 @@ def advance(d, assigned) -> None:
         f"办理：签收 {counts['signed']}，答复 {counts['replied']}（B类 {counts['b']}"
         f"），评价 {counts['evaluated']}，重新办理 {counts['rehandling']}"
     )
+
+
+def followups_settle(d, session, *, share: float = 0.5) -> int:
+    """An earlier session's B commitments a year on: about `share` of them kept and the case turned
+    into class A (转A), the rest still open — what the B-class follow-up section reports."""
+    people = _people()
+    converted = 0
+    for f in FollowUp.objects.filter(assignment__proposal__session=session, state=FollowUpState.OPEN).order_by("pk"):
+        if d.rng.random() >= share:
+            continue
+        liaison = people.get(f.assignment.unit_id, {}).get(Role.UNIT_LIAISON)
+        if liaison is None:
+            continue
+        outcomes = {
+            c.pk: ("done", "已按承诺完成，项目已投入使用。", None)
+            for c in sel.followup_commitments(f).filter(state=CommitmentState.OPEN)
+        }
+        on = min(d.today, f.opened_on + dt.timedelta(days=d.rng.randint(150, 300)))
+        try:
+            with clock(on):
+                svc.followup_convert_to_a(
+                    actor=liaison, followup=f, note="承诺事项已全部落实，问题已解决，申报转为A类。", outcomes=outcomes
+                )
+            converted += 1
+        except DomainError as e:
+            d.log.append(f"{f.assignment.proposal.number}：{e.message}")
+    return converted

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 
 from banli.cases.models import Assignment, Proposal, Reply, ResultClass
+from banli.formatting import letter_number
 from banli.orgs.models import Org
 
 
@@ -251,3 +252,73 @@ class Handover(models.Model):
     class Meta:
         ordering = ["-at"]
         verbose_name = "工作移交"
+
+
+class UnitDocSettings(models.Model):
+    """A unit's official-document settings: 发文机关标志, 发文字号 prefix, 抄送.
+
+    Lives here (not in reports) because 签发 reads the prefix when it gives the number; the table
+    keeps its old name."""
+
+    unit = models.OneToOneField(Org, verbose_name="单位", on_delete=models.PROTECT, related_name="doc_settings")
+    issuer = models.CharField("发文机关标志", max_length=100, blank=True, help_text="留空则用单位全称")
+    letter_prefix = models.CharField("发文字号代字", max_length=20, blank=True, help_text="如“深工信函”")
+    cc = models.CharField("抄送", max_length=300, blank=True, help_text="留空则抄送交办机关和人大/政协工作机构")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "reports_unitdocsettings"
+        verbose_name = "公文设置"
+
+    def __str__(self) -> str:
+        return f"{self.unit} 公文设置"
+
+
+class LetterCounter(models.Model):
+    """The last 发文字号 sequence a unit gave under one prefix in one year; locked row by row so
+    concurrent sign-offs take consecutive numbers (no gap, no duplicate)."""
+
+    unit = models.ForeignKey(Org, on_delete=models.PROTECT, related_name="+")
+    prefix = models.CharField("代字", max_length=20)
+    year = models.PositiveIntegerField("年份")
+    last = models.PositiveIntegerField("已用到", default=0)
+
+    class Meta:
+        verbose_name = "发文字号序列"
+        constraints = [models.UniqueConstraint(fields=["unit", "prefix", "year"], name="uniq_letter_counter")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.prefix}〔{self.year}〕 {self.last}"
+
+
+class LetterNumber(models.Model):
+    """A 发文字号 given to a reply at 签发 (unit + prefix + year + sequence). Never changed; a wrong
+    one is voided with a reason and a new one issued, so a reply has at most one live number."""
+
+    reply = models.ForeignKey(Reply, on_delete=models.PROTECT, related_name="letter_numbers")
+    unit = models.ForeignKey(Org, on_delete=models.PROTECT, related_name="+")
+    prefix = models.CharField("代字", max_length=20)
+    year = models.PositiveIntegerField("年份")
+    seq = models.PositiveIntegerField("序号")
+    created_at = models.DateTimeField(auto_now_add=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    voided_at = models.DateTimeField("作废时间", null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    void_reason = models.CharField("作废原因", max_length=200, blank=True)
+
+    class Meta:
+        db_table = "reports_letternumber"
+        verbose_name = "发文字号"
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "prefix", "year", "seq"], name="uniq_letter_number"),
+            models.UniqueConstraint(
+                fields=["reply"], condition=models.Q(voided_at__isnull=True), name="uniq_live_letter_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return letter_number(self.prefix, self.year, self.seq)

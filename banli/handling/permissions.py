@@ -25,6 +25,7 @@ ROUTES = {
     "handling:reply_return": {"POST": {"unit_leader"}},
     "handling:reply_send": {"POST": {"unit_liaison", "unit_leader"}},
     "handling:reply_correct": {"GET": {"unit_leader"}, "POST": {"unit_leader"}},
+    "handling:letter_number_reissue": {"POST": {"unit_leader"}},
     "handling:progress": {"POST": UNIT_SIDE},
     "handling:explain": {"POST": {"unit_liaison"}},
     "handling:convert": {"POST": {"unit_liaison"}},

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from banli.audit.models import AuditEvent
@@ -39,6 +39,7 @@ from banli.cases.selectors import (
     user_unit,
 )
 from banli.errors import NotFound
+from banli.formatting import letter_number
 from banli.orgs.models import Role
 from banli.orgs.roles import OFFICES, UNIT
 
@@ -51,6 +52,9 @@ from .models import (
     FollowUpState,
     HandlingPlan,
     HandlingPolicy,
+    LetterCounter,
+    LetterNumber,
+    UnitDocSettings,
 )
 
 # --- who is what on an assignment --------------------------------------------------------------
@@ -307,6 +311,11 @@ class PanelData:
         return max(sent, key=lambda r: (r.seq, r.id)) if sent else None
 
     @property
+    def next_letter_number(self) -> str:
+        """The 发文字号 签发 would give now (shown to the leader beside the 签发 button)."""
+        return letter_number_next(self.assignment.unit, timezone.localdate().year)
+
+    @property
     def pending_adjustment(self):
         return next((x for x in self.adjustments if x.state == AdjustmentState.PENDING), None)
 
@@ -381,7 +390,11 @@ def panel_data_for(user, proposal_id: int, cache: dict | None = None) -> dict[in
         )
         .order_by("seq", "id")
     )
+    numbers = {
+        n.reply_id: str(n) for n in LetterNumber.objects.filter(reply__assignment_id__in=ids, voided_at__isnull=True)
+    }
     for rep in reply_qs:
+        rep.letter_no = numbers.get(rep.pk, "")
         replies[rep.assignment_id].append(rep)
     contacts = defaultdict(list)
     for c in (
@@ -478,6 +491,8 @@ def _actions(user, pd: PanelData) -> list[str]:
             acts.append("send")
     if "leader" in r and pd.current_reply is not None and rep is None:
         acts.append("correct")
+    if "leader" in r and any(x.letter_no for x in pd.replies):
+        acts.append("renumber")
     cur = pd.current_reply
     if (
         cur is not None
@@ -616,3 +631,44 @@ def handover_items(from_user, *, lock: bool = False) -> HandoverItems:
     for a in items.assignments:
         a.handover_reason = items.reasons[a.pk]
     return items
+
+
+# --- 发文字号 (given at 签发) -----------------------------------------------------------------
+
+
+def doc_settings(unit) -> UnitDocSettings:
+    """The unit's official-document settings, unsaved defaults when it has none."""
+    return UnitDocSettings.objects.filter(unit=unit).first() or UnitDocSettings(unit=unit)
+
+
+def default_letter_prefix(unit) -> str:
+    """Until the unit sets its 机关代字 (UnitDocSettings), a plain one from its name: 工业函."""
+    if unit.short_name:
+        return unit.short_name + "函"
+    base = unit.name
+    for word in ("人民政府", "委员会", "管理局", "局", "委"):
+        base = base.replace(word, "")
+    base = base.lstrip("市省区县")
+    return (base[:2] or "答复") + "函"
+
+
+def letter_prefix(unit) -> str:
+    return doc_settings(unit).letter_prefix or default_letter_prefix(unit)
+
+
+def live_letter_number(reply) -> LetterNumber | None:
+    """The reply's 发文字号 (the one not voided), None before 签发."""
+    return LetterNumber.objects.filter(reply=reply, voided_at__isnull=True).first()
+
+
+def letter_number_next(unit, year: int) -> str:
+    """The number 签发 would give now (shown to the leader before signing; another sign-off of the
+    same unit in between takes it, and this one gets the next)."""
+    prefix = letter_prefix(unit)
+    counter = LetterCounter.objects.filter(unit=unit, prefix=prefix, year=year).first()
+    last = counter.last if counter else max_letter_seq(unit, prefix, year)
+    return letter_number(prefix, year, last + 1)
+
+
+def max_letter_seq(unit, prefix: str, year: int) -> int:
+    return LetterNumber.objects.filter(unit=unit, prefix=prefix, year=year).aggregate(m=Max("seq"))["m"] or 0

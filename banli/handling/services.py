@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
@@ -61,6 +61,8 @@ from .models import (
     HandlingPlan,
     HandlingPolicy,
     Handover,
+    LetterCounter,
+    LetterNumber,
     PointDecision,
     PointDecisionKind,
     ProgressKind,
@@ -859,19 +861,77 @@ def reply_approve(*, actor, reply: Reply, once: str | None = None) -> Reply:
         if not r.signer:
             r.signer = actor.display_name
         r.save()
+        number = _letter_number_issue(actor, r, a)
         _audit(
             actor,
             "reply.approve",
             a,
-            f"签发第{r.seq}次答复（签发人：{r.signer}）",
+            f"签发第{r.seq}次答复（签发人：{r.signer}，发文字号：{number}）",
             obj=r,
             old={"reply_state": reply_old},
-            new={"reply_state": r.state, "signer": r.signer},
+            new={"reply_state": r.state, "signer": r.signer, "letter_number": str(number)},
         )
         _notify(
             _unit_people(a, Role.UNIT_LIAISON), "reply.approve", f"答复已签发，可以正式答复：{a.proposal.number}", a
         )
     return r
+
+
+def _letter_number_issue(actor, r: Reply, a: Assignment) -> LetterNumber:
+    """Give `r` the next 发文字号 of its unit's sequence for this year. Runs inside the caller's
+    transaction: the counter row is locked until it commits, so two leaders signing at once get
+    consecutive numbers, and a refused or failed sign-off rolls its number back (no gap)."""
+    unit, prefix, year = a.unit, sel.letter_prefix(a.unit), today().year
+    if not LetterCounter.objects.filter(unit=unit, prefix=prefix, year=year).exists():
+        try:
+            with transaction.atomic():  # a savepoint: a concurrent first sign-off may create it too
+                LetterCounter.objects.create(
+                    unit=unit, prefix=prefix, year=year, last=sel.max_letter_seq(unit, prefix, year)
+                )
+        except IntegrityError:
+            pass
+    counter = LetterCounter.objects.select_for_update().get(unit=unit, prefix=prefix, year=year)
+    counter.last = F("last") + 1
+    counter.save(update_fields=["last"])
+    counter.refresh_from_db(fields=["last"])
+    return LetterNumber.objects.create(reply=r, unit=unit, prefix=prefix, year=year, seq=counter.last, issued_by=actor)
+
+
+def letter_number_reissue(*, actor, reply: Reply, reason: str, once: str | None = None) -> LetterNumber:
+    """A wrong 发文字号 is voided with its reason and the reply gets the next number of the
+    sequence; both are audited. Only the unit's leader, only for a signed reply."""
+    reason = (reason or "").strip()
+    with transaction.atomic(durable=True):
+        claim_once(actor, once)
+        a = _locked(reply.assignment, actor)
+        _require(sel.is_leader(actor, a), "只有本单位领导可以作废并重新编发文字号。")
+        r = Reply.objects.select_for_update().get(pk=reply.pk, assignment=a)
+        if not reason:
+            raise DomainError("请填写作废原因，如“编号重复”“代字有误”。", field="reason")
+        old = LetterNumber.objects.select_for_update().filter(reply=r, voided_at__isnull=True).first()
+        if old is None:
+            raise DomainError("该答复尚未签发，没有可作废的发文字号。")
+        old.voided_at, old.voided_by, old.void_reason = timezone.now(), actor, reason[:200]
+        old.save(update_fields=["voided_at", "voided_by", "void_reason"])
+        _audit(
+            actor,
+            "reply.letter_number_void",
+            a,
+            f"作废发文字号 {old}：{reason}",
+            obj=r,
+            old={"letter_number": str(old)},
+        )
+        new = _letter_number_issue(actor, r, a)
+        _audit(
+            actor,
+            "reply.letter_number_reissue",
+            a,
+            f"重新编发文字号 {new}（原 {old} 已作废）",
+            obj=r,
+            old={"letter_number": str(old)},
+            new={"letter_number": str(new), "reason": reason},
+        )
+    return new
 
 
 def reply_return(*, actor, reply: Reply, comment: str, once: str | None = None) -> Reply:
@@ -1069,14 +1129,15 @@ def reply_correct(*, actor, reply: Reply, text: str, reason: str, once: str | No
             approved_by=actor,
             approved_at=timezone.now(),
         )
+        number = _letter_number_issue(actor, new, a)
         _audit(
             actor,
             "reply.correct",
             a,
-            f"更正第{r.seq}次答复",
+            f"更正第{r.seq}次答复（发文字号：{number}）",
             obj=new,
             old={"text": r.text},
-            new={"text": text},
+            new={"text": text, "letter_number": str(number)},
         )
         _notify(_proposer_users(a), "reply.correct", f"{a.unit.name}更正了对{a.proposal.number}的答复", a)
     return new

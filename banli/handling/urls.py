@@ -19,6 +19,7 @@ urlpatterns = [
     path("reply/<int:pk>/return/", views.reply_return, name="reply_return"),
     path("reply/<int:pk>/send/", views.reply_send, name="reply_send"),
     path("reply/<int:pk>/correct/", views.reply_correct, name="reply_correct"),
+    path("reply/<int:pk>/renumber/", views.letter_number_reissue, name="letter_number_reissue"),
     path("commitment/<int:pk>/progress/", views.progress, name="progress"),
     path("commitment/<int:pk>/explain/", views.explain, name="explain"),
     path("followup/<int:pk>/convert/", views.convert, name="convert"),

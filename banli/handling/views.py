@@ -141,6 +141,20 @@ def reply_approve(request, pk):
 
 @login_required
 @require_POST
+def letter_number_reissue(request, pk):
+    r = access_reply(request.user, pk)
+    return run_action(
+        request,
+        lambda: svc.letter_number_reissue(
+            actor=request.user, reply=r, reason=request.POST.get("reason", ""), once=once(request)
+        ),
+        ok="原发文字号已作废，已重新编号。",
+        redirect_to=_case(r.assignment),
+    )
+
+
+@login_required
+@require_POST
 def reply_return(request, pk):
     r = access_reply(request.user, pk)
     return run_action(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from banli.handling.selectors import live_letter_number
 from banli.reports.letters import build_reply_letter
-from banli.reports.models import LetterNumber
 from banli.reports.services import letter_data
 
 from .models import Publication
@@ -14,7 +14,7 @@ def public_letter(pub: Publication) -> tuple[bytes, str]:
     reply = pub.reply
     a = reply.assignment
     name = f"答复_{a.proposal.session.code}_{a.proposal.number}_{a.unit.name}.docx"
-    existing = LetterNumber.objects.filter(reply=reply).first()
+    existing = live_letter_number(reply)
     data = letter_data(reply, number=str(existing) if existing else "")
     # Only what the reviewer approved for publication: the redacted text, the signer, no contact person.
     data.body = pub.redacted_text

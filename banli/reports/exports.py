@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
+import json
 import zipfile
 
 from django.db.models import Prefetch
 
-from banli.cases.models import Attachment, Reply, ReplyState
+from banli.cases.models import Attachment, Contact, Evaluation, Reply, ReplyState
 from banli.formatting import cn_date, csv_text, xlsx_row
-from banli.handling.models import HandlingPlan
+from banli.handling.models import CommitmentProgress, HandlingPlan
 from banli.orgs.models import Org
 from banli.stats import data as d
 
@@ -156,27 +158,112 @@ def b_ledger_rows(*, sessions, org: Org | None) -> list[list]:
     return rows
 
 
+def contact_rows(*, sessions, org: Org | None) -> list[list]:
+    """沟通联系记录: every contact of the scope's assignments, by proposal and date."""
+    rows = [["编号", "标题", "承办单位", "日期", "阶段", "方式", "见面", "参加人员", "带队领导", "情况摘要"]]
+    for c in (
+        Contact.objects.filter(assignment__in=d.scope_assignments(sessions=sessions, org=org))
+        .select_related("assignment__proposal", "assignment__unit")
+        .order_by("assignment__proposal__number", "on", "id")
+    ):
+        a = c.assignment
+        rows.append(
+            [
+                a.proposal.number,
+                a.proposal.title,
+                a.unit.name,
+                c.on,
+                c.get_stage_display(),
+                c.get_method_display(),
+                "是" if c.face_to_face else "否",
+                c.participants,
+                c.leader,
+                c.summary,
+            ]
+        )
+    return rows
+
+
+def evaluation_rows(*, sessions, org: Org | None) -> list[list]:
+    """评价意见: every evaluation of the scope's replies."""
+    rows = [["编号", "标题", "承办单位", "评价人", "评价日期", "总体评价", "办理态度", "办理结果", "是否走访", "意见"]]
+    yes_no = {True: "是", False: "否", None: ""}
+    for e in (
+        Evaluation.objects.filter(assignment__in=d.scope_assignments(sessions=sessions, org=org))
+        .select_related("assignment__proposal__lead", "assignment__unit", "proposer")
+        .order_by("assignment__proposal__number", "on", "id")
+    ):
+        a = e.assignment
+        rows.append(
+            [
+                a.proposal.number,
+                a.proposal.title,
+                a.unit.name,
+                (e.proposer or a.proposal.lead).name,
+                e.on,
+                e.get_verdict_display(),
+                e.get_attitude_display(),
+                e.get_result_display(),
+                yes_no[e.visited],
+                e.comment,
+            ]
+        )
+    return rows
+
+
+def followup_progress_rows(*, sessions, org: Org | None) -> list[list]:
+    """B类跟踪进展: every progress report, conversion and explanation of the scope's commitments."""
+    rows = [["编号", "标题", "承办单位", "承诺事项", "承诺完成时间", "日期", "类型", "进展情况"]]
+    for x in (
+        CommitmentProgress.objects.filter(
+            commitment__reply__assignment__in=d.scope_assignments(sessions=sessions, org=org)
+        )
+        .select_related("commitment__reply__assignment__proposal", "commitment__reply__assignment__unit")
+        .order_by("commitment__reply__assignment__proposal__number", "on", "id")
+    ):
+        c = x.commitment
+        a = c.reply.assignment
+        rows.append(
+            [a.proposal.number, a.proposal.title, a.unit.name, c.text, c.due, x.on, x.get_kind_display(), x.text]
+        )
+    return rows
+
+
 # --- archive -----------------------------------------------------------------------------------
 
 
-def archive_zip(*, session, org: Org | None, ledger_rows: list[list], letter_for) -> tuple[bytes, int]:
-    """The archive of a session (or a unit's part of it): 台账.xlsx, every sent reply as its
-    .docx letter plus its attached documents, the responsibility list, the B ledger, and an
-    index (目录.csv, also as a sheet). `letter_for(reply)` renders one letter. Returns (zip, files)."""
+def archive_zip(
+    *, session, org: Org | None, ledger_rows: list[list], letter_for, summary: tuple[bytes, str] | None = None
+) -> tuple[bytes, int]:
+    """The archive of a session (or a unit's part of it): 台账.xlsx, the work summary, every sent
+    reply as its .docx letter plus its attached documents, the responsibility list, the B ledger and
+    its progress, contacts and evaluations, an index (目录.csv, also as a sheet), and a manifest of
+    SHA-256 checksums (manifest.json, SHA256SUMS for `sha256sum -c`). Returns (zip, files)."""
     buf = io.BytesIO()
     index = [["序号", "文件", "类型", "编号", "标题", "承办单位", "答复日期", "答复类别"]]
+    sums: list[tuple[str, int, str]] = []
     n = 0
+
+    def write(path: str, content: bytes) -> None:
+        zf.writestr(path, content)
+        sums.append((path, len(content), hashlib.sha256(content).hexdigest()))
 
     def add(path: str, content: bytes, kind: str, p=None, unit="", sent="", cls=""):
         nonlocal n
         n += 1
-        zf.writestr(path, content)
+        write(path, content)
         index.append([n, path, kind, p.number if p else "", p.title if p else "", unit, sent, cls])
 
+    scope = dict(sessions=[session], org=org)
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         add("台账.xlsx", xlsx([("台账", ledger_rows)]), "台账")
-        add("责任清单.xlsx", xlsx([("责任清单", responsibility_rows(sessions=[session], org=org))]), "责任清单")
-        add("B类跟踪台账.xlsx", xlsx([("B类跟踪台账", b_ledger_rows(sessions=[session], org=org))]), "B类跟踪台账")
+        if summary is not None:
+            add(_safe(summary[1]), summary[0], "办理工作总结")
+        add("责任清单.xlsx", xlsx([("责任清单", responsibility_rows(**scope))]), "责任清单")
+        add("B类跟踪台账.xlsx", xlsx([("B类跟踪台账", b_ledger_rows(**scope))]), "B类跟踪台账")
+        add("B类跟踪进展.xlsx", xlsx([("B类跟踪进展", followup_progress_rows(**scope))]), "B类跟踪进展")
+        add("沟通联系记录.xlsx", xlsx([("沟通联系记录", contact_rows(**scope))]), "沟通联系记录")
+        add("评价意见.xlsx", xlsx([("评价意见", evaluation_rows(**scope))]), "评价意见")
         replies = (
             Reply.objects.filter(
                 assignment__in=d.scope_assignments(sessions=[session], org=org), state=ReplyState.SENT
@@ -208,8 +295,16 @@ def archive_zip(*, session, org: Org | None, ledger_rows: list[list], letter_for
                 )
         text = io.StringIO()
         csv.writer(text).writerows([[csv_text(v) for v in r] for r in index])
-        zf.writestr("目录.csv", "\ufeff" + text.getvalue())
-        zf.writestr("目录.xlsx", xlsx([("目录", index)]))
+        write("目录.csv", ("\ufeff" + text.getvalue()).encode())
+        write("目录.xlsx", xlsx([("目录", index)]))
+        manifest = {
+            "session": session.name,
+            "org": org.name if org else None,
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "files": [{"path": p, "size": size, "sha256": digest} for p, size, digest in sums],
+        }
+        zf.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
+        zf.writestr("SHA256SUMS", "".join(f"{digest}  {p}\n" for p, _size, digest in sums))
     return buf.getvalue(), n
 
 

@@ -11,6 +11,8 @@ still renders a serif body and a bold title.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from docx import Document
 from docx.enum.section import WD_SECTION_START
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
@@ -312,6 +314,67 @@ def _page_number_footers(doc: Document, section) -> None:
     _page_field(even_p, SIZE_4)
 
 
-def hide_first_page_number(section) -> None:
-    """信函格式: the first page shows no page number."""
-    section.different_first_page_header_footer = True
+def set_core_properties(doc: Document, *, title: str, author: str, subject: str = "", on=None) -> None:
+    """Document properties that name the unit and the real date (the template says python-docx, 2013)."""
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
+    if on is not None and on != now.date():
+        now = dt.datetime.combine(on, dt.time(9, 0))
+    props = doc.core_properties
+    props.title, props.subject = title[:255], subject[:255]
+    props.author = props.last_modified_by = author[:255]
+    props.created = props.modified = now
+    props.revision, props.comments, props.keywords, props.category = 1, "", "", "公文"
+    props.language = "zh-CN"
+
+
+def keep_with_next(p) -> None:
+    p.paragraph_format.keep_with_next = True
+
+
+def at_page_foot(p) -> None:
+    """Set `p` in a frame at the bottom of the 版心 of its page (the 版记 on the last page)."""
+    ppr = p._p.get_or_add_pPr()
+    frame = OxmlElement("w:framePr")
+    for k, v in (
+        ("w:w", str(int(TEXT_W.twips))),
+        ("w:wrap", "around"),
+        ("w:hAnchor", "margin"),
+        ("w:vAnchor", "margin"),
+        ("w:xAlign", "center"),
+        ("w:yAlign", "bottom"),
+    ):
+        frame.set(qn(k), v)
+    ppr.insert_element_before(
+        frame,
+        "w:widowControl",
+        "w:numPr",
+        "w:suppressLineNumbers",
+        "w:pBdr",
+        "w:shd",
+        "w:tabs",
+        "w:suppressAutoHyphens",
+        "w:kinsoku",
+        "w:wordWrap",
+        "w:overflowPunct",
+        "w:topLinePunct",
+        "w:autoSpaceDE",
+        "w:autoSpaceDN",
+        "w:bidi",
+        "w:adjustRightInd",
+        "w:snapToGrid",
+        "w:spacing",
+        "w:ind",
+        "w:contextualSpacing",
+        "w:mirrorIndents",
+        "w:suppressOverlap",
+        "w:jc",
+        "w:textDirection",
+        "w:textAlignment",
+        "w:textboxTightWrap",
+        "w:outlineLvl",
+        "w:divId",
+        "w:cnfStyle",
+        "w:rPr",
+        "w:sectPr",
+        "w:pPrChange",
+    )

@@ -10,6 +10,8 @@ ROUTES = {
     "reports:summary": {"GET": STATS_ROLES, "POST": STATS_ROLES},
     "reports:summary_docx": {"GET": STATS_ROLES},
     "reports:reply_letter": {"GET": CASE_ROLES},
+    "reports:reply_letter_pdf": {"GET": CASE_ROLES},
+    "reports:reply_letter_ofd": {"GET": CASE_ROLES},
     "reports:responsibility": {"GET": STATS_ROLES},
     "reports:b_ledger": {"GET": STATS_ROLES},
     "reports:ledger": {"GET": STATS_ROLES},

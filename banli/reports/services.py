@@ -10,13 +10,15 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import F
 from django.utils import timezone
 
 from banli.audit.services import audit_record
 from banli.cases.models import Assignment, ProposerKind, Reply, ReplyState, Session
 from banli.cases.selectors import access_reply, parse_id
 from banli.errors import Conflict, DomainError, NotFound
+from banli.handling import selectors as handling_selectors
+from banli.handling.models import UnitDocSettings
 from banli.ledger.services import ledger_rows
 from banli.orgs.models import Org, OrgKind, Role
 from banli.stats import scope as report_scope
@@ -24,8 +26,10 @@ from banli.stats.data import scope_assignments
 from banli.stats.selectors import stats_for
 
 from .exports import archive_zip, b_ledger_rows, responsibility_rows, xlsx
-from .letters import LetterData, addressee_line, build_reply_letter, reply_title
-from .models import LetterNumber, SummaryText, UnitDocSettings
+from .letters import LetterData, addressee_line, addressees_line, build_reply_letter, reply_title
+from .models import SummaryText
+from .ofd import build_reply_letter_ofd
+from .render import docx_to_pdf
 from .summary import Texts, build_summary, render_docx
 
 
@@ -59,49 +63,16 @@ def latest_reply(assignment: Assignment) -> Reply | None:
     return sent or assignment.replies.order_by("-seq", "-id").first()
 
 
-def default_prefix(unit: Org) -> str:
-    """Until the unit sets its 机关代字 (UnitDocSettings), a plain one from its name: 工业函."""
-    if unit.short_name:
-        return unit.short_name + "函"
-    base = unit.name
-    for word in ("人民政府", "委员会", "管理局", "局", "委"):
-        base = base.replace(word, "")
-    base = base.lstrip("市省区县")
-    return (base[:2] or "答复") + "函"
+default_prefix = handling_selectors.default_letter_prefix
+_doc_settings = handling_selectors.doc_settings
+
+NUMBER_PENDING = "（发文字号签发后生成）"
 
 
-def _doc_settings(unit: Org) -> UnitDocSettings:
-    return UnitDocSettings.objects.filter(unit=unit).first() or UnitDocSettings(unit=unit)
-
-
-def _letter_number(reply: Reply, unit: Org, actor=None) -> str:
-    """The reply's 发文字号, given once on the first letter of a sent reply (never renumbered)."""
-    if reply.state != ReplyState.SENT:
-        return "（发文字号待签发后生成）"
-    existing = LetterNumber.objects.filter(reply=reply).first()
-    if existing:
-        return str(existing)
-    settings = _doc_settings(unit)
-    prefix = settings.letter_prefix or default_prefix(unit)
-    year = (reply.sent_on or today()).year
-    with transaction.atomic():
-        last = (
-            LetterNumber.objects.select_for_update()
-            .filter(unit=unit, prefix=prefix, year=year)
-            .aggregate(m=Max("seq"))["m"]
-            or 0
-        )
-        number = LetterNumber.objects.create(reply=reply, unit=unit, prefix=prefix, year=year, seq=last + 1)
-        audit_record(
-            actor=actor,
-            verb="reply.letter_number",
-            obj=reply,
-            proposal_id=reply.assignment.proposal_id,
-            assignment_id=reply.assignment_id,
-            summary=f"答复函发文字号 {number}",
-            new={"number": str(number)},
-        )
-    return str(number)
+def letter_number_of(reply: Reply) -> str:
+    """The reply's 发文字号 as given at 签发; a download never gives one."""
+    number = handling_selectors.live_letter_number(reply)
+    return str(number) if number else NUMBER_PENDING
 
 
 def letter_cc(assignment: Assignment) -> list[str]:
@@ -138,14 +109,16 @@ def letter_data(reply: Reply, *, number: str, addressee=None) -> LetterData:
     session = p.session
     unit = a.unit
     settings = _doc_settings(unit)
-    to = addressee or p.lead
+    to = [addressee] if addressee is not None else letter_addressees(reply)
     signer = reply.signer or (reply.approved_by.display_name if reply.approved_by_id else "")
     return LetterData(
         issuer=settings.issuer or unit.name,
         number=number,
         signer=signer,
         title=reply_title(session.name, p.number, "建议" if session.is_npc else "提案"),
-        addressee=addressee_line(to.name, is_npc=session.is_npc, collective=to.kind == ProposerKind.COLLECTIVE),
+        addressee=addressees_line(
+            [addressee_line(x.name, is_npc=session.is_npc, collective=x.kind == ProposerKind.COLLECTIVE) for x in to]
+        ),
         proposal_title=p.title,
         body=reply.text,
         unit_name=settings.issuer or unit.name,
@@ -158,16 +131,24 @@ def letter_data(reply: Reply, *, number: str, addressee=None) -> LetterData:
     )
 
 
-def letter_filename(reply: Reply) -> str:
+LETTER_FORMATS = ("docx", "pdf", "ofd")
+
+
+def letter_filename(reply: Reply, fmt: str = "docx") -> str:
     p = reply.assignment.proposal
-    return f"答复函_{p.number}_{reply.assignment.unit.name}_{reply.seq}.docx"
+    return f"答复函_{p.number}_{reply.assignment.unit.name}_{reply.seq}.{fmt}"
 
 
-def reply_letter_render(*, actor, reply: Reply, addressee_id=None, audit: bool = True) -> tuple[bytes, str]:
-    """The reply letter .docx of `reply` (SPEC §7) and its file name; audited as a download.
+def reply_letter_render(
+    *, actor, reply: Reply, addressee_id=None, audit: bool = True, fmt: str = "docx"
+) -> tuple[bytes, str]:
+    """The reply letter of `reply` (SPEC §7) as .docx, .pdf (LibreOffice) or .ofd, and its file
+    name; audited as a download. Never gives a 发文字号: that happens at 签发.
 
-    Addressed to the lead proposer, or to `addressee_id` (a co-signer or a proposer of a merged
-    proposal); a proposer who downloads it gets the letter in their own name."""
+    Addressed to every proposer (the lead, co-signers and the proposers of merged proposals), or
+    to `addressee_id` alone; a proposer who downloads it gets the letter in their own name."""
+    if fmt not in LETTER_FORMATS:
+        raise DomainError("答复函只能生成 .docx、.pdf 或 .ofd 文件。")
     reply = reply_get(actor, reply.pk)
     people = letter_addressees(reply)
     addressee = None
@@ -177,8 +158,14 @@ def reply_letter_render(*, actor, reply: Reply, addressee_id=None, audit: bool =
             raise NotFound()
     elif actor is not None and actor.has_role(Role.PROPOSER):
         addressee = next((x for x in people if x.user_id == actor.pk), None)
-    number = _letter_number(reply, reply.assignment.unit, actor)
-    content = build_reply_letter(letter_data(reply, number=number, addressee=addressee))
+    number = letter_number_of(reply)
+    data = letter_data(reply, number=number, addressee=addressee)
+    if fmt == "ofd":
+        content = build_reply_letter_ofd(data)
+    else:
+        content = build_reply_letter(data)
+        if fmt == "pdf":
+            content = docx_to_pdf(content)
     if audit:
         audit_record(
             actor=actor,
@@ -186,9 +173,9 @@ def reply_letter_render(*, actor, reply: Reply, addressee_id=None, audit: bool =
             obj=reply,
             proposal_id=reply.assignment.proposal_id,
             assignment_id=reply.assignment_id,
-            summary=f"下载答复函 {number}",
+            summary=f"下载答复函 {number}（{fmt}）",
         )
-    return content, letter_filename(reply)
+    return content, letter_filename(reply, fmt)
 
 
 def unit_doc_settings_save(
@@ -386,11 +373,16 @@ def archive_export(*, actor, session: Session, org: Org | None) -> tuple[bytes, 
             )
 
     def letter_for(reply):
-        number = _letter_number(reply, reply.assignment.unit, actor)
+        number = letter_number_of(reply)
         return build_reply_letter(letter_data(reply, number=number)), letter_filename(reply)
 
+    summary = summary_build(actor=actor, session=session, org=org)
     content, files = archive_zip(
-        session=session, org=org, ledger_rows=_archive_ledger_rows(session, org), letter_for=letter_for
+        session=session,
+        org=org,
+        ledger_rows=_archive_ledger_rows(session, org),
+        letter_for=letter_for,
+        summary=(render_docx(summary), f"办理工作总结_{summary.org_name}_{session.code}.docx"),
     )
     audit_record(
         actor=actor,

@@ -22,6 +22,7 @@ from .services import TEXT_FIELDS
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ZIP = "application/zip"
+LETTER_TYPES = {"docx": DOCX, "pdf": "application/pdf", "ofd": "application/ofd"}
 TEXT_LABELS = {
     "title": "标题",
     "intro": "开篇",
@@ -104,10 +105,25 @@ def summary_docx(request):
 
 
 @login_required
-def reply_letter(request, pk):
+def reply_letter(request, pk, fmt: str = "docx"):
     reply = services.reply_get(request.user, pk)
-    content, name = services.reply_letter_render(actor=request.user, reply=reply, addressee_id=request.GET.get("to"))
-    return _download(content, name, DOCX)
+    content, name = services.reply_letter_render(
+        actor=request.user, reply=reply, addressee_id=request.GET.get("to"), fmt=fmt
+    )
+    resp = _download(content, name, LETTER_TYPES[fmt])
+    if fmt == "pdf" and request.GET.get("inline"):  # the leader's preview beside the 签发 button
+        resp["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(name)}"
+    return resp
+
+
+@login_required
+def reply_letter_pdf(request, pk):
+    return reply_letter(request, pk, fmt="pdf")
+
+
+@login_required
+def reply_letter_ofd(request, pk):
+    return reply_letter(request, pk, fmt="ofd")
 
 
 @login_required

@@ -11,7 +11,7 @@ from banli.reports import services
 
 
 class Command(BaseCommand):
-    help = "生成公文：summary（办理工作总结）或 reply-letter（答复函），均为 .docx"
+    help = "生成公文：summary（办理工作总结，.docx）或 reply-letter（答复函，.docx/.pdf/.ofd）"
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="what", required=True, title="子命令")
@@ -19,7 +19,9 @@ class Command(BaseCommand):
         s.add_argument("--session", required=True, help="届次代码")
         s.add_argument("--org", default="", help="单位或协调机构名称（不填则为整个人大/政协）")
         s.add_argument("-o", "--output", required=True)
-        r = sub.add_parser("reply-letter", help="答复函：--assignment ID -o FILE.docx")
+        r = sub.add_parser(
+            "reply-letter", help="答复函：--assignment ID -o FILE.docx|FILE.pdf|FILE.ofd（按扩展名选择格式）"
+        )
         r.add_argument("--assignment", required=True, type=int, help="交办记录 ID")
         r.add_argument("-o", "--output", required=True)
 
@@ -28,7 +30,10 @@ class Command(BaseCommand):
             if what == "summary":
                 content, _ = self._summary(opts["session"], opts["org"])
             else:
-                content, _ = self._letter(opts["assignment"])
+                fmt = Path(output).suffix.lower().lstrip(".")
+                if fmt not in services.LETTER_FORMATS:
+                    raise CommandError("答复函的输出文件须以 .docx、.pdf 或 .ofd 结尾，如 -o 答复函.pdf。")
+                content, _ = self._letter(opts["assignment"], fmt)
         except DomainError as e:
             raise CommandError(e.message)
         Path(output).write_bytes(content)
@@ -45,11 +50,11 @@ class Command(BaseCommand):
                 raise CommandError(f"找不到单位“{org_name}”，请填写系统中的单位全称。")
         return services.summary_render(actor=None, session=session, org=org)
 
-    def _letter(self, assignment_id):
+    def _letter(self, assignment_id, fmt):
         a = Assignment.objects.filter(pk=assignment_id).first()
         if a is None:
             raise CommandError(f"找不到交办记录 {assignment_id}。")
         reply = services.latest_reply(a)
         if reply is None:
             raise CommandError(f"交办记录 {assignment_id}（{a}）还没有答复，无法生成答复函。")
-        return services.reply_letter_render(actor=None, reply=reply)
+        return services.reply_letter_render(actor=None, reply=reply, fmt=fmt)
