@@ -49,6 +49,10 @@ INSTALLED_APPS = [
     "banli.reports",
     "banli.portal",
     "banli.demo",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "banli.api",
 ]
 
 # Order matters (banli/security/middleware.py): headers wrap everything; the session control runs
@@ -70,6 +74,8 @@ MIDDLEWARE = [
     "banli.audit.middleware.RequestContextMiddleware",
     "banli.security.middleware.TwoFactorGateMiddleware",
     "banli.security.middleware.PasswordGateMiddleware",
+    # An integration token on /api/ becomes the request's user just before the matrix judges it.
+    "banli.api.middleware.ApiTokenMiddleware",
     "banli.security.middleware.PermissionMatrixMiddleware",
     "banli.web.middleware.NotFoundMiddleware",
 ]
@@ -226,3 +232,31 @@ LOGGING = {
 
 # Page size of case lists.
 BANLI_PAGE_SIZE = 50
+
+# The open API (banli/api): DRF + drf-spectacular; Swagger UI assets from drf-spectacular-sidecar.
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "banli.api.auth.IntegrationTokenAuthentication",
+        "banli.api.auth.BanliSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["banli.api.auth.TokenActionPermission"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "banli.api.base.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "建议提案办理平台 开放接口",
+    "DESCRIPTION": "与页面调用同一套业务服务和权限范围。认证：浏览器会话，或安全管理员签发的接口令牌"
+    "（Authorization: Bearer bnl_…）。每个 POST 须带 Idempotency-Key；修改须带 If-Match。",
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"VerdictEnum": "banli.cases.models.Verdict"},
+}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+from banli.api.webhooks import deliver_due
 from banli.deadlines.tasks import remind_task
 from banli.notify import tasks as queue
 from banli.textintel.tasks import refresh_task
@@ -25,6 +26,11 @@ def periodic_task(today: str | None = None) -> dict:
     except Exception:  # the reminders above must not be lost to a training failure
         log.exception("recommender refresh failed")
         result["recommender_model"] = None
+    try:
+        result["webhook_retries"] = deliver_due()
+    except Exception:  # the steps above must not be lost to a webhook failure
+        log.exception("webhook retries failed")
+        result["webhook_retries"] = None
     return result
 
 
