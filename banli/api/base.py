@@ -169,7 +169,7 @@ def idempotent(request, run) -> Response:
     if rec is not None:
         if rec.body_hash != digest:
             return err("idempotency_key_reused", "该 Idempotency-Key 已用于另一个请求，请换一个新的键。", 422)
-        return Response(rec.response, status=rec.status, headers={"Idempotent-Replayed": "true"})
+        return Response(rec.response, status=rec.status_code, headers={"Idempotent-Replayed": "true"})
     once = "api:" + hashlib.sha256(f"{user.pk}:{key}".encode()).hexdigest()[:56]
     try:
         response = run(once)
@@ -189,7 +189,7 @@ def idempotent(request, run) -> Response:
                     method=request.method,
                     path=request.path[:300],
                     body_hash=digest,
-                    status=response.status_code,
+                    status_code=response.status_code,
                     response=data,
                 )
         except IntegrityError:

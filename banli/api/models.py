@@ -61,7 +61,7 @@ class IdempotencyRecord(models.Model):
     method = models.CharField(max_length=10)
     path = models.CharField(max_length=300)
     body_hash = models.CharField(max_length=64)
-    status = models.PositiveSmallIntegerField()
+    status_code = models.PositiveSmallIntegerField()
     response = models.JSONField(null=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

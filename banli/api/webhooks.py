@@ -80,7 +80,7 @@ def _proposal_id(obj) -> int | None:
 
 
 def on_status_changed(sender, obj, lifecycle, old, new, action, **kwargs) -> None:
-    if sender is WebhookDelivery or obj.pk is None:
+    if sender is WebhookDelivery or getattr(obj, "pk", None) is None:
         return
     subs = list(
         WebhookSubscription.objects.filter(
