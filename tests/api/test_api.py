@@ -53,7 +53,7 @@ def test_a_token_is_stored_hashed_and_acts_as_its_unit(cast, gx_token):
 
 
 def test_each_use_of_a_token_is_audited(cast, gx_token):
-    token, secret = gx_token
+    _, secret = gx_token
     a = f.assigned(cast)
     before = AuditEvent.objects.filter(verb="api.token.use").count()
     r = bearer(secret).get(reverse("api:assignment", args=[a.pk]))
