@@ -8,6 +8,7 @@ DATABASE_URL and ALLOWED_HOSTS (see README).
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -260,3 +261,33 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {"VerdictEnum": "banli.cases.models.Verdict"},
 }
+
+# Messages (SMS interface, banli/notify/gateways.py): BANLI_SMS_PROVIDER = log | aliyun | tencent | wecom;
+# BANLI_SMS_BACKEND (a dotted path) overrides it. Each provider's keys come from the environment.
+_SMS_PROVIDERS = {
+    "log": "banli.notify.services.LogSMSBackend",
+    "aliyun": "banli.notify.gateways.AliyunSMSBackend",
+    "tencent": "banli.notify.gateways.TencentSMSBackend",
+    "wecom": "banli.notify.gateways.WeComBackend",
+}
+BANLI_SMS_PROVIDER = env.str("BANLI_SMS_PROVIDER", default="log")
+if BANLI_SMS_PROVIDER not in _SMS_PROVIDERS:
+    raise ImproperlyConfigured(f"BANLI_SMS_PROVIDER must be one of {sorted(_SMS_PROVIDERS)}")
+BANLI_SMS_BACKEND = env.str("BANLI_SMS_BACKEND", default=_SMS_PROVIDERS[BANLI_SMS_PROVIDER])
+BANLI_ALIYUN_SMS_ACCESS_KEY_ID = env.str("BANLI_ALIYUN_SMS_ACCESS_KEY_ID", default="")
+BANLI_ALIYUN_SMS_ACCESS_KEY_SECRET = env.str("BANLI_ALIYUN_SMS_ACCESS_KEY_SECRET", default="")
+BANLI_ALIYUN_SMS_SIGN_NAME = env.str("BANLI_ALIYUN_SMS_SIGN_NAME", default="")
+BANLI_ALIYUN_SMS_TEMPLATE_CODE = env.str("BANLI_ALIYUN_SMS_TEMPLATE_CODE", default="")
+BANLI_ALIYUN_SMS_REGION = env.str("BANLI_ALIYUN_SMS_REGION", default="cn-hangzhou")
+BANLI_ALIYUN_SMS_ENDPOINT = env.str("BANLI_ALIYUN_SMS_ENDPOINT", default="https://dysmsapi.aliyuncs.com/")
+BANLI_TENCENT_SMS_SECRET_ID = env.str("BANLI_TENCENT_SMS_SECRET_ID", default="")
+BANLI_TENCENT_SMS_SECRET_KEY = env.str("BANLI_TENCENT_SMS_SECRET_KEY", default="")
+BANLI_TENCENT_SMS_SDK_APP_ID = env.str("BANLI_TENCENT_SMS_SDK_APP_ID", default="")
+BANLI_TENCENT_SMS_SIGN_NAME = env.str("BANLI_TENCENT_SMS_SIGN_NAME", default="")
+BANLI_TENCENT_SMS_TEMPLATE_ID = env.str("BANLI_TENCENT_SMS_TEMPLATE_ID", default="")
+BANLI_TENCENT_SMS_REGION = env.str("BANLI_TENCENT_SMS_REGION", default="ap-guangzhou")
+BANLI_TENCENT_SMS_ENDPOINT = env.str("BANLI_TENCENT_SMS_ENDPOINT", default="https://sms.tencentcloudapi.com/")
+BANLI_WECOM_CORP_ID = env.str("BANLI_WECOM_CORP_ID", default="")
+BANLI_WECOM_SECRET = env.str("BANLI_WECOM_SECRET", default="")
+BANLI_WECOM_AGENT_ID = env.str("BANLI_WECOM_AGENT_ID", default="")
+BANLI_WECOM_API_BASE = env.str("BANLI_WECOM_API_BASE", default="https://qyapi.weixin.qq.com/cgi-bin/")
