@@ -108,7 +108,7 @@ class ProposalList(ApiView):
         operation_id="proposals_list",
         summary="建议提案列表",
         parameters=FILTERS,
-        responses={200: s.ProposalOut(many=True), **ERRORS},
+        responses={200: s.ProposalPage, **ERRORS},
     )
     def get(self, request):
         user = request.user
@@ -273,8 +273,9 @@ class Stats(ApiView):
         responses={200: OpenApiTypes.OBJECT, **ERRORS},
     )
     def get(self, request):
-        ids = [x for x in request.GET.getlist("session") if x.isdigit()]
-        org_id = request.GET.get("org")
+        ids = [x for x in request.GET.getlist("session") if x.isdigit() and len(x) < 18]
+        org_id = request.GET.get("org", "")
+        org_id = org_id if org_id.isdigit() and len(org_id) < 18 else None
         sessions, org = stats_scope.resolve(request.user, session_ids=ids, org_id=org_id if org_id else None)
         if not sessions:
             first = stats_scope.sessions_for(request.user).first()

@@ -46,6 +46,13 @@ class ProposalOut(serializers.Serializer):
     version = serializers.IntegerField()
 
 
+class ProposalPage(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ProposalOut(many=True)
+
+
 class ProposalDetailOut(ProposalOut):
     content = serializers.CharField()
     cosigners = serializers.SerializerMethodField()
