@@ -2,7 +2,7 @@
 drf-spectacular-sidecar), and the security administrator's token page."""
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import endpoints as e
 from . import views
@@ -27,7 +27,7 @@ urlpatterns = (
     + [path(f"v1/{a.path}", e.action_view(a).as_view(), name=a.name) for a in e.ACTIONS]
     + [
         path("schema/", SpectacularAPIView.as_view(), name="schema"),
-        path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+        path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
         path("tokens/", views.tokens, name="tokens"),
         path("tokens/<int:pk>/rotate/", views.token_rotate_view, name="token_rotate"),
         path("tokens/<int:pk>/revoke/", views.token_revoke_view, name="token_revoke"),
