@@ -17,7 +17,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
 
+from django.dispatch import Signal
+
 from banli.errors import DomainError
+
+# Sent by `Lifecycle.move` after a status moved (before the caller saves, inside its transaction):
+# sender = the model class; kwargs obj, lifecycle, old, new, action. A receiver that acts outside
+# the database defers it with transaction.on_commit (the open API's webhooks do).
+status_changed = Signal()
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,7 @@ class Lifecycle:
         old = getattr(obj, self.field)
         self.check(old, to, action=action)
         setattr(obj, self.field, to)
+        status_changed.send(sender=type(obj), obj=obj, lifecycle=self, old=old, new=to, action=action)
         return old, to
 
     def claim(self, queryset, old: str, to: str, *, action: str, **fields) -> bool:

@@ -8,6 +8,7 @@ DATABASE_URL and ALLOWED_HOSTS (see README).
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -49,6 +50,10 @@ INSTALLED_APPS = [
     "banli.reports",
     "banli.portal",
     "banli.demo",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "banli.api",
 ]
 
 # Order matters (banli/security/middleware.py): headers wrap everything; the session control runs
@@ -70,6 +75,8 @@ MIDDLEWARE = [
     "banli.audit.middleware.RequestContextMiddleware",
     "banli.security.middleware.TwoFactorGateMiddleware",
     "banli.security.middleware.PasswordGateMiddleware",
+    # An integration token on /api/ becomes the request's user just before the matrix judges it.
+    "banli.api.middleware.ApiTokenMiddleware",
     "banli.security.middleware.PermissionMatrixMiddleware",
     "banli.web.middleware.NotFoundMiddleware",
 ]
@@ -234,3 +241,61 @@ BANLI_PAGE_SIZE = 50
 BANLI_AUDIT_ANCHOR_FILE = env.str("BANLI_AUDIT_ANCHOR_FILE", default="")
 BANLI_AUDIT_ANCHOR_KEY = env.str("BANLI_AUDIT_ANCHOR_KEY", default="")
 BANLI_AUDIT_ANCHOR_KEY_FILE = env.str("BANLI_AUDIT_ANCHOR_KEY_FILE", default="")
+
+# The open API (banli/api): DRF + drf-spectacular; Swagger UI assets from drf-spectacular-sidecar.
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "banli.api.auth.IntegrationTokenAuthentication",
+        "banli.api.auth.BanliSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["banli.api.auth.TokenActionPermission"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "EXCEPTION_HANDLER": "banli.api.base.exception_handler",
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "建议提案办理平台 开放接口",
+    "DESCRIPTION": "与页面调用同一套业务服务和权限范围。认证：浏览器会话，或安全管理员签发的接口令牌"
+    "（Authorization: Bearer bnl_…）。每个 POST 须带 Idempotency-Key；修改须带 If-Match。",
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"VerdictEnum": "banli.cases.models.Verdict"},
+}
+
+# Messages (SMS interface, banli/notify/gateways.py): BANLI_SMS_PROVIDER = log | aliyun | tencent | wecom;
+# BANLI_SMS_BACKEND (a dotted path) overrides it. Each provider's keys come from the environment.
+_SMS_PROVIDERS = {
+    "log": "banli.notify.services.LogSMSBackend",
+    "aliyun": "banli.notify.gateways.AliyunSMSBackend",
+    "tencent": "banli.notify.gateways.TencentSMSBackend",
+    "wecom": "banli.notify.gateways.WeComBackend",
+}
+BANLI_SMS_PROVIDER = env.str("BANLI_SMS_PROVIDER", default="log")
+if BANLI_SMS_PROVIDER not in _SMS_PROVIDERS:
+    raise ImproperlyConfigured(f"BANLI_SMS_PROVIDER must be one of {sorted(_SMS_PROVIDERS)}")
+BANLI_SMS_BACKEND = env.str("BANLI_SMS_BACKEND", default=_SMS_PROVIDERS[BANLI_SMS_PROVIDER])
+BANLI_ALIYUN_SMS_ACCESS_KEY_ID = env.str("BANLI_ALIYUN_SMS_ACCESS_KEY_ID", default="")
+BANLI_ALIYUN_SMS_ACCESS_KEY_SECRET = env.str("BANLI_ALIYUN_SMS_ACCESS_KEY_SECRET", default="")
+BANLI_ALIYUN_SMS_SIGN_NAME = env.str("BANLI_ALIYUN_SMS_SIGN_NAME", default="")
+BANLI_ALIYUN_SMS_TEMPLATE_CODE = env.str("BANLI_ALIYUN_SMS_TEMPLATE_CODE", default="")
+BANLI_ALIYUN_SMS_REGION = env.str("BANLI_ALIYUN_SMS_REGION", default="cn-hangzhou")
+BANLI_ALIYUN_SMS_ENDPOINT = env.str("BANLI_ALIYUN_SMS_ENDPOINT", default="https://dysmsapi.aliyuncs.com/")
+BANLI_TENCENT_SMS_SECRET_ID = env.str("BANLI_TENCENT_SMS_SECRET_ID", default="")
+BANLI_TENCENT_SMS_SECRET_KEY = env.str("BANLI_TENCENT_SMS_SECRET_KEY", default="")
+BANLI_TENCENT_SMS_SDK_APP_ID = env.str("BANLI_TENCENT_SMS_SDK_APP_ID", default="")
+BANLI_TENCENT_SMS_SIGN_NAME = env.str("BANLI_TENCENT_SMS_SIGN_NAME", default="")
+BANLI_TENCENT_SMS_TEMPLATE_ID = env.str("BANLI_TENCENT_SMS_TEMPLATE_ID", default="")
+BANLI_TENCENT_SMS_REGION = env.str("BANLI_TENCENT_SMS_REGION", default="ap-guangzhou")
+BANLI_TENCENT_SMS_ENDPOINT = env.str("BANLI_TENCENT_SMS_ENDPOINT", default="https://sms.tencentcloudapi.com/")
+BANLI_WECOM_CORP_ID = env.str("BANLI_WECOM_CORP_ID", default="")
+BANLI_WECOM_SECRET = env.str("BANLI_WECOM_SECRET", default="")
+BANLI_WECOM_AGENT_ID = env.str("BANLI_WECOM_AGENT_ID", default="")
+BANLI_WECOM_API_BASE = env.str("BANLI_WECOM_API_BASE", default="https://qyapi.weixin.qq.com/cgi-bin/")

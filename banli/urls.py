@@ -13,4 +13,5 @@ urlpatterns = [
     path("reports/", include("banli.reports.urls")),
     path("portal/", include("banli.portal.urls")),
     path("public/", include("banli.portal.urls_public")),
+    path("api/", include("banli.api.urls")),
 ]

@@ -26,6 +26,7 @@ NAV = (
     ("portal:disclosure", "结果公开审核", None),
     ("security:users", "用户管理", None),
     ("security:grants", "角色授权", None),
+    ("api:tokens", "接口令牌", None),
     ("security:audit_log", "审计日志", None),
 )
 

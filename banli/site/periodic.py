@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from banli.api.webhooks import deliver_due
 from banli.audit.anchor import anchor_file, audit_anchor
 from banli.deadlines.tasks import remind_task
 from banli.notify import tasks as queue
@@ -39,6 +40,11 @@ def periodic_task(today: str | None = None) -> dict:
     except Exception:
         log.exception("search index catch-up failed")
         result["index_caught_up"] = None
+    try:
+        result["webhook_retries"] = deliver_due()
+    except Exception:  # the steps above must not be lost to a webhook failure
+        log.exception("webhook retries failed")
+        result["webhook_retries"] = None
     return result
 
 

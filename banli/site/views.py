@@ -74,7 +74,7 @@ def home(request):
     if user.has_role(Role.SYSADMIN):
         links += [("security:users", "用户管理"), ("security:orgs", "组织管理")]
     if user.has_role(Role.SECADMIN):
-        links += [("security:grants", "角色授权与账户安全")]
+        links += [("security:grants", "角色授权与账户安全"), ("api:tokens", "接口令牌")]
     if user.has_role(Role.AUDITOR):
         links += [("security:audit_log", "审计日志")]
     return render(request, "web/home.html", {"admin_links": links})
