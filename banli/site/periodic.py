@@ -8,9 +8,11 @@ an output app. Every step is idempotent: two workers running the same tick do no
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from banli.deadlines.tasks import remind_task
+from banli.handling.services import commitment_due_notify
 from banli.notify import tasks as queue
 from banli.textintel.tasks import refresh_task
 
@@ -20,6 +22,7 @@ log = logging.getLogger(__name__)
 def periodic_task(today: str | None = None) -> dict:
     """One tick of the scan; `today` as YYYY-MM-DD for time travel. Returns the counts."""
     result = remind_task(today)
+    result["commitments_due"] = commitment_due_notify(today=dt.date.fromisoformat(today) if today else None)
     try:
         result["recommender_model"] = refresh_task(daily=True)
     except Exception:  # the reminders above must not be lost to a training failure

@@ -3,6 +3,8 @@ count's list, acts from the row's link, and the count follows; a deputy sees 待
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 
 from banli.cases.models import Assignment, AssignmentState
@@ -48,3 +50,29 @@ def test_deputy_sees_to_evaluate_on_the_portal_and_opens_the_evaluation(sign_in,
     expect(page.locator("tbody tr")).to_have_count(1)
     page.locator("tbody tr").first.get_by_role("link", name="办理").click()
     assert f"/portal/a/{r.assignment_id}/evaluate/" in page.url
+
+
+def test_a_new_assignment_reaches_the_liaisons_inbox_and_opens_where_to_sign(sign_in, cast, screen):
+    p = f.accepted(cast, title="关于交办通知的建议")
+    page = sign_in(cast.staff_npc, screen)
+    page.goto(f"/cases/{p.pk}/")
+    form = page.locator("form.assign-form")
+    if not form.is_visible():
+        page.get_by_role("button", name="交办").first.click()
+    form.locator("select[name=sole]").select_option(label="市工业和信息化局")
+    page.once("dialog", lambda d: d.accept())
+    form.get_by_role("button", name="交办").click()
+    page.wait_for_load_state()
+    a = Assignment.objects.get(proposal=p)
+    liaison = sign_in(cast.liaison_gx, screen)
+    liaison.goto("/deadlines/inbox/")
+    item = liaison.get_by_role("link", name=re.compile("新交办"))
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text(p.title)
+    item.click()
+    assert f"/cases/{p.pk}/" in liaison.url
+    expect(liaison.locator(f"#a{a.pk}").get_by_role("button", name="签收")).to_be_visible()
+    # another unit's liaison is told nothing
+    other = sign_in(cast.liaison_sw, screen)
+    other.goto("/deadlines/inbox/")
+    expect(other.get_by_role("link", name=re.compile("新交办"))).to_have_count(0)
