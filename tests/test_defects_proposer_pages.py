@@ -42,8 +42,10 @@ def test_notifications_for_a_proposer_open_the_portal(cast, cases):
     notify(
         users=[cast.deputy_user, cast.liaison_gx], verb="test", text="答复已送达", url=staff_url, proposal=cases.main
     )
-    assert Notification.objects.get(user=cast.deputy_user).url == reverse("portal:proposal", args=[cases.main.pk])
-    assert Notification.objects.get(user=cast.liaison_gx).url == staff_url
+    assert Notification.objects.get(user=cast.deputy_user, verb="test").url == reverse(
+        "portal:proposal", args=[cases.main.pk]
+    )
+    assert Notification.objects.get(user=cast.liaison_gx, verb="test").url == staff_url
 
 
 def test_a_sent_reply_notifies_the_proposers_with_portal_links(cast):

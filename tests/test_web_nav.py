@@ -53,9 +53,11 @@ def test_menu_is_rendered_and_case_pages_light_up_the_list_entry(cast, login):
 
 
 @pytest.mark.parametrize("user", ["staff_npc", "liaison_gx", "coordinator", "handler_gx"])
-def test_case_roles_land_on_the_list(cast, login, user):
+def test_case_roles_land_on_their_todo(cast, login, user):
     resp = login(getattr(cast, user)).get("/")
-    assert resp.status_code == 302 and resp["Location"] == "/cases/"
+    assert resp.status_code == 200
+    body = resp.content.decode()
+    assert "我的待办" in body and 'href="/cases/"' in body
 
 
 def test_proposers_land_on_their_portal(cast, login):

@@ -10,7 +10,7 @@ from django.db.models import Case, CharField, Exists, OuterRef, Prefetch, Q, Que
 
 from banli.audit.models import AuditEvent
 from banli.errors import NotFound
-from banli.orgs.models import BODY_KINDS, Org, OrgKind, Role
+from banli.orgs.models import BODY_KINDS, Org, OrgKind, Role, User
 from banli.orgs.roles import CASE_READERS, OFFICES, STAFF, UNIT, UNIT_MANAGERS
 
 from .models import (
@@ -290,6 +290,31 @@ def acts_for_office(user, org: Org | None) -> bool:
         return user.has_role(Role.COORDINATOR) and user.org.path.startswith(org.path)
     unit = user_unit(user) if user.has_role(Role.UNIT_LIAISON) else None
     return unit is not None and unit.pk == org.pk
+
+
+# --- who acts (recipients of the hand-off messages) ----------------------------------------------
+
+
+def unit_people(unit: Org, *roles: str) -> QuerySet[User]:
+    """Active users holding `roles` whose own unit is `unit` (not a sub-unit of a district)."""
+    qs = User.objects.filter(is_active=True, org__path__startswith=unit.path, role_grants__role__in=roles)
+    for sub in Org.objects.filter(kind=OrgKind.UNIT, path__startswith=unit.path, depth__gt=unit.depth):
+        qs = qs.exclude(org__path__startswith=sub.path)
+    return qs.distinct()
+
+
+def office_people(org: Org | None) -> QuerySet[User]:
+    """The users who act for an assigning office: body staff of a body, coordinators of a
+    coordinating office, the liaisons of a district unit that sub-assigned."""
+    if org is None:
+        return User.objects.none()
+    if org.kind in (OrgKind.NPC, OrgKind.CPPCC):
+        return User.objects.filter(
+            is_active=True, org__path__startswith=org.path, role_grants__role=Role.BODY_STAFF
+        ).distinct()
+    if org.kind == OrgKind.COORDINATOR:
+        return User.objects.filter(is_active=True, org=org, role_grants__role=Role.COORDINATOR).distinct()
+    return unit_people(org, Role.UNIT_LIAISON)
 
 
 def is_assigning_office(user, assignment: Assignment) -> bool:

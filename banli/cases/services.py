@@ -9,11 +9,13 @@ from collections.abc import Iterable, Sequence
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 
 from banli.audit.services import audit_record
 from banli.errors import Conflict, DomainError, NotFound
 from banli.formatting import cn_date
+from banli.notify.services import notify
 from banli.orgs.models import BODY_KINDS, Org, OrgKind, Role
 from banli.security.uploads import validate_upload  # type by content, zip bombs, traversal (SPEC §13)
 from banli.web.once import claim_once
@@ -33,7 +35,15 @@ from .models import (
     ReviewState,
     Session,
 )
-from .selectors import access_attachment, assignment_scope_q, can_see_internal, proposal_scope_q, user_body, user_unit
+from .selectors import (
+    access_attachment,
+    assignment_scope_q,
+    can_see_internal,
+    proposal_scope_q,
+    unit_people,
+    user_body,
+    user_unit,
+)
 
 
 def today() -> dt.date:
@@ -541,7 +551,29 @@ def assignment_create(
             )
             for unit, role in units
         ]
+        for a in created:
+            _notify_assigned(a)
     return created
+
+
+def _notify_assigned(a: Assignment) -> None:
+    """The unit's liaisons hear of a new case (交办 promises “单位将收到签收通知”), opening the case
+    page where 签收 and 申请调整 are."""
+    word = a.proposal.kind_word
+    if a.role == AssignmentRole.CO:
+        what = f"会办请求：{a.proposal.number}号{word}《{a.proposal.title}》"
+        then = f"，请签收并于{cn_date(a.opinion_due)}前向主办单位提交会办意见" if a.opinion_due else "，请签收"
+    else:
+        what = f"新交办（{a.get_role_display()}）：{a.proposal.number}号{word}《{a.proposal.title}》"
+        then = f"，请于{cn_date(a.sign_due)}前签收" if a.sign_due else "，请签收"
+    notify(
+        users=unit_people(a.unit, Role.UNIT_LIAISON),
+        verb="assignment.create",
+        text=what + then,
+        url=reverse("cases:detail", args=[a.proposal_id]) + f"#a{a.pk}",
+        assignment=a,
+        dedupe_key=f"assigned:{a.pk}",
+    )
 
 
 def _check_assigned_on(on: dt.date, p: Proposal, parent: Assignment | None) -> None:

@@ -13,10 +13,11 @@ from banli.cases.selectors import (
     assignments_visible_to,
     parse_id,
     proposals_visible_to,
+    unit_people,
     user_body,
 )
 from banli.errors import NotFound
-from banli.orgs.models import Org, OrgKind, Role, User
+from banli.orgs.models import Org, OrgKind, Role
 from banli.orgs.roles import OFFICES, OVERSEERS, UNIT_MANAGERS
 
 from . import lights
@@ -24,28 +25,6 @@ from .models import Extension, ExtensionState, Supervision, SupervisionPlan
 
 SUPERVISOR_ROLES = OFFICES
 DASHBOARD_ROLES = OVERSEERS
-
-
-def unit_people(unit: Org, *roles: str) -> QuerySet[User]:
-    """Active users holding `roles` whose own unit is `unit` (not a sub-unit of a district)."""
-    qs = User.objects.filter(is_active=True, org__path__startswith=unit.path, role_grants__role__in=roles)
-    for sub in Org.objects.filter(kind=OrgKind.UNIT, path__startswith=unit.path, depth__gt=unit.depth):
-        qs = qs.exclude(org__path__startswith=sub.path)
-    return qs.distinct()
-
-
-def office_people(org: Org | None) -> QuerySet[User]:
-    """The users who act for an assigning office: body staff of a body, coordinators of a
-    coordinating office, the liaisons of a district unit that sub-assigned."""
-    if org is None:
-        return User.objects.none()
-    if org.kind in (OrgKind.NPC, OrgKind.CPPCC):
-        return User.objects.filter(
-            is_active=True, org__path__startswith=org.path, role_grants__role=Role.BODY_STAFF
-        ).distinct()
-    if org.kind == OrgKind.COORDINATOR:
-        return User.objects.filter(is_active=True, org=org, role_grants__role=Role.COORDINATOR).distinct()
-    return unit_people(org, Role.UNIT_LIAISON)
 
 
 def can_supervise(user, assignment: Assignment) -> bool:

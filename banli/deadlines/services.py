@@ -11,6 +11,7 @@ import logging
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from banli.audit.services import audit_record
@@ -29,7 +30,7 @@ from banli.cases.models import (
     Proposal,
     Session,
 )
-from banli.cases.selectors import is_assigning_office, user_body
+from banli.cases.selectors import is_assigning_office, office_people, unit_people, user_body
 from banli.crashpoints import crash_point
 from banli.errors import DomainError, NotFound
 from banli.notify.services import notify
@@ -51,13 +52,7 @@ from .models import (
     SupervisionPhase,
     SupervisionPlan,
 )
-from .selectors import (
-    can_supervise,
-    is_unit_staff,
-    office_people,
-    plan_assignments,
-    unit_people,
-)
+from .selectors import can_supervise, is_unit_staff, plan_assignments
 
 log = logging.getLogger("banli.deadlines")
 
@@ -266,6 +261,7 @@ def extension_request(
             users=office_people(a.assigned_by),
             verb="extension.request",
             assignment=a,
+            url=reverse("deadlines:assignment", args=[a.pk]),  # where the office decides
             text=f"{a.unit.name}申请将{a.proposal.number}号{a.proposal.kind_word}的答复期限延至{requested_due:%Y-%m-%d}，请审批。",
             dedupe_key=f"ext-req:{ext.pk}",
         )

@@ -37,7 +37,7 @@ from banli.cases.models import (
     ResultClass,
     Verdict,
 )
-from banli.cases.selectors import can_reach, is_assigning_office
+from banli.cases.selectors import can_reach, is_assigning_office, office_people
 from banli.cases.services import assignable_units, assignment_new
 from banli.crashpoints import crash_point
 from banli.errors import Conflict, DomainError, NotFound
@@ -218,6 +218,12 @@ def adjustment_request(
             obj=req,
             old={"state": old},
             new={"state": a.state},
+        )
+        _notify(
+            office_people(a.assigned_by or a.proposal.session.body),
+            "adjustment.request",
+            f"{a.unit.name}申请调整{a.proposal.number}号{a.proposal.kind_word}：{reason}{hint}，请审批",
+            a,
         )
     return req
 
@@ -1374,6 +1380,42 @@ def commitment_progress_add(
 
 
 DONE, EXPLAINED = "done", "explained"
+
+
+# Days before a commitment's date when the unit is told that its B-class progress is due.
+COMMITMENT_NOTICE_DAYS = 7
+
+
+def commitment_due_notify(*, today: dt.date | None = None) -> int:
+    """B类进展到期: tell the unit's liaisons (and the handlers given the case) once per commitment and
+    due date when an open commitment of a B reply is due within COMMITMENT_NOTICE_DAYS or overdue.
+
+    Idempotent: the notification's dedupe key is the commitment and its date, so a rerun (or a
+    second worker) sends nothing twice and a commitment whose date was moved is announced again."""
+    today = today or timezone.localdate()
+    limit = today + dt.timedelta(days=COMMITMENT_NOTICE_DAYS)
+    sent = 0
+    due = (
+        Commitment.objects.filter(state=CommitmentState.OPEN, due__lte=limit)
+        .exclude(reply__assignment__state__in=(S.CLOSED, S.WITHDRAWN))
+        .select_related("reply__assignment__proposal", "reply__assignment__unit")
+    )
+    for c in due:
+        a = c.reply.assignment
+        when = "已到期" if c.due < today else f"将于{cn_date(c.due)}到期"
+        with transaction.atomic():
+            people = _unit_people(a, Role.UNIT_LIAISON) + [t.handler for t in a.tasks.all() if t.handler_id]
+            sent += len(
+                notify(
+                    users=people,
+                    verb="commitment.due",
+                    text=f"B类承诺事项{when}：{a.proposal.number}号{a.proposal.kind_word}“{c.text[:40]}”，请填报落实进展",
+                    url=_case_url(a),
+                    assignment=a,
+                    dedupe_key=f"commitment-due:{c.pk}:{c.due:%Y%m%d}",
+                )
+            )
+    return sent
 
 
 def followup_convert_to_a(

@@ -105,7 +105,8 @@ def notify(
     if assignment is not None and proposal is None:
         proposal = assignment.proposal
     if not url and proposal is not None:
-        url = proposal.get_absolute_url()
+        # The case page, scrolled to the assignment's panel where its actions are.
+        url = proposal.get_absolute_url() + (f"#a{assignment.pk}" if assignment is not None else "")
     key = (dedupe_key or "")[:200]
     seen: set[int] = set()
     written: list[Notification] = []

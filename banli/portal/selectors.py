@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -81,6 +81,43 @@ def portal_proposals(user) -> QuerySet[Proposal]:
         with_status(Proposal.objects.filter(proposer_scope_q(user)))
         .select_related("session", "lead", "merged_into")
         .order_by("-session__year", "-submitted_on", "-number", "-pk")
+    )
+
+
+def _answered_to_me(user) -> QuerySet[Assignment]:
+    """Top-level assignments that answer the proposer, on the user's own proposals, with a sent reply."""
+    return (
+        Assignment.objects.filter(
+            proposal__in=Proposal.objects.filter(proposer_scope_q(user)).values("pk"),
+            parent__isnull=True,
+            role__in=DUE_ROLES,
+            first_reply_on__isnull=False,
+        )
+        .exclude(state=AssignmentState.WITHDRAWN)
+        .order_by("-first_reply_on", "pk")
+    )
+
+
+def assignments_replied(user) -> QuerySet[Assignment]:
+    """收到的答复: the units that have answered the user's proposals (the 我的待办 list of a proposer)."""
+    return _answered_to_me(user)
+
+
+def assignments_to_evaluate(user) -> QuerySet[Assignment]:
+    """待评价: answered, still open for evaluation, and the user has not evaluated its latest reply."""
+    latest_seq = (
+        Reply.objects.filter(assignment=OuterRef(OuterRef("pk")), state=ReplyState.SENT)
+        .order_by("-seq")
+        .values("seq")[:1]
+    )
+    mine = Evaluation.objects.filter(assignment=OuterRef("pk"), proposer__user=user, reply__seq=latest_seq)
+    today = timezone.localdate()
+    return (
+        _answered_to_me(user)
+        .filter(state=AssignmentState.REPLIED)
+        .filter(Q(eval_due__isnull=True) | Q(eval_due__gte=today))
+        .exclude(Exists(mine))
+        .order_by("eval_due", "pk")
     )
 
 

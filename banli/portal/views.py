@@ -50,7 +50,11 @@ def _query_without_page(request) -> str:
 def home(request):
     me = sel.own_proposer(request.user)
     page = _page(request, sel.portal_proposals(request.user))
-    return render(request, "portal/home.html", {"me": me, "page": page})
+    todo = {
+        "to_evaluate": sel.assignments_to_evaluate(request.user).count(),
+        "replies": sel.assignments_replied(request.user).count(),
+    }
+    return render(request, "portal/home.html", {"me": me, "page": page, "todo": todo})
 
 
 @login_required

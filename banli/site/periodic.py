@@ -9,11 +9,13 @@ an output app. Every step is idempotent: two workers running the same tick do no
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from banli.api.webhooks import deliver_due
 from banli.audit.anchor import anchor_file, audit_anchor
 from banli.deadlines.tasks import remind_task
+from banli.handling.services import commitment_due_notify
 from banli.notify import tasks as queue
 from banli.textintel.tasks import index_catch_up_task, refresh_task
 
@@ -23,6 +25,7 @@ log = logging.getLogger(__name__)
 def periodic_task(today: str | None = None) -> dict:
     """One tick of the scan; `today` as YYYY-MM-DD for time travel. Returns the counts."""
     result = remind_task(today)
+    result["commitments_due"] = commitment_due_notify(today=dt.date.fromisoformat(today) if today else None)
     if anchor_file() is not None:
         try:  # the day's anchor of the audit chain, outside the database
             result["audit_anchor"] = audit_anchor()[0]

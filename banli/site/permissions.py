@@ -9,4 +9,5 @@ ROUTES = {
     "web:home": {"GET": {"authenticated"}},
     "web:login": {"GET": {"anonymous"}, "POST": {"anonymous"}},
     "web:logout": {"POST": {"authenticated"}},
+    "web:todo": {"GET": {"authenticated"}},
 }

@@ -1,7 +1,10 @@
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -13,6 +16,8 @@ from banli.audit.services import audit_record
 from banli.errors import DomainError
 from banli.orgs.models import Role
 from banli.security import services as security
+
+from . import todo as todo_items
 
 
 def _next_url(request) -> str:
@@ -66,7 +71,8 @@ def logout_view(request):
 def home(request):
     user = request.user
     if user.has_role(Role.BODY_STAFF, Role.COORDINATOR, Role.UNIT_LIAISON, Role.UNIT_LEADER, Role.HANDLER):
-        return redirect("cases:list")
+        # 我的待办: what the user's roles have to do next, each a count that opens its list.
+        return render(request, "web/todo_home.html", {"items": todo_items.todo_counts(user)})
     if user.has_role(Role.PROPOSER):
         # Deputies and members read on their phones: the portal is built for them.
         return redirect("portal:home")
@@ -78,3 +84,18 @@ def home(request):
     if user.has_role(Role.AUDITOR):
         links += [("security:audit_log", "审计日志")]
     return render(request, "web/home.html", {"admin_links": links})
+
+
+TODO_PAGE = 50
+
+
+@login_required
+def todo_list(request, key):
+    """One 我的待办 item as a list: the same queryset the home page counted, nearest due date first."""
+    item = todo_items.todo_get(request.user, key)
+    if item is None:
+        raise Http404()
+    qs = item.qs(request.user, timezone.localdate())
+    page = Paginator(qs, TODO_PAGE).get_page(request.GET.get("page"))
+    rows = [{"obj": obj, "url": item.url(obj)} for obj in page]
+    return render(request, "web/todo_list.html", {"item": item, "page": page, "rows": rows})
