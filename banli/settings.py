@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "banli.security.middleware.PasswordGateMiddleware",
     "banli.security.middleware.PermissionMatrixMiddleware",
     "banli.web.middleware.NotFoundMiddleware",
+    "banli.web.middleware.QueryNumberMiddleware",
 ]
 
 ROOT_URLCONF = "banli.urls"
