@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "banli.api.middleware.ApiTokenMiddleware",
     "banli.security.middleware.PermissionMatrixMiddleware",
     "banli.web.middleware.NotFoundMiddleware",
+    "banli.web.middleware.QueryNumberMiddleware",
 ]
 
 ROOT_URLCONF = "banli.urls"

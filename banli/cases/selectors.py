@@ -6,6 +6,9 @@ or `assignments_visible_to`; "does not exist" and "not yours" raise the same Not
 
 from __future__ import annotations
 
+import unicodedata
+
+import zhconv
 from django.db.models import Case, CharField, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 
 from banli.audit.models import AuditEvent
@@ -424,9 +427,14 @@ def proposals_filtered(
         )
     if key is not None:
         qs = qs.filter(is_key=key)
-    text = (text or "").strip()
+    text = unicodedata.normalize("NFKC", text or "").strip()
     if text:
-        qs = qs.filter(Q(number__icontains=text) | Q(title__icontains=text))
+        # Titles are stored as written: match the query in simplified and traditional script alike,
+        # as search does (a title typed in 繁体 is found by 简体 and the other way round).
+        match = Q(number__icontains=text)
+        for variant in {text, *(zhconv.convert(text, script) for script in ("zh-cn", "zh-tw", "zh-hk"))}:
+            match |= Q(title__icontains=variant)
+        qs = qs.filter(match)
     return qs.order_by(*_order_fields(sort or DEFAULT_SORT))
 
 
