@@ -12,7 +12,7 @@ PORT      ?= 8000
 # on PostgreSQL (their tests run on PostgreSQL too).
 DEB_TEST  := libreoffice-writer-nogui poppler-utils fonts-noto-cjk chromium postgresql-client
 
-.PHONY: install run test system-deps fonts demo bench clean
+.PHONY: install run test system-deps fonts demo bench clean drill
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -79,6 +79,17 @@ bench: install
 	@dpkg -s $(DEB_BENCH) >/dev/null 2>&1 || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
 	  apt-get install -y -qq --no-install-recommends $(DEB_BENCH) >/dev/null)
 	$(BIN)/python bench/run.py
+
+# The multi-process drill (bench/drill.py, docs/operations.md): nginx in front of two gunicorn instances,
+# the worker, PostgreSQL and Redis; not part of `make test`. Installs its Debian packages when missing.
+DEB_DRILL := nginx redis-server postgresql-client
+drill: install
+	@missing=$$(for p in $(DEB_DRILL); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	$(BIN)/python bench/drill.py --json var/drill-report.json
 
 clean:
 	rm -rf $(VENV) var build *.egg-info

@@ -73,6 +73,9 @@ def _check(env):
 
 
 def test_deploy_check_passes_with_production_settings(tmp_path):
+    # As after `banli collectstatic` (without its manifest check --deploy fails: test_production_start.py).
+    (tmp_path / "staticfiles").mkdir()
+    (tmp_path / "staticfiles" / "staticfiles.json").write_text('{"paths": {}, "version": "1.1", "hash": ""}')
     r = _check(_production_env(BANLI_DATA_DIR=str(tmp_path)))
     assert r.returncode == 0, r.stdout + r.stderr
 
