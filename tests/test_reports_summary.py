@@ -156,6 +156,11 @@ def test_government_summary_states_seed_002_figures_exactly(cast):
     assert "（B类）119件，占19.32%" in text
     assert "（C类）32件，占5.19%" in text
     assert "（D类）4件，占0.65%" in text
+    table = Document(io.BytesIO(content)).tables[0]  # 附表: one row per unit, rates written as in the text
+    head = [c.text for c in table.rows[0].cells]
+    assert head[:3] == ["序号", "承办单位", "承办件数"] and head[5] == "办复率"
+    assert sum(int(r.cells[3].text) for r in table.rows[1:]) == 616 and len(table.rows) > 2  # 应答复
+    assert all(r.cells[5].text.endswith("%") for r in table.rows[1:])
     for heading in ("一、基本情况", "二、主要做法", "三、典型案例", "四、存在问题和改进措施", "五、其他说明事项"):
         assert heading in text
     assert AuditEvent.objects.filter(verb="summary.download", actor=cast.coordinator).exists()

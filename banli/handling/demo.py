@@ -73,7 +73,7 @@ def advance(d, assigned, *, b_weight: int = 18) -> None:
     depts = {}
     for o in Org.objects.filter(kind=OrgKind.DEPT).only("pk", "path", "depth", "name"):
         depts.setdefault(o.path[: -o.steplen], []).append(o)
-    counts = {"signed": 0, "replied": 0, "evaluated": 0, "b": 0, "rehandling": 0}
+    counts = {"signed": 0, "replied": 0, "evaluated": 0, "b": 0, "rehandling": 0, "in_review": 0}
 
     def at(day):
         return clock(min(day, now))
@@ -158,6 +158,9 @@ def advance(d, assigned, *, b_weight: int = 18) -> None:
                         commitments=commitments,
                     )
                     svc.reply_submit(actor=liaison, reply=r)
+                    if rng.random() < 0.06:  # waiting for the leader's 签发 (the leader's demo work)
+                        counts["in_review"] += 1
+                        continue
                     svc.reply_approve(actor=leader, reply=r)
                     svc.reply_send(actor=liaison, reply=r, missing_opinion_reason="会办单位意见已电话沟通，先行答复。")
                 counts["replied"] += 1
@@ -190,7 +193,7 @@ def advance(d, assigned, *, b_weight: int = 18) -> None:
                 d.log.append(f"{proposal.number} {a.unit.name}：{e.message}")
     d.log.append(
         f"办理：签收 {counts['signed']}，答复 {counts['replied']}（B类 {counts['b']}"
-        f"），评价 {counts['evaluated']}，重新办理 {counts['rehandling']}"
+        f"），评价 {counts['evaluated']}，重新办理 {counts['rehandling']}，待签发 {counts['in_review']}"
     )
 
 

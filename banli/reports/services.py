@@ -23,6 +23,7 @@ from banli.ledger.services import ledger_rows
 from banli.orgs.models import Org, OrgKind, Role
 from banli.stats import scope as report_scope
 from banli.stats.data import scope_assignments
+from banli.stats.ranking import grouped_stats, ranked_units
 from banli.stats.selectors import stats_for
 
 from .exports import archive_zip, b_ledger_rows, responsibility_rows, xlsx
@@ -30,7 +31,7 @@ from .letters import LetterData, addressee_line, addressees_line, build_reply_le
 from .models import SummaryText
 from .ofd import build_reply_letter_ofd
 from .render import docx_to_pdf
-from .summary import Texts, build_summary, render_docx
+from .summary import Texts, build_summary, render_docx, unit_table
 
 
 def today() -> dt.date:
@@ -278,7 +279,11 @@ def summary_build(*, actor, session: Session, org: Org | None, on: dt.date | Non
     saved = summary_texts(org=org, session=session)
     texts = Texts(**{k: getattr(saved, k) for k in TEXT_FIELDS}) if saved else Texts()
     stats = stats_for(sessions=[session], org=org, today=on)
-    return build_summary(session=session, org=org, stats=stats, texts=texts, today=on or today())
+    summary = build_summary(session=session, org=org, stats=stats, texts=texts, today=on or today())
+    if org is not None and org.kind == OrgKind.COORDINATOR:  # the government-system version
+        grouped = grouped_stats(sessions=[session], org=org, today=on)
+        summary.unit_table = unit_table(grouped, ranked_units(sessions=[session], org=org))
+    return summary
 
 
 def summary_render(*, actor, session: Session, org: Org | None, on: dt.date | None = None) -> tuple[bytes, str]:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Q
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.shared import Pt
 
 from banli.cases.models import Contact, ContactStage, Proposal, ReplyState, ResultClass, Session
 from banli.deadlines.models import Supervision
@@ -53,12 +54,15 @@ class Summary:
     date: dt.date
     sections: list[tuple[str, list[str]]] = field(default_factory=list)  # (heading, paragraphs)
     intro: list[str] = field(default_factory=list)
+    # The government-system version's per-unit table (header row first), after the 落款 as 附表.
+    unit_table: list[list[str]] = field(default_factory=list)
 
     def all_text(self) -> str:
         parts = [self.title, *self.intro]
         for heading, paras in self.sections:
             parts.append(heading)
             parts.extend(paras)
+        parts.extend("\t".join(row) for row in self.unit_table)
         return "\n".join(parts)
 
 
@@ -130,7 +134,8 @@ def basic_paragraphs(s: dict, *, session: Session, org: Org | None) -> list[str]
     split_note = f"（部分{kind}需多个单位分办）" if due > s["assigned"] else ""
     done = "已全部答复完毕" if due and sent == due else f"已答复{sent}件"
     who_handled = subject if _is_system(org) else ""
-    reply = f"{who_handled}办理的{s['assigned']}件{kind}应有答复{due}件{split_note}，{done}，办复率{pct(s['reply_rate'])}。"
+    reply = f"{who_handled}办理的{s['assigned']}件{kind}应有答复{due}件{split_note}，{done}，"
+    reply += f"办复率{pct(s['reply_rate'])}。"
     paras.append(handled + reply)
 
     classes = [
@@ -392,6 +397,30 @@ def earlier_b_paragraphs(*, session: Session, org: Org | None) -> list[str]:
     return paras
 
 
+UNIT_TABLE_HEAD = ["序号", "承办单位", "承办件数", "应答复", "已答复", "办复率", "沟通率", "见面率", "满意率"]
+
+
+def unit_table(grouped: dict, units: list[Org]) -> list[list[str]]:
+    """附表 of the government-system version (seed 002): one row per unit, rates as in the text."""
+    rows = [UNIT_TABLE_HEAD]
+    for i, u in enumerate(units, start=1):
+        x = grouped[u.pk]
+        rows.append(
+            [
+                str(i),
+                u.name,
+                str(sum(x["by_role"].values())),
+                str(x["replies_due"]),
+                str(x["replies_sent"]),
+                pct(x["reply_rate"]),
+                pct(x["contact_rate"]),
+                pct(x["face_to_face_rate"]),
+                pct(x["satisfaction_rate"]),
+            ]
+        )
+    return rows
+
+
 def build_summary(*, session: Session, org: Org | None, stats: dict, texts: Texts, today: dt.date) -> Summary:
     kind = "建议" if session.is_npc else "提案"
     org_name = org.name if org is not None else session.body.name
@@ -448,6 +477,17 @@ def render_docx(summary: Summary) -> bytes:
     date_text = cn_date(summary.date)
     right = max(2, 2 + g.text_width(summary.org_name) - 2 - g.text_width(date_text))
     g.paragraph(doc, date_text, align=WD_ALIGN_PARAGRAPH.RIGHT, right_chars=right)
+    if summary.unit_table:
+        doc.add_page_break()
+        g.paragraph(doc, "附表", font=g.HEITI)
+        g.paragraph(doc, "各承办单位办理情况", font=g.XIAOBIAOSONG, size=g.SIZE_2, align=WD_ALIGN_PARAGRAPH.CENTER)
+        table = doc.add_table(rows=0, cols=len(summary.unit_table[0]))
+        table.style = "Table Grid"
+        for k, row in enumerate(summary.unit_table):
+            cells = table.add_row().cells
+            for cell, value in zip(cells, row, strict=True):
+                cell.text = ""
+                g.add_run(cell.paragraphs[0], value, font=g.HEITI if k == 0 else g.FANGSONG, size=Pt(10.5))
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
