@@ -105,3 +105,37 @@ class Recommendation(models.Model):
 
     def __str__(self) -> str:
         return f"推荐 {self.proposal_id}"
+
+
+class RelatedTermStatus(models.TextChoices):
+    SUGGESTED = "suggested", "待确认"
+    CONFIRMED = "confirmed", "已确认"
+    REJECTED = "rejected", "已否决"
+
+
+class RelatedTerm(models.Model):
+    """Two words the archive uses alike (近视/视力), learned by `related.learn` and reviewed by staff.
+
+    Only confirmed pairs bridge wording in similarity. Relearning updates the evidence of every
+    pair and removes suggestions no longer supported, never a decision staff made.
+    """
+
+    word_a = models.CharField("词语", max_length=30)
+    word_b = models.CharField("相关词", max_length=30)
+    score = models.FloatField("关联度", default=0)
+    evidence = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=RelatedTermStatus.choices, default=RelatedTermStatus.SUGGESTED)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-score", "word_a", "word_b"]
+        constraints = [models.UniqueConstraint(fields=["word_a", "word_b"], name="uniq_relatedterm_pair")]
+        indexes = [models.Index(fields=["status", "score"])]
+        verbose_name = "相关词"
+
+    def __str__(self) -> str:
+        return f"{self.word_a}～{self.word_b}"

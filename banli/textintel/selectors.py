@@ -424,7 +424,12 @@ def recommendation_view(user, proposal: Proposal, *, top: int = 3):
         return {"model_id": None, "leads": [], "cos": []}
     leads, cos, model_id = res
     lead_ids = [u for u, _ in leads]
-    cos = [(u, p) for u, p in cos if p >= recommender.CO_SHOW_MIN and (not lead_ids or u != lead_ids[0])][:top]
+    cos = [
+        (u, p)
+        for u, p in cos
+        if p >= getattr(recommender.loaded.get()[1], "co_threshold", recommender.CO_SHOW_MIN)
+        and (not lead_ids or u != lead_ids[0])
+    ][:top]
     units = {o.pk: o for o in Org.objects.filter(pk__in=lead_ids + [u for u, _ in cos])}
     evidence = _evidence(user, proposal, list(lead_ids[:1] + [u for u, _ in cos]))
     return {

@@ -330,6 +330,48 @@ def doc_tokens(title: str, content: str = "") -> str:
     return " ".join(t + t + tokens(content))
 
 
+def precise_words(toks: list[str]) -> list[str]:
+    """The words of a search-mode token list without the parts search mode adds before a compound.
+
+    Search mode emits a long word's dictionary parts right before the word itself (能源 新能源 汽车
+    for 新能源汽车 with a user-dictionary entry). Features count the compound once; what the parts
+    share with other wording is carried by the character n-grams (see `feature_terms`).
+    """
+    out: list[str] = []
+    append = out.append
+    for t in toks:
+        n = len(t)
+        if n > 2 and out:
+            k = len(out)
+            lo = k - 2 * n if k > 2 * n else 0
+            # the parts of t sit directly before it (at most a handful for a short word)
+            while k > lo and len(out[k - 1]) < n and out[k - 1] in t:
+                k -= 1
+            if k < len(out):
+                del out[k:]
+        append(t)
+    return out
+
+
+CHAR_PREFIX = "#"
+
+
+def feature_terms(token_string: str) -> list[str]:
+    """Words (parts of compounds dropped) and the character 1–2-grams of each content word.
+
+    The n-grams (prefixed “#”) relate wording the history never used: 充电桩 and 充电基础设施 share
+    #充 #电 #充电; 近视 and 视力 share #视. Genre words give no n-grams (关于, 建议 …).
+    """
+    words = precise_words(token_string.split())
+    out = list(words)
+    for w in words:
+        if w in STOP_WORDS or not _CJK.match(w):
+            continue
+        out.extend(CHAR_PREFIX + c for c in w)
+        out.extend(CHAR_PREFIX + w[i : i + 2] for i in range(len(w) - 1))
+    return out
+
+
 def highlight(text: str, terms, *, width: int | None = None) -> str:
     """HTML of `text` (escaped) with `terms` (normalised) wrapped in <mark>.
 
