@@ -33,8 +33,9 @@ class DocKind(models.TextChoices):
 class SearchDoc(models.Model):
     """The segmented, normalised text of one proposal, reply or contact.
 
-    `tokens` feeds an FTS5 table on SQLite and a tsvector column (GIN) on PostgreSQL, both
-    created by migration 0002 per database vendor. `title`/`body` keep the text as written.
+    `grams` feeds an FTS5 table on SQLite and a tsvector column (GIN) on PostgreSQL, both
+    created per database vendor (migrations 0002 and 0004); `tokens` (words) feeds similarity
+    and the recommender. `title`/`body` keep the text as written.
     """
 
     kind = models.CharField(max_length=10, choices=DocKind.choices)
@@ -50,6 +51,8 @@ class SearchDoc(models.Model):
     title = models.CharField(max_length=300)
     body = models.TextField(blank=True)
     tokens = models.TextField(blank=True)
+    # What full-text search matches (text.search_grams): character bigrams, so any word is found.
+    grams = models.TextField(blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:

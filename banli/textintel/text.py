@@ -372,6 +372,61 @@ def feature_terms(token_string: str) -> list[str]:
     return out
 
 
+_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[a-z0-9]+")
+
+
+def search_grams(text: str) -> str:
+    """The full-text form of a text: every run of Chinese characters as overlapping character
+    bigrams followed by its last character, every Latin/digit run as one word.
+
+    A word is found wherever it is written, whatever segmentation did around it: 产业金融处 is the
+    phrase “产业 业金 金融 融处” in 联系人：产业金融处张三 as much as in 经产业金融处研究.
+    """
+    out: list[str] = []
+    for run in _RUN.findall(normalize(text)):
+        if _CJK.match(run):
+            out.extend(run[i : i + 2] for i in range(len(run) - 1))
+            out.append(run[-1])
+        else:
+            out.append(run)
+    return " ".join(out)
+
+
+def search_phrases(q: str) -> list[list[str]]:
+    """The query as phrases of `search_grams` tokens, one per term of `query_terms` (the user
+    dictionary decides the terms). A run of terms written together that segmentation split into a
+    single character (产业 金融 处: a name the dictionary does not know) stays one phrase, so
+    产业金融处 is not matched by 科技金融处 plus 产业 elsewhere. A one-character term alone matches
+    as a prefix (any bigram starting with it, or the character ending a run)."""
+    terms = query_terms(q)
+    content = set(terms)
+    words = list(segmenter.get().cut(normalize(q)))
+    groups: list[list[str]] = []
+    run: list[str] = []
+    for w in [*words, " "]:
+        if w in content:
+            run.append(w)
+            continue
+        if run:
+            if len(run) > 1 and any(len(t) == 1 and _CJK.match(t) for t in run):
+                groups.append(["".join(run)])
+            else:
+                groups.extend([t] for t in run)
+            run = []
+    out, seen = [], set()
+    for (term,) in groups:
+        if term in seen:
+            continue
+        seen.add(term)
+        grams = search_grams(term).split()
+        if not grams:
+            continue
+        if _CJK.match(term) and len(grams) > 1 and len(term) > 1 and _CJK.match(term[-1]):
+            grams = grams[:-1]  # the bigrams alone: the trailing single character is implied
+        out.append(grams)
+    return out
+
+
 def highlight(text: str, terms, *, width: int | None = None) -> str:
     """HTML of `text` (escaped) with `terms` (normalised) wrapped in <mark>.
 
