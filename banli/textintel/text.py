@@ -392,6 +392,18 @@ def search_grams(text: str) -> str:
     return " ".join(out)
 
 
+def search_strings(q: str) -> list[str]:
+    """The query as normalised strings a text must contain (see `search_phrases`), for a plain
+    substring search (the public site's LIKE over the normalised text)."""
+    return [_join_grams(p) for p in search_phrases(q)]
+
+
+def _join_grams(grams: list[str]) -> str:
+    if len(grams) == 1:
+        return grams[0]
+    return grams[0] + "".join(g[-1] for g in grams[1:])
+
+
 def search_phrases(q: str) -> list[list[str]]:
     """The query as phrases of `search_grams` tokens, one per term of `query_terms` (the user
     dictionary decides the terms). A run of terms written together that segmentation split into a
