@@ -68,7 +68,8 @@ def test_recommends_the_unit_that_handled_similar_past_proposals_with_co_units(c
     assert rec["leads"][0].score > rec["leads"][1].score
     assert cast.orgs.lh in [u.unit for u in rec["cos"]]
     evidence = [it.proposal.title for it in rec["leads"][0].evidence]
-    assert evidence and "工业上楼" in evidence[0]
+    # the two past cases closest in wording: 工业上楼 and 产业用房 (which one first is a matter of weights)
+    assert any("工业上楼" in t for t in evidence[:2]) and any("产业用房" in t for t in evidence[:2])
     p2 = register(cast, cast.npc_session, "关于推行网上立案解决诉讼不便的建议", "")
     assert selectors.recommendation_view(cast.staff_npc, p2)["leads"][0].unit == cast.orgs.court
 

@@ -39,8 +39,7 @@ from banli.handling.selectors import proposer_for as _proposer_for
 from banli.orgs.models import Org, Role, User
 from banli.orgs.roles import UNIT, UNIT_MANAGERS
 from banli.stats.selectors import stats_for
-from banli.textintel.text import query_terms as textintel_query_terms
-from banli.textintel.text import tokens
+from banli.textintel.text import normalize, search_strings, tokens
 
 from .models import PortalMessage, Publication, PublicationState, PublicSearch
 
@@ -446,23 +445,24 @@ def _tokens(text: str) -> list[str]:
 
 
 def search_form(title: str, text: str) -> str:
-    """The stored search form of a published reply: distinct normalised search-mode tokens,
-    space-delimited — the title's also marked “#” for ranking (“ #工业上楼 … 工业上楼 工业 … ”),
-    so a query term is found with one LIKE on one table.
+    """The stored search form of a published reply: the title's distinct normalised tokens marked
+    “#” for ranking (“ #工业上楼 #工业 … ”), then the normalised title and text themselves, so a
+    query term is found with one LIKE on one table wherever it is written — segmentation cannot
+    hide a word (产业金融处 in 联系人：产业金融处张三).
 
     Built only from the title and the redacted text, so nothing that was removed can be found.
     """
     t = [w.strip() for w in _tokens(title) if w.strip()]
-    b = [w.strip() for w in _tokens(f"{title}\n{text}") if w.strip()]
-    return " " + " ".join(dict.fromkeys([f"#{w}" for w in t] + b)) + " "
+    marks = " " + " ".join(dict.fromkeys(f"#{w}" for w in t)) + " "
+    return f"{marks}\n{normalize(title)}\n{normalize(text)}"
 
 
 def query_terms(q: str) -> list[str]:
+    """The strings a published reply must contain (normalised; textintel.text.search_strings)."""
     q = (q or "").strip()[:100]
     if not q:
         return []
-    terms = textintel_query_terms(q)
-    return [t for t in terms if t.strip() and " " not in t][:8]
+    return [t for t in search_strings(q) if t.strip() and " " not in t][:8]
 
 
 def published() -> QuerySet[Publication]:
@@ -497,7 +497,7 @@ def public_list(
     if filters:
         s = s.filter(**{f"publication__{k}": v for k, v in filters.items()})
     for t in terms:
-        s = s.filter(tokens__contains=f" {t} ")
+        s = s.filter(tokens__contains=t)
     rank = sum(
         (
             Case(When(tokens__contains=f" #{t} ", then=Value(1)), default=Value(0), output_field=IntegerField())

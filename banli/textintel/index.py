@@ -19,7 +19,7 @@ from django.utils import timezone
 from banli.cases.models import Contact, Proposal, Reply
 
 from .models import DocKind, SearchDoc
-from .text import doc_tokens
+from .text import doc_tokens, search_grams
 
 BATCH = 500
 _pending = threading.local()
@@ -71,6 +71,7 @@ def _proposal_docs(pks: Iterable[int]) -> list[SearchDoc]:
                 title=p.title,
                 body=p.content,
                 tokens=doc_tokens(p.title, p.content),
+                grams=search_grams(f"{p.title}\n{p.content}"),
             )
         )
     return docs
@@ -95,6 +96,7 @@ def _reply_docs(pks: Iterable[int]) -> list[SearchDoc]:
                 title=title[:300],
                 body=r.text,
                 tokens=doc_tokens("", r.text),
+                grams=search_grams(r.text),
             )
         )
     return docs
@@ -120,6 +122,7 @@ def _contact_docs(pks: Iterable[int]) -> list[SearchDoc]:
                 title=title[:300],
                 body=text,
                 tokens=doc_tokens("", text),
+                grams=search_grams(text),
             )
         )
     return docs
@@ -139,7 +142,7 @@ def reindex(kind: str, pks: Iterable[int]) -> int:
             existing = {
                 row[0]: row[1:]
                 for row in SearchDoc.objects.filter(kind=kind, object_id__in=chunk).values_list(
-                    "object_id", "id", "tokens", "title", "body", "state", "session_id"
+                    "object_id", "id", "tokens", "title", "body", "state", "session_id", "grams"
                 )
             }
             new, changed = [], []
@@ -148,7 +151,7 @@ def reindex(kind: str, pks: Iterable[int]) -> int:
                 old = existing.pop(d.object_id, None)
                 if old is None:
                     new.append(d)
-                elif old[1:] != (d.tokens, d.title, d.body, d.state, d.session_id):
+                elif old[1:] != (d.tokens, d.title, d.body, d.state, d.session_id, d.grams):
                     d.id, d.updated_at = old[0], now
                     changed.append(d)
             if existing:
@@ -157,7 +160,9 @@ def reindex(kind: str, pks: Iterable[int]) -> int:
             # one UPDATE per batch; the FTS trigger fires per row, and updated_at moves so the
             # similarity caches of every process notice the change
             SearchDoc.objects.bulk_update(
-                changed, ["tokens", "title", "body", "state", "session", "body_org", "updated_at"], batch_size=BATCH
+                changed,
+                ["tokens", "grams", "title", "body", "state", "session", "body_org", "updated_at"],
+                batch_size=BATCH,
             )
         n += len(docs)
     return n

@@ -33,8 +33,9 @@ class DocKind(models.TextChoices):
 class SearchDoc(models.Model):
     """The segmented, normalised text of one proposal, reply or contact.
 
-    `tokens` feeds an FTS5 table on SQLite and a tsvector column (GIN) on PostgreSQL, both
-    created by migration 0002 per database vendor. `title`/`body` keep the text as written.
+    `grams` feeds an FTS5 table on SQLite and a tsvector column (GIN) on PostgreSQL, both
+    created per database vendor (migrations 0002 and 0004); `tokens` (words) feeds similarity
+    and the recommender. `title`/`body` keep the text as written.
     """
 
     kind = models.CharField(max_length=10, choices=DocKind.choices)
@@ -50,6 +51,8 @@ class SearchDoc(models.Model):
     title = models.CharField(max_length=300)
     body = models.TextField(blank=True)
     tokens = models.TextField(blank=True)
+    # What full-text search matches (text.search_grams): character bigrams, so any word is found.
+    grams = models.TextField(blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
@@ -105,3 +108,37 @@ class Recommendation(models.Model):
 
     def __str__(self) -> str:
         return f"推荐 {self.proposal_id}"
+
+
+class RelatedTermStatus(models.TextChoices):
+    SUGGESTED = "suggested", "待确认"
+    CONFIRMED = "confirmed", "已确认"
+    REJECTED = "rejected", "已否决"
+
+
+class RelatedTerm(models.Model):
+    """Two words the archive uses alike (近视/视力), learned by `related.learn` and reviewed by staff.
+
+    Only confirmed pairs bridge wording in similarity. Relearning updates the evidence of every
+    pair and removes suggestions no longer supported, never a decision staff made.
+    """
+
+    word_a = models.CharField("词语", max_length=30)
+    word_b = models.CharField("相关词", max_length=30)
+    score = models.FloatField("关联度", default=0)
+    evidence = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=10, choices=RelatedTermStatus.choices, default=RelatedTermStatus.SUGGESTED)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-score", "word_a", "word_b"]
+        constraints = [models.UniqueConstraint(fields=["word_a", "word_b"], name="uniq_relatedterm_pair")]
+        indexes = [models.Index(fields=["status", "score"])]
+        verbose_name = "相关词"
+
+    def __str__(self) -> str:
+        return f"{self.word_a}～{self.word_b}"

@@ -20,4 +20,5 @@ ROUTES = {
     "textintel:accuracy": {"GET": {"body_staff", "coordinator"}, "POST": {"body_staff", "coordinator"}},
     "textintel:dictionary": {"GET": {"body_staff"}, "POST": {"body_staff"}},
     "textintel:dictionary_delete": {"POST": {"body_staff"}},
+    "textintel:related_decide": {"POST": {"body_staff"}},
 }

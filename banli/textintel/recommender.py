@@ -11,6 +11,7 @@ never retrains. A process keeps the model it loaded until a newer row appears.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import threading
 import time
@@ -29,7 +30,12 @@ from .similarity import Vectors
 from .text import doc_tokens
 
 CO_MIN_EXAMPLES = 3
-CO_SHOW_MIN = 0.3
+# Co units are suggested only from a probability at which held-out suggestions were right this often.
+CO_PRECISION_TARGET = 0.7
+CO_MIN_SUPPORT = 5
+CO_FLOOR = 0.2
+CO_NEVER = 1.01
+CO_SHOW_MIN = 0.3  # a model stored before calibration existed
 
 
 def _py(x):
@@ -52,6 +58,7 @@ class Model:
     co_units: list  # units seen as co unit often enough, one binary logistic head each
     co_W: np.ndarray | None  # (heads × terms) weights, stacked so one product serves them all
     co_b: np.ndarray | None
+    co_threshold: float = CO_SHOW_MIN
 
     def predict(self, token_strings: list[str], top: int = 3):
         """For each text, ([(lead, p), …] best first, [(co, p), …] best first)."""
@@ -74,48 +81,113 @@ class Model:
         return list(zip(leads, cos))
 
 
-def train(samples: list[Sample]) -> Model:
+def train(samples: list[Sample], *, plain: bool = False) -> Model:
     # A fixed epoch budget is deliberate (training time bounded at 10^5 samples): don't warn about it.
     from threadpoolctl import threadpool_limits
 
     with warnings.catch_warnings(), threadpool_limits(limits=1):
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return _train(samples)
+        return _train(samples, plain=plain)
 
 
-def _train(samples: list[Sample]) -> Model:
+def _train(samples: list[Sample], *, plain: bool = False) -> Model:
     if not samples:
         raise ValueError("no samples")
-    vectors = Vectors.fit([s.tokens for s in samples])
-    X = vectors.X
+    vectors = Vectors.fit([s.tokens for s in samples], plain=plain)
+    X = vectors.X.astype(np.float64)  # what SGD works in: converted once, not per head
     y = np.array([s.lead for s in samples])
     lead_clf, only = None, None
     if len(set(y.tolist())) < 2:
         only = _py(y[0])
     else:
-        lead_clf = SGDClassifier(loss="log_loss", alpha=2e-5, max_iter=12, tol=1e-4, random_state=0)
+        lead_clf = SGDClassifier(loss="log_loss", alpha=3e-4, max_iter=2, tol=None, random_state=0)
         lead_clf.fit(X, y)
+    co_units, co_W, co_b = _co_heads(X, samples, np.arange(len(samples)) if len(samples) < SMALL else None)
+    served = dataclasses.replace(vectors, X=None)  # without the training rows
+    model = Model(vectors=served, lead_clf=lead_clf, only_lead=only, co_units=co_units, co_W=co_W, co_b=co_b)
+    model.co_threshold = _co_threshold(X, samples, model)
+    return model
+
+
+CO_MAX_ROWS = 40_000
+SMALL = 500  # below this many samples, co units are calibrated by 5-fold cross-validation
+
+
+def _co_heads(X, samples: list[Sample], rows: np.ndarray | None):
+    """One binary logistic head per unit seen as co unit at least CO_MIN_EXAMPLES times in `rows`
+    (None: all but every fifth sample, which is kept for calibration)."""
+    if rows is None:
+        rows = np.flatnonzero(np.arange(len(samples)) % 5 != 4)
+    if len(rows) > CO_MAX_ROWS:  # the heads learn as well from a spread-out share (training time)
+        rows = rows[np.linspace(0, len(rows) - 1, CO_MAX_ROWS).astype(np.int64)]
     counts: dict = {}
-    for s in samples:
-        for c in set(s.cos):
+    for i in rows:
+        for c in set(samples[i].cos):
             counts[c] = counts.get(c, 0) + 1
+    Xf = X[rows]
     co_units, Ws, bs = [], [], []
     for c in sorted((c for c, n in counts.items() if n >= CO_MIN_EXAMPLES), key=str):
-        yc = np.array([c in s.cos for s in samples])
-        if yc.all():
+        yc = np.array([c in samples[i].cos for i in rows])
+        if yc.all() or not yc.any():
             continue
-        clf = SGDClassifier(loss="log_loss", alpha=5e-5, max_iter=8, tol=1e-3, random_state=0)
-        clf.fit(X, yc)
+        clf = SGDClassifier(loss="log_loss", alpha=1e-4, max_iter=3, tol=None, random_state=0)
+        clf.fit(Xf, yc)
         sign = 1.0 if clf.classes_[1] else -1.0
         co_units.append(c)
         Ws.append(sign * clf.coef_[0])
         bs.append(sign * clf.intercept_[0])
     co_W = np.vstack(Ws).astype(np.float32) if Ws else None
     co_b = np.array(bs, dtype=np.float32) if bs else None
-    served = Vectors(
-        vectorizer=vectors.vectorizer, vocab=vectors.vocab, weights=vectors.weights
-    )  # without the training rows
-    return Model(vectors=served, lead_clf=lead_clf, only_lead=only, co_units=co_units, co_W=co_W, co_b=co_b)
+    return co_units, co_W, co_b
+
+
+def _co_scored(X, samples, co_units, co_W, co_b) -> list[tuple[float, bool]]:
+    """(probability, right?) of the top co suggestions (other than the true lead) of each sample."""
+    if not co_units:
+        return []
+    C = 1.0 / (1.0 + np.exp(-(np.asarray(X @ co_W.T) + co_b)))
+    scored = []
+    for s, row in zip(samples, C):
+        actual = set(s.cos)
+        for i in np.argsort(-row)[:3]:
+            u = co_units[i]
+            if u != s.lead:
+                scored.append((float(row[i]), u in actual))
+    return scored
+
+
+def _co_threshold(X, samples: list[Sample], model: Model) -> float:
+    """The lowest co-unit probability at which suggestions were right CO_PRECISION_TARGET of the
+    time on history the heads did not see; CO_NEVER when no threshold reaches it, e.g. when the
+    history has no pattern of co units."""
+    if not model.co_units:
+        return CO_NEVER
+    n = len(samples)
+    if n >= SMALL:
+        calib = np.arange(4, n, 5)
+        scored = _co_scored(X[calib], [samples[i] for i in calib], model.co_units, model.co_W, model.co_b)
+    else:
+        scored = []
+        fold = np.arange(n) % 5
+        for k in range(5):
+            held = np.flatnonzero(fold == k)
+            if held.size == 0:
+                continue
+            heads = _co_heads(X, samples, np.flatnonzero(fold != k))
+            scored += _co_scored(X[held], [samples[i] for i in held], *heads)
+    return calibrated_threshold(scored, CO_PRECISION_TARGET, min_support=CO_MIN_SUPPORT, floor=CO_FLOOR)
+
+
+def calibrated_threshold(scored: list[tuple[float, bool]], target: float, *, min_support: int = 5, floor=0.0):
+    """The lowest score t such that the suggestions scoring ≥ t are right at least `target` of the
+    time (and there are at least `min_support` of them); CO_NEVER if there is none."""
+    best = CO_NEVER
+    hits = 0
+    for n, (score, ok) in enumerate(sorted(scored, key=lambda x: -x[0]), start=1):
+        hits += ok
+        if n >= min_support and hits / n >= target and score >= floor:
+            best = score
+    return best
 
 
 def evaluate(train_samples: list[Sample], test_samples: list[Sample]) -> dict:

@@ -24,7 +24,7 @@ from banli.orgs.roles import OVERSEERS, STAFF, UNIT
 
 from . import recommender, similarity
 from .models import DocKind, Recommendation, RecommenderModel, SearchDoc
-from .text import doc_tokens, query_terms
+from .text import doc_tokens, query_terms, search_phrases
 
 STAFF_ROLES = STAFF
 UNIT_ROLES = UNIT
@@ -60,15 +60,26 @@ def doc_scope_q(user) -> Q:
     )
 
 
-def _fts_filter(qs: QuerySet, terms: list[str], op: str) -> QuerySet:
+def _fts_filter(qs: QuerySet, phrases: list[list[str]], op: str) -> QuerySet:
+    """Documents whose `grams` hold every phrase (op AND) or any (OR), ranked (lower is better)."""
     if connection.vendor == "postgresql":
-        tsq = f" {'&' if op == 'AND' else '|'} ".join(
-            "'" + t.replace("\\", "").replace("'", "''") + "'" for t in terms
-        )
+
+        def pg_phrase(p: list[str]) -> str:
+            quoted = ["'" + t.replace("\\", "").replace("'", "''") + "'" for t in p]
+            if len(quoted) == 1 and len(p[0]) == 1:
+                return quoted[0] + ":*"  # one character: any bigram it starts, or the end of a run
+            return "(" + " <-> ".join(quoted) + ")"
+
+        tsq = f" {'&' if op == 'AND' else '|'} ".join(pg_phrase(p) for p in phrases)
         return qs.extra(where=["textintel_searchdoc.tsv @@ to_tsquery('simple', %s)"], params=[tsq]).annotate(
             rank=RawSQL("-ts_rank(textintel_searchdoc.tsv, to_tsquery('simple', %s))", [tsq])
         )
-    match = f" {op} ".join('"' + t.replace('"', '""') + '"' for t in terms)
+
+    def fts_phrase(p: list[str]) -> str:
+        phrase = '"' + " ".join(t.replace('"', '""') for t in p) + '"'
+        return phrase + "*" if len(p) == 1 and len(p[0]) == 1 else phrase
+
+    match = f" {op} ".join(fts_phrase(p) for p in phrases)
     fts = "textintel_searchdoc_fts"
     return qs.filter(id__in=RawSQL(f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s", [match])).annotate(
         rank=RawSQL(
@@ -87,17 +98,18 @@ class SearchResult:
 def search(user, q: str, *, kind: str = "", session: Session | None = None) -> SearchResult:
     """Ranked documents matching every term of `q` (or, failing that, any term), in scope."""
     terms = query_terms(q or "")[:12]
+    phrases = search_phrases(q or "")[:12]
     base = SearchDoc.objects.filter(doc_scope_q(user))
     if kind in DocKind.values:
         base = base.filter(kind=kind)
     if session is not None:
         base = base.filter(session=session)
-    if not terms:
+    if not terms or not phrases:
         return SearchResult(terms=[], docs=base.none())
-    docs = _fts_filter(base, terms, "AND")
+    docs = _fts_filter(base, phrases, "AND")
     any_term = False
-    if len(terms) > 1 and not docs.exists():
-        docs, any_term = _fts_filter(base, terms, "OR"), True
+    if len(phrases) > 1 and not docs.exists():
+        docs, any_term = _fts_filter(base, phrases, "OR"), True
     docs = docs.select_related("proposal", "session").order_by("rank", "-id")
     return SearchResult(terms=terms, docs=docs, any_term=any_term)
 
@@ -444,7 +456,12 @@ def recommendation_view(user, proposal: Proposal, *, top: int = 3):
         return {"model_id": None, "leads": [], "cos": []}
     leads, cos, model_id = res
     lead_ids = [u for u, _ in leads]
-    cos = [(u, p) for u, p in cos if p >= recommender.CO_SHOW_MIN and (not lead_ids or u != lead_ids[0])][:top]
+    cos = [
+        (u, p)
+        for u, p in cos
+        if p >= getattr(recommender.loaded.get()[1], "co_threshold", recommender.CO_SHOW_MIN)
+        and (not lead_ids or u != lead_ids[0])
+    ][:top]
     units = {o.pk: o for o in Org.objects.filter(pk__in=lead_ids + [u for u, _ in cos])}
     evidence = _evidence(user, proposal, list(lead_ids[:1] + [u for u, _ in cos]))
     return {

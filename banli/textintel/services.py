@@ -14,15 +14,15 @@ from banli.cases.services import proposal_review
 from banli.errors import DomainError
 from banli.orgs.models import Role
 
-from . import recommender
+from . import recommender, related
 from .index import reindex_containing
-from .models import DictTerm, Recommendation, RecommenderModel
+from .models import DictTerm, DocKind, Recommendation, RecommenderModel, RelatedTerm, RelatedTermStatus, SearchDoc
 from .text import _CJK, normalize, segmenter
 
 
-def _require_body_staff(actor) -> None:
+def _require_body_staff(actor, message: str = "只有人大/政协工作人员可以维护自定义词典。") -> None:
     if not (actor is not None and actor.has_role(Role.BODY_STAFF) and user_body(actor) is not None):
-        raise DomainError("只有人大/政协工作人员可以维护自定义词典。")
+        raise DomainError(message)
 
 
 def dictterm_add(*, actor, word: str, note: str = "") -> DictTerm:
@@ -68,6 +68,83 @@ def dictterm_delete(*, actor, term: DictTerm) -> None:
 def _after_dict_change(word: str) -> None:
     segmenter.invalidate()
     reindex_containing(word)
+
+
+# --- related terms -----------------------------------------------------------------------------------
+
+
+def related_terms_learn() -> dict:
+    """Learn related word pairs from every proposal, reply and contact (and the units that handled
+    them), and store them as suggestions. Pairs staff confirmed or rejected keep their decision
+    (their evidence is refreshed); suggestions the archive no longer supports are removed."""
+    leads: dict[int, int] = {}
+    for pid, unit, role in (
+        Assignment.objects.filter(parent__isnull=True)
+        .exclude(state=AssignmentState.WITHDRAWN)
+        .order_by("proposal_id", "id")
+        .values_list("proposal_id", "unit_id", "role")
+    ):
+        if role in (AssignmentRole.LEAD, AssignmentRole.SOLE) or pid not in leads:
+            leads[pid] = unit
+    assignment_unit = dict(Assignment.objects.values_list("pk", "unit_id"))
+    texts, units = [], []
+    for kind, pid, aid, tokens in SearchDoc.objects.values_list("kind", "proposal_id", "assignment_id", "tokens"):
+        texts.append(tokens)
+        units.append(leads.get(pid) if kind == DocKind.PROPOSAL else assignment_unit.get(aid))
+    learned = related.learn(texts, units)
+    with transaction.atomic():
+        existing = {(r.word_a, r.word_b): r for r in RelatedTerm.objects.all()}
+        new, changed = [], []
+        for x in learned:
+            evidence = {"together": x.together, "npmi": x.npmi, "context": x.context, "units": x.units}
+            row = existing.pop((x.a, x.b), None) or existing.pop((x.b, x.a), None)
+            if row is None:
+                new.append(RelatedTerm(word_a=x.a, word_b=x.b, score=x.score, evidence=evidence))
+            elif row.score != x.score or row.evidence != evidence:
+                row.score, row.evidence = x.score, evidence
+                changed.append(row)
+        RelatedTerm.objects.bulk_create(new)
+        RelatedTerm.objects.bulk_update(changed, ["score", "evidence", "updated_at"], batch_size=500)
+        stale = [r.pk for r in existing.values() if r.status == RelatedTermStatus.SUGGESTED]
+        RelatedTerm.objects.filter(pk__in=stale).delete()
+        out = {"documents": len(texts), "learned": len(learned), "new": len(new), "removed": len(stale)}
+        audit_record(
+            actor=None,
+            verb="related.learn",
+            object_type="textintel.relatedterm",
+            summary=f"从 {len(texts)} 篇文本学习相关词（新增 {len(new)} 对，移除 {len(stale)} 对）",
+            new=out,
+        )
+    return out
+
+
+RELATED_DECISIONS = {"confirm": RelatedTermStatus.CONFIRMED, "reject": RelatedTermStatus.REJECTED}
+
+
+def related_term_decide(*, actor, term: RelatedTerm, decision: str) -> RelatedTerm:
+    """Confirm (the pair then bridges wording in similar-proposal search and merge suggestions) or
+    reject a learned pair; either can be changed again later."""
+    _require_body_staff(actor, "只有人大/政协工作人员可以确认或否决相关词。")
+    status = RELATED_DECISIONS.get(decision)
+    if status is None:
+        raise DomainError("请选择确认或否决。")
+    with transaction.atomic(durable=True):
+        row = RelatedTerm.objects.select_for_update().filter(pk=term.pk).first()
+        if row is None:
+            raise DomainError("该相关词已不存在，请刷新页面。")
+        old = row.status
+        if old != status:
+            row.status, row.decided_by, row.decided_at = status, actor, timezone.now()
+            row.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+            audit_record(
+                actor=actor,
+                verb=f"related.{decision}",
+                obj=row,
+                summary=f"相关词“{row.word_a}～{row.word_b}”{row.get_status_display()}",
+                old={"status": old},
+                new={"status": status},
+            )
+    return row
 
 
 def proposal_merge_duplicate(*, actor, proposal: Proposal, into: Proposal, score: float | None = None) -> Proposal:

@@ -8,6 +8,7 @@ memory and several app processes agree.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from dataclasses import dataclass, field
@@ -15,11 +16,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 from django.db.models import Count, Max
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.preprocessing import normalize as l2_normalize
 
-from .models import DocKind, SearchDoc
-from .text import STOP_WORDS, doc_tokens, term_weight
+from .models import DocKind, RelatedTerm, RelatedTermStatus, SearchDoc
+from .text import _CJK as _CJK_START
+from .text import CHAR_PREFIX, STOP_WORDS, doc_tokens, precise_words, term_weight
 
 
 def single_threaded(func):
@@ -38,55 +40,201 @@ def single_threaded(func):
 
 
 SHOW_MIN_SCORE = 0.12  # below this, "similar" is noise
-DUPLICATE_SCORE = 0.4  # merge suggestions at or above this (near-duplicates phrased differently score 0.45+)
+# Merge suggestions at or above this cosine: tuned by `banli evaluate-text` on the development set
+# (banli/textintel/devset) for the precision target MERGE_PRECISION_TARGET; see docs/decisions.md.
+DUPLICATE_SCORE = 0.36
+MERGE_PRECISION_TARGET = 0.9
+BASELINE_DUPLICATE_SCORE = 0.4  # the plain TF-IDF's former threshold, for the baseline
+
+# Share of the squared norm given to the word block; the rest goes to the character n-grams.
+WORD_SHARE = 0.3
+# A related term (learned and confirmed, see RelatedTerm) adds this fraction of a word's weight
+# to its partner, so 近视 in one text meets 视力 in another.
+BRIDGE_WEIGHT = 0.5
 
 
 def split_tokens(s: str) -> list[str]:
     return s.split()
 
 
-def make_vectorizer() -> TfidfVectorizer:
-    return TfidfVectorizer(analyzer=split_tokens, sublinear_tf=True, norm=None, dtype=np.float32)
+def make_vectorizer(analyzer=split_tokens) -> TfidfVectorizer:
+    return TfidfVectorizer(analyzer=analyzer, sublinear_tf=True, norm=None, dtype=np.float32)
 
 
 def term_weights(vocab: np.ndarray) -> np.ndarray:
     return np.fromiter((term_weight(t) for t in vocab), dtype=np.float32, count=len(vocab))
 
 
+def _row_of_nonzeros(X: sp.csr_matrix) -> np.ndarray:
+    return np.repeat(np.arange(X.shape[0]), np.diff(X.indptr))
+
+
+class Featurizer:
+    """TF-IDF (sublinear tf, smooth idf) of words and of the character 1–2-grams of content words.
+
+    Words are counted once per compound (`precise_words`); the n-gram counts are the word counts
+    times a word → n-gram matrix, one sparse product instead of a Python pass per n-gram. A word the
+    history never used still brings its n-grams at transform time (that is how 近视 meets 视力).
+    """
+
+    def fit_transform(self, token_strings: list[str]) -> sp.csr_matrix:
+        cv = CountVectorizer(analyzer=_precise, dtype=np.float32)
+        W = cv.fit_transform(token_strings).tocsr()
+        words = cv.get_feature_names_out()
+        self.word_index = {str(w): i for i, w in enumerate(words)}
+        self.gram_index: dict[str, int] = {}
+        self._grams_of: dict[str, list[int]] = {}
+        rows, cols = [], []
+        for i, w in enumerate(words):
+            for g in self._word_grams(str(w), grow=True):
+                rows.append(i)
+                cols.append(g)
+        nw, ng = len(words), len(self.gram_index)
+        self.M = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(nw, ng))
+        grams = sorted(self.gram_index, key=self.gram_index.get)
+        self.vocab = np.array([str(w) for w in words] + [CHAR_PREFIX + g for g in grams], dtype=object)
+        F = self._counts(W)
+        df = np.bincount(F.indices, minlength=F.shape[1])
+        n = F.shape[0]
+        self.idf = (np.log((1 + n) / (1 + df)) + 1).astype(np.float32)
+        return self._tfidf(F)
+
+    def get_feature_names_out(self) -> np.ndarray:
+        return self.vocab
+
+    def _word_grams(self, w: str, *, grow: bool = False) -> list[int]:
+        got = self._grams_of.get(w)
+        if got is not None:
+            return got
+        out = []
+        if w not in STOP_WORDS and _CJK_START.match(w):
+            for g in list(w) + [w[i : i + 2] for i in range(len(w) - 1)]:
+                j = self.gram_index.get(g)
+                if j is None and grow:
+                    j = self.gram_index[g] = len(self.gram_index)
+                if j is not None:
+                    out.append(j)
+        if grow or len(self._grams_of) < 200_000:
+            self._grams_of[w] = out
+        return out
+
+    def _counts(self, W: sp.csr_matrix) -> sp.csr_matrix:
+        return sp.hstack([W, W @ self.M], format="csr", dtype=np.float32)
+
+    def _tfidf(self, F: sp.csr_matrix) -> sp.csr_matrix:
+        F.data = 1 + np.log(F.data)
+        return F @ sp.diags(self.idf)
+
+    def transform(self, token_strings: list[str]) -> sp.csr_matrix:
+        nw = len(self.word_index)
+        indptr, indices, data = [0], [], []
+        for s in token_strings:
+            counts: dict[int, float] = {}
+            for w in _precise(s):
+                i = self.word_index.get(w)
+                if i is not None:
+                    counts[i] = counts.get(i, 0.0) + 1.0
+                for g in self._word_grams(w):
+                    counts[nw + g] = counts.get(nw + g, 0.0) + 1.0
+            indices.extend(counts)
+            data.extend(counts.values())
+            indptr.append(len(indices))
+        F = sp.csr_matrix(
+            (np.array(data, np.float32), np.array(indices, np.int64), np.array(indptr, np.int64)),
+            shape=(len(token_strings), len(self.vocab)),
+        )
+        F.sort_indices()
+        return self._tfidf(F)
+
+
+def _precise(s: str) -> list[str]:
+    return precise_words(s.split())
+
+
 @dataclass
 class Vectors:
-    """A fitted vectorizer, the genre weights of its terms, and row vectors of documents."""
+    """A fitted vectorizer, the weights of its terms, and row vectors of documents.
 
-    vectorizer: TfidfVectorizer
+    `plain`: the former features (search-mode words, compound and parts all counted), kept as
+    the baseline `banli evaluate-text` prints. Otherwise words (compounds counted once) and the
+    character 1–2-grams of content words, each block normalised to its share of the cosine, and
+    related terms (`bridges`: a sparse term × term matrix) folded into every vector.
+    """
+
+    vectorizer: TfidfVectorizer | Featurizer
     vocab: np.ndarray
     weights: np.ndarray
     X: sp.csr_matrix = None
+    plain: bool = False
+    is_char: np.ndarray | None = None
+    bridges: sp.csr_matrix | None = None
+    bridge_pairs: dict = field(default_factory=dict)
 
     @classmethod
-    def fit(cls, token_strings: list[str]) -> Vectors:
-        vec = make_vectorizer()
+    def fit(cls, token_strings: list[str], *, plain: bool = False, related: dict | None = None) -> Vectors:
+        vec = make_vectorizer() if plain else Featurizer()
         if not token_strings or not any(s.strip() for s in token_strings):
             token_strings = list(token_strings) + ["空"]
         X = vec.fit_transform(token_strings)
         vocab = vec.get_feature_names_out()
-        v = cls(vectorizer=vec, vocab=vocab, weights=term_weights(vocab))
+        weights = term_weights(vocab)
+        is_char = None
+        if not plain:
+            is_char = np.fromiter((t.startswith(CHAR_PREFIX) for t in vocab), dtype=bool, count=len(vocab))
+            weights[is_char] = 1.0
+        v = cls(vectorizer=vec, vocab=vocab, weights=weights, plain=plain, is_char=is_char)
+        v.set_related(related or {})
         v.X = v._finish(X)[: len(token_strings)]
         return v
 
+    def set_related(self, related: dict) -> None:
+        """{(a, b): strength} of related words (both directions are used) → the bridge matrix."""
+        col = {}
+        if related:
+            col = {str(t): i for i, t in enumerate(self.vocab)}
+        rows, cols, vals, pairs = [], [], [], {}
+        for (a, b), strength in related.items():
+            i, j = col.get(a), col.get(b)
+            if i is None or j is None or i == j:
+                continue
+            for x, y in ((i, j), (j, i)):
+                rows.append(x)
+                cols.append(y)
+                vals.append(BRIDGE_WEIGHT * float(strength))
+            pairs.setdefault(a, set()).add(b)
+            pairs.setdefault(b, set()).add(a)
+        n = len(self.vocab)
+        self.bridges = sp.csr_matrix((np.array(vals, np.float32), (rows, cols)), shape=(n, n)) if rows else None
+        self.bridge_pairs = pairs
+
     def _finish(self, X) -> sp.csr_matrix:
-        X = X @ sp.diags(self.weights)
-        return l2_normalize(X.tocsr().astype(np.float32), copy=False)
+        X = (X @ sp.diags(self.weights)).tocsr().astype(np.float32)
+        if self.plain:
+            return l2_normalize(X, copy=False)
+        if self.bridges is not None:
+            X = (X + X @ self.bridges).tocsr()
+        # each block to unit length, then scaled to its share: cos = s·cos_words + (1-s)·cos_chars
+        sq = X.copy()
+        sq.data **= 2
+        char_cols = self.is_char[sq.indices]
+        rows = _row_of_nonzeros(sq)
+        nw = np.bincount(rows, weights=np.where(char_cols, 0.0, sq.data), minlength=X.shape[0])
+        nc = np.bincount(rows, weights=np.where(char_cols, sq.data, 0.0), minlength=X.shape[0])
+        sw = np.where(nw > 0, np.sqrt(WORD_SHARE / np.maximum(nw, 1e-12)), 0.0)
+        sc = np.where(nc > 0, np.sqrt((1 - WORD_SHARE) / np.maximum(nc, 1e-12)), 0.0)
+        X.data *= np.where(char_cols, sc[rows], sw[rows]).astype(np.float32)
+        return l2_normalize(X, copy=False)  # a row with one block only
 
     def transform(self, token_strings: list[str]) -> sp.csr_matrix:
         return self._finish(self.vectorizer.transform(token_strings))
 
     def shared_terms(self, q: sp.csr_matrix, row: sp.csr_matrix, k: int = 6) -> list[str]:
-        """The terms that contribute most to the cosine of q and row (genre words and the parts
-        of a longer shared word left out: 工业上楼, not 工业 and 上楼)."""
+        """The words that contribute most to the cosine of q and row (genre words, character
+        n-grams and the parts of a longer shared word left out: 工业上楼, not 工业 and 上楼)."""
         prod = q.multiply(row).tocoo()
-        order = np.argsort(-prod.data)[: 4 * k]
+        order = np.argsort(-prod.data)[: 6 * k]
         cands = [str(self.vocab[prod.col[i]]) for i in order]
-        cands = [t for t in cands if t not in STOP_WORDS]
+        cands = [t for t in cands if t not in STOP_WORDS and not t.startswith(CHAR_PREFIX)]
         out = [t for t in cands if not any(t != o and t in o for o in cands)]
         return out[:k]
 
@@ -94,6 +242,8 @@ class Vectors:
         out = []
         for i in np.argsort(-centroid):
             t = str(self.vocab[i])
+            if t.startswith(CHAR_PREFIX):
+                continue
             if t in STOP_WORDS or len(t) < 2 or any(t in o or o in t for o in out):
                 continue
             out.append(t)
@@ -145,16 +295,24 @@ class _Cache:
         with self._lock:
             docs = SearchDoc.objects.filter(kind=DocKind.PROPOSAL, body_org_id=body_id)
             agg = docs.aggregate(n=Count("id"), m=Max("updated_at"))
-            sig = (agg["n"], agg["m"])
+            confirmed = RelatedTerm.objects.filter(status=RelatedTermStatus.CONFIRMED)
+            rel = confirmed.aggregate(n=Count("id"), m=Max("updated_at"))
+            sig = (agg["n"], agg["m"], rel["n"], rel["m"])
             item = self._items.get(body_id)
             if item and item[1].signature == sig:
                 self._items[body_id] = (now, item[1])
                 return item[1]
             index = None
-            if item and agg["n"] >= len(item[1].ids) and item[1].last_change is not None:
+            if (
+                item
+                and agg["n"] >= len(item[1].ids)
+                and item[1].last_change is not None
+                and item[1].signature[2:] == sig[2:]
+            ):
                 index = _extend(item[1], docs, sig)
             if index is None:
-                index = _build(docs, sig)
+                related = dict.fromkeys(confirmed.values_list("word_a", "word_b"), 1.0)
+                index = _build(docs, sig, related)
             self._items[body_id] = (now, index)
             return index
 
@@ -162,9 +320,9 @@ class _Cache:
 cache = _Cache()
 
 
-def _build(docs, sig) -> BodyIndex:
+def _build(docs, sig, related: dict | None = None) -> BodyIndex:
     rows = list(docs.order_by("id").values_list("object_id", "session_id", "tokens"))
-    vectors = Vectors.fit([r[2] for r in rows])
+    vectors = Vectors.fit([r[2] for r in rows], related=related)
     return BodyIndex(
         vectors=vectors,
         ids=np.array([r[0] for r in rows], dtype=np.int64),
@@ -188,7 +346,7 @@ def _extend(old: BodyIndex, docs, sig) -> BodyIndex | None:
         return None  # something was deleted
     Xn = old.vectors.transform([c[2] for c in changed]) if changed else None
     X = old.vectors.X[keep]
-    vectors = Vectors(vectorizer=old.vectors.vectorizer, vocab=old.vectors.vocab, weights=old.vectors.weights)
+    vectors = dataclasses.replace(old.vectors, X=None)
     vectors.X = sp.vstack([X, Xn]).tocsr() if Xn is not None else X
     ids = np.concatenate([old.ids[keep], np.array([c[0] for c in changed], dtype=np.int64)])
     sessions = np.concatenate([old.sessions[keep], np.array([c[1] for c in changed], dtype=np.int64)])

@@ -347,6 +347,115 @@ def _first_match(text: str, terms: list[str], chunk: int = 65536) -> int:
     return 0
 
 
+def precise_words(toks: list[str]) -> list[str]:
+    """The words of a search-mode token list without the parts search mode adds before a compound.
+
+    Search mode emits a long word's dictionary parts right before the word itself (能源 新能源 汽车
+    for 新能源汽车 with a user-dictionary entry). Features count the compound once; what the parts
+    share with other wording is carried by the character n-grams (see `feature_terms`).
+    """
+    out: list[str] = []
+    append = out.append
+    for t in toks:
+        n = len(t)
+        if n > 2 and out:
+            k = len(out)
+            lo = k - 2 * n if k > 2 * n else 0
+            # the parts of t sit directly before it (at most a handful for a short word)
+            while k > lo and len(out[k - 1]) < n and out[k - 1] in t:
+                k -= 1
+            if k < len(out):
+                del out[k:]
+        append(t)
+    return out
+
+
+CHAR_PREFIX = "#"
+
+
+def feature_terms(token_string: str) -> list[str]:
+    """Words (parts of compounds dropped) and the character 1–2-grams of each content word.
+
+    The n-grams (prefixed “#”) relate wording the history never used: 充电桩 and 充电基础设施 share
+    #充 #电 #充电; 近视 and 视力 share #视. Genre words give no n-grams (关于, 建议 …).
+    """
+    words = precise_words(token_string.split())
+    out = list(words)
+    for w in words:
+        if w in STOP_WORDS or not _CJK.match(w):
+            continue
+        out.extend(CHAR_PREFIX + c for c in w)
+        out.extend(CHAR_PREFIX + w[i : i + 2] for i in range(len(w) - 1))
+    return out
+
+
+_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[a-z0-9]+")
+
+
+def search_grams(text: str) -> str:
+    """The full-text form of a text: every run of Chinese characters as overlapping character
+    bigrams followed by its last character, every Latin/digit run as one word.
+
+    A word is found wherever it is written, whatever segmentation did around it: 产业金融处 is the
+    phrase “产业 业金 金融 融处” in 联系人：产业金融处张三 as much as in 经产业金融处研究.
+    """
+    out: list[str] = []
+    for run in _RUN.findall(normalize(text)):
+        if _CJK.match(run):
+            out.extend(run[i : i + 2] for i in range(len(run) - 1))
+            out.append(run[-1])
+        else:
+            out.append(run)
+    return " ".join(out)
+
+
+def search_strings(q: str) -> list[str]:
+    """The query as normalised strings a text must contain (see `search_phrases`), for a plain
+    substring search (the public site's LIKE over the normalised text)."""
+    return [_join_grams(p) for p in search_phrases(q)]
+
+
+def _join_grams(grams: list[str]) -> str:
+    if len(grams) == 1:
+        return grams[0]
+    return grams[0] + "".join(g[-1] for g in grams[1:])
+
+
+def search_phrases(q: str) -> list[list[str]]:
+    """The query as phrases of `search_grams` tokens, one per term of `query_terms` (the user
+    dictionary decides the terms). A run of terms written together that segmentation split into a
+    single character (产业 金融 处: a name the dictionary does not know) stays one phrase, so
+    产业金融处 is not matched by 科技金融处 plus 产业 elsewhere. A one-character term alone matches
+    as a prefix (any bigram starting with it, or the character ending a run)."""
+    terms = query_terms(q)
+    content = set(terms)
+    words = list(segmenter.get().cut(normalize(q)))
+    groups: list[list[str]] = []
+    run: list[str] = []
+    for w in [*words, " "]:
+        if w in content:
+            run.append(w)
+            continue
+        if run:
+            if len(run) > 1 and any(len(t) == 1 and _CJK.match(t) for t in run):
+                groups.append(["".join(run)])
+            else:
+                groups.extend([t] for t in run)
+            run = []
+    out, seen = [], set()
+    for (term,) in groups:
+        if term in seen:
+            continue
+        seen.add(term)
+        grams = search_grams(term).split()
+        if not grams:
+            continue
+        if _CJK.match(term) and len(grams) > 1 and len(term) > 1 and _CJK.match(term[-1]):
+            grams = grams[:-1]  # the bigrams alone: the trailing single character is implied
+        out.append(grams)
+    return out
+
+
 def highlight(text: str, terms, *, width: int | None = None) -> str:
     """HTML of `text` (escaped) with `terms` (normalised) wrapped in <mark>.
 

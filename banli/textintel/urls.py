@@ -15,4 +15,5 @@ urlpatterns = [
     path("recommender/", views.accuracy_view, name="accuracy"),
     path("dictionary/", views.dictionary_view, name="dictionary"),
     path("dictionary/<int:pk>/delete/", views.dictionary_delete_view, name="dictionary_delete"),
+    path("dictionary/related/<int:pk>/<str:decision>/", views.related_decide_view, name="related_decide"),
 ]

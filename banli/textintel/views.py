@@ -7,8 +7,10 @@ import io
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
@@ -22,7 +24,7 @@ from banli.orgs.roles import OFFICES, OVERSEERS
 from banli.web.actions import attempt, run_action
 
 from . import selectors, services
-from .models import DictTerm, DocKind
+from .models import DictTerm, DocKind, RelatedTerm, RelatedTermStatus
 from .tasks import enqueue, train_task
 from .text import highlight
 
@@ -336,10 +338,16 @@ def dictionary_view(request):
     terms = DictTerm.objects.select_related("created_by").order_by("word")
     if q:
         terms = terms.filter(word__contains=q)
+    related = RelatedTerm.objects.select_related("decided_by")
+    if q:
+        related = related.filter(Q(word_a__contains=q) | Q(word_b__contains=q))
     return render(
         request,
         "textintel/dictionary.html",
         {
+            "related_suggested": related.filter(status=RelatedTermStatus.SUGGESTED).order_by("-score", "pk")[:30],
+            "related_suggested_count": related.filter(status=RelatedTermStatus.SUGGESTED).count(),
+            "related_decided": related.exclude(status=RelatedTermStatus.SUGGESTED).order_by("-decided_at", "pk")[:50],
             "page": _page(request, terms, 50),
             "error": error,
             "word": word,
@@ -362,4 +370,19 @@ def dictionary_delete_view(request, pk):
         lambda: services.dictterm_delete(actor=request.user, term=term),
         ok=f"已删除“{term.word}”。",
         redirect_to="textintel:dictionary",
+    )
+
+
+@login_required
+@require_POST
+def related_decide_view(request, pk, decision):
+    term = RelatedTerm.objects.filter(pk=pk).first()
+    if term is None or decision not in services.RELATED_DECISIONS:
+        raise Http404
+    verb = "确认" if decision == "confirm" else "否决"
+    return run_action(
+        request,
+        lambda: services.related_term_decide(actor=request.user, term=term, decision=decision),
+        ok=f"已{verb}相关词“{term.word_a}～{term.word_b}”。",
+        redirect_to=_next_url(request, reverse("textintel:dictionary")),
     )
