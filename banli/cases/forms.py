@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from banli.orgs.models import Org, OrgKind
 from banli.web.limits import BODY_MAX, length_validator
+from banli.web.widgets import UnitPicker
 
 from .models import AssignmentRole, Channel, ProposalStatus, ReviewState, Session
 from .services import MAX_ATTACHMENT_BYTES, split_names
@@ -273,25 +274,29 @@ class UnitMultipleChoiceField(forms.ModelMultipleChoiceField):
 class AssignForm(forms.Form):
     """交办: one select per role (主办 and 承办 single, 会办 and 分办 several)."""
 
-    lead = UnitChoiceField(label="主办单位", queryset=Org.objects.none(), required=False, empty_label="（无）")
-    co = UnitMultipleChoiceField(label="会办单位", queryset=Org.objects.none(), required=False)
-    separate = UnitMultipleChoiceField(label="分办单位", queryset=Org.objects.none(), required=False)
+    # Unit pickers, not selects: the case page used to ship every assignable unit four times.
+    lead = UnitChoiceField(label="主办单位", queryset=Org.objects.none(), required=False, widget=UnitPicker())
+    co = UnitMultipleChoiceField(
+        label="会办单位", queryset=Org.objects.none(), required=False, widget=UnitPicker(multiple=True)
+    )
+    separate = UnitMultipleChoiceField(
+        label="分办单位", queryset=Org.objects.none(), required=False, widget=UnitPicker(multiple=True)
+    )
     sole = UnitChoiceField(
-        label="承办（单独承办）单位", queryset=Org.objects.none(), required=False, empty_label="（无）"
+        label="承办（单独承办）单位", queryset=Org.objects.none(), required=False, widget=UnitPicker()
     )
     assigned_on = forms.DateField(label="交办日期", widget=DateInput())
     parent = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, units=None, **kwargs):
+    def __init__(self, *args, units=None, src: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         units = units if units is not None else Org.objects.none()
         for name in ("lead", "co", "separate", "sole"):
             self.fields[name].queryset = units
+            self.fields[name].widget.src = src
             self.fields[name].error_messages.update(
                 invalid_choice="所选单位不在您可交办的范围内。", invalid_pk_value="所选单位无效。"
             )
-        self.fields["co"].widget.attrs["size"] = 5
-        self.fields["separate"].widget.attrs["size"] = 5
         self.fields["assigned_on"].initial = timezone.localdate()
         self.fields["assigned_on"].error_messages.update(required="请填写交办日期。", invalid="请填写有效日期。")
         _bs(self)

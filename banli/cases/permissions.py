@@ -20,4 +20,6 @@ ROUTES = {
     "cases:withdraw": {"POST": ASSIGNING_ROLES},
     "cases:attachment_add": {"POST": {"body_staff"}},
     "cases:attachment": {"GET": CASE_ROLES},
+    # The unit picker of 交办, 申请调整 and its decision (names of units are not confidential).
+    "cases:unit_search": {"GET": ASSIGNING_ROLES},
 }

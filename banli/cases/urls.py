@@ -6,6 +6,7 @@ app_name = "cases"
 urlpatterns = [
     path("", views.proposal_list, name="list"),
     path("new/", views.proposal_register_view, name="register"),
+    path("units/", views.unit_search_view, name="unit_search"),
     path("<int:pk>/", views.proposal_detail, name="detail"),
     path("<int:pk>/edit/", views.proposal_edit_view, name="edit"),
     path("<int:pk>/review/", views.proposal_review_view, name="review"),

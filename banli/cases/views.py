@@ -10,13 +10,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 
 from banli.errors import NotFound
-from banli.orgs.models import Role
+from banli.orgs.models import Org, OrgKind, Role
 from banli.orgs.roles import STAFF
+from banli.orgs.search import unit_search
 from banli.security.uploads import attachment_response
 from banli.web.actions import attempt, once
 
@@ -427,7 +429,7 @@ def _render_detail(
     if assign_form is None and p.review_state == ReviewState.ACCEPTED and p.status != ProposalStatus.CLOSED:
         units = assignable_units(user, p)
         if units.exists():
-            assign_form = AssignForm(units=units.order_by("path"))
+            assign_form = AssignForm(units=units.order_by("path"), src=_units_src(p))
     # A district that was assigned the case may sub-assign it one level down.
     sub_forms = dict(sub_forms or {})
     if p.review_state == ReviewState.ACCEPTED and user.has_role(Role.UNIT_LIAISON):
@@ -436,7 +438,9 @@ def _render_detail(
                 continue
             units = assignable_units(user, p, parent=a)
             if units.exists():
-                sub_forms[a.pk] = AssignForm(units=units.order_by("path"), initial={"parent": a.pk})
+                sub_forms[a.pk] = AssignForm(
+                    units=units.order_by("path"), initial={"parent": a.pk}, src=_units_src(p, a)
+                )
     for a in ordered:
         a.sub_form = sub_forms.get(a.pk)
 
@@ -549,7 +553,7 @@ def proposal_assign_view(request, pk):
     units = assignable_units(user, p, parent)
     if not units.exists():
         raise Http404
-    form = AssignForm(request.POST, units=units.order_by("path"))
+    form = AssignForm(request.POST, units=units.order_by("path"), src=_units_src(p, parent))
     if form.is_valid() and attempt(
         request,
         lambda: assignment_create(
@@ -617,3 +621,31 @@ def attachment_upload_view(request, pk):
 @login_required
 def attachment_view(request, pk):
     return attachment_response(attachment_download(actor=request.user, attachment_id=pk))
+
+
+def _units_src(p, parent=None) -> str:
+    """The unit picker's search URL for assigning `p` (under `parent`)."""
+    url = reverse("cases:unit_search") + f"?proposal={p.pk}"
+    return url + (f"&parent={parent.pk}" if parent is not None else "")
+
+
+@login_required
+@require_GET
+def unit_search_view(request):
+    """The unit picker's answer (JSON): units matching `q` by full name, short name, alias or pinyin
+    initials. With `proposal` (and `parent`), only those the user may assign it to; without, any
+    active unit (a suggestion in 申请调整, the new unit when deciding one — the services check)."""
+    user = request.user
+    if request.GET.get("proposal"):
+        p = access_proposal(user, request.GET["proposal"])
+        parent = None
+        if request.GET.get("parent"):
+            parent = access_assignment(user, request.GET["parent"])
+            if parent.proposal_id != p.pk:
+                raise Http404
+        units = assignable_units(user, p, parent)
+    else:
+        units = Org.objects.filter(kind=OrgKind.UNIT, is_active=True)
+    found = unit_search(units, request.GET.get("q", ""))
+    rows = [{"id": o.pk, "name": o.name, "hint": o.short_name if o.short_name != o.name else ""} for o in found]
+    return JsonResponse({"units": rows})

@@ -26,6 +26,9 @@ class Org(MP_Node):
     name = models.CharField("名称", max_length=200, unique=True)
     kind = models.CharField("类型", max_length=8, choices=OrgKind.choices)
     short_name = models.CharField("简称", max_length=50, blank=True)
+    # Other names clerks type for the unit (卫健委, 市卫健委, an old name), one per line; the unit
+    # picker matches them like the name and the short name (banli.orgs.search).
+    aliases = models.TextField("别名", blank=True, help_text="每行一个，如“卫健委”“市卫计委”")
     is_active = models.BooleanField("启用", default=True)
 
     class Meta:
@@ -54,6 +57,10 @@ class Org(MP_Node):
             if p in found:
                 return found[p]
         return None
+
+    @property
+    def alias_list(self) -> list[str]:
+        return [a.strip() for a in self.aliases.splitlines() if a.strip()]
 
     def subtree(self):
         """This org and everything under it, as one indexed prefix query."""

@@ -32,7 +32,9 @@ def test_assignment_dated_before_submission_is_refused_with_what_is_allowed(sign
     page = sign_in(cast.staff_npc, screen)
     page.goto(f"/cases/{p.pk}/")
     form = page.locator("form.assign-form").first
-    form.locator("select[name=sole]").select_option(label="市工业和信息化局")
+    form.locator("#id_sole_q").fill("市工业和信息化局")
+    form.locator("[role=option]", has_text="市工业和信息化局").first.wait_for()
+    form.locator("#id_sole_q").press("Enter")
     form.locator("input[name=assigned_on]").fill("2020-01-01")
     page.once("dialog", lambda d: d.accept())
     form.get_by_role("button", name="交办").click()

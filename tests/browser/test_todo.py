@@ -59,7 +59,9 @@ def test_a_new_assignment_reaches_the_liaisons_inbox_and_opens_where_to_sign(sig
     form = page.locator("form.assign-form")
     if not form.is_visible():
         page.get_by_role("button", name="交办").first.click()
-    form.locator("select[name=sole]").select_option(label="市工业和信息化局")
+    form.locator("#id_sole_q").fill("市工业和信息化局")
+    form.locator("[role=option]", has_text="市工业和信息化局").first.wait_for()
+    form.locator("#id_sole_q").press("Enter")
     page.once("dialog", lambda d: d.accept())
     form.get_by_role("button", name="交办").click()
     page.wait_for_load_state()
