@@ -32,6 +32,7 @@ from .models import (
     UserSecurity,
     UserSession,
 )
+from .validators import MaximumLengthValidator, max_password_length
 
 BAD_CREDENTIALS = "用户名或密码错误。连续失败 {n} 次将锁定账户 {m} 分钟。"
 LOCKED = "登录失败次数过多，该账户已被临时锁定，请于 {until} 后再试，或联系安全管理员解锁。"
@@ -146,7 +147,7 @@ def login_authenticate(*, username: str, password: str, ip: str | None, channel:
         )
         raise LoginRefused(LOCKED.format(until=_fmt_time(lock.until)))
     # An absurdly long password is a hashing-cost attack, not a user: refuse it unhashed.
-    ok_input = bool(username and password) and len(password) <= 4096
+    ok_input = bool(username and password) and len(password) <= max_password_length()
     user = authenticate(request, username=username, password=password) if ok_input else None
     if user is None:
         lock = record_failure(username=username, ip=ip, channel=channel, reason="用户名或密码错误")
@@ -269,6 +270,8 @@ def sessions_end_all(*, user: User, reason: str) -> int:
 
 def _validate(password: str, user: User) -> None:
     try:
+        # first and alone: the other validators (similarity, history hashes) cost time per character
+        MaximumLengthValidator().validate(password, user)
         validate_password(password, user)
     except ValidationError as e:
         raise DomainError("密码不符合要求：" + "；".join(e.messages), field="new_password")
