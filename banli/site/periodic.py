@@ -11,7 +11,9 @@ from __future__ import annotations
 import logging
 
 from banli.deadlines.tasks import remind_task
+from banli.ledger.jobs import import_jobs_recover
 from banli.notify import tasks as queue
+from banli.security.services import security_prune
 from banli.textintel.tasks import index_catch_up_task, refresh_task
 
 log = logging.getLogger(__name__)
@@ -25,6 +27,12 @@ def periodic_task(today: str | None = None) -> dict:
     except Exception:  # the reminders above must not be lost to a training failure
         log.exception("recommender refresh failed")
         result["recommender_model"] = None
+    for name, step in (("import_jobs", import_jobs_recover), ("security_prune", security_prune)):
+        try:
+            result[name] = step()
+        except Exception:
+            log.exception("periodic step %s failed", name)
+            result[name] = None
     try:
         # indexing after a commit that failed (logged only) or an import killed mid-way
         result["index_caught_up"] = index_catch_up_task()
