@@ -13,6 +13,7 @@ import logging
 from banli.deadlines.tasks import remind_task
 from banli.ledger.jobs import import_jobs_recover
 from banli.notify import tasks as queue
+from banli.notify.services import deliver_pending
 from banli.security.services import security_prune
 from banli.textintel.tasks import index_catch_up_task, refresh_task
 
@@ -27,7 +28,8 @@ def periodic_task(today: str | None = None) -> dict:
     except Exception:  # the reminders above must not be lost to a training failure
         log.exception("recommender refresh failed")
         result["recommender_model"] = None
-    for name, step in (("import_jobs", import_jobs_recover), ("security_prune", security_prune)):
+    steps = (("import_jobs", import_jobs_recover), ("security_prune", security_prune), ("delivery", deliver_pending))
+    for name, step in steps:
         try:
             result[name] = step()
         except Exception:
