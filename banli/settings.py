@@ -139,6 +139,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "banli.security.validators.PasswordHistoryValidator", "OPTIONS": {"count": 5}},
+    {"NAME": "banli.security.validators.MaximumLengthValidator"},
 ]
 
 LANGUAGE_CODE = "zh-hans"
@@ -211,6 +212,11 @@ BANLI_2FA_REQUIRED_ROLES = env.list(
 BANLI_PASSWORD_MAX_AGE_DAYS = env.int("BANLI_PASSWORD_MAX_AGE_DAYS", default=90)
 BANLI_FORCE_PASSWORD_CHANGE = env.bool("BANLI_FORCE_PASSWORD_CHANGE", default=True)
 BANLI_PASSWORD_HISTORY = 5
+# Longest password that can be set, and that sign-in accepts (longer ones are refused unhashed).
+BANLI_PASSWORD_MAX_LENGTH = 128
+# How long the periodic scan keeps login attempts and ended sessions (the audit log keeps sign-ins).
+BANLI_LOGIN_ATTEMPT_RETENTION_DAYS = env.int("BANLI_LOGIN_ATTEMPT_RETENTION_DAYS", default=180)
+BANLI_SESSION_RETENTION_DAYS = env.int("BANLI_SESSION_RETENTION_DAYS", default=180)
 BANLI_LOGIN_MAX_FAILURES = env.int("BANLI_LOGIN_MAX_FAILURES", default=5)
 BANLI_LOGIN_FAILURE_WINDOW_MINUTES = 15
 BANLI_LOCKOUT_MINUTES = env.int("BANLI_LOCKOUT_MINUTES", default=30)

@@ -80,3 +80,35 @@ def test_a_delivery_that_crashes_outright_is_logged_not_raised(
     assert r.state == ReplyState.IN_REVIEW
     assert Notification.objects.filter(verb="reply.submit", assignment=r.assignment).exists()
     assert "notification table unreadable" in caplog.text
+
+
+def test_email_and_sms_that_failed_after_commit_are_retried_by_the_periodic_scan(
+    cast, draft, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Issue #19 item 2: work after a commit is retried, not only logged."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from banli.site.periodic import periodic_task
+
+    leader = f.people(cast, draft.assignment.unit).leader
+    settings.BANLI_SMS_BACKEND = "tests.test_side_effects_on_commit.BrokenSMS"
+    notify_services.NotificationPreference.objects.create(user=leader, sms=True)
+    monkeypatch.setattr(notify_services, "send_mail", lambda *a, **kw: (_ for _ in ()).throw(OSError("down")))
+    with django_capture_on_commit_callbacks(execute=True):
+        handling.reply_submit(actor=f.people(cast, draft.assignment.unit).liaison, reply=draft)
+    n = Notification.objects.get(user=leader, verb="reply.submit")
+    assert (n.emailed, n.texted) == (False, False)
+    Notification.objects.filter(pk=n.pk).update(created_at=timezone.now() - dt.timedelta(minutes=15))
+    periodic_task()  # still down: the claims are given back
+    n.refresh_from_db()
+    assert (n.emailed, n.texted) == (False, False)
+
+    monkeypatch.undo()
+    settings.BANLI_SMS_BACKEND = "banli.notify.services.LogSMSBackend"
+    result = periodic_task()["delivery"]
+    n.refresh_from_db()
+    assert (n.emailed, n.texted) == (True, True) and result["emails"] >= 1 and result["sms"] >= 1
+    assert any(leader.email in m.to for m in mail.outbox)
+    assert periodic_task()["delivery"] == {"emails": 0, "sms": 0}  # sent once only

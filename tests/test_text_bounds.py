@@ -25,9 +25,10 @@ def test_highlighting_a_two_million_character_text_takes_well_under_a_second():
     assert len(HUGE) == 2_000_000
     normalize_chars("预热")
     for text, terms in ((HUGE, ["工业上楼", "数字经济"]), (HUGE + "末尾词", ["末尾词"]), (HUGE, ["没有的词"])):
-        t0 = time.perf_counter()
+        # CPU time of this process: the machine running the suite may be busy with other work
+        t0 = time.process_time()
         html = highlight(text, terms, width=140)
-        assert time.perf_counter() - t0 < 1.0
+        assert time.process_time() - t0 < 1.0
         assert len(html) < 1000
     assert "<mark>末尾词</mark>" in highlight(HUGE + "末尾词", ["末尾词"], width=140)
 

@@ -12,6 +12,7 @@ from banli.cases import selectors as sel
 from banli.cases.models import AssignmentRole as R
 from banli.cases.services import assignment_create, assignment_withdraw
 from banli.errors import NotFound
+from banli.handling import selectors as handling_sel
 from banli.handling import services as svc
 
 from . import factories as f
@@ -46,6 +47,10 @@ def test_unit_reassigned_away_cannot_read_its_old_assignment(cast, login):
     svc.adjustment_decide(actor=cast.staff_npc, request=req, approve=True, unit=cast.orgs.sw)
     a.refresh_from_db()
     _assert_gone(cast, login, a, [cast.liaison_gx, cast.leader_gx])
+    for user in (cast.liaison_gx, cast.leader_gx):  # the getters of objects on the old assignment too
+        with pytest.raises(NotFound):
+            handling_sel.access_adjustment_request(user, req.pk)
+    assert handling_sel.access_adjustment_request(cast.staff_npc, req.pk).pk == req.pk
     new = a.proposal.assignments.get(unit=cast.orgs.sw)
     assert login(cast.liaison_sw).get(reverse("deadlines:assignment", args=[new.pk])).status_code == 200
     assert login(cast.staff_npc).get(reverse("deadlines:assignment", args=[a.pk])).status_code == 200

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import os
+import socket
+import threading
 from pathlib import Path
 
 from django.db import transaction
@@ -17,6 +22,7 @@ from .plan import LedgerInvalid, require_importer
 from .validation import ledger_validate
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+log = logging.getLogger(__name__)
 
 
 def _job_progress_key(job_id: int) -> str:
@@ -117,8 +123,16 @@ def import_job_run(job_id: int) -> None:
     job = ImportJob.objects.select_related("session__body", "created_by").get(pk=job_id)
     if job.status != JobStatus.QUEUED:
         return
+    now = timezone.now()
     if not _job_move(
-        job.pk, JobStatus.QUEUED, JobStatus.RUNNING, action="开始导入", started_at=timezone.now(), progress=1
+        job.pk,
+        JobStatus.QUEUED,
+        JobStatus.RUNNING,
+        action="开始导入",
+        started_at=now,
+        progress=1,
+        worker=worker_id(),
+        heartbeat_at=now,
     ):
         return
     key = _job_progress_key(job.pk)
@@ -126,9 +140,86 @@ def import_job_run(job_id: int) -> None:
     def progress(fraction: float, phase: str) -> None:
         cache.set(key, (max(1, min(99, int(fraction * 100))), phase), 3600)
 
-    result = _run_import(job, progress)
+    beating = _heartbeat(job.pk)
+    try:
+        result = _run_import(job, progress)
+    finally:
+        beating.set()
     _job_move(job.pk, JobStatus.RUNNING, result.pop("status"), action="结束导入", finished_at=timezone.now(), **result)
     cache.delete(key)
+
+
+HEARTBEAT_SECONDS = 30
+STALE_AFTER = dt.timedelta(hours=2)  # no heartbeat for this long, wherever the job ran
+QUEUED_GRACE = dt.timedelta(minutes=10)  # confirmed but never started (the process died first)
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:100]
+
+
+def _heartbeat(job_id: int) -> threading.Event:
+    """Refresh the job's heartbeat every HEARTBEAT_SECONDS from a thread of its own (its own
+    connection, so each beat commits). Not on SQLite: the import's transaction holds the only
+    write lock there; the scan then judges by whether the worker process is alive."""
+    from django.db import connection, connections
+
+    done = threading.Event()
+    if connection.vendor == "sqlite":
+        return done
+
+    def beat():
+        try:
+            while not done.wait(HEARTBEAT_SECONDS):
+                ImportJob.objects.filter(pk=job_id, status=JobStatus.RUNNING).update(heartbeat_at=timezone.now())
+        except Exception:  # a missed beat only makes the job look older
+            log.exception("heartbeat of ledger import job %s failed", job_id)
+        finally:
+            connections.close_all()
+
+    threading.Thread(target=beat, name=f"ledger-heartbeat-{job_id}", daemon=True).start()
+    return done
+
+
+def _process_gone(worker: str) -> bool:
+    """Whether `worker` ("host:pid") is a process of this host that no longer runs."""
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, owned by someone else
+        return False
+    return False
+
+
+def import_jobs_recover(now=None) -> dict:
+    """The periodic scan's step: a running job whose process is gone (or silent for STALE_AFTER)
+    is marked failed, nothing having been written (the import is one transaction); a confirmed
+    job that never started is started here."""
+    now = now or timezone.now()
+    failed = started = 0
+    for job in ImportJob.objects.filter(status=JobStatus.RUNNING).only("id", "worker", "heartbeat_at", "started_at"):
+        seen = job.heartbeat_at or job.started_at or now
+        if _process_gone(job.worker) or seen < now - STALE_AFTER:
+            message = "导入进程已中断（服务重启或进程被终止），未导入任何数据。请重新上传台账并确认导入。"
+            if _job_move(
+                job.pk,
+                JobStatus.RUNNING,
+                JobStatus.FAILED,
+                action="导入中断",
+                finished_at=now,
+                errors=[{"row": 0, "column": "", "message": message}],
+            ):
+                failed += 1
+    for job_id in ImportJob.objects.filter(status=JobStatus.QUEUED, created_at__lt=now - QUEUED_GRACE).values_list(
+        "pk", flat=True
+    ):
+        import_job_run(job_id)
+        started += 1
+    return {"import_jobs_failed": failed, "import_jobs_started": started}
 
 
 def _run_import(job, progress) -> dict:

@@ -9,13 +9,16 @@ idempotent per user.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from banli.orgs.models import Role
@@ -78,6 +81,45 @@ def _send(notification_ids: list[int]) -> None:
                 Notification.objects.filter(pk=n.pk).update(texted=True)
             except Exception:
                 log.exception("SMS to %s failed", n.user.phone)
+
+
+RETRY_AFTER = dt.timedelta(minutes=10)  # leave the first, on-commit delivery its time
+RETRY_WITHIN = dt.timedelta(days=2)  # older news is read in the inbox
+
+
+def deliver_pending(now=None) -> dict:
+    """The periodic scan's step: email and SMS that failed (or whose process died before sending)
+    are tried again, for notifications between RETRY_AFTER and RETRY_WITHIN old.
+
+    Each send is claimed by a conditional UPDATE first (two workers never both send it) and the
+    claim is given back if the send fails, for the next tick.
+    """
+    now = now or timezone.now()
+    rows = Notification.objects.filter(
+        Q(emailed=False) | Q(texted=False), created_at__lt=now - RETRY_AFTER, created_at__gte=now - RETRY_WITHIN
+    ).select_related("user")
+    prefs = {p.user_id: p for p in NotificationPreference.objects.filter(user__in=rows.values("user_id"))}
+    sent = {"emails": 0, "sms": 0}
+    for n in rows.iterator(chunk_size=500):
+        pref = prefs.get(n.user_id) or NotificationPreference(user=n.user)
+        body = n.text + (f"\n\n{_absolute(n.url)}" if n.url else "")
+        wants_email = not n.emailed and pref.email and n.user.email
+        if wants_email and Notification.objects.filter(pk=n.pk, emailed=False).update(emailed=True):
+            try:
+                send_mail(f"[建议提案办理] {n.text[:60]}", body, None, [n.user.email])
+                sent["emails"] += 1
+            except Exception:
+                Notification.objects.filter(pk=n.pk).update(emailed=False)
+                log.exception("email to %s failed again", n.user.email)
+        wants_sms = not n.texted and pref.sms and n.user.phone
+        if wants_sms and Notification.objects.filter(pk=n.pk, texted=False).update(texted=True):
+            try:
+                sms_backend().send(n.user.phone, n.text[:200])
+                sent["sms"] += 1
+            except Exception:
+                Notification.objects.filter(pk=n.pk).update(texted=False)
+                log.exception("SMS to %s failed again", n.user.phone)
+    return sent
 
 
 def _url_for(user, url: str, proposal) -> str:

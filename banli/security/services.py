@@ -12,8 +12,10 @@ import pyotp
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session as DjangoSession
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from banli.audit import services as audit_services
@@ -32,6 +34,7 @@ from .models import (
     UserSecurity,
     UserSession,
 )
+from .validators import MaximumLengthValidator, max_password_length
 
 BAD_CREDENTIALS = "用户名或密码错误。连续失败 {n} 次将锁定账户 {m} 分钟。"
 LOCKED = "登录失败次数过多，该账户已被临时锁定，请于 {until} 后再试，或联系安全管理员解锁。"
@@ -146,7 +149,7 @@ def login_authenticate(*, username: str, password: str, ip: str | None, channel:
         )
         raise LoginRefused(LOCKED.format(until=_fmt_time(lock.until)))
     # An absurdly long password is a hashing-cost attack, not a user: refuse it unhashed.
-    ok_input = bool(username and password) and len(password) <= 4096
+    ok_input = bool(username and password) and len(password) <= max_password_length()
     user = authenticate(request, username=username, password=password) if ok_input else None
     if user is None:
         lock = record_failure(username=username, ip=ip, channel=channel, reason="用户名或密码错误")
@@ -269,6 +272,8 @@ def sessions_end_all(*, user: User, reason: str) -> int:
 
 def _validate(password: str, user: User) -> None:
     try:
+        # first and alone: the other validators (similarity, history hashes) cost time per character
+        MaximumLengthValidator().validate(password, user)
         validate_password(password, user)
     except ValidationError as e:
         raise DomainError("密码不符合要求：" + "；".join(e.messages), field="new_password")
@@ -561,3 +566,28 @@ def audit_events_for_auditor(*, actor: User):
     if not actor.has_role(Role.AUDITOR):
         raise NotFound()
     return AuditEvent.objects.all()
+
+
+# --- housekeeping --------------------------------------------------------------------------------
+
+
+def security_prune(now=None) -> dict:
+    """The periodic scan's step: drop sign-in bookkeeping past its retention.
+
+    Login attempts and ended sessions are kept BANLI_LOGIN_ATTEMPT_RETENTION_DAYS /
+    BANLI_SESSION_RETENTION_DAYS (the audit log keeps every sign-in for its own, longer
+    retention); expired Django sessions, used TOTP codes older than a day and lockouts long over
+    go at once. Idempotent: two workers pruning the same tick delete nothing twice.
+    """
+    now = now or timezone.now()
+    attempts_before = now - dt.timedelta(days=settings.BANLI_LOGIN_ATTEMPT_RETENTION_DAYS)
+    sessions_before = now - dt.timedelta(days=settings.BANLI_SESSION_RETENTION_DAYS)
+    return {
+        "login_attempts": LoginAttempt.objects.filter(at__lt=attempts_before).delete()[0],
+        "user_sessions": UserSession.objects.filter(
+            Q(ended_at__lt=sessions_before) | Q(ended_at__isnull=True, created_at__lt=sessions_before)
+        ).delete()[0],
+        "sessions": DjangoSession.objects.filter(expire_date__lt=now).delete()[0],
+        "totp_codes": UsedTOTPCode.objects.filter(used_at__lt=now - dt.timedelta(days=1)).delete()[0],
+        "lockouts": Lockout.objects.filter(until__lt=attempts_before).delete()[0],
+    }

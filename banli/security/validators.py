@@ -19,6 +19,25 @@ CLASSES = (
 )
 
 
+def max_password_length() -> int:
+    return int(getattr(settings, "BANLI_PASSWORD_MAX_LENGTH", 128))
+
+
+class MaximumLengthValidator:
+    """At most BANLI_PASSWORD_MAX_LENGTH characters: the same bound sign-in accepts, so a password
+    that can be set can always be used (a 4,100-character one was accepted, then refused at login)."""
+
+    def validate(self, password, user=None):
+        limit = max_password_length()
+        if len(password) > limit:
+            raise ValidationError(
+                f"密码不能超过 {limit} 个字符（现为 {len(password)} 个）。", code="password_too_long"
+            )
+
+    def get_help_text(self):
+        return f"密码不能超过 {max_password_length()} 个字符。"
+
+
 class CharacterClassesValidator:
     """At least `min_classes` of: lower case, upper case, digits, special characters."""
 

@@ -16,7 +16,10 @@ from banli.api.webhooks import deliver_due
 from banli.audit.anchor import anchor_file, audit_anchor
 from banli.deadlines.tasks import remind_task
 from banli.handling.services import commitment_due_notify
+from banli.ledger.jobs import import_jobs_recover
 from banli.notify import tasks as queue
+from banli.notify.services import deliver_pending
+from banli.security.services import security_prune
 from banli.textintel.tasks import index_catch_up_task, refresh_task
 
 log = logging.getLogger(__name__)
@@ -37,6 +40,13 @@ def periodic_task(today: str | None = None) -> dict:
     except Exception:  # the reminders above must not be lost to a training failure
         log.exception("recommender refresh failed")
         result["recommender_model"] = None
+    steps = (("import_jobs", import_jobs_recover), ("security_prune", security_prune), ("delivery", deliver_pending))
+    for name, step in steps:
+        try:
+            result[name] = step()
+        except Exception:
+            log.exception("periodic step %s failed", name)
+            result[name] = None
     try:
         # indexing after a commit that failed (logged only) or an import killed mid-way
         result["index_caught_up"] = index_catch_up_task()
