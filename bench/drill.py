@@ -21,6 +21,7 @@ import os
 import random
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -179,6 +180,16 @@ def kill_group(p: subprocess.Popen, sig=signal.SIGKILL) -> None:
     p.wait(timeout=30)
 
 
+def port_closed(port: int) -> float:
+    """The moment the killed instance's port refuses connections."""
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        except OSError:
+            return time.time()
+        time.sleep(0.01)
+
+
 def wait_up(url: str, seconds: float = 90) -> None:
     end = time.time() + seconds
     while time.time() < end:
@@ -329,7 +340,8 @@ def main() -> None:
         victim = procs.pop(f"app{APP_PORTS[0]}")
         t_kill = time.time()
         kill_group(victim)
-        log(f"kill -9 gunicorn on :{APP_PORTS[0]} (master and workers)")
+        t_dead = port_closed(APP_PORTS[0])
+        log(f"kill -9 gunicorn on :{APP_PORTS[0]} (master and workers); port closed after {t_dead - t_kill:.2f} s")
         scans += [start(remind, env, f"remind-{i}") for i in range(2, 4)]  # and again, during the outage
         time.sleep(a.seconds * 0.25)
         procs[f"app{APP_PORTS[0]}"] = start_app(APP_PORTS[0], env)
@@ -353,7 +365,9 @@ def main() -> None:
     acked = {r["marker"] for r in writes if r["ok"]}
     stored = set(facts["messages"])
     failed = [r for r in rows if not r["ok"]]
-    in_flight = [r for r in failed if r["start"] <= t_kill + 0.05 and r["end"] >= t_kill - 0.05]
+    # In flight: open at some moment between the SIGKILL and the port refusing connections (the
+    # instance dies over a few hundred milliseconds; a request it accepted meanwhile dies with it).
+    in_flight = [r for r in failed if r["start"] <= t_dead and r["end"] >= t_kill]
     unknown = [r for r in writes if not r["ok"]]
     report = {
         "seconds": round(t_end - t_start, 1),
@@ -368,6 +382,18 @@ def main() -> None:
         "errors_in_flight_at_kill": len(in_flight),
         "errors_outside_the_kill": len(failed) - len(in_flight),
         "error_statuses": sorted({str(r["status"]) for r in failed}),
+        # Each failed request: seconds from the kill to its start, how long it ran, what it was.
+        "failures": [
+            {
+                "kind": r["kind"],
+                "what": r.get("path") or r.get("marker"),
+                "status": str(r["status"]),
+                "started_after_kill_s": round(r["start"] - t_kill, 2),
+                "duration_s": round(r["end"] - r["start"], 2),
+            }
+            for r in failed
+        ],
+        "dying_window_s": round(t_dead - t_kill, 2),
         "outage_seconds": round(t_back - t_kill, 1),
         "reminders": facts["reminders"],
         "duplicate_reminders": facts["duplicate_reminders"],
