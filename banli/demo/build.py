@@ -22,6 +22,7 @@ from banli.orgs.models import Org, OrgKind, User
 from banli.orgs.services import org_add, user_create
 from banli.portal.models import PublicationState
 from banli.portal.services import publication_decide
+from banli.reports.services import unit_doc_settings_save
 from banli.security.models import TOTPDevice, UserSecurity
 from banli.security.services import totp_required
 
@@ -155,6 +156,8 @@ def build_users(d: Demo) -> None:
                     validate=False,
                 ),
             )
+    for unit, (issuer, prefix) in data.DOC_SETTINGS.items():
+        unit_doc_settings_save(actor=None, unit=d.orgs[unit], issuer=issuer, letter_prefix=prefix)
     # Hash the shared demo password once (PBKDF2 is deliberately slow).
     User.objects.filter(pk__in=[u.pk for u in d.users.values()]).update(password=make_password(PASSWORD))
     enroll_demo_security(list(d.users.values()))
