@@ -39,10 +39,11 @@ from banli.deadlines.permissions import ROUTES as DEADLINES_ROUTES
 from banli.errors import DomainError, NotFound
 from banli.handling import selectors as handling_sel
 from banli.handling import services as handling
+from banli.handling.models import HandlingPlan
 from banli.handling.permissions import ROUTES as HANDLING_ROUTES
 from banli.ledger.export import ledger_export
 from banli.ledger.permissions import ROUTES as LEDGER_ROUTES
-from banli.orgs.models import Org, OrgKind, Role
+from banli.orgs.models import Org, OrgKind, Role, User
 from banli.stats import scope as stats_scope
 from banli.stats.permissions import ROUTES as STATS_ROUTES
 from banli.stats.selectors import stats_for
@@ -257,6 +258,73 @@ class ReplyDraft(ApiView):
         r = handling.reply_save_draft(actor=request.user, assignment=a, version=version, **d)
         r = Reply.objects.get(pk=r.pk)
         return Response(s.ReplyOut(r).data, headers={"ETag": etag_of(r)})
+
+
+def _dept(pk) -> Org | None:
+    dept = Org.objects.filter(kind=OrgKind.DEPT, pk=pk).first()
+    if dept is None:
+        raise DomainError("找不到该处室。", field="lead_dept")
+    return dept
+
+
+def _person(pk, field: str) -> User | None:
+    if pk is None:
+        return None
+    user = User.objects.filter(pk=pk, is_active=True).first()
+    if user is None:
+        raise DomainError("找不到该人员。", field=field)
+    return user
+
+
+class Plan(ApiView):
+    """The unit's handling plan (办理方案/责任清单): read it with its ETag, save it with If-Match."""
+
+    route = "plan"
+    roles = HANDLING_ROUTES["handling:plan"]["GET"]
+    put_roles = HANDLING_ROUTES["handling:plan"]["POST"]
+    token_action = TokenAction.HANDLE
+
+    def _plan(self, request, pk):
+        a = access_assignment(request.user, pk)
+        if not handling_sel.is_liaison(request.user, a):
+            raise NotFound()
+        return a, HandlingPlan.objects.filter(assignment=a).first()
+
+    @extend_schema(operation_id="plan_read", summary="读取办理方案", responses={200: s.PlanOut, **ERRORS})
+    def get(self, request, pk):
+        _, plan = self._plan(request, pk)
+        if plan is None:
+            raise NotFound()
+        return Response(s.PlanOut(plan).data, headers={"ETag": etag_of(plan)})
+
+    @extend_schema(
+        operation_id="plan_save",
+        summary="保存办理方案（已有方案时需 If-Match）",
+        request=s.PlanIn,
+        parameters=[
+            OpenApiParameter(
+                "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, description="已有办理方案时必填：读取时的 ETag"
+            )
+        ],
+        responses={200: s.PlanOut, **EDIT_ERRORS},
+    )
+    def put(self, request, pk):
+        a, plan = self._plan(request, pk)
+        d = _valid(s.PlanIn, request)
+        version = if_match_version(request, plan) if plan is not None else 0
+        plan = handling.plan_save(
+            actor=request.user,
+            assignment=a,
+            version=version,
+            lead_dept=_dept(d["lead_dept"]),
+            assist_depts=[_dept(x) for x in d.get("assist_depts") or []],
+            responsible_leader=_person(d.get("responsible_leader"), "responsible_leader"),
+            responsible_person=_person(d.get("responsible_person"), "responsible_person"),
+            internal_due=d.get("internal_due"),
+            text=d.get("text", ""),
+        )
+        plan = HandlingPlan.objects.get(pk=plan.pk)
+        return Response(s.PlanOut(plan).data, headers={"ETag": etag_of(plan)})
 
 
 class Stats(ApiView):

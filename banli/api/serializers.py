@@ -182,6 +182,30 @@ class TextIn(serializers.Serializer):
     text = txt(10_000, required=True)
 
 
+class PlanIn(serializers.Serializer):
+    lead_dept = serializers.IntegerField(min_value=1)
+    assist_depts = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=50)
+    responsible_leader = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    responsible_person = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    internal_due = serializers.DateField(required=False, allow_null=True)
+    text = txt(5000)
+
+
+class PlanOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    assignment = serializers.IntegerField(source="assignment_id")
+    lead_dept = serializers.IntegerField(source="lead_dept_id", allow_null=True)
+    assist_depts = serializers.SerializerMethodField()
+    responsible_leader = serializers.IntegerField(source="responsible_leader_id", allow_null=True)
+    responsible_person = serializers.IntegerField(source="responsible_person_id", allow_null=True)
+    internal_due = serializers.DateField(allow_null=True)
+    text = serializers.CharField()
+    version = serializers.IntegerField()
+
+    def get_assist_depts(self, plan) -> list[int]:
+        return sorted(plan.assist_depts.values_list("pk", flat=True))
+
+
 class ReplyDraftIn(serializers.Serializer):
     result_class = serializers.ChoiceField(ResultClass.choices)
     text = txt(50_000)

@@ -16,6 +16,7 @@ READS = [
     ("proposals/<int:pk>/recommendations/", e.Recommend, "recommend"),
     ("assignments/<int:pk>/", e.AssignmentDetail, "assignment"),
     ("assignments/<int:pk>/reply/", e.ReplyDraft, "reply_draft"),
+    ("assignments/<int:pk>/plan/", e.Plan, "plan"),
     ("stats/", e.Stats, "stats"),
     ("ledger/export/", e.LedgerExport, "ledger_export"),
     ("webhooks/", e.Webhooks, "webhooks"),

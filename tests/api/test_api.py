@@ -260,3 +260,26 @@ def test_every_api_url_is_in_the_schema_and_every_schema_path_is_routed(cast):
             if method == "post":
                 names = [p["name"] for p in op.get("parameters", [])]
                 assert "Idempotency-Key" in names, f"POST {path} does not declare Idempotency-Key"
+
+
+def test_the_plan_is_saved_with_if_match_and_a_stale_save_changes_nothing(cast):
+    c = session_client(cast.liaison_gx)
+    a = f.signed(cast)
+    url = reverse("api:plan", args=[a.pk])
+    body = {"lead_dept": cast.orgs.gx_industry.pk, "assist_depts": [cast.orgs.gx_sme.pk], "text": "分工"}
+    r = c.put(url, json.dumps(body), content_type="application/json")
+    assert r.status_code == 200, r.content
+    etag = r["ETag"]
+    assert r.json()["assist_depts"] == [cast.orgs.gx_sme.pk]
+    r = c.put(url, json.dumps({**body, "text": "第二稿"}), content_type="application/json", HTTP_IF_MATCH=etag)
+    assert r.status_code == 200 and r.json()["text"] == "第二稿"
+    r = c.put(url, json.dumps({**body, "text": "旧稿"}), content_type="application/json", HTTP_IF_MATCH=etag)
+    assert r.status_code == 412
+    assert c.get(url).json()["text"] == "第二稿"
+    r = c.put(
+        url,
+        json.dumps({**body, "lead_dept": cast.orgs.sw_trade.pk}),
+        content_type="application/json",
+        HTTP_IF_MATCH=c.get(url)["ETag"],
+    )
+    assert r.status_code == 422 and r.json()["fields"] == {"lead_dept": ["牵头处室和协办处室须为本单位的处室。"]}

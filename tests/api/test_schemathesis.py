@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -42,8 +44,19 @@ def _tokens(cast) -> dict:
     return {"body": bearer("fuzz-body", cast.orgs.npc), "unit": bearer("fuzz-unit", cast.orgs.gx)}
 
 
+@pytest.fixture
+def keep_connection():
+    """Requests go through the WSGI app, whose request signals would close the test's database
+    connection (and its transaction) after each one; Django's test client disconnects them too."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.mark.django_db
-def test_every_operation_conforms_to_its_schema(cast):
+def test_every_operation_conforms_to_its_schema(cast, keep_connection):
     """One hypothesis run per operation (schemathesis' pytest plugin needs pytest internals that
     pytest 9 no longer has, so the operations are walked here)."""
     # Some real cases, so that generated ids sometimes reach an object.
