@@ -359,6 +359,22 @@ class Hit:
     session_id: int
     score: float
     terms: list[str]
+    bridges: list[tuple[str, str]] = field(default_factory=list)  # (query's word, document's word)
+
+
+def bridges_between(vectors: Vectors, q_tokens: str, d_tokens: str, k: int = 4) -> list[tuple[str, str]]:
+    """Confirmed related terms that connected the two texts: a word of one whose partner is in
+    the other while the word itself is not (近视 in the query, 视力 in the document)."""
+    if not vectors.bridge_pairs:
+        return []
+    qw = set(precise_words(q_tokens.split()))
+    dw = set(precise_words(d_tokens.split()))
+    out = []
+    for a in sorted(qw - dw):
+        for b in sorted(vectors.bridge_pairs.get(a, ())):
+            if b in dw and b not in qw:
+                out.append((a, b))
+    return out[:k]
 
 
 def query_vector(
