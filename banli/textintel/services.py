@@ -14,7 +14,6 @@ from banli.cases.services import proposal_review
 from banli.errors import DomainError
 from banli.orgs.models import Role
 
-from . import recommender, related
 from .index import reindex_containing
 from .models import DictTerm, DocKind, Recommendation, RecommenderModel, RelatedTerm, RelatedTermStatus, SearchDoc
 from .text import _CJK, normalize, segmenter
@@ -91,6 +90,8 @@ def related_terms_learn() -> dict:
     for kind, pid, aid, tokens in SearchDoc.objects.values_list("kind", "proposal_id", "assignment_id", "tokens"):
         texts.append(tokens)
         units.append(leads.get(pid) if kind == DocKind.PROPOSAL else assignment_unit.get(aid))
+    from . import related  # numpy/scipy: not loaded by every process start (banli help)
+
     learned = related.learn(texts, units)
     with transaction.atomic():
         existing = {(r.word_a, r.word_b): r for r in RelatedTerm.objects.all()}
@@ -159,6 +160,8 @@ def recommender_train(*, actor=None) -> RecommenderModel:
     """Retrain the unit recommender from every past assignment and store it (actor None: the CLI)."""
     if actor is not None and not actor.has_role(Role.BODY_STAFF, Role.COORDINATOR):
         raise DomainError("只有人大/政协工作人员或督查协调人员可以重新训练交办推荐模型。")
+    from . import recommender  # scikit-learn: not loaded by every process start (banli help)
+
     t0 = time.perf_counter()
     samples = recommender.samples_from_db()
     if len(samples) < 2 or len({s.lead for s in samples}) < 2:
