@@ -42,7 +42,7 @@ def single_threaded(func):
 SHOW_MIN_SCORE = 0.12  # below this, "similar" is noise
 # Merge suggestions at or above this cosine: tuned by `banli evaluate-text` on the development set
 # (banli/textintel/devset) for the precision target MERGE_PRECISION_TARGET; see docs/decisions.md.
-DUPLICATE_SCORE = 0.36
+DUPLICATE_SCORE = 0.35
 MERGE_PRECISION_TARGET = 0.9
 BASELINE_DUPLICATE_SCORE = 0.4  # the plain TF-IDF's former threshold, for the baseline
 
