@@ -15,6 +15,7 @@ from banli.errors import DomainError
 from banli.orgs.models import Role
 
 from .index import reindex_containing
+from .lifecycle import RELATED_TERM
 from .models import DictTerm, DocKind, Recommendation, RecommenderModel, RelatedTerm, RelatedTermStatus, SearchDoc
 from .text import _CJK, normalize, segmenter
 
@@ -133,9 +134,11 @@ def related_term_decide(*, actor, term: RelatedTerm, decision: str) -> RelatedTe
         row = RelatedTerm.objects.select_for_update().filter(pk=term.pk).first()
         if row is None:
             raise DomainError("该相关词已不存在，请刷新页面。")
-        old = row.status
-        if old != status:
-            row.status, row.decided_by, row.decided_at = status, actor, timezone.now()
+        if row.status != status:
+            old, new = RELATED_TERM.move(
+                row, status, action="确认" if status == RelatedTermStatus.CONFIRMED else "否决"
+            )
+            row.decided_by, row.decided_at = actor, timezone.now()
             row.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
             audit_record(
                 actor=actor,
@@ -143,7 +146,7 @@ def related_term_decide(*, actor, term: RelatedTerm, decision: str) -> RelatedTe
                 obj=row,
                 summary=f"相关词“{row.word_a}～{row.word_b}”{row.get_status_display()}",
                 old={"status": old},
-                new={"status": status},
+                new={"status": new},
             )
     return row
 
