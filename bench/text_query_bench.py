@@ -57,7 +57,7 @@ def main() -> None:
         rows = np.flatnonzero(index.sessions == index.sessions.max())
         threshold = similarity.BASELINE_DUPLICATE_SCORE if plain else similarity.DUPLICATE_SCORE
         c, w = time.process_time(), time.perf_counter()
-        I, J, V = similarity.pairs_above(v.X[rows], threshold)
+        _, _, V = similarity.pairs_above(v.X[rows], threshold)
         r["merge_session_cpu_s"] = round(time.process_time() - c, 2)
         r["merge_session_wall_s"] = round(time.perf_counter() - w, 2)
         r["merge_pairs"] = len(V)
