@@ -89,6 +89,7 @@ OTHER_OBJECT_ROUTES = {
     "deadlines:plan_detail",
     "deadlines:calendar_year",
     "textintel:dictionary_delete",
+    "textintel:related_decide",
     "reports:reply_letter",
     "portal:reply_letter",
     "portal:message_answer",

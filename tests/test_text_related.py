@@ -107,7 +107,8 @@ def test_relearning_keeps_staff_decisions_and_drops_unsupported_suggestions(cast
         register(cast, cast.npc_session, "关于交通出行的建议", f"{road}。")
     index_session()
     RelatedTerm.objects.create(word_a="甲乙", word_b="丙丁", score=0.9)  # nothing supports it
-    kept = RelatedTerm.objects.create(word_a="学位", word_b="入学", score=0.9, status=RelatedTermStatus.REJECTED)
+    kept = RelatedTerm.objects.create(word_a="学位", word_b="入学", score=0.9)
+    services.related_term_decide(actor=cast.staff_npc, term=kept, decision="reject")
     out = services.related_terms_learn()
     assert out["learned"] > 0 and out["removed"] == 1
     assert not RelatedTerm.objects.filter(word_a="甲乙").exists()

@@ -85,6 +85,8 @@ def evaluate(*, plain: bool = False, hist=None, related: dict | None = None, thr
     background = [tk for tk, p in zip(hist_tokens, hist) if p.session == last]
     vectors = similarity.Vectors.fit(hist_tokens + dev_tokens, plain=plain, related=None if plain else related)
     X = vectors.transform(dev_tokens + background)
+    if not plain:
+        X = similarity.prune_rows(X)  # as the app's index holds them
     n_dev = len(texts)
     out["duplicates"] = _ranking(X[:n_dev], pairs)
     out["duplicates_with_background"] = _ranking(X, pairs)

@@ -130,6 +130,34 @@ class SimilarItem:
     visible: bool
     handled: list[dict] = field(default_factory=list)
     can_merge: bool = False
+    bridges: list = field(default_factory=list)
+
+
+def _query_tokens(*, proposal_id: int | None, title: str = "", content: str = "") -> str:
+    """The indexed tokens of a proposal (its text if not indexed yet), or of the given text."""
+    if proposal_id is not None:
+        doc = SearchDoc.objects.filter(kind=DocKind.PROPOSAL, object_id=proposal_id).values_list("tokens", flat=True)
+        if doc:
+            return doc[0]
+        if not (title or content):
+            row = Proposal.objects.filter(pk=proposal_id).values_list("title", "content").first()
+            title, content = row or ("", "")
+    return doc_tokens(title, content)
+
+
+def with_bridges(index, q_tokens: str, hits: list) -> list:
+    """Fill each hit's bridging related terms (one query for the hits' texts; none when no pair
+    is confirmed)."""
+    if not index.vectors.bridge_pairs or not hits:
+        return hits
+    tokens = dict(
+        SearchDoc.objects.filter(kind=DocKind.PROPOSAL, object_id__in=[h.proposal_id for h in hits]).values_list(
+            "object_id", "tokens"
+        )
+    )
+    for h in hits:
+        h.bridges = similarity.bridges_between(index.vectors, q_tokens, tokens.get(h.proposal_id, ""))
+    return hits
 
     @property
     def percent(self) -> int:
@@ -202,6 +230,7 @@ def _items(user, hits, *, session_id: int | None, source: Proposal | None = None
                 visible=vis,
                 handled=handled.get(p.pk, []) if vis else [],
                 can_merge=bool(source_mergeable and same and p.review_state in MERGEABLE),
+                bridges=h.bridges,
             )
         )
     return items
@@ -219,6 +248,8 @@ def similar_for_proposal(user, proposal: Proposal, *, top: int = 5) -> dict:
     scores = similarity.scores_for(index, q)
     same = similarity.neighbours(index, q, top=top, exclude=exclude, mask=_and(vis, same_mask), scores=scores)
     past = similarity.neighbours(index, q, top=top, exclude=exclude, mask=_and(vis, ~same_mask), scores=scores)
+    q_tokens = _query_tokens(proposal_id=proposal.pk, title=proposal.title, content=proposal.content)
+    with_bridges(index, q_tokens, same + past)
     return {
         "same": _items(user, same, session_id=proposal.session_id, source=proposal),
         "past": _items(user, past, session_id=proposal.session_id),
@@ -231,13 +262,15 @@ def similar_for_text(user, *, body: Org, session: Session | None, title: str, co
     index = similarity.cache.get(body.pk)
     q = similarity.query_vector(index, title=title, content=content)
     vis = visible_mask(user, index, body.pk)
+    q_tokens = doc_tokens(title, content)
     if session is None:
-        hits = similarity.neighbours(index, q, top=top, mask=vis)
+        hits = with_bridges(index, q_tokens, similarity.neighbours(index, q, top=top, mask=vis))
         return {"same": [], "past": [], "any": _items(user, hits, session_id=None)}
     same_mask = index.sessions == session.pk
     scores = similarity.scores_for(index, q)
     same = similarity.neighbours(index, q, top=top, mask=_and(vis, same_mask), scores=scores)
     past = similarity.neighbours(index, q, top=top, mask=_and(vis, ~same_mask), scores=scores)
+    with_bridges(index, q_tokens, same + past)
     return {"same": _items(user, same, session_id=session.pk), "past": _items(user, past, session_id=session.pk)}
 
 
@@ -254,7 +287,8 @@ def similar_cli(
     index = similarity.cache.get(body_id)
     q = similarity.query_vector(index, proposal_id=proposal_id, title=title, content=content)
     mask = None if session_id is None else index.sessions == session_id
-    return similarity.neighbours(index, q, top=top, exclude={proposal_id} if proposal_id else set(), mask=mask)
+    hits = similarity.neighbours(index, q, top=top, exclude={proposal_id} if proposal_id else set(), mask=mask)
+    return with_bridges(index, _query_tokens(proposal_id=proposal_id, title=title, content=content), hits)
 
 
 # --- merge suggestions ------------------------------------------------------------------------------
@@ -472,13 +506,42 @@ def recommendation_view(user, proposal: Proposal, *, top: int = 3):
 
 
 def _evidence(user, proposal: Proposal, unit_ids: list[int], per_unit: int = 3) -> dict[int, list[SimilarItem]]:
-    """Past proposals most like this one that were assigned to each unit."""
+    """Past proposals most like this one that were assigned to each unit (what the panel shows)."""
+    hits = evidence_hits(
+        proposal.session.body_id,
+        unit_ids,
+        user=user,
+        proposal_id=proposal.pk,
+        title=proposal.title,
+        content=proposal.content,
+        per_unit=per_unit,
+    )
+    return {uid: _items(user, hs, session_id=proposal.session_id) for uid, hs in hits.items()}
+
+
+def evidence_hits(
+    body_id: int,
+    unit_ids: list[int],
+    *,
+    user=None,
+    proposal_id=None,
+    title: str = "",
+    content: str = "",
+    per_unit: int = 3,
+) -> dict[int, list[similarity.Hit]]:
+    """For each unit, the past proposals most like the text that were assigned to it, among those
+    `user` may see (all of them without a user: the command line)."""
     if not unit_ids:
         return {}
-    index = similarity.cache.get(proposal.session.body_id)
-    q = similarity.query_vector(index, proposal_id=proposal.pk, title=proposal.title, content=proposal.content)
-    vis = visible_mask(user, index, proposal.session.body_id)
-    hits = similarity.neighbours(index, q, top=60, exclude={proposal.pk}, min_score=0.1, mask=vis)
+    index = similarity.cache.get(body_id)
+    q_tokens = _query_tokens(proposal_id=proposal_id, title=title, content=content)
+    if proposal_id is not None and proposal_id in index.row_of:
+        q = index.vectors.X[index.row_of[proposal_id]]
+    else:
+        q = index.vectors.transform([q_tokens])
+    vis = visible_mask(user, index, body_id) if user is not None else None
+    exclude = {proposal_id} if proposal_id else set()
+    hits = similarity.neighbours(index, q, top=60, exclude=exclude, min_score=0.1, mask=vis)
     if not hits:
         return {}
     rows = (
@@ -496,10 +559,87 @@ def _evidence(user, proposal: Proposal, unit_ids: list[int], per_unit: int = 3) 
         for uid in units_of.get(h.proposal_id, ()):
             if len(chosen.setdefault(uid, [])) < per_unit:
                 chosen[uid].append(h)
-    out = {}
-    for uid, hs in chosen.items():
-        out[uid] = _items(user, hs, session_id=proposal.session_id)
-    return out
+    with_bridges(index, q_tokens, [h for hs in chosen.values() for h in hs])
+    return chosen
+
+
+# --- explanations as plain data (CLI and API) ---------------------------------------------------------
+
+
+def _hit_dicts(hits: list[similarity.Hit]) -> list[dict]:
+    info = {
+        pk: (number, title, code)
+        for pk, number, title, code in Proposal.objects.filter(pk__in=[h.proposal_id for h in hits]).values_list(
+            "pk", "number", "title", "session__code"
+        )
+    }
+    return [
+        {
+            "id": h.proposal_id,
+            "number": info[h.proposal_id][0],
+            "session": info[h.proposal_id][2],
+            "title": info[h.proposal_id][1],
+            "score": round(h.score, 4),
+            "shared_terms": list(h.terms),
+            "bridges": [{"query_term": a, "related_term": b} for a, b in h.bridges],
+        }
+        for h in hits
+        if h.proposal_id in info
+    ]
+
+
+def explain_similar(
+    *, body_id: int, title: str = "", content: str = "", proposal_id=None, session_id=None, top: int = 5
+) -> dict:
+    """The similar proposals of a text or proposal with what explains each: the shared terms and
+    the confirmed related terms that bridged different wording (what the web panel shows).
+    Unscoped: for the command line and for callers that apply the user's scope themselves."""
+    hits = similar_cli(
+        body_id=body_id, title=title, content=content, proposal_id=proposal_id, top=top, session_id=session_id
+    )
+    return {
+        "query": {"proposal_id": proposal_id, "title": title, "content": content},
+        "duplicate_threshold": similarity.DUPLICATE_SCORE,
+        "similar": [{**d, "duplicate": d["score"] >= similarity.DUPLICATE_SCORE} for d in _hit_dicts(hits)],
+    }
+
+
+def explain_recommendation(
+    *, body_id: int | None = None, title: str = "", content: str = "", proposal_id=None, top: int = 3
+) -> dict | None:
+    """Recommended lead and co units with their probabilities and the past cases that drove each
+    (the most similar past proposals assigned to the unit, with shared and bridging terms); co units
+    only at or above the model's calibrated threshold. None when no model is trained."""
+    tokens = _query_tokens(proposal_id=proposal_id, title=title, content=content)
+    res = recommend_for_text(tokens=tokens, top=top)
+    if res is None:
+        return None
+    leads, cos, model_id = res
+    model = recommender.loaded.get()[1]
+    threshold = getattr(model, "co_threshold", recommender.CO_SHOW_MIN)
+    lead_ids = [u for u, _ in leads]
+    cos = [(u, p) for u, p in cos if p >= threshold and (not lead_ids or u != lead_ids[0])][:top]
+    names = dict(Org.objects.filter(pk__in=lead_ids + [u for u, _ in cos]).values_list("pk", "name"))
+    evidence = {}
+    if body_id is not None:
+        evidence = evidence_hits(
+            body_id, lead_ids + [u for u, _ in cos], proposal_id=proposal_id, title=title, content=content
+        )
+
+    def unit(u, p):
+        return {
+            "unit_id": u,
+            "unit": names.get(u, str(u)),
+            "score": round(p, 4),
+            "cases": _hit_dicts(evidence.get(u, [])),
+        }
+
+    return {
+        "model_id": model_id,
+        "co_threshold": round(threshold, 4) if threshold <= 1 else None,
+        "units": [unit(u, p) for u, p in leads],
+        "co_units": [unit(u, p) for u, p in cos],
+    }
 
 
 def recommendation_accuracy() -> dict:

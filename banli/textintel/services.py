@@ -14,8 +14,8 @@ from banli.cases.services import proposal_review
 from banli.errors import DomainError
 from banli.orgs.models import Role
 
-from . import recommender, related
 from .index import reindex_containing
+from .lifecycle import RELATED_TERM
 from .models import DictTerm, DocKind, Recommendation, RecommenderModel, RelatedTerm, RelatedTermStatus, SearchDoc
 from .text import _CJK, normalize, segmenter
 
@@ -91,6 +91,8 @@ def related_terms_learn() -> dict:
     for kind, pid, aid, tokens in SearchDoc.objects.values_list("kind", "proposal_id", "assignment_id", "tokens"):
         texts.append(tokens)
         units.append(leads.get(pid) if kind == DocKind.PROPOSAL else assignment_unit.get(aid))
+    from . import related  # numpy/scipy: not loaded by every process start (banli help)
+
     learned = related.learn(texts, units)
     with transaction.atomic():
         existing = {(r.word_a, r.word_b): r for r in RelatedTerm.objects.all()}
@@ -132,9 +134,11 @@ def related_term_decide(*, actor, term: RelatedTerm, decision: str) -> RelatedTe
         row = RelatedTerm.objects.select_for_update().filter(pk=term.pk).first()
         if row is None:
             raise DomainError("该相关词已不存在，请刷新页面。")
-        old = row.status
-        if old != status:
-            row.status, row.decided_by, row.decided_at = status, actor, timezone.now()
+        if row.status != status:
+            old, new = RELATED_TERM.move(
+                row, status, action="确认" if status == RelatedTermStatus.CONFIRMED else "否决"
+            )
+            row.decided_by, row.decided_at = actor, timezone.now()
             row.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
             audit_record(
                 actor=actor,
@@ -142,7 +146,7 @@ def related_term_decide(*, actor, term: RelatedTerm, decision: str) -> RelatedTe
                 obj=row,
                 summary=f"相关词“{row.word_a}～{row.word_b}”{row.get_status_display()}",
                 old={"status": old},
-                new={"status": status},
+                new={"status": new},
             )
     return row
 
@@ -159,6 +163,8 @@ def recommender_train(*, actor=None) -> RecommenderModel:
     """Retrain the unit recommender from every past assignment and store it (actor None: the CLI)."""
     if actor is not None and not actor.has_role(Role.BODY_STAFF, Role.COORDINATOR):
         raise DomainError("只有人大/政协工作人员或督查协调人员可以重新训练交办推荐模型。")
+    from . import recommender  # scikit-learn: not loaded by every process start (banli help)
+
     t0 = time.perf_counter()
     samples = recommender.samples_from_db()
     if len(samples) < 2 or len({s.lead for s in samples}) < 2:

@@ -42,7 +42,7 @@ def single_threaded(func):
 SHOW_MIN_SCORE = 0.12  # below this, "similar" is noise
 # Merge suggestions at or above this cosine: tuned by `banli evaluate-text` on the development set
 # (banli/textintel/devset) for the precision target MERGE_PRECISION_TARGET; see docs/decisions.md.
-DUPLICATE_SCORE = 0.36
+DUPLICATE_SCORE = 0.35
 MERGE_PRECISION_TARGET = 0.9
 BASELINE_DUPLICATE_SCORE = 0.4  # the plain TF-IDF's former threshold, for the baseline
 
@@ -252,6 +252,29 @@ class Vectors:
         return out
 
 
+# Index rows keep their largest weights only: a query is one pass over the index's nonzeros, and
+# the n-grams multiply them; the dropped tail changes cosines by little (see docs/decisions.md).
+INDEX_ROW_TERMS = 48
+
+
+def prune_rows(X: sp.csr_matrix, k: int = INDEX_ROW_TERMS) -> sp.csr_matrix:
+    """Each row's k largest entries, the rest dropped, rescaled to unit length."""
+    X = X.tocsr()
+    counts = np.diff(X.indptr)
+    if counts.size == 0 or counts.max() <= k:
+        return X
+    rows = np.repeat(np.arange(X.shape[0]), counts)
+    order = np.lexsort((-X.data, rows))  # by row, then largest first
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size) - X.indptr[rows[order]]
+    keep = rank < k
+    out = sp.csr_matrix(
+        (X.data[keep], X.indices[keep], np.concatenate([[0], np.cumsum(np.minimum(counts, k))])), shape=X.shape
+    )
+    out.sort_indices()
+    return l2_normalize(out, copy=False)  # cosines of what is kept
+
+
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     """Indices of the k largest scores, best first (argpartition, then sort only those)."""
     if k <= 0 or scores.size == 0:
@@ -323,6 +346,7 @@ cache = _Cache()
 def _build(docs, sig, related: dict | None = None) -> BodyIndex:
     rows = list(docs.order_by("id").values_list("object_id", "session_id", "tokens"))
     vectors = Vectors.fit([r[2] for r in rows], related=related)
+    vectors.X = prune_rows(vectors.X)
     return BodyIndex(
         vectors=vectors,
         ids=np.array([r[0] for r in rows], dtype=np.int64),
@@ -344,7 +368,7 @@ def _extend(old: BodyIndex, docs, sig) -> BodyIndex | None:
             keep[r] = False
     if int(keep.sum()) + len(changed) != sig[0]:
         return None  # something was deleted
-    Xn = old.vectors.transform([c[2] for c in changed]) if changed else None
+    Xn = prune_rows(old.vectors.transform([c[2] for c in changed])) if changed else None
     X = old.vectors.X[keep]
     vectors = dataclasses.replace(old.vectors, X=None)
     vectors.X = sp.vstack([X, Xn]).tocsr() if Xn is not None else X
@@ -359,6 +383,22 @@ class Hit:
     session_id: int
     score: float
     terms: list[str]
+    bridges: list[tuple[str, str]] = field(default_factory=list)  # (query's word, document's word)
+
+
+def bridges_between(vectors: Vectors, q_tokens: str, d_tokens: str, k: int = 4) -> list[tuple[str, str]]:
+    """Confirmed related terms that connected the two texts: a word of one whose partner is in
+    the other while the word itself is not (近视 in the query, 视力 in the document)."""
+    if not vectors.bridge_pairs:
+        return []
+    qw = set(precise_words(q_tokens.split()))
+    dw = set(precise_words(d_tokens.split()))
+    out = []
+    for a in sorted(qw - dw):
+        for b in sorted(vectors.bridge_pairs.get(a, ())):
+            if b in dw and b not in qw:
+                out.append((a, b))
+    return out[:k]
 
 
 def query_vector(

@@ -9,7 +9,7 @@ from banli.notify.tasks import enqueue as project_enqueue
 from banli.orgs.models import User
 
 from .index import catch_up, index_session
-from .services import recommender_refresh, recommender_train
+from .services import recommender_refresh, recommender_train, related_terms_learn
 
 
 def train_task(actor_id: int | None = None) -> dict:
@@ -23,6 +23,8 @@ def train_task(actor_id: int | None = None) -> dict:
 def refresh_task(daily: bool = False) -> int | None:
     """Retrain the unit recommender if the history changed (after an import; daily from the scan)."""
     row = recommender_refresh(daily=daily)
+    if row:
+        related_terms_learn()  # the same history changed: new suggestions for staff to review
     return row.pk if row else None
 
 

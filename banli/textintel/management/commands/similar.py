@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from banli.cases.models import Proposal
 from banli.textintel import similarity
 from banli.textintel.models import DocKind, SearchDoc
+from banli.textintel.selectors import explain_similar
 
 from ._util import session_by_code
 
@@ -38,13 +39,13 @@ class Command(BaseCommand):
                     SearchDoc.objects.filter(kind=DocKind.PROPOSAL).values_list("body_org_id", flat=True).distinct()
                 )
             )
-            hits = []
+            found = []
             for b in bodies:
-                index = similarity.cache.get(b)
-                q = similarity.query_vector(index, title=text)
-                hits += similarity.neighbours(index, q, top=top, min_score=min_score)
-            hits.sort(key=lambda h: -h.score)
-            result = {"text": text, "similar": self._hits(hits[:top], names)}
+                found += explain_similar(body_id=b, title=text, top=top, session_id=None)["similar"]
+            found = [d for d in found if d["score"] >= min_score]
+            found.sort(key=lambda d: -d["score"])
+            # the same explanation the web panel shows (selectors.explain_similar)
+            result = {"text": text, "duplicate_threshold": similarity.DUPLICATE_SCORE, "similar": found[:top]}
         else:
             index = similarity.cache.get(s.body_id)
             ids = dict(Proposal.objects.filter(session=s).values_list("pk", "number"))
@@ -78,7 +79,7 @@ class Command(BaseCommand):
                 "session": names[h.proposal_id][2],
                 "title": names[h.proposal_id][1],
                 "score": round(h.score, 4),
-                "terms": h.terms,
+                "shared_terms": h.terms,
             }
             for h in hits
             if h.proposal_id in names
@@ -92,7 +93,12 @@ def _dumps(obj) -> str:
 def _lines(result):
     if "text" in result:
         for h in result["similar"]:
-            yield f"{h['score']:.3f}  {h['session']} {h['number']} {h['title']}  [{'、'.join(h['terms'])}]"
+            mark = "  ★疑似重复" if h["duplicate"] else ""
+            yield f"{h['score']:.3f}  {h['session']} {h['number']} {h['title']}{mark}"
+            if h["shared_terms"]:
+                yield f"       共同词：{'、'.join(h['shared_terms'])}"
+            if h["bridges"]:
+                yield "       相关词：" + "、".join(f"{b['query_term']}～{b['related_term']}" for b in h["bridges"])
         return
     for p in result["proposals"]:
         yield f"{p['number']}:"
