@@ -98,6 +98,7 @@ OTHER_OBJECT_ROUTES = {
     "portal:disclosure_decide",
     "portal:disclosure_withdraw",
     "public:reply",
+    "portal:todo",  # a list name, like web:todo
     "web:todo",  # a 我的待办 list name, not an object id: each list is the user's own scope (tests/test_todo.py)
     "public:reply_document",
     "public:session",

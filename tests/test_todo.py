@@ -50,7 +50,7 @@ def _home_counts(client) -> dict[str, int]:
 
 
 def _list_rows(client, key) -> int:
-    resp = client.get(f"/todo/{key}/")
+    resp = client.get(f"/todo/{key}/", follow=True)
     assert resp.status_code == 200
     return resp.content.decode().count("data-row=")
 
@@ -96,7 +96,8 @@ def test_proposer_sees_to_evaluate_and_replies_on_the_portal_and_in_the_list(cas
     html = client.get("/portal/").content.decode()
     assert 'data-todo="to_evaluate">待评价 <span class="badge bg-light text-dark">1</span>' in html
     assert _list_rows(client, "to_evaluate") == 1
-    assert f"/portal/a/{w['sent'].pk}/evaluate/" in client.get("/todo/to_evaluate/").content.decode()
+    assert f"/portal/a/{w['sent'].pk}/evaluate/" in client.get("/portal/todo/to_evaluate/").content.decode()
+    assert client.get("/todo/to_evaluate/")["Location"] == "/portal/todo/to_evaluate/"  # the portal's own page
     f.evaluated(cast, w["sent_reply"])
     assert _list_rows(client, "to_evaluate") == 0
     assert _list_rows(client, "replies") == 1

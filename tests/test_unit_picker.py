@@ -90,3 +90,16 @@ def test_a_refused_assignment_keeps_the_chosen_units_as_chips(cast, login):
     html = resp.content.decode()
     assert resp.status_code == 400 and "有会办单位时必须指定一个主办单位" in html
     assert f'<input type="hidden" name="co" value="{cast.orgs.sw.pk}">' in html
+
+
+def test_aliases_are_configured_by_command_audited_and_found(cast):
+    from django.core.management import call_command
+
+    from banli.audit.models import AuditEvent
+
+    call_command("unit-names", "市商务局", "--short", "商务局", "--alias", "贸工局", "--alias", "市贸工局")
+    sw = Org.objects.get(pk=cast.orgs.sw.pk)
+    assert sw.short_name == "商务局" and sw.alias_list == ["贸工局", "市贸工局"]
+    assert AuditEvent.objects.filter(verb="org.names", new__aliases=["贸工局", "市贸工局"]).exists()
+    assert _names("贸工局")[0] == "市商务局"
+    assert _names("mgj")[0] == "市商务局"

@@ -298,6 +298,44 @@ class PanelData:
     proposer: Proposer | None = None
 
     @property
+    def stages(self) -> list[dict]:
+        """The stage bar (issue #13): 交办 → 签收 → 方案 → 沟通 → 答复 → 评价 → 办结, each with the date
+        and the person of its first event in the history the user may read (a co unit's 答复 is its
+        会办意见 and it has no 评价). `done` stages lead up to the `current` one."""
+        a = self.assignment
+        co = a.role == AssignmentRole.CO
+        steps = [
+            ("交办", ("assignment.create",)),
+            ("签收", ("assignment.sign",)),
+            ("方案", ("plan.save",)),
+            ("沟通", ("contact.add",)),
+            ("会办意见" if co else "答复", ("co_opinion.submit",) if co else ("reply.send",)),
+        ]
+        if not co:
+            steps.append(("评价", ("evaluation.submit", "evaluation.unsatisfied")))
+        steps.append(("办结", ("assignment.close",)))
+        first = {}
+        for ev in self.events:
+            first.setdefault(ev.verb, ev)
+        out = []
+        for label, verbs in steps:
+            ev = next((first[v] for v in verbs if v in first), None)
+            out.append(
+                {
+                    "label": label,
+                    "done": ev is not None,
+                    "on": ev.at if ev else None,
+                    "who": ev.actor_name if ev else "",
+                }
+            )
+        # Later stages reached imply the earlier ones happened (an imported ledger has no events).
+        reached = max((i for i, st in enumerate(out) if st["done"]), default=-1)
+        for i, st in enumerate(out):
+            st["done"] = st["done"] or i < reached
+            st["current"] = i == reached + 1 and a.state != AssignmentState.WITHDRAWN
+        return out
+
+    @property
     def open_reply(self):
         return next((r for r in self.replies if r.state != ReplyState.SENT), None)
 

@@ -36,6 +36,34 @@ def org_add(*, actor=None, name: str, kind: str, parent: Org | None = None, shor
     return org
 
 
+def unit_names_set(*, actor=None, org: Org, short_name: str | None = None, aliases: list[str] | None = None) -> Org:
+    """Set the short name and/or the aliases the unit picker matches (banli.orgs.search); audited."""
+    if org.kind != OrgKind.UNIT:
+        raise DomainError(f"“{org.name}”不是承办单位，无需设置简称或别名。")
+    old = {"short_name": org.short_name, "aliases": org.alias_list}
+    if short_name is not None:
+        short_name = short_name.strip()
+        if len(short_name) > 50:
+            raise DomainError("简称不能超过50个字。", field="short_name")
+        org.short_name = short_name
+    if aliases is not None:
+        clean = list(dict.fromkeys(a.strip() for a in aliases if a.strip()))
+        if any(len(a) > 50 for a in clean):
+            raise DomainError("每个别名不能超过50个字。", field="aliases")
+        org.aliases = "\n".join(clean)
+    with transaction.atomic():
+        org.save(update_fields=["short_name", "aliases"])
+        audit_record(
+            actor=actor,
+            verb="org.names",
+            obj=org,
+            summary=f"设置“{org.name}”的简称/别名",
+            old=old,
+            new={"short_name": org.short_name, "aliases": org.alias_list},
+        )
+    return org
+
+
 def orgs_import_rows(rows: list[tuple[int, str, str, str]], *, actor=None) -> tuple[int, list[str]]:
     """Import (row number, 名称, 上级, 类型) rows; idempotent. Returns (created, errors); all or nothing."""
     errors: list[str] = []

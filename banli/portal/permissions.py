@@ -15,6 +15,7 @@ PUBLIC = {"anonymous", "authenticated"}
 
 ROUTES = {
     "portal:home": {"GET": PROPOSER},
+    "portal:todo": {"GET": PROPOSER},
     "portal:submit": {"GET": PROPOSER, "POST": PROPOSER},
     "portal:proposal": {"GET": PROPOSER},
     "portal:evaluate": {"GET": PROPOSER, "POST": PROPOSER},

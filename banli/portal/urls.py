@@ -6,6 +6,7 @@ app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("new/", views.submit, name="submit"),
+    path("todo/<slug:key>/", views.todo, name="todo"),
     path("p/<int:pk>/", views.proposal, name="proposal"),
     path("a/<int:pk>/evaluate/", views.evaluate, name="evaluate"),
     path("a/<int:pk>/message/", views.message_send, name="message_send"),

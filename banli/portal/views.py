@@ -57,6 +57,23 @@ def home(request):
     return render(request, "portal/home.html", {"me": me, "page": page, "todo": todo})
 
 
+# 我的待办 of a deputy or member, on the portal: the same querysets as its counts on the home page.
+PORTAL_TODOS = {
+    "to_evaluate": ("待评价", sel.assignments_to_evaluate),
+    "replies": ("收到的答复", sel.assignments_replied),
+}
+
+
+@login_required
+@require_GET
+def todo(request, key):
+    if key not in PORTAL_TODOS:
+        raise Http404
+    label, query = PORTAL_TODOS[key]
+    page = _page(request, query(request.user).select_related("proposal", "proposal__session", "unit"))
+    return render(request, "portal/todo.html", {"key": key, "label": label, "page": page})
+
+
 @login_required
 @require_GET
 def proposal(request, pk):

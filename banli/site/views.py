@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from banli.audit.middleware import client_ip
 from banli.audit.services import audit_record
+from banli.cases.selectors import portal_only
 from banli.errors import DomainError
 from banli.orgs.models import Role
 from banli.security import services as security
@@ -95,6 +96,8 @@ def todo_list(request, key):
     item = todo_items.todo_get(request.user, key)
     if item is None:
         raise Http404()
+    if not item.staff and portal_only(request.user):
+        return redirect("portal:todo", key=key)  # deputies and members stay on the portal
     qs = item.qs(request.user, timezone.localdate())
     page = Paginator(qs, TODO_PAGE).get_page(request.GET.get("page"))
     rows = [{"obj": obj, "url": item.url(obj)} for obj in page]

@@ -47,8 +47,10 @@ def test_deputy_sees_to_evaluate_on_the_portal_and_opens_the_evaluation(sign_in,
     assert "/portal/" in page.url
     expect(_card(page, "to_evaluate")).to_contain_text("1")
     _card(page, "to_evaluate").click()
-    expect(page.locator("tbody tr")).to_have_count(1)
-    page.locator("tbody tr").first.get_by_role("link", name="办理").click()
+    assert "/portal/todo/to_evaluate/" in page.url  # deputies stay on the portal
+    expect(page.locator("[data-row]")).to_have_count(1)
+    page.locator("[data-row]").first.click()
+    page.wait_for_load_state()
     assert f"/portal/a/{r.assignment_id}/evaluate/" in page.url
 
 

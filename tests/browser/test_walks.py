@@ -50,8 +50,11 @@ def test_body_staff_registers_accepts_and_assigns(sign_in, cast, screen):
     page.get_by_role("button", name="提交审查结果").click()
     expect(page.locator(".case-badges")).to_contain_text("待交办")
     form = page.locator("form.assign-form").first
-    form.get_by_label("主办单位").select_option(label="市工业和信息化局")
-    form.get_by_label("会办单位").select_option(label="市商务局")
+    for label, unit in (("主办单位", "市工业和信息化局"), ("会办单位", "市商务局")):  # the unit picker (issue #13)
+        box = form.get_by_label(label)
+        box.fill(unit)
+        expect(page.locator(f"#{box.get_attribute('aria-controls')}")).to_have_attribute("data-q", unit)
+        box.press("Enter")
     form.get_by_role("button", name="交办").click()
     expect(page.locator("#h-assign").locator("xpath=../..")).to_contain_text("市工业和信息化局")
     assert questions == [
