@@ -91,6 +91,10 @@ OTHER_OBJECT_ROUTES = {
     "textintel:dictionary_delete",
     "textintel:related_decide",
     "reports:reply_letter",
+    # the letter as PDF/OFD and the number's reissue: tests/test_letter_pages.py (outsiders get 404)
+    "reports:reply_letter_pdf",
+    "reports:reply_letter_ofd",
+    "handling:letter_number_reissue",
     "portal:reply_letter",
     "portal:message_answer",
     "portal:disclosure_detail",

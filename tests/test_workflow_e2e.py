@@ -373,10 +373,10 @@ def test_one_proposal_walks_from_assignment_to_closure_through_the_web(walk):
         "分办至",
         "办前沟通（上门走访，见面）",
         "收到会办单位市商务局的会办意见",
-        "退回第1次答复稿：请补充租金补贴的具体标准",
+        "退回第1次答复稿",  # the comment itself stays on the reply page, not in the audit trail (issue #19 item 7)
         "签发第1次答复",
         "正式答复（第1次，A类）",
-        "王代表评价：不满意",
+        "领衔人评价：不满意",  # the proposer is named by role in the audit trail (issue #19 item 7)
         "评价不满意，重新办理",
         "正式答复（第2次，B类）",
         "B类转A类",

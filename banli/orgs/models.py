@@ -28,7 +28,10 @@ class Org(MP_Node):
     short_name = models.CharField("简称", max_length=50, blank=True)
     # Other names clerks type for the unit (卫健委, 市卫健委, an old name), one per line; the unit
     # picker matches them like the name and the short name (banli.orgs.search).
-    aliases = models.TextField("别名", blank=True, help_text="每行一个，如“卫健委”“市卫计委”")
+    # db_default: rows that exist before the column (and raw inserts) get an empty list of aliases.
+    aliases = models.TextField(
+        "别名", blank=True, default="", db_default="", help_text="每行一个，如“卫健委”“市卫计委”"
+    )
     is_active = models.BooleanField("启用", default=True)
 
     class Meta:

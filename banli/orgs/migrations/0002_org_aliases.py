@@ -12,6 +12,8 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="org",
             name="aliases",
-            field=models.TextField(blank=True, help_text="每行一个，如“卫健委”“市卫计委”", verbose_name="别名"),
+            field=models.TextField(
+                blank=True, default="", db_default="", help_text="每行一个，如“卫健委”“市卫计委”", verbose_name="别名"
+            ),
         ),
     ]
