@@ -14,6 +14,7 @@ from banli.audit.models import AuditEvent
 from banli.cases.models import Assignment
 from banli.cases.services import proposal_set_key
 
+from ..factories import approved
 from ..test_portal_world import build_world
 from .cases import signed_case
 from .test_edit_twice import case_page_opens_for_everyone
@@ -63,11 +64,14 @@ def test_two_contacts_then_everyone_sees_both(sign_in, cast, screen):
         page.get_by_role("button", name="保存沟通记录").click()
         expect(page.locator("body")).to_contain_text("沟通情况已记录")
 
-    both = ("办前沟通（电话）：电话沟通办理思路", "上门走访，代表同意分步推进")
-    internal = dict.fromkeys(("staff_npc", "liaison_gx", "leader_gx"), both[0])
+    # The history says what happened (办前沟通（电话）); what was said stays on the contact record,
+    # out of the audit trail the auditor reads (issue #19 item 7).
+    internal = dict.fromkeys(("staff_npc", "liaison_gx", "leader_gx"), "办前沟通（电话）")
     for who, page in case_page_opens_for_everyone(sign_in, cast, p, screen, expect_text=internal):
         if who in internal:
-            expect(page.locator("ol.timeline")).to_contain_text(both[1])
+            expect(page.locator("ol.timeline")).to_contain_text("办前沟通（上门走访，见面）")
+            for said in ("电话沟通办理思路", "上门走访，代表同意分步推进"):
+                expect(page.locator(f"#a{lead.pk}")).to_contain_text(said)
         if who == "deputy_user":
             expect(page.locator(f"#a{lead.pk} ol.ptl")).to_contain_text("沟通（办前）")
 
@@ -139,12 +143,16 @@ def test_letter_settings_saved_twice_then_the_letter_uses_them(sign_in, cast, sc
         page.goto("/reports/doc-settings/")
         expect(page.get_by_label("发文字号代字")).to_have_value("深工信复")
         expect(page.get_by_label("抄送")).to_have_value("市人大常委会选联任工委，市政府督查室")
+    # The number is given at 签发 (issue #16): a reply signed now takes the new 代字; the one signed
+    # before keeps the number it was sent with. 抄送 is read when the letter is made.
+    later = approved(cast, title="关于完善产业园区配套的建议")
     for who in ("staff_npc", "liaison_gx", "leader_gx"):
         page = sign_in(getattr(cast, who), screen)
-        resp = page.request.get(f"/reports/replies/{world.r1.pk}/letter.docx")
-        assert resp.status == 200, (who, resp.status)
-        text = "\n".join(par.text for par in Document(io.BytesIO(resp.body())).paragraphs)
-        assert "深工信复〔" in text and "深工信函" not in text, (who, text[:300])
-        assert "市政府督查室" in text
+        for reply, new_number in ((later, True), (world.r1, False)):
+            resp = page.request.get(f"/reports/replies/{reply.pk}/letter.docx")
+            assert resp.status == 200, (who, resp.status)
+            text = "\n".join(par.text for par in Document(io.BytesIO(resp.body())).paragraphs)
+            assert ("深工信复〔" in text) == new_number and "深工信函" not in text, (who, text[:300])
+            assert "市政府督查室" in text
     for _ in case_page_opens_for_everyone(sign_in, cast, world.p1, screen, expect_text={}):
         pass
