@@ -5,7 +5,7 @@ Sits right before the permission matrix (settings.MIDDLEWARE): a request with
 matrix, the services and the scope selectors judge it exactly as they judge a person. A bad,
 expired or revoked token answers 401 in the API's error shape; the session gates before this one
 do not apply to a token (it has no session). Refusals of the matrix on /api/ (HTML 403/404 pages)
-are turned into the API's JSON error shape here too."""
+and the 400 of a malformed id or year parameter are turned into the API's JSON error shape here too."""
 
 from __future__ import annotations
 
@@ -33,12 +33,12 @@ class ApiTokenMiddleware:
         if not request.path.startswith(API_PREFIX) or request.path.startswith("/api/docs"):
             return response
         ctype = response.get("Content-Type", "")
-        if response.status_code in (403, 404) and ctype.startswith("text/html"):
-            body = (
-                error_body("not_found", "找不到该记录，或您无权查看。")
-                if response.status_code == 404
-                else error_body("permission_denied", "您的角色无权执行此操作。")
-            )
+        if response.status_code in (400, 403, 404) and ctype.startswith("text/html"):
+            body = {
+                400: error_body("invalid", "请求参数有误（如编号、年度超出范围），请检查后重试。"),
+                403: error_body("permission_denied", "您的角色无权执行此操作。"),
+                404: error_body("not_found", "找不到该记录，或您无权查看。"),
+            }[response.status_code]
             out = JsonResponse(body, status=response.status_code, json_dumps_params={"ensure_ascii": False})
             for h in ("Content-Security-Policy", "Cache-Control"):
                 if h in response:
