@@ -33,7 +33,8 @@ class ApiTokenMiddleware:
         if not request.path.startswith(API_PREFIX) or request.path.startswith("/api/docs"):
             return response
         ctype = response.get("Content-Type", "")
-        if response.status_code in (400, 403, 404) and ctype.startswith("text/html"):
+        bad_request = response.status_code == 400 and request.path.startswith(API_PREFIX + "v1/")  # not the token page
+        if (response.status_code in (403, 404) or bad_request) and ctype.startswith("text/html"):
             body = {
                 400: error_body("invalid", "请求参数有误（如编号、年度超出范围），请检查后重试。"),
                 403: error_body("permission_denied", "您的角色无权执行此操作。"),

@@ -45,7 +45,7 @@ def test_the_lead_replies_without_the_co_opinion_and_every_role_sees_the_co_unit
     card.locator("textarea[name=missing_opinion_reason]").fill("市商务局逾期未提交，已电话催办")
     liaison.once("dialog", lambda d: d.accept())
     card.get_by_role("button", name="确认正式答复").click()
-    expect(liaison.locator("body")).to_contain_text("市商务局：未提交（已先行答复，会办办结）")
+    expect(liaison.locator("body")).to_contain_text("市商务局：未提交（已先行答复，会办办结）", timeout=15_000)
     co.refresh_from_db()
     assert co.state == S.CLOSED
 
