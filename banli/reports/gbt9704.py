@@ -54,6 +54,52 @@ CHAR_TIGHTEN = -5  # w:spacing of every run, in 1/20 pt: 16 − 0.25 = 15.75 pt 
 RED = RGBColor(0xE6, 0x00, 0x12)
 
 
+# The children of w:pPr in the order CT_PPr requires (ECMA-376 §17.3.1.26); an element inserted
+# into a paragraph's properties goes before every child that follows it here.
+PPR_CHILDREN = (
+    "w:pStyle",
+    "w:keepNext",
+    "w:keepLines",
+    "w:pageBreakBefore",
+    "w:framePr",
+    "w:widowControl",
+    "w:numPr",
+    "w:suppressLineNumbers",
+    "w:pBdr",
+    "w:shd",
+    "w:tabs",
+    "w:suppressAutoHyphens",
+    "w:kinsoku",
+    "w:wordWrap",
+    "w:overflowPunct",
+    "w:topLinePunct",
+    "w:autoSpaceDE",
+    "w:autoSpaceDN",
+    "w:bidi",
+    "w:adjustRightInd",
+    "w:snapToGrid",
+    "w:spacing",
+    "w:ind",
+    "w:contextualSpacing",
+    "w:mirrorIndents",
+    "w:suppressOverlap",
+    "w:jc",
+    "w:textDirection",
+    "w:textAlignment",
+    "w:textboxTightWrap",
+    "w:outlineLvl",
+    "w:divId",
+    "w:cnfStyle",
+    "w:rPr",
+    "w:sectPr",
+    "w:pPrChange",
+)
+
+
+def _after_in_ppr(tag: str) -> tuple[str, ...]:
+    return PPR_CHILDREN[PPR_CHILDREN.index(tag) + 1 :]
+
+
 def new_document() -> Document:
     """An empty A4 document with the GB/T 9704 page, grid, fonts and page-number footers."""
     doc = Document()
@@ -164,36 +210,7 @@ def border(p, side: str, *, color: str = "000000", size_eighths: int = 8, space:
     if pbdr is None:
         pbdr = OxmlElement("w:pBdr")
         # pBdr must come before spacing/ind/jc in CT_PPr; python-docx keeps order on insert.
-        ppr.insert_element_before(
-            pbdr,
-            "w:shd",
-            "w:tabs",
-            "w:suppressAutoHyphens",
-            "w:kinsoku",
-            "w:wordWrap",
-            "w:overflowPunct",
-            "w:topLinePunct",
-            "w:autoSpaceDE",
-            "w:autoSpaceDN",
-            "w:bidi",
-            "w:adjustRightInd",
-            "w:snapToGrid",
-            "w:spacing",
-            "w:ind",
-            "w:contextualSpacing",
-            "w:mirrorIndents",
-            "w:suppressOverlap",
-            "w:jc",
-            "w:textDirection",
-            "w:textAlignment",
-            "w:textboxTightWrap",
-            "w:outlineLvl",
-            "w:divId",
-            "w:cnfStyle",
-            "w:rPr",
-            "w:sectPr",
-            "w:pPrChange",
-        )
+        ppr.insert_element_before(pbdr, *_after_in_ppr("w:pBdr"))
     el = OxmlElement(f"w:{side}")
     for k, v in (("w:val", val), ("w:sz", str(size_eighths)), ("w:space", str(space)), ("w:color", color)):
         el.set(qn(k), v)
@@ -344,37 +361,4 @@ def at_page_foot(p) -> None:
         ("w:yAlign", "bottom"),
     ):
         frame.set(qn(k), v)
-    ppr.insert_element_before(
-        frame,
-        "w:widowControl",
-        "w:numPr",
-        "w:suppressLineNumbers",
-        "w:pBdr",
-        "w:shd",
-        "w:tabs",
-        "w:suppressAutoHyphens",
-        "w:kinsoku",
-        "w:wordWrap",
-        "w:overflowPunct",
-        "w:topLinePunct",
-        "w:autoSpaceDE",
-        "w:autoSpaceDN",
-        "w:bidi",
-        "w:adjustRightInd",
-        "w:snapToGrid",
-        "w:spacing",
-        "w:ind",
-        "w:contextualSpacing",
-        "w:mirrorIndents",
-        "w:suppressOverlap",
-        "w:jc",
-        "w:textDirection",
-        "w:textAlignment",
-        "w:textboxTightWrap",
-        "w:outlineLvl",
-        "w:divId",
-        "w:cnfStyle",
-        "w:rPr",
-        "w:sectPr",
-        "w:pPrChange",
-    )
+    ppr.insert_element_before(frame, *_after_in_ppr("w:framePr"))
