@@ -59,6 +59,14 @@ IF_MATCH = OpenApiParameter(
     required=True,
     description="上次读取时响应头中的 ETag；不一致返回 412。",
 )
+# For a save that creates the record the first time (a reply draft, a handling plan): If-Match is
+# required only once the record exists.
+IF_MATCH_WHEN_EXISTING = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="记录已存在时必填：上次读取时响应头中的 ETag；不一致返回 412。",
+)
 
 
 def err(code: str, message: str, status: int, fields: dict | None = None, headers: dict | None = None) -> Response:

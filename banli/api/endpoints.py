@@ -57,6 +57,7 @@ from .base import (
     ERRORS,
     IDEMPOTENCY_KEY,
     IF_MATCH,
+    IF_MATCH_WHEN_EXISTING,
     WRITE_ERRORS,
     ApiView,
     Pagination,
@@ -244,11 +245,7 @@ class ReplyDraft(ApiView):
         operation_id="reply_draft_save",
         summary="保存答复稿（已有稿件时需 If-Match）",
         request=s.ReplyDraftIn,
-        parameters=[
-            OpenApiParameter(
-                "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, description="已有答复稿时必填：读取时的 ETag"
-            )
-        ],
+        parameters=[IF_MATCH_WHEN_EXISTING],
         responses={200: s.ReplyOut, **EDIT_ERRORS},
     )
     def put(self, request, pk):
@@ -301,11 +298,7 @@ class Plan(ApiView):
         operation_id="plan_save",
         summary="保存办理方案（已有方案时需 If-Match）",
         request=s.PlanIn,
-        parameters=[
-            OpenApiParameter(
-                "If-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, description="已有办理方案时必填：读取时的 ETag"
-            )
-        ],
+        parameters=[IF_MATCH_WHEN_EXISTING],
         responses={200: s.PlanOut, **EDIT_ERRORS},
     )
     def put(self, request, pk):
